@@ -1,0 +1,211 @@
+package access
+
+import (
+	"context"
+	"slices"
+)
+
+// Check returns nil if p may use permission perm in p's company, decided
+// from current stored state: an active membership whose role or extra
+// permissions hold perm, or an agency connection whose permissions hold it;
+// for an API token also the token's own permissions. It fails with
+// ErrUnauthenticated for no principal, ErrNotFound when p has no relation to
+// the company (so the company cannot be probed), ErrForbidden otherwise.
+// An unknown permission is denied.
+func (s *Service) Check(ctx context.Context, p Principal, perm string) error {
+	switch p.Kind {
+	case PrincipalSystem:
+		return nil
+	case PrincipalUser, PrincipalToken:
+	default:
+		return Unauthenticated("no principal")
+	}
+	if !s.catalog.HasPermission(perm) {
+		return Forbidden("unknown permission %s", perm)
+	}
+	if p.Kind == PrincipalToken && !slices.Contains(p.TokenPermissions, perm) {
+		return Forbidden("the token does not hold %s", perm)
+	}
+	f, err := s.store.CheckAccess(ctx, AccessQuery{
+		CompanyID: p.CompanyID, UserID: p.UserID, Permission: perm, AgencyRoles: s.agencyRoles,
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case f.Member && !f.Active:
+		return Forbidden("the membership is deactivated")
+	case f.Member:
+		if s.catalog.RoleHas(f.Role, perm) || f.HasExtra {
+			return nil
+		}
+	case f.Connected:
+		if f.ConnectionHas {
+			return nil
+		}
+	default:
+		return NotFound("company")
+	}
+	return Forbidden("missing permission %s", perm)
+}
+
+// Can is Check as a boolean: false for a denial, an error only for a
+// storage failure or a missing principal.
+func (s *Service) Can(ctx context.Context, p Principal, perm string) (bool, error) {
+	err := s.Check(ctx, p, perm)
+	if err == nil {
+		return true, nil
+	}
+	if isDenial(err) {
+		return false, nil
+	}
+	return false, err
+}
+
+func isDenial(err error) bool {
+	var e *Error
+	return errorsAs(err, &e) && (e.Kind == ErrForbidden || e.Kind == ErrNotFound)
+}
+
+// CheckLevel returns nil if p holds at least level min on resource r of p's
+// company: through its active membership's role (which covers the whole
+// account), or through a grant on r or on the account. For a token, its own
+// level and grants are capped by its creator's. Errors as Check.
+func (s *Service) CheckLevel(ctx context.Context, p Principal, r Resource, min int) error {
+	lvl, err := s.Level(ctx, p, r)
+	if err != nil {
+		return err
+	}
+	if lvl < min {
+		return Forbidden("access level %d on %s is below %d", lvl, r.Type, min)
+	}
+	return nil
+}
+
+// Level returns the effective level p holds on resource r of p's company.
+// Errors as Check; a deactivated member gets ErrForbidden.
+func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, error) {
+	switch p.Kind {
+	case PrincipalSystem:
+		return LevelOwner, nil
+	case PrincipalUser, PrincipalToken:
+	default:
+		return 0, Unauthenticated("no principal")
+	}
+	r, err := r.normalize()
+	if err != nil {
+		return 0, err
+	}
+	q := AccessQuery{CompanyID: p.CompanyID, UserID: p.UserID, Resource: &r}
+	if p.Kind == PrincipalToken {
+		q.TokenID = p.TokenID
+	}
+	f, err := s.store.CheckAccess(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	if !f.Member {
+		return 0, NotFound("company")
+	}
+	if !f.Active {
+		return 0, Forbidden("the membership is deactivated")
+	}
+	lvl := max(s.catalog.Level(f.Role), f.GrantLevel)
+	if s.catalog.Level(f.Role) == 0 {
+		lvl = 0 // unknown role: fail closed
+	}
+	if p.Kind == PrincipalToken {
+		lvl = min(lvl, max(p.TokenLevel, f.TokenGrantLevel))
+	}
+	return lvl, nil
+}
+
+// actor is a resolved principal for write paths: its level in the company
+// and the permissions it holds, used for rank rules.
+type actor struct {
+	p      Principal
+	system bool
+	level  int
+	role   string
+	perms  map[string]bool
+}
+
+func (a actor) has(perm string) bool { return a.system || a.perms[perm] }
+
+// resolve checks perm (when not "") and loads p's rank in its company.
+func (s *Service) resolve(ctx context.Context, p Principal, perm string) (actor, error) {
+	if p.Kind == PrincipalSystem {
+		return actor{p: p, system: true, level: LevelOwner + 1}, nil
+	}
+	if perm != "" {
+		if err := s.Check(ctx, p, perm); err != nil {
+			return actor{}, err
+		}
+	}
+	a := actor{p: p, perms: map[string]bool{}}
+	m, err := s.store.GetMembership(ctx, p.CompanyID, p.UserID)
+	switch {
+	case err == nil && m.Active:
+		a.role = m.Role
+		a.level = s.catalog.Level(m.Role)
+		for _, c := range s.catalog.Effective(m.Role, m.Extra) {
+			a.perms[c] = true
+		}
+	case err == nil:
+		return actor{}, Forbidden("the membership is deactivated")
+	case isNotFound(err):
+		// An agency member acting through a connection: the connection's
+		// permissions, at most ADMIN's rank.
+		conns, cerr := s.agencyConnection(ctx, p)
+		if cerr != nil {
+			return actor{}, cerr
+		}
+		a.level = LevelAdmin
+		for _, c := range conns.Permissions {
+			a.perms[c] = true
+		}
+	default:
+		return actor{}, err
+	}
+	if p.Kind == PrincipalToken {
+		a.level = min(a.level, p.TokenLevel)
+		for c := range a.perms {
+			if !slices.Contains(p.TokenPermissions, c) {
+				delete(a.perms, c)
+			}
+		}
+	}
+	return a, nil
+}
+
+// agencyConnection finds the connection through which p acts in its company.
+func (s *Service) agencyConnection(ctx context.Context, p Principal) (Connection, error) {
+	f, err := s.store.CheckAccess(ctx, AccessQuery{CompanyID: p.CompanyID, UserID: p.UserID, AgencyRoles: s.agencyRoles})
+	if err != nil {
+		return Connection{}, err
+	}
+	if !f.Connected {
+		return Connection{}, NotFound("company")
+	}
+	return s.store.GetConnection(ctx, p.CompanyID, f.ConnectionID)
+}
+
+// canManage applies the rank rule to a target member: only an OWNER may
+// change or remove a member whose level is equal to or above their own.
+func (a actor) canManage(targetLevel int) bool {
+	return a.system || a.role == RoleOwner && a.level >= targetLevel || a.level > targetLevel
+}
+
+// canGrant applies the ceiling: never a role above one's own level nor a
+// permission one lacks.
+func (a actor) canGrant(level int, perms []string) error {
+	if !a.system && level > a.level {
+		return Forbidden("cannot grant a level above your own (%d > %d)", level, a.level)
+	}
+	for _, c := range perms {
+		if !a.has(c) {
+			return Forbidden("cannot grant permission %s you do not hold", c)
+		}
+	}
+	return nil
+}

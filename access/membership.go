@@ -1,0 +1,71 @@
+package access
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Membership is a user's access to a company (seed 001's user_access, seed
+// 000's instance access): a role, extra permissions, and flags. A user has
+// at most one membership per company.
+type Membership struct {
+	ID        uuid.UUID
+	CompanyID uuid.UUID
+	UserID    uuid.UUID
+	Role      string   // role code from the Catalog
+	Extra     []string // permissions on top of the role's, closed under implication
+	Active    bool     // an inactive member keeps role and permissions but fails every check
+	Primary   bool     // at most one primary membership per user
+	// AllowSwitch lets the user make this company their active one (seed
+	// 000's access_switch).
+	AllowSwitch bool
+	CreatedBy   uuid.UUID // the user who added this member, uuid.Nil if unknown
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Member is a membership joined with its user, as company listings show it.
+type Member struct {
+	Membership
+	User User
+	// CreatedByUser is the user who granted the access, when known.
+	CreatedByUser *User
+	// Editable says whether the caller may change or remove this member
+	// (seed 003). Set by the service, not the store.
+	Editable bool
+}
+
+// UserCompany is a membership joined with its company, as a user's listings
+// show it.
+type UserCompany struct {
+	Membership
+	Company Company
+}
+
+// MemberFilter narrows ListMembers and ListUserCompanies.
+type MemberFilter struct {
+	Active *bool // nil: both
+	Page   PageRequest
+}
+
+// NewMember is the input of Service.AddMember.
+type NewMember struct {
+	Email       string
+	Role        string
+	Permissions []string
+	// Inactive adds the member deactivated. The zero value adds an active member.
+	Inactive bool
+	// NoSwitch forbids switching to this company. The zero value allows it.
+	NoSwitch bool
+}
+
+// MemberUpdate changes a membership. Nil fields are left as they are.
+type MemberUpdate struct {
+	Role              *string
+	AddPermissions    []string
+	RemovePermissions []string
+	Active            *bool
+	Primary           *bool
+	AllowSwitch       *bool
+}

@@ -1,0 +1,191 @@
+package access
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// CreateUser creates a user. Allowed to the system principal and to
+// principals holding USER_ADD in their company. Errors: ErrInvalid naming
+// the field; ErrConflict (code "email_taken") for a taken e-mail.
+func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User, error) {
+	if p.Kind != PrincipalSystem {
+		if err := s.Check(ctx, p, UserAdd); err != nil {
+			return User{}, err
+		}
+	}
+	u, err := s.newUser(in)
+	if err != nil {
+		return User{}, err
+	}
+	err = s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateUser(ctx, &u); err != nil {
+			return err
+		}
+		return s.Audit(ctx, p, p.CompanyID, "user.created", userTarget(u.ID), nil)
+	})
+	return u, err
+}
+
+// newUser validates input into a User with a fresh ID.
+func (s *Service) newUser(in NewUser) (User, error) {
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return User{}, err
+	}
+	if err := validateName("first_name", in.FirstName); err != nil {
+		return User{}, err
+	}
+	if err := validateName("last_name", in.LastName); err != nil {
+		return User{}, err
+	}
+	if err := in.Profile.validate(); err != nil {
+		return User{}, err
+	}
+	now := s.Now()
+	return User{ID: s.newID(), Email: email, FirstName: in.FirstName, LastName: in.LastName,
+		Status: UserActive, Profile: in.Profile, CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// EnsureUser returns the user with e-mail, creating it when it does not
+// exist yet, inside the transaction of ctx. It is for sibling packages
+// (invitations, provisioning) that have already authorized the caller.
+func (s *Service) EnsureUser(ctx context.Context, p Principal, email string) (User, bool, error) {
+	norm, err := NormalizeEmail(email)
+	if err != nil {
+		return User{}, false, err
+	}
+	u, err := s.store.GetUserByEmail(ctx, norm)
+	if err == nil {
+		return u, false, nil
+	}
+	if !isNotFound(err) {
+		return User{}, false, err
+	}
+	u, err = s.newUser(NewUser{Email: norm})
+	if err != nil {
+		return User{}, false, err
+	}
+	if err := s.store.CreateUser(ctx, &u); err != nil {
+		return User{}, false, err
+	}
+	return u, true, s.Audit(ctx, p, p.CompanyID, "user.created", userTarget(u.ID), nil)
+}
+
+// GetUser returns a user the principal may see: itself, or a member of the
+// principal's company when it holds USER_VIEW there. Anyone else is
+// ErrNotFound, as if the user did not exist.
+func (s *Service) GetUser(ctx context.Context, p Principal, id uuid.UUID) (User, error) {
+	if err := s.canSeeUser(ctx, p, id); err != nil {
+		return User{}, err
+	}
+	return s.store.GetUser(ctx, id)
+}
+
+// GetUserByEmail is GetUser by e-mail.
+func (s *Service) GetUserByEmail(ctx context.Context, p Principal, email string) (User, error) {
+	norm, err := NormalizeEmail(email)
+	if err != nil {
+		return User{}, err
+	}
+	if p.IsZero() {
+		return User{}, Unauthenticated("no principal")
+	}
+	u, err := s.store.GetUserByEmail(ctx, norm)
+	if err != nil {
+		return User{}, err
+	}
+	if err := s.canSeeUser(ctx, p, u.ID); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+func (s *Service) canSeeUser(ctx context.Context, p Principal, id uuid.UUID) error {
+	switch {
+	case p.Kind == PrincipalSystem:
+		return nil
+	case p.IsZero():
+		return Unauthenticated("no principal")
+	case p.Kind == PrincipalUser && p.UserID == id:
+		return nil
+	}
+	if err := s.Check(ctx, p, UserView); err != nil {
+		return err
+	}
+	if _, err := s.store.GetMembership(ctx, p.CompanyID, id); err != nil {
+		if isNotFound(err) {
+			return NotFound("user")
+		}
+		return err
+	}
+	return nil
+}
+
+// UpdateUser changes a user's profile: the user itself or the system.
+// Errors: ErrInvalid naming the field; ErrNotFound for anyone else.
+func (s *Service) UpdateUser(ctx context.Context, p Principal, id uuid.UUID, up UserUpdate) (User, error) {
+	if p.IsZero() {
+		return User{}, Unauthenticated("no principal")
+	}
+	if p.Kind != PrincipalSystem && (p.Kind != PrincipalUser || p.UserID != id) {
+		return User{}, NotFound("user")
+	}
+	var out User
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		u, err := s.store.GetUser(ctx, id)
+		if err != nil {
+			return err
+		}
+		set := func(dst *string, v *string) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		set(&u.FirstName, up.FirstName)
+		set(&u.LastName, up.LastName)
+		set(&u.Profile.Lang, up.Lang)
+		set(&u.Profile.Theme, up.Theme)
+		set(&u.Profile.Currency, up.Currency)
+		set(&u.Profile.Birthdate, up.Birthdate)
+		set(&u.Profile.AvatarURL, up.AvatarURL)
+		if err := validateName("first_name", u.FirstName); err != nil {
+			return err
+		}
+		if err := validateName("last_name", u.LastName); err != nil {
+			return err
+		}
+		if err := u.Profile.validate(); err != nil {
+			return err
+		}
+		u.UpdatedAt = s.Now()
+		if err := s.store.UpdateUser(ctx, &u); err != nil {
+			return err
+		}
+		out = u
+		return s.Audit(ctx, p, p.CompanyID, "user.updated", userTarget(id), nil)
+	})
+	return out, err
+}
+
+// ListUsers lists every user; only the system principal may.
+func (s *Service) ListUsers(ctx context.Context, p Principal, pr PageRequest) (Page[User], error) {
+	if p.Kind != PrincipalSystem {
+		if p.IsZero() {
+			return Page[User]{}, Unauthenticated("no principal")
+		}
+		return Page[User]{}, Forbidden("only the system may list all users")
+	}
+	c, err := pr.Cursor()
+	if err != nil {
+		return Page[User]{}, err
+	}
+	limit := c.Limit
+	c.Limit++
+	us, err := s.store.ListUsers(ctx, c)
+	if err != nil {
+		return Page[User]{}, err
+	}
+	return pageOf(us, limit, func(u User) uuid.UUID { return u.ID }), nil
+}

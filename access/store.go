@@ -1,0 +1,179 @@
+package access
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// Store is what the access Service needs from storage. store.Store is the
+// union of this and the other domain packages' Store interfaces;
+// store/memstore and store/bunstore implement it, and store/storetest is the
+// conformance suite they both pass.
+//
+// Transactions: RunInTx runs fn in one transaction and hands it a context
+// that carries the transaction; every method called with that context joins
+// it. fn's error is returned unchanged after rollback; nil commits. A
+// RunInTx inside fn (called with fn's context) is a savepoint: its failure
+// rolls back only its own work.
+//
+// Listings take a Cursor and return at most c.Limit rows whose ID is greater
+// than c.After, ordered by ID.
+//
+// Unless a method says otherwise, errors are: ErrNotFound (wrapped in a
+// *Error) when the row does not exist, ErrConflict when a unique rule is
+// broken, and any other error for storage failures.
+type Store interface {
+	RunInTx(ctx context.Context, fn func(ctx context.Context) error) error
+
+	// CreateUser inserts u. ErrConflict (code "email_taken") if the e-mail
+	// is taken.
+	CreateUser(ctx context.Context, u *User) error
+	// GetUser returns the user. ErrNotFound if none.
+	GetUser(ctx context.Context, id uuid.UUID) (User, error)
+	// GetUserByEmail looks up a normalised e-mail. ErrNotFound if none.
+	GetUserByEmail(ctx context.Context, email string) (User, error)
+	// UpdateUser stores every field of u but ID, Email and CreatedAt.
+	// ErrNotFound if none.
+	UpdateUser(ctx context.Context, u *User) error
+	// ListUsers lists all users.
+	ListUsers(ctx context.Context, c Cursor) ([]User, error)
+
+	// CreateCompany inserts c. ErrConflict if its external key or a domain
+	// is taken.
+	CreateCompany(ctx context.Context, c *Company) error
+	// GetCompany returns the company. ErrNotFound if none.
+	GetCompany(ctx context.Context, id uuid.UUID) (Company, error)
+	// GetCompanyByExternalKey returns the company. ErrNotFound if none.
+	GetCompanyByExternalKey(ctx context.Context, key string) (Company, error)
+	// GetCompanyByDomain returns the company owning a lower-case domain.
+	// ErrNotFound if none.
+	GetCompanyByDomain(ctx context.Context, domain string) (Company, error)
+	// UpdateCompany stores Name, ParentID, ExternalKey, Domains, UpdatedAt.
+	// ErrNotFound if none; ErrConflict as CreateCompany.
+	UpdateCompany(ctx context.Context, c *Company) error
+	// DeleteCompany removes the company with its memberships, grants and
+	// connections. ErrNotFound if none.
+	DeleteCompany(ctx context.Context, id uuid.UUID) error
+	// LockCompany takes the company's write lock until the transaction in
+	// ctx ends, serialising rules that span its memberships (the last
+	// OWNER). Must be called inside RunInTx. ErrNotFound if none.
+	LockCompany(ctx context.Context, id uuid.UUID) error
+
+	// CreateMembership inserts m. ErrConflict (code "already_member") if
+	// the user already has a membership in the company.
+	CreateMembership(ctx context.Context, m *Membership) error
+	// GetMembership returns the user's membership in the company.
+	// ErrNotFound if none.
+	GetMembership(ctx context.Context, companyID, userID uuid.UUID) (Membership, error)
+	// UpdateMembership stores Role, Extra, Active, Primary, AllowSwitch and
+	// UpdatedAt of the membership (CompanyID, UserID). ErrNotFound if none;
+	// ErrConflict if it would give the user a second primary membership.
+	UpdateMembership(ctx context.Context, m *Membership) error
+	// ClearPrimary unsets Primary on every membership of the user.
+	ClearPrimary(ctx context.Context, userID uuid.UUID) error
+	// DeleteMembership removes the membership and every grant its user holds
+	// in the company. ErrNotFound if none.
+	DeleteMembership(ctx context.Context, companyID, userID uuid.UUID) error
+	// CountActiveOwners counts active memberships with role OWNER.
+	CountActiveOwners(ctx context.Context, companyID uuid.UUID) (int, error)
+	// GetMember returns one membership joined with its user (and the
+	// creating user when known). ErrNotFound if none.
+	GetMember(ctx context.Context, companyID, userID uuid.UUID) (Member, error)
+	// ListMembers lists a company's memberships joined with their users,
+	// in one query per page.
+	ListMembers(ctx context.Context, companyID uuid.UUID, active *bool, c Cursor) ([]Member, error)
+	// ListUserCompanies lists a user's memberships joined with their
+	// companies.
+	ListUserCompanies(ctx context.Context, userID uuid.UUID, active *bool, c Cursor) ([]UserCompany, error)
+
+	// CheckAccess gathers in one round trip the facts an authorization
+	// decision needs. A missing membership is not an error (Facts.Member is
+	// false).
+	CheckAccess(ctx context.Context, q AccessQuery) (AccessFacts, error)
+
+	// CreateGrant inserts g. ErrConflict (code "grant_exists") if the
+	// subject already holds a grant on that resource.
+	CreateGrant(ctx context.Context, g *Grant) error
+	// GetGrant returns a grant of the company. ErrNotFound if none (also
+	// when it belongs to another company).
+	GetGrant(ctx context.Context, companyID, id uuid.UUID) (Grant, error)
+	// UpdateGrantLevel sets the level of a grant of the company.
+	// ErrNotFound if none.
+	UpdateGrantLevel(ctx context.Context, companyID, id uuid.UUID, level int) error
+	// DeleteGrant removes a grant of the company. ErrNotFound if none.
+	DeleteGrant(ctx context.Context, companyID, id uuid.UUID) error
+	// DeleteSubjectGrants removes every grant of a subject in the company
+	// and reports how many there were.
+	DeleteSubjectGrants(ctx context.Context, companyID uuid.UUID, s Subject) (int, error)
+	// MoveSubjectGrants hands every grant of from in the company to to
+	// (an accepted invitation's grants go to its new member). Where to
+	// already holds a grant on the same resource, the higher level stays.
+	MoveSubjectGrants(ctx context.Context, companyID uuid.UUID, from, to Subject) error
+	// ListGrants lists a company's grants matching the filter.
+	ListGrants(ctx context.Context, companyID uuid.UUID, f GrantQuery, c Cursor) ([]Grant, error)
+
+	// GetConnection returns a connection by ID where companyID is either
+	// side. ErrNotFound if none.
+	GetConnection(ctx context.Context, companyID, id uuid.UUID) (Connection, error)
+	// CreateConnection inserts c. ErrConflict (code "already_connected") if
+	// the two companies are already connected, in either direction.
+	CreateConnection(ctx context.Context, c *Connection) error
+	// UpdateConnectionPermissions stores c.Permissions and c.UpdatedAt.
+	// ErrNotFound if none.
+	UpdateConnectionPermissions(ctx context.Context, c *Connection) error
+	// DeleteConnection removes a connection where companyID is either side.
+	// ErrNotFound if none.
+	DeleteConnection(ctx context.Context, companyID, id uuid.UUID) error
+	// ListConnections lists the connections where companyID is either side.
+	ListConnections(ctx context.Context, companyID uuid.UUID, c Cursor) ([]Connection, error)
+
+	// AppendAudit inserts an event.
+	AppendAudit(ctx context.Context, e *AuditEvent) error
+	// ListAudit lists a company's events, oldest first.
+	ListAudit(ctx context.Context, companyID uuid.UUID, c Cursor) ([]AuditEvent, error)
+}
+
+// AccessQuery asks CheckAccess about one user in one company.
+type AccessQuery struct {
+	CompanyID uuid.UUID
+	UserID    uuid.UUID
+	// Permission, if set, is looked up in the membership's extra
+	// permissions (Facts.HasExtra) and in an agency connection's
+	// permissions (Facts.ConnectionHas).
+	Permission string
+	// Resource, if set, asks for the highest level the user holds through
+	// a grant on it or on the company's "account" resource (Facts.GrantLevel).
+	Resource *Resource
+	// TokenID, if set, also asks for the highest grant level the token
+	// holds on Resource or the account (Facts.TokenGrantLevel).
+	TokenID uuid.UUID
+	// AgencyRoles lists the role codes of agency members that may act
+	// through a connection. Empty: connections are not consulted.
+	AgencyRoles []string
+}
+
+// AccessFacts is what CheckAccess found.
+type AccessFacts struct {
+	Member     bool   // a membership exists
+	Active     bool   // and it is active
+	Role       string // its role code
+	HasExtra   bool   // its extra permissions hold the asked permission
+	GrantLevel int    // highest grant level on the resource or account, 0 if none
+	// Connected: the user is an active member, in one of AgencyRoles, of an
+	// agency connected to the company. ConnectionHas: that connection's
+	// permissions hold the asked permission.
+	Connected     bool
+	ConnectionHas bool
+	ConnectionID  uuid.UUID
+	// TokenGrantLevel is the highest grant level of the token subject on
+	// Resource or the account, 0 if none.
+	TokenGrantLevel int
+}
+
+// GrantQuery is the store-level grant filter.
+type GrantQuery struct {
+	Resources   []Resource
+	SubjectType SubjectType
+	Subject     *Subject
+}

@@ -1,0 +1,110 @@
+package access
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// UserStatus says whether a user may sign in at all. It is independent of
+// the user's memberships, each of which can be deactivated on its own.
+type UserStatus string
+
+// User statuses.
+const (
+	UserActive   UserStatus = "active"
+	UserDisabled UserStatus = "disabled"
+)
+
+// User is a person. E-mail is unique across the store and compared
+// case-insensitively; it is stored normalised (see NormalizeEmail).
+type User struct {
+	ID        uuid.UUID
+	Email     string
+	FirstName string
+	LastName  string
+	Status    UserStatus
+	Profile   Profile
+	// ActiveCompanyID is the company the user acts in by default
+	// (uuid.Nil when none was chosen yet).
+	ActiveCompanyID uuid.UUID
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// FullName joins first and last name.
+func (u User) FullName() string {
+	return strings.TrimSpace(u.FirstName + " " + u.LastName)
+}
+
+// Profile holds the optional profile fields of seed 001.
+type Profile struct {
+	Lang      string
+	Theme     string
+	Currency  string
+	Birthdate string // ISO 8601 date, YYYY-MM-DD, or empty
+	AvatarURL string
+}
+
+// NewUser is the input of Service.CreateUser.
+type NewUser struct {
+	Email     string
+	FirstName string
+	LastName  string
+	Profile   Profile
+}
+
+// UserUpdate changes a user's profile. Nil fields are left as they are.
+type UserUpdate struct {
+	FirstName *string
+	LastName  *string
+	Lang      *string
+	Theme     *string
+	Currency  *string
+	Birthdate *string
+	AvatarURL *string
+}
+
+// NormalizeEmail trims and lower-cases an address and checks that it is a
+// bare addr-spec ("a@b.example", no display name). The error names the
+// field "email".
+func NormalizeEmail(email string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	if e == "" {
+		return "", Invalid("email", "e-mail is required")
+	}
+	if len(e) > 254 {
+		return "", Invalid("email", "e-mail is longer than 254 characters")
+	}
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Address != e || a.Name != "" || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
+		return "", Invalid("email", "%q is not a valid e-mail address", email)
+	}
+	return e, nil
+}
+
+func validateName(field, v string) error {
+	if len(v) > 200 {
+		return Invalid(field, "%s is longer than 200 characters", field)
+	}
+	return nil
+}
+
+func (p Profile) validate() error {
+	if p.Birthdate != "" {
+		if _, err := time.Parse(time.DateOnly, p.Birthdate); err != nil {
+			return Invalid("birthdate", "birthdate %q is not a YYYY-MM-DD date", p.Birthdate)
+		}
+	}
+	for _, f := range []struct{ name, v string }{{"lang", p.Lang}, {"theme", p.Theme}, {"currency", p.Currency}} {
+		if len(f.v) > 32 {
+			return Invalid(f.name, "%s is longer than 32 characters", f.name)
+		}
+	}
+	if len(p.AvatarURL) > 2048 {
+		return Invalid("avatar_url", "avatar_url is longer than 2048 characters")
+	}
+	return nil
+}

@@ -1,0 +1,3 @@
+// Package invite will hold member invitations and company-to-company
+// connections.
+package invite

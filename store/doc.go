@@ -1,0 +1,31 @@
+// Package store names the whole storage contract of gatehouse and says how
+// its implementations keep it.
+//
+// Dependency direction: the domain packages (access, then invite and token)
+// each declare in their store.go the small Store interface they consume;
+// store.Store is their union. Implementations live in subpackages:
+// memstore (in memory, the embedded default) and bunstore (PostgreSQL on
+// Bun). storetest is the one conformance suite both pass. Domain packages
+// never import this package, so no import cycle is possible.
+//
+// Transactions: every domain package declares the same method
+//
+//	RunInTx(ctx context.Context, fn func(ctx context.Context) error) error
+//
+// The store opens a transaction, puts it in the context it hands to fn, and
+// every store method called with that context joins it (bunstore picks its
+// bun.IDB from the context; memstore holds its write lock and an undo log).
+// So accepting an invitation can create a user and a membership, move
+// grants and close the invitation in one transaction although those methods
+// belong to different packages' interfaces. fn's error comes back
+// unchanged and nothing of fn's work remains; work done with a context that
+// does not carry the transaction is not part of it. A RunInTx nested in fn
+// is a savepoint.
+//
+// Errors: stores translate their driver's errors at the boundary into the
+// kinds of package access (not found, conflict by SQLSTATE, never by message
+// text); nothing above a store sees a driver type.
+//
+// Listings are keyset-paginated by time-ordered IDs (access.Cursor): one
+// page is one query whatever the size of the company.
+package store

@@ -1,0 +1,157 @@
+package memstore
+
+import (
+	"context"
+	"sync"
+)
+
+// Store is the in-memory store. The zero value is not usable; call New.
+//
+// Concurrency: one sync.RWMutex guards all state. A transaction holds the
+// write lock from RunInTx until it ends, so transactions are serializable
+// and readers never see uncommitted work. Every mutation made inside a
+// transaction records its inverse; a failed or panicking function (or a
+// context cancelled by the time it returns) replays them backwards, so it
+// leaves no trace.
+type Store struct {
+	mu  sync.RWMutex
+	acc accessTables
+	inv inviteTables
+	tok tokenTables
+}
+
+// New returns an empty store.
+func New() *Store {
+	s := &Store{}
+	s.acc.init()
+	s.inv.init()
+	s.tok.init()
+	return s
+}
+
+type txKey struct{}
+
+// tx is an open transaction: the undo log of its mutations.
+type tx struct {
+	s    *Store
+	undo []func()
+	done bool
+}
+
+// onUndo records how to reverse a mutation just made.
+func (t *tx) onUndo(f func()) { t.undo = append(t.undo, f) }
+
+func (t *tx) rollbackTo(mark int) {
+	for i := len(t.undo) - 1; i >= mark; i-- {
+		t.undo[i]()
+	}
+	t.undo = t.undo[:mark]
+}
+
+func (s *Store) txFrom(ctx context.Context) *tx {
+	t, _ := ctx.Value(txKey{}).(*tx)
+	if t == nil || t.s != s || t.done {
+		return nil
+	}
+	return t
+}
+
+// RunInTx runs fn in a transaction. Called with the context of an open
+// transaction it is a savepoint: on failure only fn's own work is undone.
+func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if t := s.txFrom(ctx); t != nil {
+		mark := len(t.undo)
+		defer func() {
+			if r := recover(); r != nil {
+				t.rollbackTo(mark)
+				panic(r)
+			}
+			if err != nil {
+				t.rollbackTo(mark)
+			}
+		}()
+		return fn(ctx)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &tx{s: s}
+	defer func() {
+		if r := recover(); r != nil {
+			t.rollbackTo(0)
+			t.done = true
+			panic(r)
+		}
+		if err == nil {
+			// A real database refuses to commit on a cancelled context.
+			err = ctx.Err()
+		}
+		if err != nil {
+			t.rollbackTo(0)
+		}
+		t.done = true
+	}()
+	return fn(context.WithValue(ctx, txKey{}, t))
+}
+
+// read runs f under the read lock, or directly inside a transaction.
+func (s *Store) read(ctx context.Context, f func()) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.txFrom(ctx) != nil {
+		f()
+		return nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	f()
+	return nil
+}
+
+// write runs f in the transaction of ctx, or in a transaction of its own.
+// f must check everything before its first mutation, or return an error
+// after it (which undoes it).
+func (s *Store) write(ctx context.Context, f func(t *tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if t := s.txFrom(ctx); t != nil {
+		return f(t)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &tx{s: s}
+	err := f(t)
+	if err != nil {
+		t.rollbackTo(0)
+	}
+	t.done = true
+	return err
+}
+
+// table is a map whose mutations inside a transaction can be undone.
+type table[K comparable, V any] map[K]V
+
+func (m table[K, V]) put(t *tx, k K, v V) {
+	old, had := m[k]
+	m[k] = v
+	t.onUndo(func() {
+		if had {
+			m[k] = old
+		} else {
+			delete(m, k)
+		}
+	})
+}
+
+func (m table[K, V]) del(t *tx, k K) {
+	old, had := m[k]
+	if !had {
+		return
+	}
+	delete(m, k)
+	t.onUndo(func() { m[k] = old })
+}
