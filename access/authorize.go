@@ -120,9 +120,10 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 	return lvl, nil
 }
 
-// actor is a resolved principal for write paths: its level in the company
-// and the permissions it holds, used for rank rules.
-type actor struct {
+// Actor is a principal resolved against stored state for write paths: its
+// level in the company and the permissions it holds, for the rank rules.
+// Get one from Service.Authorize inside the transaction of the change.
+type Actor struct {
 	p      Principal
 	system bool
 	level  int
@@ -130,19 +131,40 @@ type actor struct {
 	perms  map[string]bool
 }
 
-func (a actor) has(perm string) bool { return a.system || a.perms[perm] }
+// Level is the actor's level in the company (above OWNER for the system).
+func (a Actor) Level() int { return a.level }
 
-// resolve checks perm (when not "") and loads p's rank in its company.
-func (s *Service) resolve(ctx context.Context, p Principal, perm string) (actor, error) {
+// Role is the actor's role code ("" for the system and agency members).
+func (a Actor) Role() string { return a.role }
+
+// Permissions lists the permissions the actor holds (nil for the system,
+// which holds all).
+func (a Actor) Permissions() []string {
+	var out []string
+	for c := range a.perms {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Has reports whether the actor holds perm.
+func (a Actor) Has(perm string) bool { return a.system || a.perms[perm] }
+
+// Authorize checks perm (when not "") and loads p's rank in its company:
+// its membership's role and permissions, or for an agency member the
+// connection's permissions at ADMIN rank, capped by a token's own ceiling.
+// Errors as Check.
+func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Actor, error) {
 	if p.Kind == PrincipalSystem {
-		return actor{p: p, system: true, level: LevelOwner + 1}, nil
+		return Actor{p: p, system: true, level: LevelOwner + 1}, nil
 	}
 	if perm != "" {
 		if err := s.Check(ctx, p, perm); err != nil {
-			return actor{}, err
+			return Actor{}, err
 		}
 	}
-	a := actor{p: p, perms: map[string]bool{}}
+	a := Actor{p: p, perms: map[string]bool{}}
 	m, err := s.store.GetMembership(ctx, p.CompanyID, p.UserID)
 	switch {
 	case err == nil && m.Active:
@@ -152,20 +174,20 @@ func (s *Service) resolve(ctx context.Context, p Principal, perm string) (actor,
 			a.perms[c] = true
 		}
 	case err == nil:
-		return actor{}, Forbidden("the membership is deactivated")
+		return Actor{}, Forbidden("the membership is deactivated")
 	case isNotFound(err):
 		// An agency member acting through a connection: the connection's
 		// permissions, at most ADMIN's rank.
 		conns, cerr := s.agencyConnection(ctx, p)
 		if cerr != nil {
-			return actor{}, cerr
+			return Actor{}, cerr
 		}
 		a.level = LevelAdmin
 		for _, c := range conns.Permissions {
 			a.perms[c] = true
 		}
 	default:
-		return actor{}, err
+		return Actor{}, err
 	}
 	if p.Kind == PrincipalToken {
 		a.level = min(a.level, p.TokenLevel)
@@ -190,20 +212,20 @@ func (s *Service) agencyConnection(ctx context.Context, p Principal) (Connection
 	return s.store.GetConnection(ctx, p.CompanyID, f.ConnectionID)
 }
 
-// canManage applies the rank rule to a target member: only an OWNER may
+// CanManage applies the rank rule to a target member: only an OWNER may
 // change or remove a member whose level is equal to or above their own.
-func (a actor) canManage(targetLevel int) bool {
+func (a Actor) CanManage(targetLevel int) bool {
 	return a.system || a.role == RoleOwner && a.level >= targetLevel || a.level > targetLevel
 }
 
-// canGrant applies the ceiling: never a role above one's own level nor a
+// CanGrant applies the ceiling: never a role above one's own level nor a
 // permission one lacks.
-func (a actor) canGrant(level int, perms []string) error {
+func (a Actor) CanGrant(level int, perms []string) error {
 	if !a.system && level > a.level {
 		return Forbidden("cannot grant a level above your own (%d > %d)", level, a.level)
 	}
 	for _, c := range perms {
-		if !a.has(c) {
+		if !a.Has(c) {
 			return Forbidden("cannot grant permission %s you do not hold", c)
 		}
 	}

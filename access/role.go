@@ -241,3 +241,20 @@ func (c *Catalog) Effective(role string, extra []string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// ParseRole validates a role code given as input; the error names field.
+func (c *Catalog) ParseRole(field, code string) (Role, error) {
+	r, err := c.roleCode(field, code)
+	if err != nil {
+		return Role{}, err
+	}
+	out := *r
+	out.Permissions = slices.Clone(r.Permissions)
+	return out, nil
+}
+
+// ParsePermissions validates permission codes given as input and closes
+// them under implication; the error names field.
+func (c *Catalog) ParsePermissions(field string, codes []string) ([]string, error) {
+	return c.normalizePermissions(field, codes)
+}

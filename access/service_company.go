@@ -185,7 +185,7 @@ type CompanyUpdate struct {
 func (s *Service) UpdateCompany(ctx context.Context, p Principal, up CompanyUpdate) (Company, error) {
 	var out Company
 	err := s.InTx(ctx, func(ctx context.Context) error {
-		a, err := s.resolve(ctx, p, "")
+		a, err := s.Authorize(ctx, p, "")
 		if err != nil {
 			return err
 		}
@@ -224,7 +224,7 @@ func (s *Service) UpdateCompany(ctx context.Context, p Principal, up CompanyUpda
 // fails from the next call on.
 func (s *Service) DeleteCompany(ctx context.Context, p Principal) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
-		a, err := s.resolve(ctx, p, "")
+		a, err := s.Authorize(ctx, p, "")
 		if err != nil {
 			return err
 		}

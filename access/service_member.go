@@ -29,11 +29,11 @@ func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Mem
 	}
 	var out Member
 	err = s.InTx(ctx, func(ctx context.Context) error {
-		a, err := s.resolve(ctx, p, UserAdd)
+		a, err := s.Authorize(ctx, p, UserAdd)
 		if err != nil {
 			return err
 		}
-		if err := a.canGrant(role.Level, append(slices.Clone(role.Permissions), extra...)); err != nil {
+		if err := a.CanGrant(role.Level, append(slices.Clone(role.Permissions), extra...)); err != nil {
 			return err
 		}
 		u, err := s.store.GetUserByEmail(ctx, email)
@@ -45,7 +45,7 @@ func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Mem
 			return err
 		}
 		out, err = s.store.GetMember(ctx, m.CompanyID, m.UserID)
-		out.Editable = a.has(UserEdit) && a.canManage(role.Level)
+		out.Editable = a.Has(UserEdit) && a.CanManage(role.Level)
 		return err
 	})
 	return out, err
@@ -82,10 +82,10 @@ func (s *Service) addMembership(ctx context.Context, p Principal, userID uuid.UU
 // a member (whatever company they belong to).
 func (s *Service) GetMember(ctx context.Context, p Principal, userID uuid.UUID) (Member, error) {
 	self := p.Kind == PrincipalUser && p.UserID == userID
-	var a actor
+	var a Actor
 	if !self {
 		var err error
-		if a, err = s.resolve(ctx, p, UserView); err != nil {
+		if a, err = s.Authorize(ctx, p, UserView); err != nil {
 			return Member{}, err
 		}
 	} else if err := s.checkActive(ctx, p); err != nil {
@@ -98,14 +98,14 @@ func (s *Service) GetMember(ctx context.Context, p Principal, userID uuid.UUID) 
 		}
 		return Member{}, err
 	}
-	m.Editable = !self && a.has(UserEdit) && a.canManage(s.catalog.Level(m.Role))
+	m.Editable = !self && a.Has(UserEdit) && a.CanManage(s.catalog.Level(m.Role))
 	return m, nil
 }
 
 // checkActive verifies that p is an active member of its company (or the
 // system), for calls about p itself.
 func (s *Service) checkActive(ctx context.Context, p Principal) error {
-	_, err := s.resolve(ctx, p, "")
+	_, err := s.Authorize(ctx, p, "")
 	return err
 }
 
@@ -117,7 +117,7 @@ func (s *Service) ListMembers(ctx context.Context, p Principal, f MemberFilter) 
 	if err != nil {
 		return Page[Member]{}, err
 	}
-	a, err := s.resolve(ctx, p, UserView)
+	a, err := s.Authorize(ctx, p, UserView)
 	if err != nil {
 		return Page[Member]{}, err
 	}
@@ -127,10 +127,10 @@ func (s *Service) ListMembers(ctx context.Context, p Principal, f MemberFilter) 
 	if err != nil {
 		return Page[Member]{}, err
 	}
-	canEdit := a.has(UserEdit)
+	canEdit := a.Has(UserEdit)
 	for i := range rows {
 		self := p.Kind == PrincipalUser && rows[i].UserID == p.UserID
-		rows[i].Editable = canEdit && !self && a.canManage(s.catalog.Level(rows[i].Role))
+		rows[i].Editable = canEdit && !self && a.CanManage(s.catalog.Level(rows[i].Role))
 	}
 	return pageOf(rows, limit, func(m Member) uuid.UUID { return m.ID }), nil
 }
@@ -176,7 +176,7 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 		if onlyPrimary {
 			need = ""
 		}
-		a, err := s.resolve(ctx, p, need)
+		a, err := s.Authorize(ctx, p, need)
 		if err != nil {
 			return err
 		}
@@ -189,7 +189,7 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 		}
 		before := m
 		level := s.catalog.Level(m.Role)
-		if !self && !onlyPrimary && !a.canManage(level) {
+		if !self && !onlyPrimary && !a.CanManage(level) {
 			return Forbidden("only an OWNER may change a member at or above their own level")
 		}
 		details := map[string]string{}
@@ -197,14 +197,14 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 			if self && role.Level > level {
 				return Forbidden("no one raises their own role")
 			}
-			if err := a.canGrant(role.Level, role.Permissions); err != nil {
+			if err := a.CanGrant(role.Level, role.Permissions); err != nil {
 				return err
 			}
 			details["role_from"], details["role_to"] = m.Role, role.Code
 			m.Role = role.Code
 		}
 		if len(add) > 0 || len(remove) > 0 {
-			if err := a.canGrant(0, add); err != nil {
+			if err := a.CanGrant(0, add); err != nil {
 				return err
 			}
 			extra := slices.DeleteFunc(append(slices.Clone(m.Extra), add...), func(c string) bool {
@@ -246,7 +246,7 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 			return err
 		}
 		out, err = s.store.GetMember(ctx, p.CompanyID, userID)
-		out.Editable = !self && a.has(UserEdit) && a.canManage(s.catalog.Level(out.Role))
+		out.Editable = !self && a.Has(UserEdit) && a.CanManage(s.catalog.Level(out.Role))
 		return err
 	})
 	return out, err
@@ -286,7 +286,7 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 		if self {
 			need = ""
 		}
-		a, err := s.resolve(ctx, p, need)
+		a, err := s.Authorize(ctx, p, need)
 		if err != nil {
 			return err
 		}
@@ -297,7 +297,7 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 			}
 			return err
 		}
-		if !self && !a.canManage(s.catalog.Level(m.Role)) {
+		if !self && !a.CanManage(s.catalog.Level(m.Role)) {
 			return Forbidden("only an OWNER may remove a member at or above their own level")
 		}
 		if err := s.store.DeleteMembership(ctx, p.CompanyID, userID); err != nil {
@@ -340,7 +340,7 @@ func (s *Service) TransferOwnership(ctx context.Context, p Principal, toUserID u
 			}
 			return err
 		}
-		a, err := s.resolve(ctx, p, "")
+		a, err := s.Authorize(ctx, p, "")
 		if err != nil {
 			return err
 		}

@@ -34,7 +34,9 @@ func (e *AmbiguousError) Error() string {
 }
 
 // Unwrap makes errors.Is(err, ErrInvalid) true.
-func (e *AmbiguousError) Unwrap() error { return Invalid("company", "company %q is ambiguous or unknown", e.Name) }
+func (e *AmbiguousError) Unwrap() error {
+	return Invalid("company", "company %q is ambiguous or unknown", e.Name)
+}
 
 // SwitchCompany makes a company the user's active one, remembered on the
 // user. Only companies where the user is an active member with switching
