@@ -127,7 +127,7 @@ func (s *Service) matchCompany(ctx context.Context, userID uuid.UUID, name strin
 		found = pick(func(n string) bool { return strings.Contains(n, want) })
 	}
 	if len(found) == 0 {
-		found = pick(func(n string) bool { return editDistance(n, want) <= max(1, len(want)/5) })
+		found = pick(func(n string) bool { return substringDistance(want, n) <= max(1, len(want)/5) })
 	}
 	if len(found) == 1 {
 		return found[0], nil
@@ -146,26 +146,25 @@ func (s *Service) matchCompany(ctx context.Context, userID uuid.UUID, name strin
 
 func foldName(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
 
-// editDistance is the Levenshtein distance of two short strings.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
+// substringDistance is the fewest edits that turn pattern into some
+// substring of text (Levenshtein with a free start and end in text), so
+// "southwnd" is one edit from "southwind traders".
+func substringDistance(pattern, text string) int {
+	p, t := []rune(pattern), []rune(text)
+	prev := make([]int, len(t)+1) // row 0: a match may start anywhere
+	cur := make([]int, len(t)+1)
+	for i := 1; i <= len(p); i++ {
 		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
+		for j := 1; j <= len(t); j++ {
 			cost := 1
-			if ra[i-1] == rb[j-1] {
+			if p[i-1] == t[j-1] {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return slices.Min(prev)
 }
 
 // ListAudit lists the audit trail of the principal's company, oldest first;

@@ -18,7 +18,8 @@ import (
 // rolls back only its own work.
 //
 // Listings take a Cursor and return at most c.Limit rows whose ID is greater
-// than c.After, ordered by ID.
+// than c.After, ordered by ID. The services always pass 0 < c.Limit <=
+// MaxPageLimit+1.
 //
 // Unless a method says otherwise, errors are: ErrNotFound (wrapped in a
 // *Error) when the row does not exist, ErrConflict when a unique rule is
@@ -61,7 +62,9 @@ type Store interface {
 	LockCompany(ctx context.Context, id uuid.UUID) error
 
 	// CreateMembership inserts m. ErrConflict (code "already_member") if
-	// the user already has a membership in the company.
+	// the user already has a membership in the company, (code
+	// "primary_taken") if m is primary and the user has a primary one;
+	// ErrNotFound if the user or company does not exist.
 	CreateMembership(ctx context.Context, m *Membership) error
 	// GetMembership returns the user's membership in the company.
 	// ErrNotFound if none.
@@ -162,7 +165,10 @@ type AccessFacts struct {
 	GrantLevel int    // highest grant level on the resource or account, 0 if none
 	// Connected: the user is an active member, in one of AgencyRoles, of an
 	// agency connected to the company. ConnectionHas: that connection's
-	// permissions hold the asked permission.
+	// permissions hold the asked permission. Both are only looked up when
+	// the user has no membership in the company (a membership wins). When
+	// several agencies connect the user, one whose permissions hold the
+	// asked permission is preferred.
 	Connected     bool
 	ConnectionHas bool
 	ConnectionID  uuid.UUID

@@ -1,3 +1,54 @@
-// Package invite will hold member invitations and company-to-company
-// connections.
+// Package invite invites people into a company by e-mail and connects two
+// companies (a customer and its agency), on top of package access.
+//
+// A Service is built over an access.Service and a Store that shares its
+// transactions (store/memstore, store/bunstore):
+//
+//	st := memstore.New()
+//	acc := access.NewService(st)
+//	inv := invite.NewService(acc, st, invite.WithNotifier(myMailer))
+//	issued, err := inv.Invite(ctx, admin, invite.NewInvitation{Email: "bob@example.com", Role: access.RoleViewer})
+//	// issued.Token is shown once, and handed to the Notifier for the e-mail.
+//	res, err := inv.Accept(ctx, access.Principal{}, issued.Token.Reveal())
+//
+// The rules, each of which has a test:
+//
+//   - An invitation is created by a principal holding USER_ADD, never for a
+//     role above the inviter's level or a permission the inviter lacks. An
+//     existing member cannot be invited (ErrConflict, code
+//     "already_member"); inviting an e-mail that already has a pending
+//     invitation returns that one, refreshed (new terms, renewed expiry,
+//     same link), never a second one: the store allows one pending
+//     invitation per company, kind and e-mail.
+//   - The token has 256 bits from crypto/rand; its plaintext is returned
+//     once (Issued.Token) and handed to the Notifier; only its SHA-256 is
+//     stored, looked up through a unique index and compared in constant
+//     time. Preview shows what an invitation offers to whoever holds the
+//     token, and nothing else.
+//   - States: pending, then exactly one of accepted, rejected, revoked or
+//     expired. Expiry is computed at read time from ExpiresAt with the
+//     access Service's clock (now >= ExpiresAt is expired). Every other
+//     transition is a *StateError.
+//   - Accept runs in one transaction: it claims the invitation with a
+//     conditional write (so of two concurrent accepts exactly one
+//     succeeds), re-checks that the inviter may still grant the role,
+//     creates the user if the e-mail is new, creates the membership, and
+//     moves the grants the invitation held to the new member. The
+//     membership always goes to the invited e-mail's user: a signed-in
+//     user with another e-mail gets ErrEmailMismatch and the invitation
+//     stays pending.
+//   - Resend works on a pending invitation only, after a cooldown (2 days
+//     by default) since the last send; it rotates the token (the old link
+//     dies) and renews the expiry. Too early is a *ResendTooSoonError that
+//     says when it becomes possible.
+//   - A company invites another one (InviteCompany) naming the relation,
+//     the other company's name and the e-mail of a user there. That user,
+//     signed in and acting for that company with at least ADMIN, accepts
+//     and the two companies are connected (one connection per pair). The
+//     customer side sets what the agency may do in it (agency
+//     permissions); the agency's ADMINs act in the customer company with
+//     at most those, until RemoveConnection.
+//   - Every change writes an audit event (never a secret) in its
+//     transaction; the Notifier hears of every status change after the
+//     transaction committed, never from inside it.
 package invite

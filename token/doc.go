@@ -1,2 +1,62 @@
-// Package token will hold API tokens, session tokens and login links.
+// Package token holds the secrets of gatehouse: API tokens of a company,
+// session tokens of a user, one-time magic login links (with seed 000's
+// just-in-time provisioning), and the one format every secret shares,
+// invitations included.
+//
+// # Format
+//
+// Every secret is
+//
+//	<product>_<kind>_<random><checksum>
+//
+//   - product: 2 to 16 lower-case letters and digits, starting with a
+//     letter, naming the product to whoever finds a leaked secret (default
+//     "gh", host-configurable with WithPrefix or NewFormat);
+//   - kind: "api" (API token), "ses" (session token), "inv" (member
+//     invitation), "cnx" (company-to-company invitation), "lnk" (login
+//     link). A secret of one kind never works as another;
+//   - random: 43 characters of [0-9A-Za-z] drawn uniformly from
+//     crypto/rand, 43·log2(62) ≈ 256.03 bits;
+//   - checksum: the CRC-32 (IEEE) of everything before it, as 6 base62
+//     characters (most significant first, zero-padded with "0").
+//
+// For example gh_api_1Qe0Jx…(49 characters after the second underscore).
+// A mistyped or truncated secret fails the checksum and is refused without
+// touching the store; secret scanners find leaked ones with
+//
+//	\bgh_(?:api|ses|inv|cnx|lnk)_[0-9A-Za-z]{49}\b
+//
+// (Format.Pattern gives it for another product). Stores keep only the
+// SHA-256 of the whole secret (Hash), looked up through a unique index and
+// compared with crypto/subtle, plus a non-secret Hint ("gh_api_…x9Zq") for
+// listings. The plaintext leaves the library once, in the result of the
+// call that made it, as a Secret: a type that prints and encodes as
+// "[REDACTED]" everywhere and yields its text only through Reveal.
+//
+// Parse, Hash and Generate are exported for the invitation package, which
+// issues its secrets in the same format.
+//
+// # API tokens
+//
+// Service.Create makes a token of a company with a name, an optional expiry
+// and a role, a level and permissions that never exceed what its creator
+// holds. Service.Verify turns a token into the access.Principal the
+// services accept: access.TokenPrincipal for an API token, whose rights the
+// authorizer caps on every check by its creator's current membership (a
+// demoted, deactivated or removed creator shrinks or stops the token at
+// once). Tokens are subjects of resource grants (access.SubjectToken, seed
+// 002's ApiToken). Revocation and expiry take effect on the very next
+// request; the last use is recorded at most once a minute per token.
+//
+// # Login links and sessions
+//
+// Service.Provision creates the user and the membership if needed and
+// issues a login link (default lifetime 10 minutes), invalidating earlier
+// unused links of that user for that company. RedeemLoginLink consumes a
+// link exactly once, even under concurrent redemption, and returns the user
+// and company; RedeemLoginLinkSession also mints a session token (default
+// lifetime 12 hours) that acts as the user in their active company.
+//
+// Every change writes an audit event in its transaction; none holds a
+// secret.
 package token

@@ -1,9 +1,60 @@
 package token
 
-import "github.com/gatehouse-go/gatehouse/access"
+import (
+	"context"
+	"time"
 
-// Store is what the token Service needs from storage: the access Store and
-// the tokens and login links themselves.
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/google/uuid"
+)
+
+// Store is what the token Service needs from storage: the access Store
+// (users, memberships, audit, one shared transaction) and the tokens and
+// login links themselves. store/memstore and store/bunstore implement it;
+// store/storetest proves them.
+//
+// API and session tokens share one table (Token.Kind tells them apart);
+// both are found by the SHA-256 Digest of their secret through a unique
+// index. Plaintext secrets never reach a store.
 type Store interface {
 	access.Store
+
+	// CreateToken inserts t. ErrConflict (code "token_exists") if its ID
+	// or Digest is taken.
+	CreateToken(ctx context.Context, t *Token) error
+	// GetTokenByHash returns the API or session token whose Digest is d,
+	// revoked and expired ones included. ErrNotFound if there is none, or
+	// if it is an API token whose company no longer exists. It is the hot
+	// path of every authenticated request: one indexed lookup. The
+	// returned Permissions may be shared with the store and must not be
+	// modified.
+	GetTokenByHash(ctx context.Context, d Digest) (Token, error)
+	// GetToken returns an API token of the company. ErrNotFound if none,
+	// also when it belongs to another company.
+	GetToken(ctx context.Context, companyID, id uuid.UUID) (Token, error)
+	// ListTokens lists the API tokens of a company, revoked ones included,
+	// at most c.Limit after c.After, ordered by ID.
+	ListTokens(ctx context.Context, companyID uuid.UUID, c access.Cursor) ([]Token, error)
+	// RevokeToken sets RevokedAt to at on the token of the company
+	// (companyID uuid.Nil for a session token) and returns it. A token
+	// revoked before keeps its first RevokedAt. ErrNotFound if none, also
+	// when it belongs to another company.
+	RevokeToken(ctx context.Context, companyID, id uuid.UUID, at time.Time) (Token, error)
+	// TouchToken records a use at at, unless a later use is already
+	// recorded. ErrNotFound if none.
+	TouchToken(ctx context.Context, id uuid.UUID, at time.Time) error
+
+	// CreateLoginLink inserts l. ErrConflict (code "link_exists") if its
+	// ID or Digest is taken.
+	CreateLoginLink(ctx context.Context, l *LoginLink) error
+	// ConsumeLoginLink redeems the link whose Digest is d: one conditional
+	// write that sets UsedAt to now only if the link is unused, not revoked
+	// and not expired (now < ExpiresAt), and returns the link as stored
+	// after it. Of concurrent calls exactly one succeeds. Errors:
+	// ErrNotFound if there is no such link; ErrLinkUsed, ErrLinkRevoked or
+	// ErrLinkExpired (conflicts) otherwise, checked in that order.
+	ConsumeLoginLink(ctx context.Context, d Digest, now time.Time) (LoginLink, error)
+	// RevokeLoginLinks sets RevokedAt to at on every unused, unrevoked
+	// link of the user in the company, and reports how many.
+	RevokeLoginLinks(ctx context.Context, companyID, userID uuid.UUID, at time.Time) (int, error)
 }

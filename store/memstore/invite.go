@@ -1,6 +1,244 @@
 package memstore
 
-// inviteTables holds the state of package invite's Store.
-type inviteTables struct{}
+import (
+	"context"
+	"slices"
+	"time"
 
-func (t *inviteTables) init() {}
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/google/uuid"
+)
+
+var _ invite.Store = (*Store)(nil)
+
+// pendingKey is unique among pending invitations: PostgreSQL's partial
+// unique index on (company_id, kind, email) WHERE status = 'pending'.
+type pendingKey struct {
+	company uuid.UUID
+	kind    invite.Kind
+	email   string
+}
+
+// inviteTables holds the state of package invite's Store. Invitations of a
+// deleted company stay behind but are invisible (every read checks the
+// company), as PostgreSQL's ON DELETE CASCADE would have removed them.
+type inviteTables struct {
+	invs           table[uuid.UUID, invite.Invitation]
+	byHash         table[string, uuid.UUID]
+	pendingBy      table[pendingKey, uuid.UUID]
+	companyPending idIndex[uuid.UUID]
+	emailPending   idIndex[string]
+}
+
+func (t *inviteTables) init() {
+	*t = inviteTables{
+		invs: table[uuid.UUID, invite.Invitation]{}, byHash: table[string, uuid.UUID]{},
+		pendingBy: table[pendingKey, uuid.UUID]{}, companyPending: idIndex[uuid.UUID]{},
+		emailPending: idIndex[string]{},
+	}
+}
+
+func cloneInvitation(i invite.Invitation) invite.Invitation {
+	i.Permissions = slices.Clone(i.Permissions)
+	i.TokenHash = slices.Clone(i.TokenHash)
+	return i
+}
+
+func pendingKeyOf(i invite.Invitation) pendingKey { return pendingKey{i.CompanyID, i.Kind, i.Email} }
+
+// invitation returns a live invitation: its company still exists.
+func (s *Store) invitation(id uuid.UUID) (invite.Invitation, bool) {
+	i, ok := s.inv.invs[id]
+	if !ok {
+		return i, false
+	}
+	_, ok = s.acc.companies[i.CompanyID]
+	return i, ok
+}
+
+func (t *inviteTables) indexPending(tx *tx, i invite.Invitation) {
+	t.pendingBy.put(tx, pendingKeyOf(i), i.ID)
+	t.companyPending.add(tx, i.CompanyID, i.ID)
+	t.emailPending.add(tx, i.Email, i.ID)
+}
+
+func (t *inviteTables) unindexPending(tx *tx, i invite.Invitation) {
+	t.pendingBy.del(tx, pendingKeyOf(i))
+	t.companyPending.del(tx, i.CompanyID, i.ID)
+	t.emailPending.del(tx, i.Email, i.ID)
+}
+
+// CreateInvitation implements invite.Store.
+func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation) error {
+	return s.write(ctx, func(t *tx) error {
+		v := &s.inv
+		if _, ok := s.acc.companies[inv.CompanyID]; !ok {
+			return access.NotFound("company")
+		}
+		if _, ok := v.invs[inv.ID]; ok {
+			return access.Conflict("id_taken", "invitation %s exists", inv.ID)
+		}
+		if _, ok := v.byHash[string(inv.TokenHash)]; ok {
+			return access.Conflict("token_taken", "the token hash is taken")
+		}
+		if inv.Status == invite.StatusPending {
+			if old, ok := v.pendingBy[pendingKeyOf(*inv)]; ok {
+				if _, live := s.invitation(old); live {
+					return invite.ErrInvitationPending
+				}
+				// Left behind by a deleted company with the same ID: gone.
+				v.unindexPending(t, v.invs[old])
+			}
+		}
+		n := cloneInvitation(*inv)
+		v.invs.put(t, n.ID, n)
+		v.byHash.put(t, string(n.TokenHash), n.ID)
+		if n.Status == invite.StatusPending {
+			v.indexPending(t, n)
+		}
+		return nil
+	})
+}
+
+func (s *Store) getInvitation(ctx context.Context, lookup func() (uuid.UUID, bool)) (out invite.Invitation, err error) {
+	if rerr := s.read(ctx, func() {
+		id, ok := lookup()
+		if ok {
+			out, ok = s.invitation(id)
+		}
+		if !ok {
+			err = access.NotFound("invitation")
+			return
+		}
+		out = cloneInvitation(out)
+	}); rerr != nil {
+		return invite.Invitation{}, rerr
+	}
+	return out, err
+}
+
+// GetInvitation implements invite.Store.
+func (s *Store) GetInvitation(ctx context.Context, companyID, id uuid.UUID) (invite.Invitation, error) {
+	return s.getInvitation(ctx, func() (uuid.UUID, bool) {
+		i, ok := s.inv.invs[id]
+		return id, ok && i.CompanyID == companyID
+	})
+}
+
+// GetInvitationByHash implements invite.Store.
+func (s *Store) GetInvitationByHash(ctx context.Context, hash []byte) (invite.Invitation, error) {
+	return s.getInvitation(ctx, func() (uuid.UUID, bool) {
+		id, ok := s.inv.byHash[string(hash)]
+		return id, ok && len(hash) > 0
+	})
+}
+
+// GetPendingInvitation implements invite.Store.
+func (s *Store) GetPendingInvitation(ctx context.Context, companyID uuid.UUID, kind invite.Kind, email string) (invite.Invitation, error) {
+	return s.getInvitation(ctx, func() (uuid.UUID, bool) {
+		id, ok := s.inv.pendingBy[pendingKey{companyID, kind, email}]
+		return id, ok
+	})
+}
+
+// update applies change to a live invitation under the write lock,
+// re-indexing it when it leaves the pending state.
+func (s *Store) update(ctx context.Context, id uuid.UUID, change func(i *invite.Invitation) error) error {
+	return s.write(ctx, func(t *tx) error {
+		v := &s.inv
+		old, ok := s.invitation(id)
+		if !ok {
+			return access.NotFound("invitation")
+		}
+		n := cloneInvitation(old)
+		if err := change(&n); err != nil {
+			return err
+		}
+		rehash := string(old.TokenHash) != string(n.TokenHash)
+		if _, taken := v.byHash[string(n.TokenHash)]; rehash && taken {
+			return access.Conflict("token_taken", "the token hash is taken")
+		}
+		// Checked everything: from here on, only mutations.
+		if old.Status == invite.StatusPending && n.Status != invite.StatusPending {
+			v.unindexPending(t, old)
+		}
+		if rehash {
+			v.byHash.del(t, string(old.TokenHash))
+			v.byHash.put(t, string(n.TokenHash), id)
+		}
+		v.invs.put(t, id, n)
+		return nil
+	})
+}
+
+// ClaimInvitation implements invite.Store.
+func (s *Store) ClaimInvitation(ctx context.Context, tr invite.Transition) error {
+	return s.update(ctx, tr.ID, func(i *invite.Invitation) error {
+		if i.Status != tr.From || tr.To != invite.StatusExpired && !tr.At.Before(i.ExpiresAt) {
+			return invite.ErrNotPending
+		}
+		i.Status, i.ClosedAt, i.UpdatedAt = tr.To, tr.At, tr.At
+		if tr.UserID != uuid.Nil {
+			i.UserID = tr.UserID
+		}
+		if tr.TargetID != uuid.Nil {
+			i.TargetID = tr.TargetID
+		}
+		if tr.ConnectionID != uuid.Nil {
+			i.ConnectionID = tr.ConnectionID
+		}
+		return nil
+	})
+}
+
+// RotateInvitation implements invite.Store.
+func (s *Store) RotateInvitation(ctx context.Context, r invite.Rotation) error {
+	return s.update(ctx, r.ID, func(i *invite.Invitation) error {
+		if i.Status != invite.StatusPending || !i.LastSentAt.Equal(r.PrevSentAt) {
+			return invite.ErrNotPending
+		}
+		i.TokenHash = slices.Clone(r.TokenHash)
+		i.ExpiresAt, i.LastSentAt, i.UpdatedAt = r.ExpiresAt, r.SentAt, r.SentAt
+		i.SendCount++
+		return nil
+	})
+}
+
+// RefreshInvitation implements invite.Store.
+func (s *Store) RefreshInvitation(ctx context.Context, inv *invite.Invitation) error {
+	return s.update(ctx, inv.ID, func(i *invite.Invitation) error {
+		if i.Status != invite.StatusPending {
+			return invite.ErrNotPending
+		}
+		i.Role, i.Permissions = inv.Role, slices.Clone(inv.Permissions)
+		i.Relation, i.TargetName, i.TargetID = inv.Relation, inv.TargetName, inv.TargetID
+		i.InvitedBy, i.ExpiresAt, i.UpdatedAt = inv.InvitedBy, inv.ExpiresAt, inv.UpdatedAt
+		return nil
+	})
+}
+
+// listPending pages the pending invitations filed under k that have not
+// expired at now.
+func listPending[K comparable](ctx context.Context, s *Store, ix idIndex[K], k K, kind invite.Kind, now time.Time, c access.Cursor) (out []invite.Invitation, err error) {
+	err = s.read(ctx, func() {
+		out = page(ix, k, c, func(id uuid.UUID) (invite.Invitation, bool) {
+			i, ok := s.invitation(id)
+			if !ok || !now.Before(i.ExpiresAt) || kind != "" && i.Kind != kind {
+				return i, false
+			}
+			return cloneInvitation(i), true
+		})
+	})
+	return out, err
+}
+
+// ListPendingInvitations implements invite.Store.
+func (s *Store) ListPendingInvitations(ctx context.Context, companyID uuid.UUID, kind invite.Kind, now time.Time, c access.Cursor) ([]invite.Invitation, error) {
+	return listPending(ctx, s, s.inv.companyPending, companyID, kind, now, c)
+}
+
+// ListPendingByEmail implements invite.Store.
+func (s *Store) ListPendingByEmail(ctx context.Context, email string, now time.Time, c access.Cursor) ([]invite.Invitation, error) {
+	return listPending(ctx, s, s.inv.emailPending, email, "", now, c)
+}

@@ -1,6 +1,223 @@
 package memstore
 
-// tokenTables holds the state of package token's Store.
-type tokenTables struct{}
+import (
+	"context"
+	"slices"
+	"time"
 
-func (t *tokenTables) init() {}
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/token"
+	"github.com/google/uuid"
+)
+
+var _ token.Store = (*Store)(nil)
+
+// tokenTables holds the state of package token's Store. Token rows are
+// values whose Permissions slice is never changed in place (and is clipped,
+// so an append by a reader copies), so GetTokenByHash hands it out without
+// copying: the hot path allocates nothing.
+type tokenTables struct {
+	tokens        table[token.Digest, token.Token] // by digest: one lookup per request
+	tokenByID     table[uuid.UUID, token.Digest]
+	companyTokens idIndex[uuid.UUID] // API tokens of a company
+
+	links      table[token.Digest, token.LoginLink]
+	linkByID   table[uuid.UUID, token.Digest]
+	memberLink idIndex[memberKey] // the links of a user in a company
+}
+
+func (t *tokenTables) init() {
+	*t = tokenTables{
+		tokens: table[token.Digest, token.Token]{}, tokenByID: table[uuid.UUID, token.Digest]{},
+		companyTokens: idIndex[uuid.UUID]{},
+		links:         table[token.Digest, token.LoginLink]{}, linkByID: table[uuid.UUID, token.Digest]{},
+		memberLink: idIndex[memberKey]{},
+	}
+}
+
+func cloneToken(t token.Token) token.Token {
+	t.Permissions = slices.Clone(t.Permissions)
+	return t
+}
+
+// CreateToken implements token.Store.
+func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
+	return s.write(ctx, func(tx *tx) error {
+		k := &s.tok
+		if _, ok := k.tokenByID[t.ID]; ok {
+			return access.Conflict("token_exists", "token %s exists", t.ID)
+		}
+		if _, ok := k.tokens[t.Digest]; ok {
+			return access.Conflict("token_exists", "the token exists")
+		}
+		row := *t
+		row.Permissions = slices.Clip(slices.Clone(t.Permissions))
+		k.tokens.put(tx, t.Digest, row)
+		k.tokenByID.put(tx, t.ID, t.Digest)
+		if t.Kind == token.KindAPI {
+			k.companyTokens.add(tx, t.CompanyID, t.ID)
+		}
+		return nil
+	})
+}
+
+// GetTokenByHash implements token.Store. It allocates nothing.
+func (s *Store) GetTokenByHash(ctx context.Context, d token.Digest) (t token.Token, err error) {
+	if rerr := s.read(ctx, func() {
+		var ok bool
+		t, ok = s.tok.tokens[d]
+		if ok && t.Kind == token.KindAPI {
+			// Deleting a company removes its tokens in PostgreSQL (a
+			// cascading foreign key); here they are left unreachable.
+			_, ok = s.acc.companies[t.CompanyID]
+		}
+		if !ok {
+			t, err = token.Token{}, errTokenNotFound
+		}
+	}); rerr != nil {
+		return token.Token{}, rerr
+	}
+	return t, err
+}
+
+// errTokenNotFound is shared: a lookup of an unknown token allocates
+// nothing either.
+var errTokenNotFound = access.NotFound("token")
+
+// tokenOf returns the token id of the company (uuid.Nil: a session).
+func (k *tokenTables) tokenOf(a *accessTables, companyID, id uuid.UUID) (token.Token, bool) {
+	d, ok := k.tokenByID[id]
+	if !ok {
+		return token.Token{}, false
+	}
+	t := k.tokens[d]
+	if t.CompanyID != companyID {
+		return token.Token{}, false
+	}
+	if t.Kind == token.KindAPI {
+		if _, ok := a.companies[companyID]; !ok {
+			return token.Token{}, false
+		}
+	}
+	return t, true
+}
+
+// GetToken implements token.Store.
+func (s *Store) GetToken(ctx context.Context, companyID, id uuid.UUID) (t token.Token, err error) {
+	if rerr := s.read(ctx, func() {
+		var ok bool
+		if t, ok = s.tok.tokenOf(&s.acc, companyID, id); !ok || t.Kind != token.KindAPI {
+			t, err = token.Token{}, access.NotFound("token")
+		}
+		t = cloneToken(t)
+	}); rerr != nil {
+		return token.Token{}, rerr
+	}
+	return t, err
+}
+
+// ListTokens implements token.Store.
+func (s *Store) ListTokens(ctx context.Context, companyID uuid.UUID, c access.Cursor) (out []token.Token, err error) {
+	err = s.read(ctx, func() {
+		if _, ok := s.acc.companies[companyID]; !ok {
+			out = []token.Token{}
+			return
+		}
+		out = page(s.tok.companyTokens, companyID, c, func(id uuid.UUID) (token.Token, bool) {
+			return cloneToken(s.tok.tokens[s.tok.tokenByID[id]]), true
+		})
+	})
+	return out, err
+}
+
+// RevokeToken implements token.Store.
+func (s *Store) RevokeToken(ctx context.Context, companyID, id uuid.UUID, at time.Time) (out token.Token, err error) {
+	err = s.write(ctx, func(tx *tx) error {
+		t, ok := s.tok.tokenOf(&s.acc, companyID, id)
+		if !ok {
+			return access.NotFound("token")
+		}
+		if t.RevokedAt.IsZero() {
+			t.RevokedAt = at
+			s.tok.tokens.put(tx, t.Digest, t)
+		}
+		out = cloneToken(t)
+		return nil
+	})
+	return out, err
+}
+
+// TouchToken implements token.Store.
+func (s *Store) TouchToken(ctx context.Context, id uuid.UUID, at time.Time) error {
+	return s.write(ctx, func(tx *tx) error {
+		d, ok := s.tok.tokenByID[id]
+		if !ok {
+			return access.NotFound("token")
+		}
+		if t := s.tok.tokens[d]; t.LastUsedAt.Before(at) {
+			t.LastUsedAt = at
+			s.tok.tokens.put(tx, d, t)
+		}
+		return nil
+	})
+}
+
+// CreateLoginLink implements token.Store.
+func (s *Store) CreateLoginLink(ctx context.Context, l *token.LoginLink) error {
+	return s.write(ctx, func(tx *tx) error {
+		k := &s.tok
+		if _, ok := k.linkByID[l.ID]; ok {
+			return access.Conflict("link_exists", "login link %s exists", l.ID)
+		}
+		if _, ok := k.links[l.Digest]; ok {
+			return access.Conflict("link_exists", "the login link exists")
+		}
+		k.links.put(tx, l.Digest, *l)
+		k.linkByID.put(tx, l.ID, l.Digest)
+		k.memberLink.add(tx, memberKey{l.CompanyID, l.UserID}, l.ID)
+		return nil
+	})
+}
+
+// ConsumeLoginLink implements token.Store. The write lock makes the check
+// and the write one step, as PostgreSQL's conditional UPDATE does.
+func (s *Store) ConsumeLoginLink(ctx context.Context, d token.Digest, now time.Time) (out token.LoginLink, err error) {
+	err = s.write(ctx, func(tx *tx) error {
+		l, ok := s.tok.links[d]
+		if ok {
+			_, ok = s.acc.companies[l.CompanyID]
+		}
+		switch {
+		case !ok:
+			return access.NotFound("login_link")
+		case !l.UsedAt.IsZero():
+			return token.ErrLinkUsed
+		case !l.RevokedAt.IsZero():
+			return token.ErrLinkRevoked
+		case !now.Before(l.ExpiresAt):
+			return token.ErrLinkExpired
+		}
+		l.UsedAt = now
+		s.tok.links.put(tx, d, l)
+		out = l
+		return nil
+	})
+	return out, err
+}
+
+// RevokeLoginLinks implements token.Store.
+func (s *Store) RevokeLoginLinks(ctx context.Context, companyID, userID uuid.UUID, at time.Time) (n int, err error) {
+	err = s.write(ctx, func(tx *tx) error {
+		for _, id := range slices.Clone(s.tok.memberLink[memberKey{companyID, userID}]) {
+			d := s.tok.linkByID[id]
+			l := s.tok.links[d]
+			if l.UsedAt.IsZero() && l.RevokedAt.IsZero() {
+				l.RevokedAt = at
+				s.tok.links.put(tx, d, l)
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,3 @@
+// Package httpadapter mounts the four documented route families of
+// gatehouse on a net/http handler.
+package httpadapter

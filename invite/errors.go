@@ -1,0 +1,67 @@
+package invite
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/access"
+)
+
+// Specific errors; each wraps one of access's kinds, so errors.Is(err,
+// access.ErrForbidden) and friends hold, and compares by code with
+// errors.Is(err, ErrEmailMismatch).
+var (
+	// ErrEmailMismatch: a signed-in user whose e-mail is not the invited
+	// one presented the token. The invitation stays pending.
+	ErrEmailMismatch = &access.Error{Kind: access.ErrForbidden, Code: "invitation_email_mismatch",
+		Message: "the invitation is for another e-mail address"}
+	// ErrCompanyMismatch: the user accepting a company invitation does not
+	// act for the invited company. The invitation stays pending.
+	ErrCompanyMismatch = &access.Error{Kind: access.ErrForbidden, Code: "invitation_company_mismatch",
+		Message: "the invitation is for another company"}
+	// ErrInviterNotAuthorized: at accept time the inviter may no longer
+	// grant what the invitation offers (removed, deactivated, demoted).
+	ErrInviterNotAuthorized = &access.Error{Kind: access.ErrConflict, Code: "inviter_not_authorized",
+		Message: "the inviter may no longer grant this invitation"}
+	// ErrInvitationPending: the store already holds a pending invitation
+	// of the company, kind and e-mail (a store-level conflict the Service
+	// resolves by refreshing that invitation).
+	ErrInvitationPending = &access.Error{Kind: access.ErrConflict, Code: "invitation_pending",
+		Message: "a pending invitation exists for this e-mail"}
+	// ErrNotPending: a conditional change found the invitation no longer
+	// pending (a store-level conflict; the Service reports a *StateError).
+	ErrNotPending = &access.Error{Kind: access.ErrConflict, Code: "invitation_not_pending",
+		Message: "the invitation is no longer pending"}
+	// ErrSelfConnection: a company cannot connect to itself.
+	ErrSelfConnection = &access.Error{Kind: access.ErrInvalid, Code: "self_connection", Field: "company",
+		Message: "a company cannot connect to itself"}
+)
+
+// StateError refuses a transition out of a state that is not pending: the
+// invitation is already accepted, rejected, revoked or expired. It wraps
+// access.ErrConflict with code "invitation_<status>".
+type StateError struct {
+	Status Status
+}
+
+func (e *StateError) Error() string { return "conflict: the invitation is " + string(e.Status) }
+
+// Unwrap exposes the kind and code.
+func (e *StateError) Unwrap() error {
+	return access.Conflict("invitation_"+string(e.Status), "the invitation is %s", e.Status)
+}
+
+// ResendTooSoonError refuses a resend within the cooldown. It wraps
+// access.ErrConflict with code "resend_too_soon".
+type ResendTooSoonError struct {
+	NextAllowedAt time.Time
+}
+
+func (e *ResendTooSoonError) Error() string {
+	return fmt.Sprintf("conflict: the invitation can be resent from %s", e.NextAllowedAt.UTC().Format(time.RFC3339))
+}
+
+// Unwrap exposes the kind and code.
+func (e *ResendTooSoonError) Unwrap() error {
+	return access.Conflict("resend_too_soon", "the invitation can be resent from %s", e.NextAllowedAt.UTC().Format(time.RFC3339))
+}

@@ -1,0 +1,184 @@
+package invite
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/google/uuid"
+)
+
+// Defaults of the options.
+const (
+	DefaultValidity       = 7 * 24 * time.Hour
+	DefaultResendCooldown = 2 * 24 * time.Hour // seed 003: resend after 2 days
+)
+
+// Service manages invitations and connections. Every method takes the
+// acting Principal and checks it against current stored state; it is safe
+// for concurrent use.
+type Service struct {
+	acc       *access.Service
+	st        Store
+	notifier  Notifier
+	validity  time.Duration
+	cooldown  time.Duration
+	acceptURL string
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithNotifier sets who hears of every change (default NopNotifier).
+func WithNotifier(n Notifier) Option { return func(s *Service) { s.notifier = n } }
+
+// WithValidity sets how long an invitation (and a resent one) stays valid
+// (default 7 days).
+func WithValidity(d time.Duration) Option { return func(s *Service) { s.validity = d } }
+
+// WithResendCooldown sets how long after a send the next resend is allowed
+// (default 2 days).
+func WithResendCooldown(d time.Duration) Option { return func(s *Service) { s.cooldown = d } }
+
+// WithAcceptURL sets the base of the accept links handed to the Notifier:
+// the token is added as the query parameter "token".
+func WithAcceptURL(base string) Option { return func(s *Service) { s.acceptURL = base } }
+
+// NewService returns a Service over acc and st, which must be the store acc
+// was built over (they share transactions). It registers invitations as
+// grant subjects (access.SubjectInvite) with acc: a grant may name a
+// pending member invitation of the company, and accepting it hands the
+// grants to the new member.
+func NewService(acc *access.Service, st Store, opts ...Option) *Service {
+	s := &Service{acc: acc, st: st, notifier: NopNotifier{}, validity: DefaultValidity, cooldown: DefaultResendCooldown}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.validity <= 0 {
+		s.validity = DefaultValidity
+	}
+	if s.cooldown < 0 {
+		s.cooldown = 0
+	}
+	if s.notifier == nil {
+		s.notifier = NopNotifier{}
+	}
+	acc.RegisterSubject(access.SubjectInvite, s.checkSubject)
+	return s
+}
+
+// checkSubject lets grants name a pending member invitation of a company.
+func (s *Service) checkSubject(ctx context.Context, companyID, id uuid.UUID) error {
+	inv, err := s.st.GetInvitation(ctx, companyID, id)
+	if err != nil {
+		return err
+	}
+	if inv.Kind != KindMember {
+		return access.Invalid("subject_type", "only a member invitation can hold grants")
+	}
+	if st := inv.StatusAt(s.acc.Now()); st != StatusPending {
+		return &StateError{Status: st}
+	}
+	return nil
+}
+
+// link builds the accept URL for a token.
+func (s *Service) link(tok Secret) Secret {
+	if s.acceptURL == "" || tok == "" {
+		return ""
+	}
+	u, err := url.Parse(s.acceptURL)
+	if err != nil {
+		return ""
+	}
+	q := u.Query()
+	q.Set("token", tok.Reveal())
+	u.RawQuery = q.Encode()
+	return Secret(u.String())
+}
+
+// event builds a notification from state read inside the transaction.
+func (s *Service) event(ctx context.Context, typ EventType, inv Invitation, tok Secret) (Event, error) {
+	e := Event{Type: typ, Invitation: inv.public(s.acc.Now()), Token: tok, URL: s.link(tok), At: s.acc.Now()}
+	c, err := s.st.GetCompany(ctx, inv.CompanyID)
+	if err != nil {
+		return Event{}, err
+	}
+	e.CompanyName = c.Name
+	if inv.InvitedBy != uuid.Nil {
+		u, err := s.st.GetUser(ctx, inv.InvitedBy)
+		if err == nil {
+			e.InviterEmail = u.Email
+		} else if !errors.Is(err, access.ErrNotFound) {
+			return Event{}, err
+		}
+	}
+	return e, nil
+}
+
+// inTx runs fn in one transaction and, once it committed, hands the
+// events fn collected to the Notifier.
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, emit func(Event)) error) error {
+	var events []Event
+	err := s.acc.InTx(ctx, func(ctx context.Context) error {
+		events = events[:0]
+		return fn(ctx, func(e Event) { events = append(events, e) })
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		s.notifier.Notify(ctx, e)
+	}
+	return nil
+}
+
+func inviteTarget(id uuid.UUID) string { return "invitation:" + id.String() }
+
+// inviterPrincipal is who the invitation acts as when it takes effect: the
+// inviter in the inviting company, or the system there.
+func inviterPrincipal(inv Invitation) access.Principal {
+	if inv.InvitedBy == uuid.Nil {
+		return access.Principal{Kind: access.PrincipalSystem, CompanyID: inv.CompanyID}
+	}
+	return access.UserPrincipal(inv.InvitedBy, inv.CompanyID)
+}
+
+// invitedBy is the user recorded as inviter for p.
+func invitedBy(p access.Principal) uuid.UUID {
+	if p.Kind == access.PrincipalSystem {
+		return uuid.Nil
+	}
+	return p.UserID
+}
+
+// isMember reports whether the actor acts through its own membership (or
+// is the system), not through an agency connection.
+func isMember(a access.Actor) bool { return a.Role() != "" || a.Level() > access.LevelOwner }
+
+// notFoundInvitation is the one error for a token that does not work:
+// malformed, unknown, or replaced by a resend.
+func notFoundInvitation() error { return access.NotFound("invitation") }
+
+func isCode(err error, code string) bool { return access.CodeOf(err) == code }
+
+// byToken finds the invitation a presented token belongs to.
+func (s *Service) byToken(ctx context.Context, tok string) (Invitation, error) {
+	hash, kind, ok := parseToken(tok)
+	if !ok {
+		return Invitation{}, notFoundInvitation()
+	}
+	inv, err := s.st.GetInvitationByHash(ctx, hash)
+	if err != nil {
+		if errors.Is(err, access.ErrNotFound) {
+			return Invitation{}, notFoundInvitation()
+		}
+		return Invitation{}, err
+	}
+	if !sameHash(inv.TokenHash, hash) || inv.Kind != kind {
+		return Invitation{}, notFoundInvitation()
+	}
+	return inv, nil
+}

@@ -1,0 +1,430 @@
+package bunstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/store"
+	"github.com/gatehouse-go/gatehouse/store/bunstore"
+	"github.com/gatehouse-go/gatehouse/store/storetest"
+)
+
+// TestConformance runs the one conformance suite against PostgreSQL, each
+// store in a fresh schema of one shared database.
+func TestConformance(t *testing.T) {
+	if _, ok := any((*bunstore.Store)(nil)).(store.Store); !ok {
+		t.Skip("bunstore.Store does not implement store.Store yet (the invite and token methods are missing)")
+	}
+	p := newSchemaPool(t, pgDriver)
+	storetest.Run(t, func(t *testing.T) store.Store { return any(p.store(t)).(store.Store) })
+}
+
+func user(id uuid.UUID, now time.Time) *access.User {
+	return &access.User{
+		ID: id, Email: "u-" + id.String() + "@example.com", Status: access.UserActive, CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+func company(id uuid.UUID, now time.Time) *access.Company {
+	return &access.Company{ID: id, Name: "Acme", CreatedAt: now, UpdatedAt: now}
+}
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// countMigrations reads how many migrations bun/migrate recorded.
+func countMigrations(t *testing.T, db *bun.DB) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.NewRaw(`SELECT count(*) FROM gatehouse_migrations`).Scan(context.Background(), &n))
+	return n
+}
+
+func TestMigrate(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("idempotent", func(t *testing.T) {
+		_, db := freshStore(t, pgDriver)
+		n := countMigrations(t, db)
+		require.Positive(t, n)
+		require.NoError(t, bunstore.Migrate(ctx, db))
+		require.NoError(t, bunstore.Migrate(ctx, db))
+		assert.Equal(t, n, countMigrations(t, db), "a second Migrate applied something again")
+		var locks int
+		require.NoError(t, db.NewRaw(`SELECT count(*) FROM gatehouse_migration_locks`).Scan(ctx, &locks))
+		assert.Zero(t, locks)
+	})
+
+	t.Run("concurrent", func(t *testing.T) {
+		// Several pools (as several processes would) migrate one empty
+		// database at once: every call succeeds, the schema is applied once.
+		tg := freshDatabase(t)
+		const procs = 6
+		dbs := make([]*bun.DB, procs)
+		for i := range dbs {
+			dbs[i] = open(t, tg, drivers[i%len(drivers)])
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, procs)
+		start := make(chan struct{})
+		for i, db := range dbs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = bunstore.Migrate(ctx, db)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			assert.NoError(t, err, "process %d", i)
+		}
+		var names int
+		require.NoError(t, dbs[0].NewRaw(`SELECT count(DISTINCT name) FROM gatehouse_migrations`).Scan(ctx, &names))
+		assert.Equal(t, countMigrations(t, dbs[0]), names, "a migration was recorded twice")
+		s := bunstore.New(dbs[1])
+		require.NoError(t, s.CreateUser(ctx, user(newID(), time.Now())))
+	})
+
+	t.Run("needs two connections", func(t *testing.T) {
+		db := open(t, freshDatabase(t), pgDriver)
+		db.SetMaxOpenConns(1)
+		err := bunstore.Migrate(ctx, db)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "two connections")
+	})
+}
+
+// TestDrivers proves the error translation and the value mapping (arrays,
+// NULLs, jsonb, dates) on every driver a host may choose.
+func TestDrivers(t *testing.T) {
+	for _, d := range drivers {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			s, _ := freshStore(t, d)
+			now := time.Now().UTC().Truncate(time.Microsecond)
+
+			_, err := s.GetUser(ctx, newID())
+			assert.ErrorIs(t, err, access.ErrNotFound)
+			assert.Equal(t, "user_not_found", access.CodeOf(err))
+
+			u := user(newID(), now)
+			u.Profile.Birthdate = "1990-02-03"
+			require.NoError(t, s.CreateUser(ctx, u))
+			got, err := s.GetUser(ctx, u.ID)
+			require.NoError(t, err)
+			assert.Equal(t, *u, got)
+
+			c := company(newID(), now)
+			c.Domains = []string{"b.example", "a.example"}
+			c.ExternalKey = "m-1"
+			require.NoError(t, s.CreateCompany(ctx, c))
+			gc, err := s.GetCompanyByDomain(ctx, "a.example")
+			require.NoError(t, err)
+			assert.Equal(t, *c, gc)
+
+			m := &access.Membership{
+				ID: newID(), CompanyID: c.ID, UserID: u.ID, Role: access.RoleAdmin, Extra: []string{"USER_ADD", "X,Y"},
+				Active: true, CreatedAt: now, UpdatedAt: now,
+			}
+			require.NoError(t, s.CreateMembership(ctx, m))
+			f, err := s.CheckAccess(ctx, access.AccessQuery{CompanyID: c.ID, UserID: u.ID, Permission: "X,Y"})
+			require.NoError(t, err)
+			assert.Equal(t, access.AccessFacts{Member: true, Active: true, Role: access.RoleAdmin, HasExtra: true}, f)
+
+			e := &access.AuditEvent{ID: newID(), CompanyID: c.ID, Action: "a", Details: map[string]string{"k": `"q"`}, At: now}
+			require.NoError(t, s.AppendAudit(ctx, e))
+			es, err := s.ListAudit(ctx, c.ID, access.Cursor{})
+			require.NoError(t, err)
+			require.Len(t, es, 1)
+			assert.Equal(t, *e, es[0])
+
+			// A unique violation the statement's own checks cannot see: the
+			// other transaction has not committed yet when they run, so the
+			// constraint refuses the row and translate maps it by name.
+			email := "race@example.com"
+			locked := make(chan struct{})
+			release := make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				done <- s.RunInTx(ctx, func(ctx context.Context) error {
+					a := user(newID(), now)
+					a.Email = email
+					if err := s.CreateUser(ctx, a); err != nil {
+						return err
+					}
+					close(locked)
+					<-release
+					return nil
+				})
+			}()
+			<-locked
+			b := user(newID(), now)
+			b.Email = email
+			go func() {
+				time.Sleep(100 * time.Millisecond) // let b's INSERT wait on a's row
+				close(release)
+			}()
+			err = s.CreateUser(ctx, b)
+			require.NoError(t, <-done)
+			assert.ErrorIs(t, err, access.ErrConflict)
+			assert.Equal(t, "email_taken", access.CodeOf(err))
+			var gerr *access.Error
+			assert.True(t, errors.As(err, &gerr), "not an *access.Error: %T", err)
+		})
+	}
+}
+
+// TestQueryCounts proves the round-trip promises with a query hook:
+// CheckAccess is one statement whatever it asks, a page of members or of a
+// user's companies one statement whatever its size.
+func TestQueryCounts(t *testing.T) {
+	ctx := context.Background()
+	qc := &queryCounter{}
+	s, db := freshStore(t, pgDriver, qc)
+	seed(t, db, seedShape{companies: 4, perCompany: 150, users: 300})
+
+	c1, u1 := seedID("c", 1), seedID("u", 1)
+	q := access.AccessQuery{
+		CompanyID: c1, UserID: u1, Permission: access.UserView,
+		Resource: &access.Resource{Type: "project", ID: "p1"}, TokenID: newID(),
+		AgencyRoles: []string{access.RoleOwner, access.RoleAdmin},
+	}
+	var f access.AccessFacts
+	qs := qc.count(func() {
+		var err error
+		f, err = s.CheckAccess(ctx, q)
+		require.NoError(t, err)
+	})
+	assert.Len(t, qs, 1, "CheckAccess: %s", describe(qs))
+	assert.True(t, f.Member)
+	assert.Equal(t, 50, f.GrantLevel)
+
+	// An agency member without a membership in the customer: the
+	// connection part of the same statement.
+	agencyOwner := seedID("u", seedShape{companies: 4, perCompany: 150, users: 300}.seedMember(2, 1))
+	qs = qc.count(func() {
+		var err error
+		f, err = s.CheckAccess(ctx, access.AccessQuery{
+			CompanyID: c1, UserID: agencyOwner, Permission: access.UserView, AgencyRoles: []string{access.RoleOwner},
+		})
+		require.NoError(t, err)
+	})
+	assert.Len(t, qs, 1, "CheckAccess through a connection: %s", describe(qs))
+	assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: seedID("x", 1)}, f)
+
+	for _, limit := range []int{1, 10, 150, 500} {
+		var ms []access.Member
+		qs := qc.count(func() {
+			var err error
+			ms, err = s.ListMembers(ctx, c1, nil, access.Cursor{Limit: limit})
+			require.NoError(t, err)
+		})
+		assert.Len(t, qs, 1, "ListMembers limit %d: %s", limit, describe(qs))
+		assert.Len(t, ms, min(limit, 150))
+		for _, m := range ms {
+			require.NotNil(t, m.CreatedByUser, "the creator is joined in the same statement")
+			assert.Equal(t, m.UserID, m.User.ID)
+		}
+	}
+	active := true
+	qs = qc.count(func() {
+		ucs, err := s.ListUserCompanies(ctx, u1, &active, access.Cursor{Limit: 100})
+		require.NoError(t, err)
+		require.NotEmpty(t, ucs)
+	})
+	assert.Len(t, qs, 1, "ListUserCompanies: %s", describe(qs))
+}
+
+// TestIndexUsage seeds enough rows for the planner to prefer indexes on
+// its own (no enable_seqscan games), then checks the plans of the hot
+// statements: CheckAccess and a page of members.
+func TestIndexUsage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 20,000 memberships")
+	}
+	ctx := context.Background()
+	qc := &queryCounter{}
+	s, db := freshStore(t, pgDriver, qc)
+	shape := seedShape{companies: 200, perCompany: 100, users: 2000}
+	seed(t, db, shape)
+
+	c, u := seedID("c", 7), seedID("u", shape.seedMember(7, 3))
+	plans := map[string]func(){
+		"CheckAccess": func() {
+			_, err := s.CheckAccess(ctx, access.AccessQuery{
+				CompanyID: c, UserID: u, Permission: access.UserView,
+				Resource: &access.Resource{Type: "project", ID: "p3"}, TokenID: newID(),
+				AgencyRoles: []string{access.RoleOwner, access.RoleAdmin},
+			})
+			require.NoError(t, err)
+		},
+		"CheckAccess through a connection": func() {
+			_, err := s.CheckAccess(ctx, access.AccessQuery{
+				CompanyID: c, UserID: seedID("u", shape.seedMember(8, 1)), Permission: access.UserView,
+				AgencyRoles: []string{access.RoleOwner},
+			})
+			require.NoError(t, err)
+		},
+		"ListMembers": func() {
+			_, err := s.ListMembers(ctx, c, nil, access.Cursor{After: seedID("m", 0), Limit: 20})
+			require.NoError(t, err)
+		},
+		"ListUserCompanies": func() {
+			_, err := s.ListUserCompanies(ctx, u, nil, access.Cursor{Limit: 20})
+			require.NoError(t, err)
+		},
+		"ListGrants": func() {
+			_, err := s.ListGrants(ctx, c, access.GrantQuery{}, access.Cursor{Limit: 20})
+			require.NoError(t, err)
+		},
+	}
+	for name, call := range plans {
+		t.Run(name, func(t *testing.T) {
+			qs := qc.count(call)
+			require.Len(t, qs, 1)
+			var lines []string
+			require.NoError(t, db.NewRaw("EXPLAIN "+qs[0]).Scan(ctx, &lines))
+			plan := strings.Join(lines, "\n")
+			for _, table := range []string{"users", "companies", "memberships", "grants", "connections", "company_domains"} {
+				assert.NotContains(t, plan, "Seq Scan on "+table+" ", "%s\n%s", name, plan)
+			}
+			assert.Contains(t, plan, "Index", plan)
+		})
+	}
+}
+
+// TestRunInTx covers what the conformance suite cannot see from outside:
+// cancellation while a statement waits, panics, and the pool afterwards.
+func TestRunInTx(t *testing.T) {
+	ctx := context.Background()
+	s, db := freshStore(t, pgDriver)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	c := company(newID(), now)
+	require.NoError(t, s.CreateCompany(ctx, c))
+
+	t.Run("cancel between statements", func(t *testing.T) {
+		cctx, cancel := context.WithCancel(ctx)
+		u := user(newID(), now)
+		err := s.RunInTx(cctx, func(ctx context.Context) error {
+			require.NoError(t, s.CreateUser(ctx, u))
+			cancel()
+			return nil
+		})
+		assert.ErrorIs(t, err, context.Canceled)
+		_, err = s.GetUser(ctx, u.ID)
+		assert.ErrorIs(t, err, access.ErrNotFound, "the cancelled transaction committed")
+	})
+
+	t.Run("cancel while a statement waits", func(t *testing.T) {
+		// Another transaction holds the company's lock; ours waits for it
+		// until its deadline, then everything it did is gone.
+		hold := make(chan struct{})
+		held := make(chan struct{})
+		go func() {
+			_ = s.RunInTx(ctx, func(ctx context.Context) error {
+				if err := s.LockCompany(ctx, c.ID); err != nil {
+					return err
+				}
+				close(held)
+				<-hold
+				return nil
+			})
+		}()
+		<-held
+		defer close(hold)
+		tctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancel()
+		u := user(newID(), now)
+		err := s.RunInTx(tctx, func(ctx context.Context) error {
+			if err := s.CreateUser(ctx, u); err != nil {
+				return err
+			}
+			return s.LockCompany(ctx, c.ID)
+		})
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		_, err = s.GetUser(ctx, u.ID)
+		assert.ErrorIs(t, err, access.ErrNotFound)
+	})
+
+	t.Run("panic", func(t *testing.T) {
+		u := user(newID(), now)
+		assert.PanicsWithValue(t, "boom", func() {
+			_ = s.RunInTx(ctx, func(ctx context.Context) error {
+				require.NoError(t, s.CreateUser(ctx, u))
+				panic("boom")
+			})
+		})
+		_, err := s.GetUser(ctx, u.ID)
+		assert.ErrorIs(t, err, access.ErrNotFound)
+	})
+
+	t.Run("savepoint after a conflict", func(t *testing.T) {
+		// A refused write does not abort the transaction: the caller goes
+		// on and commits the rest, as with memstore.
+		a, b := user(newID(), now), user(newID(), now)
+		err := s.RunInTx(ctx, func(ctx context.Context) error {
+			require.NoError(t, s.CreateUser(ctx, a))
+			dup := user(newID(), now)
+			dup.Email = a.Email
+			require.ErrorIs(t, s.CreateUser(ctx, dup), access.ErrConflict)
+			inner := s.RunInTx(ctx, func(ctx context.Context) error {
+				require.NoError(t, s.CreateUser(ctx, user(newID(), now)))
+				_, err := s.GetUser(ctx, newID())
+				return err
+			})
+			require.ErrorIs(t, inner, access.ErrNotFound)
+			return s.CreateUser(ctx, b)
+		})
+		require.NoError(t, err)
+		for _, u := range []*access.User{a, b} {
+			_, err := s.GetUser(ctx, u.ID)
+			assert.NoError(t, err)
+		}
+	})
+
+	t.Run("pool still works", func(t *testing.T) {
+		// Every connection of the pool answers: none was returned to it
+		// mid-transaction.
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				assert.NoError(t, s.CreateUser(ctx, user(newID(), now)))
+				_, err := s.CheckAccess(ctx, access.AccessQuery{CompanyID: c.ID, UserID: newID()})
+				assert.NoError(t, err)
+			}()
+		}
+		wg.Wait()
+		var open int
+		require.NoError(t, db.NewRaw(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(ctx, &open))
+		assert.Zero(t, open, "a connection was left inside a transaction")
+		assert.Equal(t, 0, db.Stats().InUse)
+	})
+
+	t.Run("foreign transaction ignored", func(t *testing.T) {
+		// A store over another database does not join this one's
+		// transaction from the context.
+		other, _ := freshStore(t, pgDriver)
+		u := user(newID(), now)
+		err := s.RunInTx(ctx, func(ctx context.Context) error {
+			require.NoError(t, other.CreateUser(ctx, u))
+			return errors.New("roll back")
+		})
+		require.Error(t, err)
+		_, err = other.GetUser(ctx, u.ID)
+		assert.NoError(t, err, "the other store's write was part of this transaction")
+	})
+}

@@ -1,0 +1,207 @@
+package bunstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/gatehouse-go/gatehouse/store/bunstore"
+)
+
+// The PostgreSQL tests need a server: GATEHOUSE_TEST_DATABASE_URL names a
+// database whose user may create databases (each test makes its own and
+// drops it). Without it they skip, unless GATEHOUSE_TEST_DATABASE_REQUIRED=1
+// (CI), where a skip would hide a failure.
+const (
+	envURL      = "GATEHOUSE_TEST_DATABASE_URL"
+	envRequired = "GATEHOUSE_TEST_DATABASE_REQUIRED"
+)
+
+func baseURL(tb testing.TB) string {
+	tb.Helper()
+	u := os.Getenv(envURL)
+	if u == "" {
+		if os.Getenv(envRequired) == "1" {
+			tb.Fatalf("%s is not set but %s=1", envURL, envRequired)
+		}
+		tb.Skipf("set %s (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run the PostgreSQL tests", envURL)
+	}
+	return u
+}
+
+// driver is a way to reach PostgreSQL through database/sql.
+type driver string
+
+const (
+	// pgDriver is bun's own driver.
+	pgDriver driver = "pgdriver"
+	// pgxSimple is pgx's stdlib with the simple protocol: one round trip
+	// per statement, as bun interpolates arguments itself.
+	pgxSimple driver = "pgx-simple"
+	// pgxCache is pgx's stdlib with its default prepared-statement cache.
+	pgxCache driver = "pgx-cache"
+)
+
+var drivers = []driver{pgDriver, pgxSimple, pgxCache}
+
+// target says which database (and schema, "" for the default search path)
+// a pool connects to.
+type target struct {
+	url      string
+	database string
+	schema   string
+}
+
+// open returns a bun.DB over a new pool to t, closed at clean-up.
+func open(tb testing.TB, t target, d driver, hooks ...bun.QueryHook) *bun.DB {
+	tb.Helper()
+	var sqldb *sql.DB
+	switch d {
+	case pgDriver:
+		opts := []pgdriver.Option{pgdriver.WithDSN(t.url)}
+		if t.database != "" {
+			opts = append(opts, pgdriver.WithDatabase(t.database))
+		}
+		if t.schema != "" {
+			opts = append(opts, pgdriver.WithConnParams(map[string]any{"search_path": t.schema}))
+		}
+		sqldb = sql.OpenDB(pgdriver.NewConnector(opts...))
+	case pgxSimple, pgxCache:
+		cfg, err := pgx.ParseConfig(t.url)
+		require.NoError(tb, err)
+		if t.database != "" {
+			cfg.Database = t.database
+		}
+		if t.schema != "" {
+			cfg.RuntimeParams["search_path"] = t.schema
+		}
+		if d == pgxSimple {
+			cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+		} else {
+			cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
+		}
+		sqldb = stdlib.OpenDB(*cfg)
+	default:
+		tb.Fatalf("unknown driver %q", d)
+	}
+	sqldb.SetMaxOpenConns(8)
+	sqldb.SetMaxIdleConns(8)
+	db := bun.NewDB(sqldb, pgdialect.New())
+	for _, h := range hooks {
+		db.AddQueryHook(h)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func randomName(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// freshDatabase creates an empty database, dropped at clean-up (after the
+// pools opened later are closed: clean-ups run last in, first out).
+func freshDatabase(tb testing.TB) target {
+	tb.Helper()
+	url := baseURL(tb)
+	admin := open(tb, target{url: url}, pgDriver)
+	name := randomName("gh_test_")
+	ctx := context.Background()
+	_, err := admin.ExecContext(ctx, "CREATE DATABASE "+name)
+	require.NoError(tb, err)
+	tb.Cleanup(func() {
+		if _, err := admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			tb.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	return target{url: url, database: name}
+}
+
+// freshStore is a migrated database of its own with a store over it.
+func freshStore(tb testing.TB, d driver, hooks ...bun.QueryHook) (*bunstore.Store, *bun.DB) {
+	tb.Helper()
+	db := open(tb, freshDatabase(tb), d, hooks...)
+	require.NoError(tb, bunstore.Migrate(context.Background(), db))
+	return bunstore.New(db), db
+}
+
+// schemaPool hands out fresh schemas in one shared database: much cheaper
+// than a database per store, for the conformance suite's many stores.
+type schemaPool struct {
+	db     target
+	driver driver
+	admin  *bun.DB
+}
+
+func newSchemaPool(tb testing.TB, d driver) *schemaPool {
+	tb.Helper()
+	t := freshDatabase(tb)
+	return &schemaPool{db: t, driver: d, admin: open(tb, t, pgDriver)}
+}
+
+// store returns a store over a new, migrated schema, dropped at clean-up.
+func (p *schemaPool) store(tb testing.TB) *bunstore.Store {
+	tb.Helper()
+	ctx := context.Background()
+	schema := randomName("s_")
+	_, err := p.admin.ExecContext(ctx, "CREATE SCHEMA "+schema)
+	require.NoError(tb, err)
+	tb.Cleanup(func() {
+		if _, err := p.admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	t := p.db
+	t.schema = schema
+	db := open(tb, t, p.driver)
+	require.NoError(tb, bunstore.Migrate(ctx, db))
+	return bunstore.New(db)
+}
+
+// queryCounter is a bun query hook counting statements (BEGIN, COMMIT and
+// savepoints included) and keeping their text.
+type queryCounter struct {
+	n       atomic.Int64
+	queries []string
+	keep    atomic.Bool
+}
+
+func (c *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (c *queryCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	c.n.Add(1)
+	if c.keep.Load() {
+		c.queries = append(c.queries, e.Query)
+	}
+}
+
+// count runs f and returns the statements it ran.
+func (c *queryCounter) count(f func()) []string {
+	c.queries = nil
+	c.keep.Store(true)
+	f()
+	c.keep.Store(false)
+	return c.queries
+}
+
+func describe(qs []string) string {
+	var b strings.Builder
+	for i, q := range qs {
+		fmt.Fprintf(&b, "\n%d: %.120s", i, strings.Join(strings.Fields(q), " "))
+	}
+	return b.String()
+}

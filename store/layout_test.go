@@ -1,0 +1,57 @@
+package store_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/gatehouse-go/gatehouse"
+
+// TestDependencyDirection keeps the import graph of DESIGN.md: access <-
+// invite, token <- store and its subpackages <- examples; httpadapter on the
+// domain packages only; only bunstore imports Bun; only httpadapter imports
+// net/http.
+func TestDependencyDirection(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	rules := []struct {
+		pkg     string
+		allowed []string // gatehouse packages it may import
+		banned  []string // import path prefixes it must not reach
+	}{
+		{"access", nil, []string{"github.com/uptrace/bun", "net/http", "github.com/jackc", "github.com/lib/pq"}},
+		{"invite", []string{"access", "token"}, []string{"github.com/uptrace/bun", "net/http", "github.com/jackc", "github.com/lib/pq"}},
+		{"token", []string{"access"}, []string{"github.com/uptrace/bun", "net/http", "github.com/jackc", "github.com/lib/pq"}},
+		{"store", []string{"access", "invite", "token"}, []string{"github.com/uptrace/bun", "net/http"}},
+		{"store/memstore", []string{"access", "invite", "token", "store"}, []string{"github.com/uptrace/bun", "net/http"}},
+		{"store/bunstore", []string{"access", "invite", "token", "store"}, []string{"net/http"}},
+		{"httpadapter", []string{"access", "invite", "token"}, []string{"github.com/uptrace/bun", module + "/store"}},
+	}
+	for _, r := range rules {
+		out, err := exec.Command("go", "list", "-deps", module+"/"+r.pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list %s: %v\n%s", r.pkg, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == module+"/"+r.pkg {
+				continue
+			}
+			if rest, ok := strings.CutPrefix(dep, module+"/"); ok {
+				ok := false
+				for _, a := range r.allowed {
+					ok = ok || rest == a
+				}
+				if !ok {
+					t.Errorf("%s imports %s, against the dependency direction", r.pkg, dep)
+				}
+			}
+			for _, b := range r.banned {
+				if dep == b || strings.HasPrefix(dep, b+"/") {
+					t.Errorf("%s imports %s", r.pkg, dep)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package token_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/store/memstore"
+	"github.com/gatehouse-go/gatehouse/token"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// env is a company with an owner over a memory store, with both services.
+type env struct {
+	st      *counting
+	acc     *access.Service
+	tok     *token.Service
+	clock   *clock
+	owner   access.User
+	company access.Company
+	asOwner access.Principal
+	events  *[]access.AuditEvent
+}
+
+func newEnv(t *testing.T, opts ...token.Option) *env {
+	t.Helper()
+	mem := memstore.New()
+	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	var mu sync.Mutex
+	events := &[]access.AuditEvent{}
+	acc := access.NewService(mem, access.WithClock(clk.Now), access.WithAuditHook(func(e access.AuditEvent) {
+		mu.Lock()
+		defer mu.Unlock()
+		*events = append(*events, e)
+	}))
+	st := &counting{Store: mem}
+	e := &env{st: st, acc: acc, clock: clk, events: events}
+	e.tok = token.NewService(acc, st, opts...)
+	e.owner = e.user(t, "owner")
+	c, err := acc.CreateCompany(context.Background(), access.UserPrincipal(e.owner.ID, uuid.Nil), access.NewCompany{Name: "Acme"})
+	require.NoError(t, err)
+	e.company = c
+	e.asOwner = access.UserPrincipal(e.owner.ID, c.ID)
+	return e
+}
+
+func (e *env) user(t *testing.T, name string) access.User {
+	t.Helper()
+	u, err := e.acc.CreateUser(context.Background(), access.SystemPrincipal(), access.NewUser{
+		Email: fmt.Sprintf("%s-%s@example.com", name, uuid.NewString()[:8]), FirstName: name})
+	require.NoError(t, err)
+	return u
+}
+
+func (e *env) member(t *testing.T, name, role string, perms ...string) (access.User, access.Principal) {
+	t.Helper()
+	u := e.user(t, name)
+	_, err := e.acc.AddMember(context.Background(), e.asOwner, access.NewMember{Email: u.Email, Role: role, Permissions: perms})
+	require.NoError(t, err)
+	return u, access.UserPrincipal(u.ID, e.company.ID)
+}
+
+func (e *env) create(t *testing.T, p access.Principal, in token.NewToken) token.Created {
+	t.Helper()
+	if in.Name == "" {
+		in.Name = "ci"
+	}
+	c, err := e.tok.Create(context.Background(), p, in)
+	require.NoError(t, err)
+	return c
+}
+
+// counting wraps a store and counts the token store calls. With a nil
+// Store, any other call panics: a test that expects no store access at
+// all uses that.
+type counting struct {
+	token.Store
+	lookups, touches, calls atomic.Int64
+}
+
+func (c *counting) count() { c.calls.Add(1) }
+
+func (c *counting) RunInTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	c.count()
+	return c.Store.RunInTx(ctx, fn)
+}
+
+func (c *counting) GetUser(ctx context.Context, id uuid.UUID) (access.User, error) {
+	c.count()
+	return c.Store.GetUser(ctx, id)
+}
+
+func (c *counting) CreateToken(ctx context.Context, t *token.Token) error {
+	c.count()
+	return c.Store.CreateToken(ctx, t)
+}
+
+func (c *counting) GetTokenByHash(ctx context.Context, d token.Digest) (token.Token, error) {
+	c.count()
+	c.lookups.Add(1)
+	return c.Store.GetTokenByHash(ctx, d)
+}
+
+func (c *counting) GetToken(ctx context.Context, companyID, id uuid.UUID) (token.Token, error) {
+	c.count()
+	return c.Store.GetToken(ctx, companyID, id)
+}
+
+func (c *counting) ListTokens(ctx context.Context, companyID uuid.UUID, cur access.Cursor) ([]token.Token, error) {
+	c.count()
+	return c.Store.ListTokens(ctx, companyID, cur)
+}
+
+func (c *counting) RevokeToken(ctx context.Context, companyID, id uuid.UUID, at time.Time) (token.Token, error) {
+	c.count()
+	return c.Store.RevokeToken(ctx, companyID, id, at)
+}
+
+func (c *counting) TouchToken(ctx context.Context, id uuid.UUID, at time.Time) error {
+	c.count()
+	c.touches.Add(1)
+	return c.Store.TouchToken(ctx, id, at)
+}
+
+func (c *counting) CreateLoginLink(ctx context.Context, l *token.LoginLink) error {
+	c.count()
+	return c.Store.CreateLoginLink(ctx, l)
+}
+
+func (c *counting) ConsumeLoginLink(ctx context.Context, d token.Digest, now time.Time) (token.LoginLink, error) {
+	c.count()
+	return c.Store.ConsumeLoginLink(ctx, d, now)
+}
+
+func (c *counting) RevokeLoginLinks(ctx context.Context, companyID, userID uuid.UUID, at time.Time) (int, error) {
+	c.count()
+	return c.Store.RevokeLoginLinks(ctx, companyID, userID, at)
+}

@@ -1,0 +1,283 @@
+package token
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/google/uuid"
+)
+
+// Provision is seed 000's just-in-time provisioning: in one transaction it
+// creates the user if the e-mail is unknown, gives them in.Role in the
+// principal's company (creating the membership, or updating an existing one
+// to that role, active, with in.NoSwitch), and issues a one-time login link,
+// which invalidates every earlier unused link of that user for that
+// company. It returns the member and the link's URL, whose secret is shown
+// this once.
+//
+// The principal needs USER_ADD, never grants a role above its own level or
+// with permissions it lacks, and changes an existing member only if it may
+// manage the member's current level (only an OWNER touches an equal or
+// higher one); no one raises their own role, and the company keeps an
+// active OWNER (access.ErrLastOwner). Errors: ErrInvalid naming the field,
+// ErrForbidden, ErrNotFound, ErrConflict.
+func (s *Service) Provision(ctx context.Context, p access.Principal, in Provision) (Provisioned, error) {
+	email, err := access.NormalizeEmail(in.Email)
+	if err != nil {
+		return Provisioned{}, err
+	}
+	role, err := s.acc.Catalog().ParseRole("role", in.Role)
+	if err != nil {
+		return Provisioned{}, err
+	}
+	secret := s.format.Generate(KindLoginLink)
+	var out Provisioned
+	err = s.acc.InTx(ctx, func(ctx context.Context) error {
+		if err := s.st.LockCompany(ctx, p.CompanyID); err != nil {
+			if errors.Is(err, access.ErrNotFound) && p.Kind != access.PrincipalSystem {
+				_, err = s.acc.Authorize(ctx, p, "") // say what the caller may know
+			}
+			return err
+		}
+		a, err := s.acc.Authorize(ctx, p, access.UserAdd)
+		if err != nil {
+			return err
+		}
+		if err := a.CanGrant(role.Level, role.Permissions); err != nil {
+			return err
+		}
+		u, created, err := s.acc.EnsureUser(ctx, p, email)
+		if err != nil {
+			return err
+		}
+		if err := s.provisionMembership(ctx, p, a, u.ID, role, !in.NoSwitch); err != nil {
+			return err
+		}
+		l, err := s.issueLink(ctx, p, u.ID, secret)
+		if err != nil {
+			return err
+		}
+		m, err := s.st.GetMember(ctx, p.CompanyID, u.ID)
+		if err != nil {
+			return err
+		}
+		self := p.Kind == access.PrincipalUser && p.UserID == u.ID
+		m.Editable = !self && a.Has(access.UserEdit) && a.CanManage(role.Level)
+		out = Provisioned{Member: m, UserCreated: created, LoginURL: s.linkURL(secret), LinkExpiresAt: l.ExpiresAt}
+		return nil
+	})
+	if err != nil {
+		return Provisioned{}, err
+	}
+	return out, nil
+}
+
+// provisionMembership gives userID role in p's company: a new membership,
+// or the existing one updated under the rank rules.
+func (s *Service) provisionMembership(ctx context.Context, p access.Principal, a access.Actor, userID uuid.UUID, role access.Role, allowSwitch bool) error {
+	m, err := s.st.GetMembership(ctx, p.CompanyID, userID)
+	if errors.Is(err, access.ErrNotFound) {
+		_, err = s.acc.AddMembership(ctx, p, userID, role.Code, nil, true, allowSwitch)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	cur := s.acc.Catalog().Level(m.Role)
+	self := p.Kind == access.PrincipalUser && p.UserID == userID
+	if self && role.Level > cur {
+		return access.Forbidden("no one raises their own role")
+	}
+	if !self && !a.CanManage(cur) {
+		return access.Forbidden("only an OWNER may change a member at or above their own level")
+	}
+	before := m
+	details := map[string]string{}
+	if m.Role != role.Code {
+		details["role_from"], details["role_to"] = m.Role, role.Code
+		m.Role = role.Code
+	}
+	if !m.Active {
+		m.Active = true
+		details["active"] = "true"
+	}
+	if m.AllowSwitch != allowSwitch {
+		m.AllowSwitch = allowSwitch
+		details["allow_switch"] = strconv.FormatBool(allowSwitch)
+	}
+	if len(details) == 0 {
+		return nil
+	}
+	m.UpdatedAt = s.now()
+	if err := s.st.UpdateMembership(ctx, &m); err != nil {
+		return err
+	}
+	if before.Active && before.Role == access.RoleOwner && m.Role != access.RoleOwner {
+		n, err := s.st.CountActiveOwners(ctx, p.CompanyID)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return access.ErrLastOwner
+		}
+	}
+	return s.acc.Audit(ctx, p, p.CompanyID, "membership.updated", "user:"+userID.String(), details)
+}
+
+// issueLink stores a login link for secret, after revoking the user's
+// earlier unused links for the company.
+func (s *Service) issueLink(ctx context.Context, p access.Principal, userID uuid.UUID, secret Secret) (LoginLink, error) {
+	now := s.now()
+	n, err := s.st.RevokeLoginLinks(ctx, p.CompanyID, userID, now)
+	if err != nil {
+		return LoginLink{}, err
+	}
+	l := LoginLink{ID: s.newID(), CompanyID: p.CompanyID, UserID: userID, Digest: Hash(secret.v),
+		ExpiresAt: now.Add(s.linkTTL), CreatedAt: now}
+	if p.Kind != access.PrincipalSystem {
+		l.CreatedBy = p.UserID
+	}
+	if err := s.st.CreateLoginLink(ctx, &l); err != nil {
+		return LoginLink{}, err
+	}
+	return l, s.acc.Audit(ctx, p, p.CompanyID, "login_link.issued", "user:"+userID.String(), map[string]string{
+		"link_id": l.ID.String(), "expires_at": formatTime(l.ExpiresAt), "superseded": strconv.Itoa(n),
+	})
+}
+
+// linkURL puts secret into the "token" query parameter of the login URL.
+func (s *Service) linkURL(secret Secret) Secret {
+	u := *s.loginURL
+	q := u.Query()
+	q.Set("token", secret.v)
+	u.RawQuery = q.Encode()
+	return Secret{v: u.String()}
+}
+
+// RedeemLoginLink redeems a login link's secret (the "token" parameter of
+// its URL) exactly once, also under concurrent redemption: the link is
+// consumed by one conditional write in the transaction that also makes
+// the link's company the user's active company. It returns the user and
+// the company, so the host can start its own session.
+//
+// Errors: ErrLinkUsed, ErrLinkExpired or ErrLinkRevoked (conflicts: 410
+// over HTTP) for a link that is gone; ErrInvalidLink (unauthenticated) for
+// a malformed or unknown one, or one whose user is no longer an active
+// member of the company (the link stays unused then).
+func (s *Service) RedeemLoginLink(ctx context.Context, secret string) (Login, error) {
+	return s.redeem(ctx, secret, false)
+}
+
+// RedeemLoginLinkSession is RedeemLoginLink that also mints, in the same
+// transaction, a session token for the user (Login.Session): a bearer
+// token acting as the user in their active company, valid for the session
+// lifetime (WithSessionTTL) until revoked with Logout.
+func (s *Service) RedeemLoginLinkSession(ctx context.Context, secret string) (Login, error) {
+	return s.redeem(ctx, secret, true)
+}
+
+func (s *Service) redeem(ctx context.Context, secret string, session bool) (Login, error) {
+	if err := s.format.Parse(secret, KindLoginLink); err != nil {
+		return Login{}, ErrInvalidLink
+	}
+	d := Hash(secret)
+	var out Login
+	err := s.acc.InTx(ctx, func(ctx context.Context) error {
+		now := s.now()
+		l, err := s.st.ConsumeLoginLink(ctx, d, now)
+		if errors.Is(err, access.ErrNotFound) {
+			return ErrInvalidLink
+		}
+		if err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare(l.Digest[:], d[:]) != 1 {
+			return ErrInvalidLink
+		}
+		m, err := s.st.GetMembership(ctx, l.CompanyID, l.UserID)
+		if errors.Is(err, access.ErrNotFound) || err == nil && !m.Active {
+			return ErrInvalidLink
+		}
+		if err != nil {
+			return err
+		}
+		c, err := s.st.GetCompany(ctx, l.CompanyID)
+		if err != nil {
+			return err
+		}
+		u, err := s.st.GetUser(ctx, l.UserID)
+		if err != nil {
+			return err
+		}
+		if u.Status != access.UserActive {
+			return ErrInvalidLink
+		}
+		if u.ActiveCompanyID != l.CompanyID {
+			u.ActiveCompanyID, u.UpdatedAt = l.CompanyID, now
+			if err := s.st.UpdateUser(ctx, &u); err != nil {
+				return err
+			}
+		}
+		p := access.UserPrincipal(u.ID, l.CompanyID)
+		if err := s.acc.Audit(ctx, p, l.CompanyID, "login_link.redeemed", "user:"+u.ID.String(),
+			map[string]string{"link_id": l.ID.String()}); err != nil {
+			return err
+		}
+		out = Login{User: u, Company: c}
+		if !session {
+			return nil
+		}
+		out.Session, err = s.mintSession(ctx, p, now)
+		return err
+	})
+	if err != nil {
+		return Login{}, err
+	}
+	return out, nil
+}
+
+func (s *Service) mintSession(ctx context.Context, p access.Principal, now time.Time) (*Session, error) {
+	secret := s.format.Generate(KindSession)
+	t := Token{ID: s.newID(), Kind: KindSession, UserID: p.UserID, Name: "session", Digest: Hash(secret.v),
+		Hint: secret.Hint(), ExpiresAt: now.Add(s.sessionTTL), CreatedAt: now}
+	if err := s.st.CreateToken(ctx, &t); err != nil {
+		return nil, err
+	}
+	if err := s.acc.Audit(ctx, p, p.CompanyID, "session.created", auditTarget(t),
+		map[string]string{"expires_at": formatTime(t.ExpiresAt)}); err != nil {
+		return nil, err
+	}
+	return &Session{Token: t, Secret: secret}, nil
+}
+
+// Logout revokes the session token secret, effective on the very next
+// request. An invalid or already revoked session gives ErrInvalidToken.
+func (s *Service) Logout(ctx context.Context, secret string) error {
+	if err := s.format.Parse(secret, KindSession); err != nil {
+		return rejectMalformed
+	}
+	d := Hash(secret)
+	return s.acc.InTx(ctx, func(ctx context.Context) error {
+		t, err := s.st.GetTokenByHash(ctx, d)
+		if errors.Is(err, access.ErrNotFound) {
+			return rejectUnknown
+		}
+		if err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare(t.Digest[:], d[:]) != 1 || t.Kind != KindSession {
+			return rejectUnknown
+		}
+		if t.Revoked() {
+			return rejectRevoked
+		}
+		if _, err := s.st.RevokeToken(ctx, uuid.Nil, t.ID, s.now()); err != nil {
+			return err
+		}
+		return s.acc.Audit(ctx, access.UserPrincipal(t.UserID, uuid.Nil), uuid.Nil, "session.revoked", auditTarget(t), nil)
+	})
+}

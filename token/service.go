@@ -1,0 +1,226 @@
+package token
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/google/uuid"
+)
+
+// Defaults of the Service's options.
+const (
+	DefaultLoginLinkTTL = 10 * time.Minute
+	DefaultSessionTTL   = 12 * time.Hour
+	DefaultLoginURL     = "/login"
+)
+
+// touchInterval bounds how often a token's last use is written: a token
+// used on every request costs one write a minute, not one per request.
+const touchInterval = time.Minute
+
+// Service manages API tokens, session tokens and magic login links. It is
+// safe for concurrent use.
+type Service struct {
+	acc        *access.Service
+	st         Store
+	format     Format
+	now        func() time.Time
+	newID      func() uuid.UUID
+	linkTTL    time.Duration
+	sessionTTL time.Duration
+	loginURL   *url.URL
+	err        error // the first invalid option
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithPrefix sets the product part of every secret's prefix (default
+// DefaultProduct, "gh"): 2 to 16 lower-case letters and digits, starting
+// with a letter.
+func WithPrefix(product string) Option {
+	return func(s *Service) {
+		f, err := NewFormat(product)
+		s.setErr(err)
+		s.format = f
+	}
+}
+
+// WithLoginLinkTTL sets how long a login link stays redeemable (default
+// DefaultLoginLinkTTL).
+func WithLoginLinkTTL(d time.Duration) Option {
+	return func(s *Service) {
+		if d <= 0 {
+			s.setErr(access.Invalid("login_link_ttl", "the login link lifetime must be positive"))
+		}
+		s.linkTTL = d
+	}
+}
+
+// WithSessionTTL sets how long a session token lives (default
+// DefaultSessionTTL).
+func WithSessionTTL(d time.Duration) Option {
+	return func(s *Service) {
+		if d <= 0 {
+			s.setErr(access.Invalid("session_ttl", "the session lifetime must be positive"))
+		}
+		s.sessionTTL = d
+	}
+}
+
+// WithLoginURL sets the base URL of login links (default DefaultLoginURL,
+// relative). The secret goes into its "token" query parameter; the page
+// there should ask for confirmation and redeem with a POST (a GET must
+// not consume the link: mail scanners follow links).
+func WithLoginURL(base string) Option {
+	return func(s *Service) {
+		u, err := url.Parse(base)
+		if err != nil || base == "" {
+			s.setErr(access.Invalid("login_url", "the login URL does not parse"))
+			return
+		}
+		s.loginURL = u
+	}
+}
+
+// WithClock sets the clock (default: the access Service's). Tests inject
+// their own.
+func WithClock(now func() time.Time) Option {
+	return func(s *Service) {
+		s.now = func() time.Time { return now().UTC().Truncate(time.Microsecond) }
+	}
+}
+
+// WithIDs sets the ID source (default: the access Service's).
+func WithIDs(newID func() uuid.UUID) Option { return func(s *Service) { s.newID = newID } }
+
+func (s *Service) setErr(err error) {
+	if s.err == nil && err != nil {
+		s.err = err
+	}
+}
+
+// NewService returns the token Service over st, which must be the store acc
+// was built over (they share its transactions). It registers API tokens as
+// subjects of resource grants with acc (access.SubjectToken, seed 002's
+// ApiToken specifier), so call it at start-up, before acc is used
+// concurrently. It panics if an option is invalid: that is a programming
+// error of the host, found at start-up.
+func NewService(acc *access.Service, st Store, opts ...Option) *Service {
+	base, _ := url.Parse(DefaultLoginURL)
+	s := &Service{acc: acc, st: st, now: acc.Now, newID: acc.NewID,
+		linkTTL: DefaultLoginLinkTTL, sessionTTL: DefaultSessionTTL, loginURL: base}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.err != nil {
+		panic(fmt.Sprintf("token.NewService: %v", s.err))
+	}
+	acc.RegisterSubject(access.SubjectToken, s.checkSubject)
+	return s
+}
+
+// Format returns the secret format of the Service, so sibling packages
+// (invitations) issue secrets with the host's prefix.
+func (s *Service) Format() Format { return s.format }
+
+// checkSubject lets grants name API tokens of the company that still work.
+func (s *Service) checkSubject(ctx context.Context, companyID, id uuid.UUID) error {
+	t, err := s.st.GetToken(ctx, companyID, id)
+	switch {
+	case errors.Is(err, access.ErrNotFound):
+		return access.NotFound("token")
+	case err != nil:
+		return err
+	case t.Revoked():
+		return access.Conflict("token_revoked", "the token is revoked")
+	case t.Expired(s.now()):
+		return access.Conflict("token_expired", "the token has expired")
+	}
+	return nil
+}
+
+// Verify authenticates an API or session token and returns the Principal
+// it acts as:
+//
+//   - an API token: access.TokenPrincipal of its company, its creator, its
+//     own permissions and level. The authorizer caps these again, on every
+//     check, with the creator's current membership, so demoting,
+//     deactivating or removing the creator shrinks or stops the token at
+//     once. Its TokenPermissions may be shared with the store: treat it as
+//     read-only.
+//   - a session token: access.UserPrincipal of its user in the user's
+//     active company as stored now, so switching company moves the session.
+//
+// Any token that does not verify (malformed, bad checksum, another kind or
+// product, unknown, revoked, expired, its company or user gone) gives an
+// error wrapping ErrInvalidToken and access.ErrUnauthenticated, the same
+// for every reason (ReasonOf tells the host which). A malformed token costs
+// no store access; a good one costs one indexed lookup, plus one for a
+// session's user, and a write at most once a minute to record its last use.
+// Other errors are storage failures.
+func (s *Service) Verify(ctx context.Context, secret string) (access.Principal, error) {
+	product, k, err := parse(secret)
+	if err != nil || product != s.format.Product() || k != KindAPI && k != KindSession {
+		return access.Principal{}, rejectMalformed
+	}
+	d := Hash(secret)
+	t, err := s.st.GetTokenByHash(ctx, d)
+	if err != nil {
+		if errors.Is(err, access.ErrNotFound) {
+			return access.Principal{}, rejectUnknown
+		}
+		return access.Principal{}, err
+	}
+	if subtle.ConstantTimeCompare(t.Digest[:], d[:]) != 1 || t.Kind != k {
+		return access.Principal{}, rejectUnknown
+	}
+	now := s.now()
+	if t.Revoked() {
+		return access.Principal{}, rejectRevoked
+	}
+	if t.Expired(now) {
+		return access.Principal{}, rejectExpired
+	}
+	var p access.Principal
+	if k == KindAPI {
+		// access.TokenPrincipal, without its copy of the permissions.
+		p = access.Principal{Kind: access.PrincipalToken, UserID: t.UserID, CompanyID: t.CompanyID,
+			TokenID: t.ID, TokenPermissions: t.Permissions, TokenLevel: t.Level}
+	} else {
+		u, err := s.st.GetUser(ctx, t.UserID)
+		if errors.Is(err, access.ErrNotFound) || err == nil && u.Status != access.UserActive {
+			return access.Principal{}, rejectUserUnknown
+		}
+		if err != nil {
+			return access.Principal{}, err
+		}
+		p = access.UserPrincipal(u.ID, u.ActiveCompanyID)
+	}
+	if t.LastUsedAt.IsZero() || now.Sub(t.LastUsedAt) >= touchInterval {
+		// Best effort: a failed bookkeeping write does not refuse a token
+		// that verified.
+		_ = s.st.TouchToken(ctx, t.ID, now)
+	}
+	return p, nil
+}
+
+// auditTarget names a token in audit events (never its secret).
+func auditTarget(t Token) string {
+	if t.Kind == KindSession {
+		return "session:" + t.ID.String()
+	}
+	return string(access.SubjectToken) + ":" + t.ID.String()
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339)
+}

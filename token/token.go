@@ -1,0 +1,159 @@
+package token
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/google/uuid"
+)
+
+// Token is a stored API or session token. It holds no secret: only the
+// SHA-256 Digest of one and a non-secret Hint for listings.
+type Token struct {
+	ID   uuid.UUID
+	Kind Kind // KindAPI or KindSession
+	// CompanyID is the company of an API token; uuid.Nil for a session,
+	// which acts in its user's active company.
+	CompanyID uuid.UUID
+	// UserID is the creator of an API token (whose current membership caps
+	// it), or the user of a session.
+	UserID uuid.UUID
+	Name   string
+	// Permissions and Level are an API token's own ceiling.
+	Permissions []string
+	Level       int
+	Digest      Digest
+	Hint        string    // e.g. "gh_api_…x9Zq"
+	ExpiresAt   time.Time // zero: never
+	LastUsedAt  time.Time // zero: never used; updated at most once a minute
+	RevokedAt   time.Time // zero: not revoked
+	CreatedAt   time.Time
+}
+
+// Expired reports whether t has expired at now (now >= ExpiresAt).
+func (t Token) Expired(now time.Time) bool { return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) }
+
+// Revoked reports whether t was revoked.
+func (t Token) Revoked() bool { return !t.RevokedAt.IsZero() }
+
+// LoginLink is a stored one-time magic login link for a user in a company.
+type LoginLink struct {
+	ID        uuid.UUID
+	CompanyID uuid.UUID
+	UserID    uuid.UUID
+	Digest    Digest
+	CreatedBy uuid.UUID // the provisioning user, uuid.Nil for the system
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero: not redeemed
+	RevokedAt time.Time // zero: not superseded by a newer link
+	CreatedAt time.Time
+}
+
+// NewToken is the input of Service.Create.
+type NewToken struct {
+	Name string
+	// Role, if set, gives the token that role's level and permissions.
+	Role string
+	// Permissions are given on top of Role's (or alone).
+	Permissions []string
+	// Level caps the token's access level on resources when no Role is set
+	// (0: only what resource grants to the token give it).
+	Level int
+	// ExpiresAt is when the token stops working; zero for never.
+	ExpiresAt time.Time
+	// CreatorID is the member on whose behalf the system principal creates
+	// the token (the token never holds more than they do). Ignored for
+	// other principals, who create tokens on their own behalf.
+	CreatorID uuid.UUID
+}
+
+// Created is the result of Service.Create: the stored token and its
+// secret, shown this once.
+type Created struct {
+	Token  Token
+	Secret Secret
+}
+
+// Format prints c with its secret redacted.
+func (c Created) Format(f fmt.State, verb rune) { formatView(f, verb, createdView(c)) }
+
+type createdView Created
+
+// Provision is the input of Service.Provision (seed 000's provision call).
+type Provision struct {
+	Email string
+	Role  string
+	// NoSwitch forbids the user to switch to the company (seed 000's
+	// access_switch: false). The zero value allows it.
+	NoSwitch bool
+}
+
+// Provisioned is the result of Service.Provision.
+type Provisioned struct {
+	Member      access.Member
+	UserCreated bool // the user did not exist before
+	// LoginURL is the magic link: the configured base URL with the login
+	// secret in its "token" query parameter.
+	LoginURL      Secret
+	LinkExpiresAt time.Time
+}
+
+// Format prints p with its login URL redacted.
+func (p Provisioned) Format(f fmt.State, verb rune) { formatView(f, verb, provisionedView(p)) }
+
+type provisionedView Provisioned
+
+// Login is the result of redeeming a login link: who logged in where, so
+// the host can start its own session, or the session token minted for it.
+type Login struct {
+	User    access.User
+	Company access.Company
+	// Session is set by RedeemLoginLinkSession.
+	Session *Session
+}
+
+// Format prints l with any session secret redacted.
+func (l Login) Format(f fmt.State, verb rune) { formatView(f, verb, loginView(l)) }
+
+type loginView Login
+
+// Session is a minted session token: a bearer token acting as its user in
+// the user's active company.
+type Session struct {
+	Token  Token
+	Secret Secret
+}
+
+// Format prints s with its secret redacted.
+func (s Session) Format(f fmt.State, verb rune) { formatView(f, verb, sessionView(s)) }
+
+// String renders s with its secret redacted.
+func (s Session) String() string { return fmt.Sprint(s) }
+
+type sessionView Session
+
+// String renders c with its secret redacted.
+func (c Created) String() string { return fmt.Sprint(c) }
+
+// String renders p with its login URL redacted.
+func (p Provisioned) String() string { return fmt.Sprint(p) }
+
+// String renders l with any session secret redacted.
+func (l Login) String() string { return fmt.Sprint(l) }
+
+// formatView prints a method-less copy of a secret-holding struct with the
+// verb and flags asked for; its Secret fields redact themselves.
+func formatView(f fmt.State, verb rune, v any) {
+	if s, ok := v.(loginView); ok && s.Session != nil {
+		// A pointer field would print as an address; show the session,
+		// redacted, instead.
+		type flat struct {
+			User    access.User
+			Company access.Company
+			Session sessionView
+		}
+		v = flat{s.User, s.Company, sessionView(*s.Session)}
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), v)
+}
