@@ -155,9 +155,15 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 	if err != nil {
 		return Member{}, err
 	}
-	remove, err := s.catalog.normalizePermissions("remove_permissions", up.RemovePermissions)
-	if err != nil {
-		return Member{}, err
+	// Removals are not closed under implication: removing USER_EDIT keeps
+	// USER_VIEW, while removing USER_VIEW also removes what implies it.
+	var remove []string
+	for _, code := range up.RemovePermissions {
+		code = strings.ToUpper(strings.TrimSpace(code))
+		if !s.catalog.HasPermission(code) {
+			return Member{}, Invalid("remove_permissions", "unknown permission %q", code)
+		}
+		remove = append(remove, code)
 	}
 	self := p.Kind == PrincipalUser && p.UserID == userID
 	onlyPrimary := role == nil && len(add) == 0 && len(remove) == 0 && up.Active == nil && up.AllowSwitch == nil

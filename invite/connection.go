@@ -177,9 +177,14 @@ func (s *Service) UpdateAgencyPermissions(ctx context.Context, p access.Principa
 	if err != nil {
 		return access.Connection{}, err
 	}
-	remove, err := s.acc.Catalog().ParsePermissions("remove_permissions", up.Remove)
-	if err != nil {
-		return access.Connection{}, err
+	// Removal is not closed under implication: removing USER_EDIT keeps
+	// USER_VIEW (removing USER_VIEW removes what implies it, below).
+	var remove []string
+	for _, code := range up.Remove {
+		if _, err := s.acc.Catalog().ParsePermissions("remove_permissions", []string{code}); err != nil {
+			return access.Connection{}, err
+		}
+		remove = append(remove, strings.ToUpper(strings.TrimSpace(code)))
 	}
 	var out access.Connection
 	err = s.acc.InTx(ctx, func(ctx context.Context) error {

@@ -282,8 +282,11 @@ func (s *Service) Accept(ctx context.Context, p access.Principal, token string) 
 		if err != nil {
 			return err
 		}
-		if inv, err = s.st.GetInvitation(ctx, inv.CompanyID, inv.ID); err != nil {
-			return err
+		// What the claim stored, without reading it back.
+		inv.Status, inv.ClosedAt, inv.UpdatedAt = StatusAccepted, now, now
+		inv.UserID = out.UserID
+		if inv.Kind == KindConnection {
+			inv.TargetID, inv.ConnectionID = out.CompanyID, out.ConnectionID
 		}
 		out.Invitation = inv.public(now)
 		e, err := s.event(ctx, EventAccepted, inv, "")

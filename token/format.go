@@ -190,15 +190,19 @@ func parse(s string) (string, Kind, error) {
 	if k == 0 || !validProduct(product) {
 		return "", 0, ErrMalformed
 	}
+	// Branch-free: an invalid character (-1) sets the sign bit.
+	var bad int8
+	for i := range randomLen {
+		bad |= digits[body[i]]
+	}
 	var sum uint64
-	for i := 0; i < bodyLen; i++ {
-		v := digit(body[i])
-		if v < 0 {
-			return "", 0, ErrMalformed
-		}
-		if i >= randomLen {
-			sum = sum*62 + uint64(v)
-		}
+	for i := randomLen; i < bodyLen; i++ {
+		v := digits[body[i]]
+		bad |= v
+		sum = sum*62 + uint64(v)
+	}
+	if bad < 0 {
+		return "", 0, ErrMalformed
 	}
 	if uint64(checksum(s[:len(s)-checksumLen])) != sum {
 		return "", 0, ErrMalformed
@@ -206,25 +210,45 @@ func parse(s string) (string, Kind, error) {
 	return product, k, nil
 }
 
-// checksum is crc32.ChecksumIEEE over a string, byte by byte: the
-// standard library's dispatch would move the bytes to the heap, and the
-// text is short.
+// crcTables are the slicing-by-8 tables of CRC-32 (IEEE).
+var crcTables = func() (t [8][256]uint32) {
+	t[0] = *crc32.IEEETable
+	for i := range 256 {
+		crc := t[0][i]
+		for j := 1; j < 8; j++ {
+			crc = t[0][crc&0xff] ^ crc>>8
+			t[j][i] = crc
+		}
+	}
+	return t
+}()
+
+// checksum is crc32.ChecksumIEEE of a string, slicing by 8 as the standard
+// library does for short input. Calling the standard library would move
+// the bytes to the heap (it dispatches through a function value).
 func checksum(s string) uint32 {
+	t := &crcTables
 	crc := ^uint32(0)
+	for len(s) >= 8 {
+		crc ^= uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+		crc = t[0][s[7]] ^ t[1][s[6]] ^ t[2][s[5]] ^ t[3][s[4]] ^
+			t[4][crc>>24] ^ t[5][crc>>16&0xff] ^ t[6][crc>>8&0xff] ^ t[7][crc&0xff]
+		s = s[8:]
+	}
 	for i := 0; i < len(s); i++ {
-		crc = crc32.IEEETable[byte(crc)^s[i]] ^ crc>>8
+		crc = t[0][byte(crc)^s[i]] ^ crc>>8
 	}
 	return ^crc
 }
 
-func digit(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'A' && c <= 'Z':
-		return int(c-'A') + 10
-	case c >= 'a' && c <= 'z':
-		return int(c-'a') + 36
+// digits maps a byte to its base62 value, or -1.
+var digits = func() (d [256]int8) {
+	for i := range d {
+		d[i] = -1
 	}
-	return -1
-}
+	for i := range len(alphabet) {
+		d[alphabet[i]] = int8(i)
+	}
+	return d
+}()
+

@@ -46,7 +46,7 @@ type env struct {
 	events  *[]access.AuditEvent
 }
 
-func newEnv(t *testing.T, opts ...token.Option) *env {
+func newEnv(t testing.TB, opts ...token.Option) *env {
 	t.Helper()
 	mem := memstore.New()
 	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
@@ -68,7 +68,7 @@ func newEnv(t *testing.T, opts ...token.Option) *env {
 	return e
 }
 
-func (e *env) user(t *testing.T, name string) access.User {
+func (e *env) user(t testing.TB, name string) access.User {
 	t.Helper()
 	u, err := e.acc.CreateUser(context.Background(), access.SystemPrincipal(), access.NewUser{
 		Email: fmt.Sprintf("%s-%s@example.com", name, uuid.NewString()[:8]), FirstName: name})

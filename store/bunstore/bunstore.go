@@ -5,17 +5,21 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/store"
 )
 
-// Store implements access.Store here; invite.go and token.go add the rest
-// of store.Store.
-var _ access.Store = (*Store)(nil)
+// access.go, invite.go and token.go implement the domain packages' Stores.
+var (
+	_ access.Store = (*Store)(nil)
+	_ store.Store  = (*Store)(nil)
+)
 
 // Store is the PostgreSQL store. It keeps no state of its own besides the
 // host's *bun.DB: every invariant is held by constraints and row locks, so
@@ -166,6 +170,11 @@ func pgError(err error) (code, constraint string, ok bool) {
 	return "", "", false
 }
 
+func pastDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
+}
+
 // translate turns a driver error into gatehouse's kinds: no rows into
 // not found (of entity), constraint violations into conflict, not found or
 // invalid by constraint name. Other PostgreSQL errors keep their message
@@ -179,6 +188,10 @@ func translate(ctx context.Context, err error, entity string) error {
 	case ctx.Err() != nil:
 		// The driver reports a cancellation in its own words.
 		return fmt.Errorf("bunstore: %w", ctx.Err())
+	case pastDeadline(ctx):
+		// pgdriver sets the socket deadline to the context's, which can
+		// fire just before the context's own timer.
+		return fmt.Errorf("bunstore: %w", context.DeadlineExceeded)
 	}
 	code, constraint, ok := pgError(err)
 	if !ok {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -65,7 +66,8 @@ type target struct {
 	schema   string
 }
 
-// open returns a bun.DB over a new pool to t, closed at clean-up.
+// open returns a bun.DB over a new pool to t, closed at clean-up. Commits
+// do not wait for the disk: the tests' databases are thrown away.
 func open(tb testing.TB, t target, d driver, hooks ...bun.QueryHook) *bun.DB {
 	tb.Helper()
 	var sqldb *sql.DB
@@ -75,9 +77,11 @@ func open(tb testing.TB, t target, d driver, hooks ...bun.QueryHook) *bun.DB {
 		if t.database != "" {
 			opts = append(opts, pgdriver.WithDatabase(t.database))
 		}
+		params := map[string]any{"synchronous_commit": "off"}
 		if t.schema != "" {
-			opts = append(opts, pgdriver.WithConnParams(map[string]any{"search_path": t.schema}))
+			params["search_path"] = t.schema
 		}
+		opts = append(opts, pgdriver.WithConnParams(params))
 		sqldb = sql.OpenDB(pgdriver.NewConnector(opts...))
 	case pgxSimple, pgxCache:
 		cfg, err := pgx.ParseConfig(t.url)
@@ -85,6 +89,7 @@ func open(tb testing.TB, t target, d driver, hooks ...bun.QueryHook) *bun.DB {
 		if t.database != "" {
 			cfg.Database = t.database
 		}
+		cfg.RuntimeParams["synchronous_commit"] = "off"
 		if t.schema != "" {
 			cfg.RuntimeParams["search_path"] = t.schema
 		}
@@ -139,37 +144,78 @@ func freshStore(tb testing.TB, d driver, hooks ...bun.QueryHook) (*bunstore.Stor
 	return bunstore.New(db), db
 }
 
-// schemaPool hands out fresh schemas in one shared database: much cheaper
-// than a database per store, for the conformance suite's many stores.
+// schemaPool hands out empty, migrated schemas of one shared database, for
+// the conformance suite's many stores. A schema given back is emptied with
+// one TRUNCATE and handed out again: far cheaper than running the
+// migrations (or CREATE DATABASE) for every store.
 type schemaPool struct {
+	owner  testing.TB
 	db     target
 	driver driver
 	admin  *bun.DB
+
+	mu   sync.Mutex
+	free []pooledSchema
+}
+
+type pooledSchema struct {
+	name string
+	db   *bun.DB
 }
 
 func newSchemaPool(tb testing.TB, d driver) *schemaPool {
 	tb.Helper()
 	t := freshDatabase(tb)
-	return &schemaPool{db: t, driver: d, admin: open(tb, t, pgDriver)}
+	return &schemaPool{owner: tb, db: t, driver: d, admin: open(tb, t, pgDriver)}
 }
 
-// store returns a store over a new, migrated schema, dropped at clean-up.
+// store returns a store over an empty, migrated schema, given back at the
+// test's clean-up.
 func (p *schemaPool) store(tb testing.TB) *bunstore.Store {
 	tb.Helper()
+	ps := p.get(tb)
+	tb.Cleanup(func() { p.put(tb, ps) })
+	return bunstore.New(ps.db)
+}
+
+func (p *schemaPool) get(tb testing.TB) pooledSchema {
+	tb.Helper()
+	p.mu.Lock()
+	if n := len(p.free); n > 0 {
+		ps := p.free[n-1]
+		p.free = p.free[:n-1]
+		p.mu.Unlock()
+		return ps
+	}
+	p.mu.Unlock()
 	ctx := context.Background()
-	schema := randomName("s_")
-	_, err := p.admin.ExecContext(ctx, "CREATE SCHEMA "+schema)
+	name := randomName("s_")
+	_, err := p.admin.ExecContext(ctx, "CREATE SCHEMA "+name)
 	require.NoError(tb, err)
-	tb.Cleanup(func() {
-		if _, err := p.admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
 	t := p.db
-	t.schema = schema
-	db := open(tb, t, p.driver)
+	t.schema = name
+	db := open(p.owner, t, p.driver) // lives as long as the pool
 	require.NoError(tb, bunstore.Migrate(ctx, db))
-	return bunstore.New(db)
+	return pooledSchema{name: name, db: db}
+}
+
+// put empties every table but the migrations' (whatever later migrations
+// added) and files the schema as free.
+func (p *schemaPool) put(tb testing.TB, ps pooledSchema) {
+	ctx := context.Background()
+	var tables []string
+	err := p.admin.NewRaw(`SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables
+		WHERE schemaname = ? AND tablename NOT LIKE 'gatehouse_migration%'`, ps.name).Scan(ctx, &tables)
+	if err == nil && len(tables) > 0 {
+		_, err = p.admin.ExecContext(ctx, "TRUNCATE "+strings.Join(tables, ", ")+" CASCADE")
+	}
+	if err != nil {
+		tb.Errorf("empty schema %s: %v", ps.name, err)
+		return
+	}
+	p.mu.Lock()
+	p.free = append(p.free, ps)
+	p.mu.Unlock()
 }
 
 // queryCounter is a bun query hook counting statements (BEGIN, COMMIT and
@@ -180,7 +226,9 @@ type queryCounter struct {
 	keep    atomic.Bool
 }
 
-func (c *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (c *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
 
 func (c *queryCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	c.n.Add(1)

@@ -13,8 +13,8 @@ import (
 
 // seedIDs are the deterministic IDs the seed gives row i of a kind, so a
 // test can address seeded rows without reading them back.
-func seedID(kind string, i int) uuid.UUID {
-	return uuid.UUID(md5.Sum([]byte(fmt.Sprintf("%s%d", kind, i))))
+func seedID(kind string, i any) uuid.UUID {
+	return uuid.UUID(md5.Sum([]byte(fmt.Sprintf("%s%v", kind, i))))
 }
 
 // seedShape sizes a seeded dataset.
@@ -28,10 +28,10 @@ type seedShape struct {
 func (s seedShape) seedMember(c, j int) int { return ((c-1)*s.perCompany+j-1)%s.users + 1 }
 
 // seed fills a migrated database with generate_series statements (no
-// round trip per row): users, companies, members (the first of each
-// company an OWNER), one user grant per member on a project, and
-// connections making each even company the agency of the odd one before
-// it. Then it runs ANALYZE, so plans are the planner's real choices.
+// round trip per row): users, companies with a domain each, members (the
+// first of each company an OWNER), one user grant per member on a project,
+// and connections making companies c+1 to c+5 agencies of company c
+// (connection "x<c>.<d>" for agency c+d). Then it runs ANALYZE, so plans are the planner's real choices.
 func seed(tb testing.TB, db *bun.DB, s seedShape) {
 	tb.Helper()
 	ctx := context.Background()
@@ -57,9 +57,12 @@ func seed(tb testing.TB, db *bun.DB, s seedShape) {
 		SELECT md5('g' || c || '.' || j)::uuid, md5('c' || c)::uuid, 'User',
 			md5('u' || (((c - 1) * ?2 + j - 1) % ?0 + 1))::uuid, 'project', 'p' || (j % 7), 50, NULL, now()
 		FROM generate_series(1, ?1) AS c, generate_series(1, ?2) AS j`,
+		`INSERT INTO company_domains (domain, company_id, position)
+		SELECT 'c' || i || '.example', md5('c' || i)::uuid, 1 FROM generate_series(1, ?1) AS i`,
 		`INSERT INTO connections (id, customer_id, agency_id, permissions, created_at, updated_at)
-		SELECT md5('x' || c)::uuid, md5('c' || c)::uuid, md5('c' || (c + 1))::uuid, '{USER_VIEW}', now(), now()
-		FROM generate_series(1, ?1 - 1, 2) AS c`,
+		SELECT md5('x' || c || '.' || d)::uuid, md5('c' || c)::uuid, md5('c' || (c + d))::uuid, '{USER_VIEW}',
+			now(), now()
+		FROM generate_series(1, ?1) AS c, generate_series(1, 5) AS d WHERE c + d <= ?1`,
 		`ANALYZE`,
 	} {
 		_, err := db.NewRaw(q, s.users, s.companies, s.perCompany).Exec(ctx)

@@ -35,6 +35,18 @@ func (t *tokenTables) init() {
 	}
 }
 
+// mustExist checks the references of a new row as PostgreSQL's foreign
+// keys do: the company (unless uuid.Nil) and the user.
+func (a *accessTables) mustExist(companyID, userID uuid.UUID) error {
+	if _, ok := a.companies[companyID]; !ok && companyID != uuid.Nil {
+		return access.NotFound("company")
+	}
+	if _, ok := a.users[userID]; !ok {
+		return access.NotFound("user")
+	}
+	return nil
+}
+
 func cloneToken(t token.Token) token.Token {
 	t.Permissions = slices.Clone(t.Permissions)
 	return t
@@ -49,6 +61,9 @@ func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 		}
 		if _, ok := k.tokens[t.Digest]; ok {
 			return access.Conflict("token_exists", "the token exists")
+		}
+		if err := s.acc.mustExist(t.CompanyID, t.UserID); err != nil {
+			return err
 		}
 		row := *t
 		row.Permissions = slices.Clip(slices.Clone(t.Permissions))
@@ -171,6 +186,12 @@ func (s *Store) CreateLoginLink(ctx context.Context, l *token.LoginLink) error {
 		}
 		if _, ok := k.links[l.Digest]; ok {
 			return access.Conflict("link_exists", "the login link exists")
+		}
+		if l.CompanyID == uuid.Nil {
+			return access.NotFound("company")
+		}
+		if err := s.acc.mustExist(l.CompanyID, l.UserID); err != nil {
+			return err
 		}
 		k.links.put(tx, l.Digest, *l)
 		k.linkByID.put(tx, l.ID, l.Digest)

@@ -1,6 +1,461 @@
 package storetest
 
-import "testing"
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
 
-// testInviteStore covers package invite's Store.
-func testInviteStore(t *testing.T, newStore Factory) {}
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/invite"
+)
+
+// testInviteStore covers package invite's Store method by method, then the
+// concurrency promises of invitations through the Service: one success of
+// many concurrent accepts, one connection when both companies invite each
+// other and accept at once.
+func testInviteStore(t *testing.T, newStore Factory) {
+	t.Run("create and get", func(t *testing.T) { testInvitationCreateGet(t, newStore) })
+	t.Run("one pending per company kind email", func(t *testing.T) { testInvitationPendingUnique(t, newStore) })
+	t.Run("claim", func(t *testing.T) { testInvitationClaim(t, newStore) })
+	t.Run("rotate", func(t *testing.T) { testInvitationRotate(t, newStore) })
+	t.Run("refresh", func(t *testing.T) { testInvitationRefresh(t, newStore) })
+	t.Run("list pending", func(t *testing.T) { testInvitationListPending(t, newStore) })
+	t.Run("list pending by email", func(t *testing.T) { testInvitationListByEmail(t, newStore) })
+	t.Run("rollback", func(t *testing.T) { testInvitationRollback(t, newStore) })
+	t.Run("company deleted", func(t *testing.T) { testInvitationCompanyDeleted(t, newStore) })
+	t.Run("concurrent accepts", func(t *testing.T) { testInvitationConcurrentAccept(t, newStore) })
+	t.Run("concurrent cross invitations", func(t *testing.T) { testInvitationCrossConnect(t, newStore) })
+}
+
+// invitation stores a pending member invitation of company to email.
+func (f *fixture) invitation(companyID uuid.UUID, email string, mods ...func(*invite.Invitation)) invite.Invitation {
+	f.t.Helper()
+	id := newID()
+	h := sha256.Sum256([]byte("token-" + id.String()))
+	inv := invite.Invitation{
+		ID: id, CompanyID: companyID, Kind: invite.KindMember, Email: email, Role: access.RoleViewer,
+		Permissions: []string{access.UserView}, InvitedBy: newID(), Status: invite.StatusPending,
+		TokenHash: h[:], ExpiresAt: f.now.Add(time.Hour), SendCount: 1, LastSentAt: f.now,
+		CreatedAt: f.now, UpdatedAt: f.now,
+	}
+	for _, m := range mods {
+		m(&inv)
+	}
+	require.NoError(f.t, f.s.CreateInvitation(f.ctx, &inv))
+	return inv
+}
+
+func normInvitation(i invite.Invitation) invite.Invitation {
+	for _, t := range []*time.Time{&i.ExpiresAt, &i.LastSentAt, &i.ClosedAt, &i.CreatedAt, &i.UpdatedAt} {
+		if t.IsZero() {
+			*t = time.Time{}
+		} else {
+			*t = t.UTC()
+		}
+	}
+	if len(i.Permissions) == 0 {
+		i.Permissions = nil
+	}
+	return i
+}
+
+func invIDs(invs []invite.Invitation) []uuid.UUID {
+	return idsOf(invs, func(i invite.Invitation) uuid.UUID { return i.ID })
+}
+
+func testInvitationCreateGet(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	c, other := f.company(), f.company()
+	member := f.invitation(c.ID, "bob@example.com")
+	conn := f.invitation(c.ID, "ada@example.com", func(i *invite.Invitation) {
+		i.Kind, i.Role, i.Permissions = invite.KindConnection, "", []string{}
+		i.Relation, i.TargetName, i.TargetID, i.InvitedBy = invite.RelationAgency, "Pixel", other.ID, uuid.Nil
+	})
+	for _, want := range []invite.Invitation{member, conn} {
+		got, err := f.s.GetInvitation(f.ctx, c.ID, want.ID)
+		require.NoError(t, err)
+		assert.Equal(t, normInvitation(want), normInvitation(got))
+		got, err = f.s.GetInvitationByHash(f.ctx, want.TokenHash)
+		require.NoError(t, err)
+		assert.Equal(t, normInvitation(want), normInvitation(got))
+		got, err = f.s.GetPendingInvitation(f.ctx, c.ID, want.Kind, want.Email)
+		require.NoError(t, err)
+		assert.Equal(t, want.ID, got.ID)
+	}
+	_, err := f.s.GetInvitation(f.ctx, other.ID, member.ID)
+	assertNotFound(t, err, "another company's invitation")
+	_, err = f.s.GetInvitation(f.ctx, c.ID, newID())
+	assertNotFound(t, err)
+	h := sha256.Sum256([]byte("unknown"))
+	_, err = f.s.GetInvitationByHash(f.ctx, h[:])
+	assertNotFound(t, err)
+	_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "nobody@example.com")
+	assertNotFound(t, err)
+	_, err = f.s.GetPendingInvitation(f.ctx, other.ID, invite.KindMember, "bob@example.com")
+	assertNotFound(t, err)
+
+	// The copy handed out is not the stored row.
+	got, err := f.s.GetInvitation(f.ctx, c.ID, member.ID)
+	require.NoError(t, err)
+	got.Permissions[0] = "CHANGED"
+	got.TokenHash[0] ^= 0xff
+	again, err := f.s.GetInvitation(f.ctx, c.ID, member.ID)
+	require.NoError(t, err)
+	assert.Equal(t, normInvitation(member), normInvitation(again))
+
+	bad := member
+	bad.ID, bad.CompanyID, bad.Email = newID(), newID(), "x@example.com"
+	bad.TokenHash = []byte("0123456789abcdef0123456789abcdef")
+	assertNotFound(t, f.s.CreateInvitation(f.ctx, &bad), "unknown company")
+	dupHash := member
+	dupHash.ID, dupHash.Email = newID(), "other@example.com"
+	assert.ErrorIs(t, f.s.CreateInvitation(f.ctx, &dupHash), access.ErrConflict, "token hash taken")
+}
+
+func testInvitationPendingUnique(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	c, other := f.company(), f.company()
+	first := f.invitation(c.ID, "bob@example.com")
+	dup := first
+	dup.ID = newID()
+	h := sha256.Sum256([]byte(dup.ID.String()))
+	dup.TokenHash = h[:]
+	err := f.s.CreateInvitation(f.ctx, &dup)
+	assertConflict(t, err, "invitation_pending")
+	assert.ErrorIs(t, err, invite.ErrInvitationPending)
+
+	// Another kind, another company, another e-mail: fine.
+	f.invitation(c.ID, "bob@example.com", func(i *invite.Invitation) { i.Kind = invite.KindConnection })
+	f.invitation(other.ID, "bob@example.com")
+	f.invitation(c.ID, "carol@example.com")
+
+	// Expired but still stored pending: it blocks until closed.
+	expired := f.invitation(c.ID, "old@example.com", func(i *invite.Invitation) { i.ExpiresAt = f.now.Add(-time.Hour) })
+	blocked := expired
+	blocked.ID = newID()
+	h = sha256.Sum256([]byte(blocked.ID.String()))
+	blocked.TokenHash = h[:]
+	assertConflict(t, f.s.CreateInvitation(f.ctx, &blocked), "invitation_pending")
+	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: expired.ID, From: invite.StatusPending, To: invite.StatusExpired, At: f.now}))
+	require.NoError(t, f.s.CreateInvitation(f.ctx, &blocked), "a terminal invitation never blocks")
+
+	// Every terminal state frees the e-mail.
+	for _, to := range []invite.Status{invite.StatusAccepted, invite.StatusRejected, invite.StatusRevoked} {
+		cur, err := f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "bob@example.com")
+		require.NoError(t, err)
+		require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: cur.ID, From: invite.StatusPending, To: to, At: f.now}))
+		_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "bob@example.com")
+		assertNotFound(t, err)
+		f.invitation(c.ID, "bob@example.com")
+	}
+}
+
+func testInvitationClaim(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	c, target := f.company(), f.company()
+	inv := f.invitation(c.ID, "bob@example.com")
+	at := f.now.Add(time.Minute)
+	user, conn := newID(), newID()
+	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: inv.ID, From: invite.StatusPending, To: invite.StatusAccepted,
+		At: at, UserID: user, TargetID: target.ID, ConnectionID: conn}))
+	got, err := f.s.GetInvitation(f.ctx, c.ID, inv.ID)
+	require.NoError(t, err)
+	want := inv
+	want.Status, want.ClosedAt, want.UpdatedAt = invite.StatusAccepted, at, at
+	want.UserID, want.TargetID, want.ConnectionID = user, target.ID, conn
+	assert.Equal(t, normInvitation(want), normInvitation(got))
+
+	for _, to := range []invite.Status{invite.StatusAccepted, invite.StatusRejected, invite.StatusRevoked, invite.StatusExpired} {
+		err := f.s.ClaimInvitation(f.ctx, invite.Transition{ID: inv.ID, From: invite.StatusPending, To: to, At: at})
+		assertConflict(t, err, "invitation_not_pending", to)
+		assert.ErrorIs(t, err, invite.ErrNotPending)
+	}
+	assertNotFound(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: newID(), From: invite.StatusPending, To: invite.StatusRevoked, At: at}))
+
+	// now >= expires_at is expired: only the move to expired is allowed.
+	exp := f.invitation(c.ID, "exp@example.com")
+	err = f.s.ClaimInvitation(f.ctx, invite.Transition{ID: exp.ID, From: invite.StatusPending, To: invite.StatusAccepted, At: exp.ExpiresAt})
+	assert.ErrorIs(t, err, invite.ErrNotPending)
+	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: exp.ID, From: invite.StatusPending, To: invite.StatusExpired, At: exp.ExpiresAt}))
+	got, err = f.s.GetInvitation(f.ctx, c.ID, exp.ID)
+	require.NoError(t, err)
+	assert.Equal(t, invite.StatusExpired, got.Status)
+	assert.Equal(t, uuid.Nil, got.UserID, "nil outcome fields leave the stored ones")
+
+	// Concurrent claims: exactly one wins.
+	race := f.invitation(c.ID, "race@example.com")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			to := []invite.Status{invite.StatusAccepted, invite.StatusRejected}[i%2]
+			err := f.s.ClaimInvitation(f.ctx, invite.Transition{ID: race.ID, From: invite.StatusPending, To: to, At: at})
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				wins++
+			} else {
+				assert.ErrorIs(t, err, invite.ErrNotPending)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, 1, wins)
+}
+
+func testInvitationRotate(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	c := f.company()
+	inv := f.invitation(c.ID, "bob@example.com")
+	h := sha256.Sum256([]byte("rotated"))
+	later := f.now.Add(48 * time.Hour)
+	r := invite.Rotation{ID: inv.ID, PrevSentAt: inv.LastSentAt, TokenHash: h[:], ExpiresAt: later.Add(time.Hour), SentAt: later}
+	require.NoError(t, f.s.RotateInvitation(f.ctx, r))
+	got, err := f.s.GetInvitationByHash(f.ctx, h[:])
+	require.NoError(t, err)
+	want := inv
+	want.TokenHash, want.ExpiresAt, want.LastSentAt, want.UpdatedAt, want.SendCount = h[:], later.Add(time.Hour), later, later, 2
+	assert.Equal(t, normInvitation(want), normInvitation(got))
+	_, err = f.s.GetInvitationByHash(f.ctx, inv.TokenHash)
+	assertNotFound(t, err, "the old token stops working")
+
+	h2 := sha256.Sum256([]byte("rotated again"))
+	stale := r
+	stale.TokenHash = h2[:]
+	assertConflict(t, f.s.RotateInvitation(f.ctx, stale), "invitation_not_pending", "a concurrent resend won")
+	fresh := stale
+	fresh.PrevSentAt = later
+	require.NoError(t, f.s.RotateInvitation(f.ctx, fresh))
+	got, err = f.s.GetInvitation(f.ctx, c.ID, inv.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 3, got.SendCount)
+
+	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: inv.ID, From: invite.StatusPending, To: invite.StatusRevoked, At: later}))
+	h3 := sha256.Sum256([]byte("too late"))
+	assertConflict(t, f.s.RotateInvitation(f.ctx, invite.Rotation{ID: inv.ID, PrevSentAt: later, TokenHash: h3[:], ExpiresAt: later, SentAt: later}), "invitation_not_pending")
+	assertNotFound(t, f.s.RotateInvitation(f.ctx, invite.Rotation{ID: newID(), TokenHash: h3[:], SentAt: later}))
+}
+
+func testInvitationRefresh(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	c := f.company()
+	inv := f.invitation(c.ID, "bob@example.com")
+	later := f.now.Add(time.Hour)
+	upd := inv
+	upd.Role, upd.Permissions, upd.InvitedBy = access.RoleAdmin, []string{access.UserAdd, access.UserView}, newID()
+	upd.ExpiresAt, upd.UpdatedAt = later.Add(24*time.Hour), later
+	upd.Email, upd.SendCount = "ignored@example.com", 99 // not part of a refresh
+	require.NoError(t, f.s.RefreshInvitation(f.ctx, &upd))
+	got, err := f.s.GetInvitation(f.ctx, c.ID, inv.ID)
+	require.NoError(t, err)
+	want := upd
+	want.Email, want.SendCount = inv.Email, inv.SendCount
+	assert.Equal(t, normInvitation(want), normInvitation(got))
+
+	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: inv.ID, From: invite.StatusPending, To: invite.StatusRejected, At: later}))
+	assertConflict(t, f.s.RefreshInvitation(f.ctx, &upd), "invitation_not_pending")
+	missing := upd
+	missing.ID = newID()
+	assertNotFound(t, f.s.RefreshInvitation(f.ctx, &missing))
+}
+
+func testInvitationListPending(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	c, other := f.company(), f.company()
+	var members, conns []uuid.UUID
+	for i := range 5 {
+		members = append(members, f.invitation(c.ID, fmt.Sprintf("m%d@example.com", i)).ID)
+		if i%2 == 0 {
+			conns = append(conns, f.invitation(c.ID, fmt.Sprintf("c%d@example.com", i), func(i *invite.Invitation) { i.Kind = invite.KindConnection }).ID)
+		}
+	}
+	f.invitation(other.ID, "m0@example.com")
+	f.invitation(c.ID, "expired@example.com", func(i *invite.Invitation) { i.ExpiresAt = f.now })
+	closed := f.invitation(c.ID, "closed@example.com")
+	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: closed.ID, From: invite.StatusPending, To: invite.StatusRevoked, At: f.now}))
+
+	got, err := f.s.ListPendingInvitations(f.ctx, c.ID, invite.KindMember, f.now, all())
+	require.NoError(t, err)
+	assert.Equal(t, sortedIDs(members...), invIDs(got))
+	got, err = f.s.ListPendingInvitations(f.ctx, c.ID, invite.KindConnection, f.now, all())
+	require.NoError(t, err)
+	assert.Equal(t, sortedIDs(conns...), invIDs(got))
+	got, err = f.s.ListPendingInvitations(f.ctx, c.ID, "", f.now, all())
+	require.NoError(t, err)
+	want := sortedIDs(append(members, conns...)...)
+	assert.Equal(t, want, invIDs(got))
+
+	// Keyset pages, stable while rows are added.
+	var paged []uuid.UUID
+	cur := access.Cursor{Limit: 3}
+	for {
+		page, err := f.s.ListPendingInvitations(f.ctx, c.ID, "", f.now, cur)
+		require.NoError(t, err)
+		paged = append(paged, invIDs(page)...)
+		if len(page) < cur.Limit {
+			break
+		}
+		cur.After = page[len(page)-1].ID
+	}
+	assert.Equal(t, want, paged)
+
+	got, err = f.s.ListPendingInvitations(f.ctx, c.ID, "", f.now.Add(2*time.Hour), all())
+	require.NoError(t, err)
+	assert.Empty(t, got, "all expired by then")
+}
+
+func testInvitationListByEmail(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	a, b := f.company(), f.company()
+	x := f.invitation(a.ID, "bob@example.com")
+	y := f.invitation(b.ID, "bob@example.com", func(i *invite.Invitation) { i.Kind = invite.KindConnection })
+	f.invitation(a.ID, "carol@example.com")
+	f.invitation(b.ID, "bob@example.com", func(i *invite.Invitation) { i.ExpiresAt = f.now.Add(-time.Second) })
+	closed := f.invitation(a.ID, "bob@example.com", func(i *invite.Invitation) { i.Kind = invite.KindConnection })
+	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: closed.ID, From: invite.StatusPending, To: invite.StatusAccepted, At: f.now}))
+
+	got, err := f.s.ListPendingByEmail(f.ctx, "bob@example.com", f.now, all())
+	require.NoError(t, err)
+	assert.Equal(t, sortedIDs(x.ID, y.ID), invIDs(got))
+	got, err = f.s.ListPendingByEmail(f.ctx, "bob@example.com", f.now, access.Cursor{Limit: 1, After: got[0].ID})
+	require.NoError(t, err)
+	assert.Len(t, got, 1)
+	got, err = f.s.ListPendingByEmail(f.ctx, "nobody@example.com", f.now, all())
+	require.NoError(t, err)
+	assert.Empty(t, got)
+}
+
+func testInvitationRollback(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	c := f.company()
+	kept := f.invitation(c.ID, "kept@example.com")
+	boom := errors.New("boom")
+	var created invite.Invitation
+	err := f.s.RunInTx(f.ctx, func(ctx context.Context) error {
+		h := sha256.Sum256([]byte("gone"))
+		created = kept
+		created.ID, created.Email, created.TokenHash = newID(), "gone@example.com", h[:]
+		require.NoError(t, f.s.CreateInvitation(ctx, &created))
+		require.NoError(t, f.s.ClaimInvitation(ctx, invite.Transition{ID: kept.ID, From: invite.StatusPending, To: invite.StatusAccepted, At: f.now}))
+		h2 := sha256.Sum256([]byte("gone2"))
+		require.ErrorIs(t, f.s.RotateInvitation(ctx, invite.Rotation{ID: kept.ID, PrevSentAt: kept.LastSentAt, TokenHash: h2[:], SentAt: f.now}), invite.ErrNotPending)
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	_, err = f.s.GetInvitation(f.ctx, c.ID, created.ID)
+	assertNotFound(t, err)
+	_, err = f.s.GetInvitationByHash(f.ctx, created.TokenHash)
+	assertNotFound(t, err)
+	got, err := f.s.GetInvitation(f.ctx, c.ID, kept.ID)
+	require.NoError(t, err)
+	assert.Equal(t, normInvitation(kept), normInvitation(got))
+	// The pending slot of the rolled back invitation is free again.
+	f.invitation(c.ID, "gone@example.com")
+	// And the claim was undone with its index.
+	_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "kept@example.com")
+	assert.NoError(t, err)
+}
+
+func testInvitationCompanyDeleted(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	c := f.company()
+	inv := f.invitation(c.ID, "bob@example.com")
+	require.NoError(t, f.s.DeleteCompany(f.ctx, c.ID))
+	_, err := f.s.GetInvitation(f.ctx, c.ID, inv.ID)
+	assertNotFound(t, err)
+	_, err = f.s.GetInvitationByHash(f.ctx, inv.TokenHash)
+	assertNotFound(t, err)
+	got, err := f.s.ListPendingByEmail(f.ctx, "bob@example.com", f.now, all())
+	require.NoError(t, err)
+	assert.Empty(t, got)
+}
+
+// inviteWorld is newWorld with an invite Service.
+func inviteWorld(t *testing.T, newStore Factory) (*world, *invite.Service) {
+	t.Helper()
+	w := newWorld(t, newStore)
+	return w, invite.NewService(w.svc, w.st)
+}
+
+func testInvitationConcurrentAccept(t *testing.T, newStore Factory) {
+	w, svc := inviteWorld(t, newStore)
+	ctx := context.Background()
+	email := fmt.Sprintf("bob-%s@example.com", uuid.NewString()[:8])
+	is, err := svc.Invite(ctx, w.asOwner, invite.NewInvitation{Email: email, Role: access.RoleViewer})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var wins []invite.Acceptance
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := svc.Accept(ctx, access.Principal{}, is.Token.Reveal())
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				wins = append(wins, res)
+				return
+			}
+			assert.ErrorIs(t, err, access.ErrConflict)
+		}()
+	}
+	wg.Wait()
+	require.Len(t, wins, 1, "exactly one success")
+	u, err := w.st.GetUserByEmail(ctx, email)
+	require.NoError(t, err)
+	assert.Equal(t, u.ID, wins[0].UserID)
+	members, err := w.st.ListMembers(ctx, w.company.ID, nil, all())
+	require.NoError(t, err)
+	assert.Len(t, members, 2, "the owner and one new member")
+	got, err := w.st.GetInvitation(ctx, w.company.ID, is.Invitation.ID)
+	require.NoError(t, err)
+	assert.Equal(t, invite.StatusAccepted, got.Status)
+}
+
+func testInvitationCrossConnect(t *testing.T, newStore Factory) {
+	w, svc := inviteWorld(t, newStore)
+	ctx := context.Background()
+	// The agency, with an ADMIN who accepts for it.
+	boss := w.user(t, "boss")
+	agency, err := w.svc.CreateCompany(ctx, access.UserPrincipal(boss.ID, uuid.Nil), access.NewCompany{Name: "Agency " + uuid.NewString()[:8]})
+	require.NoError(t, err)
+	asBoss := access.UserPrincipal(boss.ID, agency.ID)
+
+	toAgency, err := svc.InviteCompany(ctx, w.asOwner, invite.NewConnectionInvitation{
+		Email: boss.Email, Relation: invite.RelationAgency, CompanyName: agency.Name, Permissions: []string{access.UserView}})
+	require.NoError(t, err)
+	toCustomer, err := svc.InviteCompany(ctx, asBoss, invite.NewConnectionInvitation{
+		Email: w.owner.Email, Relation: invite.RelationCustomer, CompanyID: w.company.ID})
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Add(2)
+	go func() { defer wg.Done(); _, errs[0] = svc.Accept(ctx, asBoss, toAgency.Token.Reveal()) }()
+	go func() { defer wg.Done(); _, errs[1] = svc.Accept(ctx, w.asOwner, toCustomer.Token.Reveal()) }()
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+			continue
+		}
+		assertConflict(t, err, "already_connected")
+	}
+	assert.Equal(t, 1, ok, "one acceptance wins")
+	conns, err := w.st.ListConnections(ctx, w.company.ID, all())
+	require.NoError(t, err)
+	assert.Len(t, conns, 1, "one connection per pair")
+}

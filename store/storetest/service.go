@@ -78,6 +78,8 @@ func testServices(t *testing.T, newStore Factory) {
 		assert.ErrorIs(t, err, access.ErrForbidden)
 	})
 
+	t.Run("RemovePermissions", func(t *testing.T) { testRemovePermissions(t, newStore) })
+
 	t.Run("ExtraPermissionsAndImplication", func(t *testing.T) {
 		w := newWorld(t, newStore)
 		_, viewer := w.member(t, "viewer", access.RoleViewer, access.UserAdd)
@@ -467,4 +469,18 @@ func testServices(t *testing.T, newStore Factory) {
 		}
 		assert.Len(t, seen, 9, "owner, seven members and the one added while paging")
 	})
+}
+
+func testRemovePermissions(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := newWorld(t, newStore)
+	u, _ := w.member(t, "viewer", access.RoleViewer, "USER_EDIT", "USER_ADD")
+	m, err := w.svc.UpdateMember(ctx, w.asOwner, u.ID, access.MemberUpdate{RemovePermissions: []string{"USER_EDIT"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"USER_ADD", "USER_VIEW"}, m.Extra, "removing EDIT keeps the VIEW that ADD implies")
+	m, err = w.svc.UpdateMember(ctx, w.asOwner, u.ID, access.MemberUpdate{RemovePermissions: []string{"USER_VIEW"}})
+	require.NoError(t, err)
+	assert.Empty(t, m.Extra, "removing VIEW removes what implies it")
+	_, err = w.svc.UpdateMember(ctx, w.asOwner, u.ID, access.MemberUpdate{RemovePermissions: []string{"NOPE"}})
+	assert.Equal(t, "remove_permissions", access.FieldOf(err))
 }

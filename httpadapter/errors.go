@@ -1,0 +1,173 @@
+package httpadapter
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/invite"
+)
+
+// httpError is an error the adapter itself raises about the request (size,
+// media type, syntax), with its status.
+type httpError struct {
+	status int
+	access.Error
+}
+
+func (e *httpError) Unwrap() error { return &e.Error }
+
+func badRequest(code, field, msg string) error {
+	return &httpError{http.StatusBadRequest, access.Error{Kind: access.ErrInvalid, Code: code, Field: field, Message: msg}}
+}
+
+var (
+	errTooLarge = &httpError{http.StatusRequestEntityTooLarge, access.Error{Kind: access.ErrInvalid,
+		Code: "body_too_large", Message: "the request body is too large"}}
+	errMediaType = &httpError{http.StatusUnsupportedMediaType, access.Error{Kind: access.ErrInvalid,
+		Code: "unsupported_media_type", Message: "the request body must be application/json"}}
+	errInternal = errors.New("internal error")
+)
+
+// goneCodes are the conflicts that mean "this link is gone for good".
+var goneCodes = map[string]bool{"link_used": true, "link_expired": true, "link_revoked": true}
+
+// statusOf is the status table: the one place that maps an error to a
+// status. Only the v1 family answers 422 for invalid input, as seed 001
+// documents.
+func statusOf(f Family, err error) int {
+	var he *httpError
+	if errors.As(err, &he) {
+		return he.status
+	}
+	var e *access.Error
+	if errors.As(err, &e) && goneCodes[e.Code] {
+		return http.StatusGone
+	}
+	switch {
+	case errors.Is(err, access.ErrInvalid):
+		if f == V1 {
+			return http.StatusUnprocessableEntity
+		}
+		return http.StatusBadRequest
+	case errors.Is(err, access.ErrUnauthenticated):
+		return http.StatusUnauthorized
+	case errors.Is(err, access.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, access.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, access.ErrConflict):
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// problem is what an error body says, whatever the family's envelope.
+type problem struct {
+	Code    string `json:"code" doc:"stable machine-readable code, e.g. last_owner"`
+	Message string `json:"message" doc:"human readable, never a secret"`
+	Field   string `json:"field,omitempty" doc:"the offending input field"`
+	// Candidates are the companies a switch may choose from (an ambiguous
+	// or unknown name).
+	Candidates []string `json:"candidates,omitempty" doc:"the company names to choose from (switch-company)"`
+	// NextAllowedAt is when a resend becomes possible.
+	NextAllowedAt *time.Time `json:"next_allowed_at,omitempty" doc:"when the invitation may be resent"`
+}
+
+func describe(err error, status int) problem {
+	if status == http.StatusInternalServerError {
+		return problem{Code: "internal", Message: "internal error"}
+	}
+	var pr problem
+	var e *access.Error
+	if errors.As(err, &e) {
+		pr = problem{Code: e.Code, Message: e.Message, Field: e.Field}
+	}
+	var amb *access.AmbiguousError
+	if errors.As(err, &amb) {
+		pr.Candidates = amb.Candidates
+		if len(pr.Candidates) == 0 {
+			pr.Candidates = []string{}
+		}
+	}
+	var soon *invite.ResendTooSoonError
+	if errors.As(err, &soon) {
+		t := soon.NextAllowedAt.UTC()
+		pr.NextAllowedAt = &t
+	}
+	if pr.Code == "" {
+		pr.Code = http.StatusText(status)
+	}
+	if pr.Message == "" {
+		pr.Message = http.StatusText(status)
+	}
+	return pr
+}
+
+// The error envelopes of the families.
+type (
+	// errorBody is the partner and v1 families' error: {"error": {...}}.
+	errorBody struct {
+		Error problem `json:"error"`
+	}
+	// accountsError is seed 002's {"error": "..."}, with a code.
+	accountsError struct {
+		Error string `json:"error" doc:"error message"`
+		Code  string `json:"code" doc:"stable machine-readable code"`
+		Field string `json:"field,omitempty" doc:"the offending input field"`
+	}
+	// accountsDenied is seed 002's 403 {"errors": "..."}, with a code.
+	accountsDenied struct {
+		Errors string `json:"errors" doc:"error message"`
+		Code   string `json:"code" doc:"stable machine-readable code"`
+	}
+	// managedError is seed 003's envelope for an error.
+	managedError struct {
+		Status  string  `json:"status" enum:"error"`
+		Message string  `json:"message"`
+		Data    problem `json:"data"`
+	}
+)
+
+// errorType is the body type an error of status takes in family f, for the
+// OpenAPI document.
+func errorType(f Family, status int) any {
+	switch f {
+	case Accounts:
+		if status == http.StatusForbidden {
+			return accountsDenied{}
+		}
+		return accountsError{}
+	case Management:
+		return managedError{}
+	}
+	return errorBody{}
+}
+
+// fail answers err in x's family. A 500 says only "internal error"; its
+// cause goes to the host's logger, with the route pattern, never the URL.
+func (h *Handler) fail(x *exchange, err error) {
+	status := statusOf(x.o.fam, err)
+	if status == http.StatusInternalServerError {
+		h.cfg.logger.ErrorContext(x.r.Context(), "gatehouse http: internal error",
+			slog.String("route", x.o.method+" "+x.o.path), slog.String("error", err.Error()))
+	}
+	if status == http.StatusUnauthorized {
+		x.w.Header().Set("WWW-Authenticate", `Bearer realm="gatehouse"`)
+	}
+	pr := describe(err, status)
+	switch x.o.fam {
+	case Accounts:
+		if status == http.StatusForbidden {
+			writeJSON(x.w, status, &accountsDenied{Errors: pr.Message, Code: pr.Code})
+			return
+		}
+		writeJSON(x.w, status, &accountsError{Error: pr.Message, Code: pr.Code, Field: pr.Field})
+	case Management:
+		writeJSON(x.w, status, &managedError{Status: "error", Message: pr.Message, Data: pr})
+	default:
+		writeJSON(x.w, status, &errorBody{Error: pr})
+	}
+}

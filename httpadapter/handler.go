@@ -1,0 +1,303 @@
+package httpadapter
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"runtime/debug"
+	"strings"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/token"
+)
+
+// Family is one of the four route families (see the package documentation).
+type Family uint8
+
+// The route families, named after the seed documents they follow.
+const (
+	// Partner is seed 000: /portal/instance/access/users, plus the login
+	// links its provisioning hands out.
+	Partner Family = 1 << iota
+	// V1 is seed 001: /api/v1 user accesses, accesses, companies and
+	// invitations.
+	V1
+	// Accounts is seed 002: /api/accounts/{account_id}/account_accesses.
+	Accounts
+	// Management is seed 003: /access.
+	Management
+
+	// AllFamilies mounts every family; it is the default.
+	AllFamilies = Partner | V1 | Accounts | Management
+)
+
+func (f Family) String() string {
+	switch f {
+	case Partner:
+		return "partner"
+	case V1:
+		return "v1"
+	case Accounts:
+		return "accounts"
+	case Management:
+		return "management"
+	}
+	return "families"
+}
+
+// Services are the domain services the routes call. Access is always
+// required; Invite and Token are required by the families that use them
+// (New panics, naming the missing one).
+type Services struct {
+	Access *access.Service
+	Invite *invite.Service
+	Token  *token.Service
+}
+
+// Defaults of the options.
+const (
+	// DefaultMaxBodyBytes caps request bodies (413 above it).
+	DefaultMaxBodyBytes = 64 << 10
+	// DefaultPageSize is the page size of listings without a limit.
+	DefaultPageSize = access.DefaultPageLimit
+)
+
+// Option configures a Handler.
+type Option func(*config)
+
+type config struct {
+	families  Family
+	auth      Authenticator
+	notifier  Notifier
+	loginBase string
+	maxBody   int64
+	pageSize  int
+	logger    *slog.Logger
+}
+
+// WithFamilies mounts only the given families (default AllFamilies).
+func WithFamilies(f Family) Option { return func(c *config) { c.families = f } }
+
+// WithAuthenticator replaces the default authenticator (API and session
+// tokens, see TokenAuthenticator) with the host's own.
+func WithAuthenticator(a Authenticator) Option { return func(c *config) { c.auth = a } }
+
+// WithNotifier sets who hears of access granted through the partner family
+// (default: nobody). Invitations notify through the invite.Service's own
+// notifier.
+func WithNotifier(n Notifier) Option { return func(c *config) { c.notifier = n } }
+
+// WithLoginBaseURL sets the absolute URL under which the host serves this
+// handler, e.g. "https://api.example.com" or "https://example.com/gatehouse"
+// when mounted under a prefix. Login links are this base plus LoginPath.
+// Default "": the links are relative ("/portal/instance/access/login?...").
+func WithLoginBaseURL(base string) Option {
+	return func(c *config) { c.loginBase = strings.TrimRight(base, "/") }
+}
+
+// WithMaxBodyBytes caps request bodies (default DefaultMaxBodyBytes).
+func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.maxBody = n } }
+
+// WithPageSize sets the page size of listings whose request names no limit
+// (default DefaultPageSize, at most access.MaxPageLimit).
+func WithPageSize(n int) Option { return func(c *config) { c.pageSize = n } }
+
+// WithLogger sets where the causes of 500 responses go (default
+// slog.Default()). Nothing the adapter logs holds a secret or a URL.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// Handler serves the mounted route families. It is an http.Handler; build it
+// with New.
+type Handler struct {
+	svc    Services
+	cfg    config
+	mux    *http.ServeMux
+	routes []*op
+	spec   []byte // the OpenAPI document, built once
+}
+
+// New returns the handler of every mounted route family over svc. It panics
+// when a family's service is missing or an option is out of range: a
+// programming error of the host, found at start-up.
+func New(svc Services, opts ...Option) *Handler {
+	c := config{families: AllFamilies, maxBody: DefaultMaxBodyBytes, pageSize: DefaultPageSize}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	if c.notifier == nil {
+		c.notifier = NopNotifier{}
+	}
+	need := func(ok bool, what string) {
+		if !ok {
+			panic("httpadapter.New: " + what)
+		}
+	}
+	need(svc.Access != nil, "Services.Access is required")
+	need(c.families&^AllFamilies == 0 && c.families != 0, "WithFamilies: unknown family")
+	need(c.maxBody > 0, "WithMaxBodyBytes: must be positive")
+	need(c.pageSize > 0 && c.pageSize <= access.MaxPageLimit, fmt.Sprintf("WithPageSize: must be 1 to %d", access.MaxPageLimit))
+	if c.auth == nil {
+		need(svc.Token != nil, "Services.Token is required by the default authenticator")
+		c.auth = TokenAuthenticator(svc.Token)
+	}
+	if c.families&Partner != 0 {
+		need(svc.Token != nil, "Services.Token is required by the partner family (provisioning, login links)")
+	}
+	if c.families&(V1|Accounts|Management) != 0 {
+		need(svc.Invite != nil, "Services.Invite is required by the v1, accounts and management families")
+	}
+	if c.families&Management != 0 {
+		need(svc.Token != nil, "Services.Token is required by the management family (API tokens)")
+	}
+	h := &Handler{svc: svc, cfg: c, mux: http.NewServeMux()}
+	if c.families&Partner != 0 {
+		h.mountPartner()
+	}
+	if c.families&V1 != 0 {
+		h.mountV1()
+	}
+	if c.families&Accounts != 0 {
+		h.mountAccounts()
+	}
+	if c.families&Management != 0 {
+		h.mountManagement()
+	}
+	h.spec = h.buildOpenAPI()
+	h.mux.HandleFunc("GET /openapi.json", h.serveOpenAPI)
+	return h
+}
+
+// ServeHTTP dispatches to the mounted routes.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Route describes one mounted route.
+type Route struct {
+	Method  string
+	Path    string
+	Family  Family
+	Summary string
+}
+
+// Routes lists the mounted routes (GET /openapi.json aside) in the order
+// they were mounted.
+func (h *Handler) Routes() []Route {
+	out := make([]Route, len(h.routes))
+	for i, o := range h.routes {
+		out[i] = Route{Method: o.method, Path: o.path, Family: o.fam, Summary: o.summary}
+	}
+	return out
+}
+
+// authMode says whether a route needs a caller.
+type authMode uint8
+
+const (
+	authRequired authMode = iota
+	authOptional          // credentials are used when sent, and must then be good
+	authNone
+)
+
+// op is one route: how it is mounted and documented.
+type op struct {
+	method, path string
+	fam          Family
+	summary      string
+	description  string
+	auth         authMode
+	status       int // success status
+	query        []param
+	in           reflect.Type // request body type, nil for none
+	bodyRequired bool
+	out          reflect.Type // success body type, nil for none
+	html         bool         // answers text/html (the login page)
+}
+
+// param documents a query parameter.
+type param struct {
+	name, desc string
+	array      bool
+	required   bool
+}
+
+// exchange is one request in flight.
+type exchange struct {
+	h *Handler
+	w http.ResponseWriter
+	r *http.Request
+	o *op
+	p access.Principal
+}
+
+func (x *exchange) ctx() context.Context { return x.r.Context() }
+
+// noBody is the input type of routes that take no body.
+type noBody struct{}
+
+// add mounts a route whose handler decodes In (unless it is noBody), calls
+// fn, and encodes its Out with the op's success status. Errors go through
+// the family's error writer (errors.go), the one place that maps them.
+func add[In, Out any](h *Handler, o op, fn func(x *exchange, in *In) (Out, error)) {
+	if o.status == 0 {
+		o.status = http.StatusOK
+	}
+	if t := reflect.TypeFor[In](); t != reflect.TypeFor[noBody]() {
+		o.in = t
+	}
+	if t := reflect.TypeFor[Out](); t != reflect.TypeFor[noBody]() {
+		o.out = t
+	}
+	op := &o
+	h.mount(op, func(x *exchange) error {
+		var in In
+		if op.in != nil {
+			if err := h.decode(x, &in); err != nil {
+				return err
+			}
+		}
+		out, err := fn(x, &in)
+		if err != nil {
+			return err
+		}
+		if op.out == nil {
+			x.w.WriteHeader(op.status)
+			return nil
+		}
+		writeJSON(x.w, op.status, &out)
+		return nil
+	})
+}
+
+// mount registers o with serve behind authentication and panic recovery.
+func (h *Handler) mount(o *op, serve func(x *exchange) error) {
+	h.routes = append(h.routes, o)
+	h.mux.HandleFunc(o.method+" "+o.path, func(w http.ResponseWriter, r *http.Request) {
+		x := exchange{h: h, w: w, r: r, o: o}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				h.cfg.logger.ErrorContext(r.Context(), "gatehouse http: panic",
+					slog.String("route", o.method+" "+o.path), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+				h.fail(&x, errInternal)
+			}
+		}()
+		if o.auth != authNone {
+			p, err := h.authenticate(r, o.auth == authOptional)
+			if err != nil {
+				h.fail(&x, err)
+				return
+			}
+			x.p = p
+		}
+		if err := serve(&x); err != nil {
+			h.fail(&x, err)
+		}
+	})
+}

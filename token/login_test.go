@@ -1,0 +1,270 @@
+package token_test
+
+import (
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/token"
+)
+
+func linkSecret(t *testing.T, p token.Provisioned) string {
+	t.Helper()
+	u, err := url.Parse(p.LoginURL.Reveal())
+	require.NoError(t, err)
+	return u.Query().Get("token")
+}
+
+func TestProvisionNewUser(t *testing.T) {
+	e := newEnv(t, token.WithLoginURL("https://app.example.com/auth/magic?src=partner"))
+	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: " New@Example.com ", Role: "admin", NoSwitch: true})
+	require.NoError(t, err)
+	assert.True(t, p.UserCreated)
+	assert.Equal(t, "new@example.com", p.Member.User.Email)
+	assert.Equal(t, access.RoleAdmin, p.Member.Role)
+	assert.True(t, p.Member.Active)
+	assert.False(t, p.Member.AllowSwitch)
+	assert.Equal(t, e.owner.ID, p.Member.CreatedBy)
+	assert.Equal(t, e.clock.Now().Add(token.DefaultLoginLinkTTL), p.LinkExpiresAt)
+	u, err := url.Parse(p.LoginURL.Reveal())
+	require.NoError(t, err)
+	assert.Equal(t, "app.example.com", u.Host)
+	assert.Equal(t, "/auth/magic", u.Path)
+	assert.Equal(t, "partner", u.Query().Get("src"))
+	secret := linkSecret(t, p)
+	require.NoError(t, e.tok.Format().Parse(secret, token.KindLoginLink))
+
+	login, err := e.tok.RedeemLoginLink(ctx, secret)
+	require.NoError(t, err)
+	assert.Equal(t, p.Member.UserID, login.User.ID)
+	assert.Equal(t, e.company.ID, login.Company.ID)
+	assert.Equal(t, e.company.ID, login.User.ActiveCompanyID, "the link logs the user into its company")
+	assert.Nil(t, login.Session)
+
+	_, err = e.tok.RedeemLoginLink(ctx, secret)
+	assert.ErrorIs(t, err, token.ErrLinkUsed)
+	assert.ErrorIs(t, err, access.ErrConflict)
+	assert.Equal(t, "link_used", access.CodeOf(err))
+}
+
+func TestProvisionExistingMember(t *testing.T) {
+	e := newEnv(t)
+	u, _ := e.member(t, "viewer", access.RoleViewer)
+	_, err := e.acc.UpdateMember(ctx, e.asOwner, u.ID, access.MemberUpdate{Active: ptr(false)})
+	require.NoError(t, err)
+	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: u.Email, Role: access.RoleAdmin})
+	require.NoError(t, err)
+	assert.False(t, p.UserCreated)
+	assert.Equal(t, access.RoleAdmin, p.Member.Role)
+	assert.True(t, p.Member.Active, "provisioning reactivates")
+	assert.True(t, p.Member.AllowSwitch)
+
+	// Provisioning someone new to this company who exists elsewhere.
+	stranger := e.user(t, "stranger")
+	p, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: stranger.Email, Role: access.RoleViewer})
+	require.NoError(t, err)
+	assert.False(t, p.UserCreated)
+	assert.Equal(t, stranger.ID, p.Member.UserID)
+}
+
+func TestProvisionRules(t *testing.T) {
+	e := newEnv(t)
+	admin, asAdmin := e.member(t, "admin", access.RoleAdmin)
+	_, viewer := e.member(t, "viewer", access.RoleViewer)
+	other, _ := e.member(t, "admin2", access.RoleAdmin)
+	low, _ := e.member(t, "low", access.RoleViewer)
+
+	_, err := e.tok.Provision(ctx, viewer, token.Provision{Email: "x@example.com", Role: access.RoleViewer})
+	assert.ErrorIs(t, err, access.ErrForbidden, "USER_ADD is needed")
+	_, err = e.tok.Provision(ctx, asAdmin, token.Provision{Email: "x@example.com", Role: access.RoleOwner})
+	assert.ErrorIs(t, err, access.ErrForbidden, "never above one's own level")
+	_, err = e.tok.Provision(ctx, asAdmin, token.Provision{Email: other.Email, Role: access.RoleViewer})
+	assert.ErrorIs(t, err, access.ErrForbidden, "only an OWNER changes an equal member")
+	_, err = e.tok.Provision(ctx, asAdmin, token.Provision{Email: e.owner.Email, Role: access.RoleViewer})
+	assert.ErrorIs(t, err, access.ErrForbidden)
+	_, err = e.tok.Provision(ctx, asAdmin, token.Provision{Email: low.Email, Role: access.RoleAdmin})
+	assert.NoError(t, err, "an ADMIN manages a lower member, up to ADMIN")
+	_, err = e.tok.Provision(ctx, asAdmin, token.Provision{Email: admin.Email, Role: access.RoleAdmin})
+	assert.NoError(t, err, "a login link for oneself")
+	_, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: e.owner.Email, Role: access.RoleAdmin})
+	assert.ErrorIs(t, err, access.ErrLastOwner)
+	stranger := e.user(t, "stranger")
+	_, err = e.tok.Provision(ctx, access.UserPrincipal(stranger.ID, e.company.ID), token.Provision{Email: "y@example.com", Role: access.RoleViewer})
+	assert.ErrorIs(t, err, access.ErrNotFound)
+	_, err = e.tok.Provision(ctx, access.UserPrincipal(e.owner.ID, uuid.New()), token.Provision{Email: "y@example.com", Role: access.RoleViewer})
+	assert.ErrorIs(t, err, access.ErrNotFound)
+
+	// A token holding USER_ADD provisions within its own ceiling (seed
+	// 000's partner API key).
+	c := e.create(t, e.asOwner, token.NewToken{Role: access.RoleAdmin})
+	tp, err := e.tok.Verify(ctx, c.Secret.Reveal())
+	require.NoError(t, err)
+	_, err = e.tok.Provision(ctx, tp, token.Provision{Email: "z@example.com", Role: access.RoleOwner})
+	assert.ErrorIs(t, err, access.ErrForbidden)
+	_, err = e.tok.Provision(ctx, tp, token.Provision{Email: "z@example.com", Role: access.RoleAdmin})
+	assert.NoError(t, err)
+
+	// Bad input names its field and changes nothing.
+	for field, in := range map[string]token.Provision{
+		"email": {Email: "nope", Role: access.RoleViewer},
+		"role":  {Email: "w@example.com", Role: "EMPEROR"},
+	} {
+		_, err := e.tok.Provision(ctx, e.asOwner, in)
+		assert.ErrorIs(t, err, access.ErrInvalid)
+		assert.Equal(t, field, access.FieldOf(err))
+	}
+	_, err = e.acc.GetUserByEmail(ctx, access.SystemPrincipal(), "w@example.com")
+	assert.ErrorIs(t, err, access.ErrNotFound)
+}
+
+func TestProvisionIsOneTransaction(t *testing.T) {
+	e := newEnv(t)
+	// The last-owner rule fails after the user lookup and the membership
+	// change: nothing of it remains, no link either.
+	_, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: e.owner.Email, Role: access.RoleViewer})
+	require.ErrorIs(t, err, access.ErrLastOwner)
+	m, err := e.acc.GetMember(ctx, e.asOwner, e.owner.ID)
+	require.NoError(t, err)
+	assert.Equal(t, access.RoleOwner, m.Role)
+	_, err = e.acc.GetUserByEmail(ctx, access.SystemPrincipal(), "late@example.com")
+	assert.ErrorIs(t, err, access.ErrNotFound)
+}
+
+func TestLoginLinkExpiry(t *testing.T) {
+	e := newEnv(t, token.WithLoginLinkTTL(time.Minute))
+	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "a@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	e.clock.Add(time.Minute) // now == expires_at
+	_, err = e.tok.RedeemLoginLink(ctx, linkSecret(t, p))
+	assert.ErrorIs(t, err, token.ErrLinkExpired)
+	assert.Equal(t, "link_expired", access.CodeOf(err))
+
+	p, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "a@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	e.clock.Add(time.Minute - time.Microsecond)
+	_, err = e.tok.RedeemLoginLink(ctx, linkSecret(t, p))
+	assert.NoError(t, err)
+}
+
+func TestReissueInvalidatesEarlierLinks(t *testing.T) {
+	e := newEnv(t)
+	first, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "a@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	second, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "a@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	_, err = e.tok.RedeemLoginLink(ctx, linkSecret(t, first))
+	assert.ErrorIs(t, err, token.ErrLinkRevoked)
+	_, err = e.tok.RedeemLoginLink(ctx, linkSecret(t, second))
+	assert.NoError(t, err)
+}
+
+func TestLoginLinkRefusals(t *testing.T) {
+	e := newEnv(t)
+	for _, s := range []string{"", token.Generate(token.KindLoginLink).Reveal(), token.Generate(token.KindAPI).Reveal()} {
+		_, err := e.tok.RedeemLoginLink(ctx, s)
+		assert.ErrorIs(t, err, token.ErrInvalidLink)
+		assert.ErrorIs(t, err, access.ErrUnauthenticated)
+	}
+	// A member deactivated after the link was issued cannot use it; the
+	// link stays unused.
+	u, _ := e.member(t, "m", access.RoleViewer)
+	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: u.Email, Role: access.RoleViewer})
+	require.NoError(t, err)
+	_, err = e.acc.UpdateMember(ctx, e.asOwner, u.ID, access.MemberUpdate{Active: ptr(false)})
+	require.NoError(t, err)
+	_, err = e.tok.RedeemLoginLink(ctx, linkSecret(t, p))
+	assert.ErrorIs(t, err, token.ErrInvalidLink)
+	_, err = e.acc.UpdateMember(ctx, e.asOwner, u.ID, access.MemberUpdate{Active: ptr(true)})
+	require.NoError(t, err)
+	_, err = e.tok.RedeemLoginLink(ctx, linkSecret(t, p))
+	assert.NoError(t, err)
+	// A login link's secret is no API or session token.
+	_, err = e.tok.Verify(ctx, linkSecret(t, p))
+	assert.ErrorIs(t, err, token.ErrInvalidToken)
+}
+
+func TestConcurrentRedemption(t *testing.T) {
+	e := newEnv(t)
+	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "a@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	s := linkSecret(t, p)
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = e.tok.RedeemLoginLinkSession(ctx, s)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+		} else {
+			assert.ErrorIs(t, err, token.ErrLinkUsed)
+		}
+	}
+	assert.Equal(t, 1, ok)
+}
+
+func TestSessions(t *testing.T) {
+	e := newEnv(t, token.WithSessionTTL(time.Hour))
+	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "a@example.com", Role: access.RoleAdmin})
+	require.NoError(t, err)
+	login, err := e.tok.RedeemLoginLinkSession(ctx, linkSecret(t, p))
+	require.NoError(t, err)
+	require.NotNil(t, login.Session)
+	s := login.Session.Secret.Reveal()
+	require.NoError(t, e.tok.Format().Parse(s, token.KindSession))
+	assert.Equal(t, token.KindSession, login.Session.Token.Kind)
+	assert.Equal(t, e.clock.Now().Add(time.Hour), login.Session.Token.ExpiresAt)
+
+	pr, err := e.tok.Verify(ctx, s)
+	require.NoError(t, err)
+	assert.Equal(t, access.UserPrincipal(login.User.ID, e.company.ID), pr)
+	assert.NoError(t, e.acc.Check(ctx, pr, access.UserAdd))
+
+	// Switching company moves the session.
+	c2, err := e.acc.CreateCompany(ctx, access.UserPrincipal(login.User.ID, uuid.Nil), access.NewCompany{Name: "Second"})
+	require.NoError(t, err)
+	_, err = e.acc.SwitchCompany(ctx, pr, access.SwitchTarget{CompanyID: c2.ID})
+	require.NoError(t, err)
+	pr, err = e.tok.Verify(ctx, s)
+	require.NoError(t, err)
+	assert.Equal(t, c2.ID, pr.CompanyID)
+
+	// A session is no API token, and an API token's text is no session.
+	_, err = e.tok.Get(ctx, e.asOwner, login.Session.Token.ID)
+	assert.ErrorIs(t, err, access.ErrNotFound)
+
+	// Expiry, then logout.
+	e.clock.Add(time.Hour)
+	_, err = e.tok.Verify(ctx, s)
+	assert.Equal(t, token.ReasonExpired, token.ReasonOf(err))
+
+	login, err = e.tok.RedeemLoginLinkSession(ctx, linkSecret(t, mustProvision(t, e, "a@example.com")))
+	require.NoError(t, err)
+	s = login.Session.Secret.Reveal()
+	_, err = e.tok.Verify(ctx, s)
+	require.NoError(t, err)
+	require.NoError(t, e.tok.Logout(ctx, s))
+	_, err = e.tok.Verify(ctx, s)
+	assert.Equal(t, token.ReasonRevoked, token.ReasonOf(err), "logout is effective at once")
+	assert.ErrorIs(t, e.tok.Logout(ctx, s), token.ErrInvalidToken)
+	assert.ErrorIs(t, e.tok.Logout(ctx, token.Generate(token.KindSession).Reveal()), token.ErrInvalidToken)
+}
+
+func mustProvision(t *testing.T, e *env, email string) token.Provisioned {
+	t.Helper()
+	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: email, Role: access.RoleViewer})
+	require.NoError(t, err)
+	return p
+}
