@@ -95,7 +95,7 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 	if err != nil {
 		return 0, err
 	}
-	q := AccessQuery{CompanyID: p.CompanyID, UserID: p.UserID, Resource: &r}
+	q := AccessQuery{CompanyID: p.CompanyID, UserID: p.UserID, Resource: r}
 	if p.Kind == PrincipalToken {
 		q.TokenID = p.TokenID
 	}

@@ -145,11 +145,13 @@ type AccessQuery struct {
 	// permissions (Facts.HasExtra) and in an agency connection's
 	// permissions (Facts.ConnectionHas).
 	Permission string
-	// Resource, if set, asks for the highest level the user holds through
-	// a grant on it or on the company's "account" resource (Facts.GrantLevel).
-	Resource *Resource
-	// TokenID, if set, also asks for the highest grant level the token
-	// holds on Resource or the account (Facts.TokenGrantLevel).
+	// Resource, if its Type is set, asks for the highest level the user
+	// holds through a grant on it or on the company's "account" resource
+	// (Facts.GrantLevel). A value, not a pointer: checks must not allocate.
+	Resource Resource
+	// TokenID, if set together with Resource, also asks for the highest
+	// grant level the token holds on Resource or the account
+	// (Facts.TokenGrantLevel).
 	TokenID uuid.UUID
 	// AgencyRoles lists the role codes of agency members that may act
 	// through a connection. Empty: connections are not consulted.

@@ -109,31 +109,31 @@ func jsonKind(k string) string {
 }
 
 // pathID parses the path wildcard name as a UUID (400 otherwise).
-func pathID(x *exchange, name string) (id, error) {
+func pathID(x *exchange, name string) (rawID, error) {
 	v, ok := parseID(x.r.PathValue(name))
 	if !ok {
-		return id{}, badRequest("invalid_"+name, name, name+" must be a UUID")
+		return rawID{}, badRequest("invalid_"+name, name, name+" must be a UUID")
 	}
 	return v, nil
 }
 
 // bodyID parses a UUID given in a request body field; "" is the zero id.
-func bodyID(field, s string) (id, error) {
+func bodyID(field, s string) (rawID, error) {
 	if s == "" {
-		return id{}, nil
+		return rawID{}, nil
 	}
 	v, ok := parseID(s)
 	if !ok {
-		return id{}, access.Invalid(field, "%s must be a UUID", field)
+		return rawID{}, access.Invalid(field, "%s must be a UUID", field)
 	}
 	return v, nil
 }
 
 // queryID parses an optional UUID query parameter.
-func queryID(x *exchange, name string) (id, error) {
+func queryID(x *exchange, name string) (rawID, error) {
 	s := x.r.URL.Query().Get(name)
 	if s == "" {
-		return id{}, nil
+		return rawID{}, nil
 	}
 	return bodyID(name, s)
 }

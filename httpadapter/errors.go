@@ -14,19 +14,20 @@ import (
 // media type, syntax), with its status.
 type httpError struct {
 	status int
-	access.Error
+	err    *access.Error
 }
 
-func (e *httpError) Unwrap() error { return &e.Error }
+func (e *httpError) Error() string { return e.err.Error() }
+func (e *httpError) Unwrap() error { return e.err }
 
 func badRequest(code, field, msg string) error {
-	return &httpError{http.StatusBadRequest, access.Error{Kind: access.ErrInvalid, Code: code, Field: field, Message: msg}}
+	return &httpError{http.StatusBadRequest, &access.Error{Kind: access.ErrInvalid, Code: code, Field: field, Message: msg}}
 }
 
 var (
-	errTooLarge = &httpError{http.StatusRequestEntityTooLarge, access.Error{Kind: access.ErrInvalid,
+	errTooLarge error = &httpError{http.StatusRequestEntityTooLarge, &access.Error{Kind: access.ErrInvalid,
 		Code: "body_too_large", Message: "the request body is too large"}}
-	errMediaType = &httpError{http.StatusUnsupportedMediaType, access.Error{Kind: access.ErrInvalid,
+	errMediaType error = &httpError{http.StatusUnsupportedMediaType, &access.Error{Kind: access.ErrInvalid,
 		Code: "unsupported_media_type", Message: "the request body must be application/json"}}
 	errInternal = errors.New("internal error")
 )

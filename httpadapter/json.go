@@ -34,9 +34,13 @@ func (i id) String() string {
 	return string(b)
 }
 
+// rawID is a parsed UUID. Being an unnamed array type, it is assignable to
+// uuid.UUID parameters and fields.
+type rawID = [16]byte
+
 // parseID parses the canonical 36-character form of a UUID.
-func parseID(s string) (id, bool) {
-	var out id
+func parseID(s string) (rawID, bool) {
+	var out rawID
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return out, false
 	}
@@ -49,7 +53,7 @@ func parseID(s string) (id, bool) {
 		hi, ok1 := unhex(s[i])
 		lo, ok2 := unhex(s[i+1])
 		if !ok1 || !ok2 {
-			return id{}, false
+			return rawID{}, false
 		}
 		out[j] = hi<<4 | lo
 		j++

@@ -9,18 +9,20 @@
 //
 //	<product>_<kind>_<random><checksum>
 //
-//   - product: 2 to 16 lower-case letters and digits, starting with a
+// where:
+//
+//   - product is 2 to 16 lower-case letters and digits, starting with a
 //     letter, naming the product to whoever finds a leaked secret (default
 //     "gh", host-configurable with WithPrefix or NewFormat);
-//   - kind: "api" (API token), "ses" (session token), "inv" (member
-//     invitation), "cnx" (company-to-company invitation), "lnk" (login
-//     link). A secret of one kind never works as another;
-//   - random: 43 characters of [0-9A-Za-z] drawn uniformly from
-//     crypto/rand, 43·log2(62) ≈ 256.03 bits;
-//   - checksum: the CRC-32 (IEEE) of everything before it, as 6 base62
+//   - kind is "api" (API token), "ses" (session token), "inv" (member
+//     invitation), "cnx" (company-to-company invitation) or "lnk" (login
+//     link), and a secret of one kind never works as another;
+//   - random is 43 characters of [0-9A-Za-z] drawn uniformly from
+//     crypto/rand: 43·log2(62) ≈ 256.03 bits;
+//   - checksum is the CRC-32 (IEEE) of everything before it, as 6 base62
 //     characters (most significant first, zero-padded with "0").
 //
-// For example gh_api_1Qe0Jx…(49 characters after the second underscore).
+// So an API token is "gh_api_" and 49 characters, 56 in all.
 // A mistyped or truncated secret fails the checksum and is refused without
 // touching the store; secret scanners find leaked ones with
 //
@@ -33,8 +35,9 @@
 // call that made it, as a Secret: a type that prints and encodes as
 // "[REDACTED]" everywhere and yields its text only through Reveal.
 //
-// Parse, Hash and Generate are exported for the invitation package, which
-// issues its secrets in the same format.
+// Generate, Parse and Hash are exported for the invitation package, which
+// issues its secrets in the same format; Service.Format returns the Format
+// of the host's prefix, whose Generate and Parse use it.
 //
 // # API tokens
 //

@@ -251,4 +251,3 @@ var digits = func() (d [256]int8) {
 	}
 	return d
 }()
-

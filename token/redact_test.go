@@ -3,6 +3,7 @@ package token_test
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -63,6 +64,13 @@ func TestNoSecretIsEverPrinted(t *testing.T) {
 	assertRedacted(t, "wrapped", struct{ C token.Created }{created}, api)
 	assert.Contains(t, fmt.Sprintf("%+v", created), "Name:", "the rest still prints")
 	assert.Contains(t, fmt.Sprintf("%#v", created.Secret), token.Redacted)
+	var logs strings.Builder
+	for _, h := range []slog.Handler{slog.NewTextHandler(&logs, nil), slog.NewJSONHandler(&logs, nil)} {
+		slog.New(h).Info("issued", "secret", created.Secret, "created", created, "provisioned", prov, "login", login)
+	}
+	for _, s := range []string{api, link, session} {
+		assert.NotContains(t, logs.String(), randomPart(s), "log/slog")
+	}
 
 	// Errors of every refusal carry no secret either.
 	for _, s := range []string{api, session, link} {

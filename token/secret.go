@@ -1,6 +1,9 @@
 package token
 
-import "fmt"
+import (
+	"fmt"
+	"log/slog"
+)
 
 // Redacted is what every secret-holding type prints instead of its secret.
 const Redacted = "[REDACTED]"
@@ -37,6 +40,9 @@ func (s Secret) GoString() string { return `token.Secret("` + Redacted + `")` }
 
 // Format implements fmt.Formatter: every verb prints the redacted form.
 func (s Secret) Format(f fmt.State, verb rune) { redact(f, verb, "token.Secret") }
+
+// LogValue implements slog.LogValuer with the redacted form.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(Redacted) }
 
 // MarshalJSON encodes the redacted form: send a secret with Reveal, on
 // purpose.

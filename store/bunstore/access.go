@@ -445,12 +445,9 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.A
 		ConnectionHas   bool      `bun:"connection_has"`
 		ConnectionID    uuid.UUID `bun:"connection_id"`
 	}
-	var res access.Resource
-	if q.Resource != nil {
-		res = *q.Resource
-	}
+	res := q.Resource
 	if err := s.idb(ctx).NewRaw(checkAccessSQL,
-		q.CompanyID, q.UserID, q.Permission, q.Resource != nil, res.Type, res.ID, nullUUID(q.TokenID),
+		q.CompanyID, q.UserID, q.Permission, q.Resource.Type != "", res.Type, res.ID, nullUUID(q.TokenID),
 		pgdialect.Array(orEmpty(q.AgencyRoles)),
 	).Scan(ctx, &r); err != nil {
 		return access.AccessFacts{}, translate(ctx, err, "membership")

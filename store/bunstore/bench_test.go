@@ -65,14 +65,14 @@ func BenchmarkCheckAccess(b *testing.B) {
 		c := i%shape.companies + 1
 		q := access.AccessQuery{
 			CompanyID: seedID("c", c), UserID: seedID("u", shape.seedMember(c, i%shape.perCompany+1)),
-			Permission: access.UserView, Resource: &access.Resource{Type: "project", ID: "p3"},
+			Permission: access.UserView, Resource: access.Resource{Type: "project", ID: "p3"},
 			AgencyRoles: []string{access.RoleOwner, access.RoleAdmin},
 		}
 		if c%2 == 0 {
 			q.TokenID = seedID("t", c)
 		}
 		if c%3 == 0 && c+1 <= shape.companies {
-			q.UserID, q.Resource = seedID("u", shape.seedMember(c+1, 1)), nil
+			q.UserID, q.Resource = seedID("u", shape.seedMember(c+1, 1)), access.Resource{}
 		}
 		qs = append(qs, q)
 	}
@@ -96,8 +96,8 @@ func BenchmarkCheckAccess(b *testing.B) {
 			for b.Loop() {
 				q := qs[i%len(qs)]
 				var res access.Resource
-				if q.Resource != nil {
-					res = *q.Resource
+				if q.Resource.Type != "" {
+					res = q.Resource
 				}
 				var token any
 				if q.TokenID != uuid.Nil {
@@ -106,7 +106,7 @@ func BenchmarkCheckAccess(b *testing.B) {
 				var f access.AccessFacts
 				var connID *string
 				err := db.DB.QueryRowContext(ctx, rawCheckAccess,
-					q.CompanyID.String(), q.UserID.String(), q.Permission, q.Resource != nil, res.Type, res.ID, token,
+					q.CompanyID.String(), q.UserID.String(), q.Permission, q.Resource.Type != "", res.Type, res.ID, token,
 					"{OWNER,ADMIN}",
 				).Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.GrantLevel, &f.TokenGrantLevel,
 					&f.Connected, &f.ConnectionHas, &connID)

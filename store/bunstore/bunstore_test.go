@@ -199,7 +199,7 @@ func TestQueryCounts(t *testing.T) {
 	c1, u1 := seedID("c", 1), seedID("u", 1)
 	q := access.AccessQuery{
 		CompanyID: c1, UserID: u1, Permission: access.UserView,
-		Resource: &access.Resource{Type: "project", ID: "p1"}, TokenID: newID(),
+		Resource: access.Resource{Type: "project", ID: "p1"}, TokenID: newID(),
 		AgencyRoles: []string{access.RoleOwner, access.RoleAdmin},
 	}
 	var f access.AccessFacts
@@ -266,7 +266,7 @@ func TestIndexUsage(t *testing.T) {
 		"CheckAccess": func() {
 			_, err := s.CheckAccess(ctx, access.AccessQuery{
 				CompanyID: c, UserID: u, Permission: access.UserView,
-				Resource: &access.Resource{Type: "project", ID: "p3"}, TokenID: newID(),
+				Resource: access.Resource{Type: "project", ID: "p3"}, TokenID: newID(),
 				AgencyRoles: []string{access.RoleOwner, access.RoleAdmin},
 			})
 			require.NoError(t, err)

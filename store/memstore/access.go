@@ -651,10 +651,10 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access
 			f.Member, f.Active, f.Role = true, m.Active, m.Role
 			f.HasExtra = q.Permission != "" && slices.Contains(m.Extra, q.Permission)
 		}
-		if q.Resource != nil {
-			f.GrantLevel = a.grantLevel(q.CompanyID, access.Subject{Type: access.SubjectUser, ID: q.UserID}, *q.Resource)
+		if q.Resource.Type != "" {
+			f.GrantLevel = a.grantLevel(q.CompanyID, access.Subject{Type: access.SubjectUser, ID: q.UserID}, q.Resource)
 			if q.TokenID != uuid.Nil {
-				f.TokenGrantLevel = a.grantLevel(q.CompanyID, access.Subject{Type: access.SubjectToken, ID: q.TokenID}, *q.Resource)
+				f.TokenGrantLevel = a.grantLevel(q.CompanyID, access.Subject{Type: access.SubjectToken, ID: q.TokenID}, q.Resource)
 			}
 		}
 		if f.Member || len(q.AgencyRoles) == 0 {

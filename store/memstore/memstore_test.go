@@ -54,7 +54,7 @@ func seed(t *testing.T, s *memstore.Store) (member, agent access.AccessQuery) {
 		ID: newID(), CustomerID: c.ID, AgencyID: ag.ID, Permissions: []string{access.UserView}, CreatedAt: now, UpdatedAt: now,
 	}))
 	roles := []string{access.RoleOwner, access.RoleAdmin}
-	member = access.AccessQuery{CompanyID: c.ID, UserID: u.ID, Permission: access.UserView, Resource: &r, TokenID: tok, AgencyRoles: roles}
+	member = access.AccessQuery{CompanyID: c.ID, UserID: u.ID, Permission: access.UserView, Resource: r, TokenID: tok, AgencyRoles: roles}
 	agent = access.AccessQuery{CompanyID: c.ID, UserID: a.ID, Permission: access.UserView, AgencyRoles: roles}
 	return member, agent
 }

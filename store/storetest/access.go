@@ -396,7 +396,7 @@ func testCompanies(t *testing.T, newStore Factory) {
 		ucs, err := f.s.ListUserCompanies(f.ctx, u.ID, nil, all())
 		require.NoError(t, err)
 		assert.Equal(t, []uuid.UUID{om.ID}, idsOf(ucs, func(uc access.UserCompany) uuid.UUID { return uc.ID }))
-		fa, err := f.s.CheckAccess(f.ctx, access.AccessQuery{CompanyID: c.ID, UserID: u.ID, Resource: &projA})
+		fa, err := f.s.CheckAccess(f.ctx, access.AccessQuery{CompanyID: c.ID, UserID: u.ID, Resource: projA})
 		require.NoError(t, err)
 		assert.Equal(t, access.AccessFacts{}, fa)
 
@@ -961,7 +961,7 @@ func testCheckAccess(t *testing.T, newStore Factory) {
 	})
 	t.Run("grant level", func(t *testing.T) {
 		level := func(r access.Resource) int {
-			return check(t, access.AccessQuery{CompanyID: c.ID, UserID: u.ID, Resource: &r}).GrantLevel
+			return check(t, access.AccessQuery{CompanyID: c.ID, UserID: u.ID, Resource: r}).GrantLevel
 		}
 		assert.Equal(t, access.LevelViewerPlus, level(projA))
 		assert.Equal(t, access.LevelOwner, level(inboxA))
@@ -977,23 +977,23 @@ func testCheckAccess(t *testing.T, newStore Factory) {
 		require.NoError(t, f.s.DeleteGrant(f.ctx, c.ID, acc.ID))
 		assert.Zero(t, level(projB))
 
-		facts := check(t, access.AccessQuery{CompanyID: c.ID, UserID: stranger.ID, Resource: &projA})
+		facts := check(t, access.AccessQuery{CompanyID: c.ID, UserID: stranger.ID, Resource: projA})
 		assert.False(t, facts.Member)
 		assert.Zero(t, facts.GrantLevel)
 	})
 	t.Run("token grant level", func(t *testing.T) {
-		q := access.AccessQuery{CompanyID: c.ID, UserID: u.ID, Resource: &projA, TokenID: tok}
+		q := access.AccessQuery{CompanyID: c.ID, UserID: u.ID, Resource: projA, TokenID: tok}
 		facts := check(t, q)
 		assert.Equal(t, access.LevelViewer, facts.TokenGrantLevel)
 		assert.Equal(t, access.LevelViewerPlus, facts.GrantLevel, "the user's own grants still count")
-		q.Resource = &inboxA
+		q.Resource = inboxA
 		assert.Zero(t, check(t, q).TokenGrantLevel, "the user's grant is not the token's")
 		q.TokenID = uuid.Nil
-		q.Resource = &projA
+		q.Resource = projA
 		assert.Zero(t, check(t, q).TokenGrantLevel, "no token asked")
 
 		accGrant := f.grant(c.ID, access.Subject{Type: access.SubjectToken, ID: tok}, account, access.LevelAdmin)
-		q.TokenID, q.Resource = tok, &inboxA
+		q.TokenID, q.Resource = tok, inboxA
 		assert.Equal(t, access.LevelAdmin, check(t, q).TokenGrantLevel)
 		q.TokenID = newID()
 		assert.Zero(t, check(t, q).TokenGrantLevel, "another token")

@@ -1,0 +1,504 @@
+package httpadapter
+
+import (
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/token"
+)
+
+// Seed 003 (access management). Every route acts in the caller's company:
+// an API token's own, a session's active one (see POST
+// /access/switch-company). Seed 003 calls permission codes ("USER_VIEW")
+// roles; so does this family, while "role" is the membership's level role.
+
+// managed is seed 003's success envelope.
+type managed[T any] struct {
+	Status  string `json:"status" enum:"success"`
+	Message string `json:"message"`
+	Data    T      `json:"data"`
+}
+
+func ok[T any](data T) (managed[T], error) {
+	return managed[T]{Status: "success", Message: "OK", Data: data}, nil
+}
+
+type (
+	mgmtUser struct {
+		ID        id       `json:"id" doc:"the user id"`
+		Email     string   `json:"email" format:"email"`
+		FirstName string   `json:"first_name"`
+		LastName  string   `json:"last_name"`
+		Role      string   `json:"role" doc:"the membership's role: OWNER, ADMIN, VIEWER_PLUS, VIEWER or a host role"`
+		Roles     []string `json:"roles" doc:"the permission roles the user holds: the role's defaults and the extra ones"`
+		IsActive  bool     `json:"is_active"`
+		Editable  bool     `json:"editable" doc:"whether the caller may change or remove this user"`
+	}
+	mgmtUsers struct {
+		Users      []mgmtUser `json:"users"`
+		NextCursor string     `json:"next_cursor,omitempty" doc:"pass as cursor for the next page; absent on the last"`
+	}
+	mgmtAdd struct {
+		Email string   `json:"email" required:"" format:"email" doc:"an existing user's e-mail"`
+		Role  string   `json:"role" doc:"the membership's role (default VIEWER)"`
+		Roles []string `json:"roles" doc:"extra permission roles, e.g. USER_ADD"`
+	}
+	mgmtUserRef struct {
+		UserID string `json:"user_id" required:"" format:"uuid"`
+	}
+	mgmtUserID struct {
+		UserID id `json:"user_id"`
+	}
+	mgmtEdit struct {
+		UserID      string   `json:"user_id" required:"" format:"uuid"`
+		Role        *string  `json:"role" doc:"a new membership role"`
+		AddRoles    []string `json:"add_roles" doc:"permission roles to add"`
+		RemoveRoles []string `json:"remove_roles" doc:"permission roles to remove (with those that imply them)"`
+		IsActive    *bool    `json:"is_active" doc:"activate or deactivate the membership"`
+	}
+	mgmtRole struct {
+		Code        string `json:"code"`
+		Description string `json:"description"`
+		Assignable  bool   `json:"assignable" doc:"whether the caller holds it, and so may assign it"`
+	}
+	mgmtCategory struct {
+		Category string     `json:"category"`
+		Roles    []mgmtRole `json:"roles"`
+	}
+	mgmtLevel struct {
+		Code       string   `json:"code"`
+		Name       string   `json:"name"`
+		Level      int      `json:"level"`
+		Roles      []string `json:"roles" doc:"its default permission roles"`
+		Assignable bool     `json:"assignable"`
+	}
+	mgmtRoles struct {
+		Categories []mgmtCategory `json:"categories"`
+		Levels     []mgmtLevel    `json:"levels" doc:"the membership roles, highest first"`
+	}
+	mgmtInvite struct {
+		Email       string   `json:"email" required:"" format:"email" doc:"the e-mail of a user of the other company, who may accept"`
+		CompanyName string   `json:"company_name" doc:"the other company's name (required unless company_id is given)"`
+		CompanyID   string   `json:"company_id" format:"uuid" doc:"pins the other company exactly"`
+		Relation    string   `json:"relation" required:"" enum:"agency,customer" doc:"what the other company becomes"`
+		Roles       []string `json:"roles" doc:"the agency's initial permission roles (relation agency only)"`
+	}
+	mgmtInvitation struct {
+		ID          id         `json:"id"`
+		Kind        string     `json:"kind" enum:"member,connection"`
+		Status      string     `json:"status" enum:"pending,accepted,rejected,revoked,expired"`
+		CompanyID   id         `json:"company_id" doc:"the inviting company"`
+		Email       string     `json:"email" format:"email"`
+		Role        string     `json:"role,omitempty" doc:"member invitations: the offered role"`
+		Roles       []string   `json:"roles" doc:"member invitations: extra permission roles; connections: the agency's"`
+		Relation    string     `json:"relation,omitempty" enum:"agency,customer"`
+		CompanyName string     `json:"company_name,omitempty" doc:"connections: the invited company's name"`
+		TargetID    *id        `json:"target_company_id,omitempty" doc:"connections: the invited company, once known"`
+		ExpiresAt   time.Time  `json:"expires_at"`
+		SendCount   int        `json:"send_count"`
+		LastSentAt  time.Time  `json:"last_sent_at"`
+		CreatedAt   time.Time  `json:"created_at"`
+		Connection  *id        `json:"connection_id,omitempty" doc:"the connection an accepted company invitation created"`
+		ClosedAt    *time.Time `json:"closed_at,omitempty"`
+	}
+	mgmtInvitations struct {
+		Sent       []mgmtInvitation `json:"sent" doc:"pending invitations the company sent"`
+		Received   []mgmtInvitation `json:"received" doc:"pending invitations to the caller's e-mail (users only)"`
+		NextCursor string           `json:"next_cursor,omitempty" doc:"the next page of sent invitations"`
+	}
+	mgmtToken struct {
+		Token string `json:"token" required:"" doc:"the token from the invitation e-mail"`
+	}
+	mgmtOptionalToken struct {
+		Token string `json:"token" doc:"the invitation's token: the invited side rejects with it; without it the inviting side withdraws the invitation"`
+	}
+	mgmtAccepted struct {
+		Kind         string `json:"kind" enum:"member,connection" doc:"what was accepted: a person's invitation or a company connection"`
+		InvitationID id     `json:"invitation_id"`
+		CompanyID    id     `json:"company_id" doc:"member: the company joined; connection: the accepting company"`
+		UserID       id     `json:"user_id"`
+		NewUser      bool   `json:"new_user" doc:"the acceptance created the user"`
+		ConnectionID *id    `json:"connection_id,omitempty"`
+	}
+	mgmtAgency struct {
+		ConnectionID id       `json:"connection_id"`
+		CustomerID   id       `json:"customer_id"`
+		AgencyID     id       `json:"agency_id"`
+		Roles        []string `json:"roles" doc:"what the agency's ADMINs may do in the customer company"`
+	}
+	mgmtAgencyEdit struct {
+		AddRoles    []string `json:"add_roles"`
+		RemoveRoles []string `json:"remove_roles"`
+	}
+	mgmtNewToken struct {
+		Name      string     `json:"name" required:""`
+		Role      string     `json:"role" doc:"gives the token this role's level and permission roles"`
+		Roles     []string   `json:"roles" doc:"permission roles on top of the role's (or alone)"`
+		Level     int        `json:"level" doc:"the token's level on resources when no role is given"`
+		ExpiresAt *time.Time `json:"expires_at" doc:"when it stops working; never when absent"`
+	}
+	mgmtCreatedToken struct {
+		ID        id         `json:"id"`
+		Name      string     `json:"name"`
+		Token     string     `json:"token" doc:"the secret, shown this once: store it now"`
+		Hint      string     `json:"hint" doc:"a non-secret reminder of the token, as listings show it"`
+		Level     int        `json:"level"`
+		Roles     []string   `json:"roles"`
+		ExpiresAt *time.Time `json:"expires_at,omitempty"`
+		CreatedAt time.Time  `json:"created_at"`
+	}
+	mgmtSwitch struct {
+		CompanyID   string `json:"company_id" format:"uuid"`
+		CompanyName string `json:"company_name" doc:"an exact name (case-insensitive) or an unambiguous part of one"`
+	}
+	mgmtCompany struct {
+		ID   id     `json:"id"`
+		Name string `json:"name"`
+	}
+	mgmtSwitched struct {
+		Company mgmtCompany `json:"company"`
+	}
+)
+
+func (h *Handler) mountManagement() {
+	const fam = Management
+	add(h, op{method: "GET", path: "/access", fam: fam, summary: "List the users of the company",
+		description: "Needs USER_VIEW. Each user says whether the caller may edit it.",
+		query:       pageParams}, h.mgmtList)
+	add(h, op{method: "POST", path: "/access/add", fam: fam, summary: "Add an existing user to the company",
+		description: "Needs USER_ADD; never a role above the caller's own or a permission role the caller lacks.",
+		bodyRequired: true}, h.mgmtAdd)
+	add(h, op{method: "POST", path: "/access/delete", fam: fam, summary: "Remove a user from the company",
+		description: "Needs USER_DELETE (or is the user leaving); only an OWNER removes a member at or above their own level; the last OWNER stays.",
+		bodyRequired: true}, h.mgmtDelete)
+	add(h, op{method: "POST", path: "/access/edit", fam: fam, summary: "Change a user's role and permission roles",
+		description: "Needs USER_EDIT and the rank rules.", bodyRequired: true}, h.mgmtEdit)
+	add(h, op{method: "GET", path: "/access/roles", fam: fam, summary: "List the permission roles by category, and the membership roles",
+		description: "Each says whether the caller may assign it."}, h.mgmtRoles)
+	add(h, op{method: "POST", path: "/access/invite", fam: fam, summary: "Invite another company to connect (customer or agency)",
+		description: "Needs USER_ADD and ADMIN. The token goes to the invitee through the invitation notifier, never into this response.",
+		bodyRequired: true}, h.mgmtInvite)
+	add(h, op{method: "GET", path: "/access/invite", fam: fam, summary: "List the company's pending invitations, sent and received",
+		description: "Needs USER_VIEW.", query: pageParams}, h.mgmtInvitations)
+	add(h, op{method: "POST", path: "/access/invite/accept", fam: fam, auth: authOptional, summary: "Accept an invitation by its token",
+		description: "Takes the token of any invitation: a person's (no authentication needed; a signed-in user must be the invited e-mail's) or a company connection's (the invited user, signed in and acting for the invited company as ADMIN or above). Says which it accepted.",
+		bodyRequired: true}, h.mgmtAccept)
+	add(h, op{method: "POST", path: "/access/invite/{invitation_id}/reject", fam: fam, auth: authOptional, summary: "Reject an invitation, from either side",
+		description: "The invited side sends the invitation's token (authentication optional); the inviting side, authenticated with USER_ADD, sends no token and withdraws it."}, h.mgmtReject)
+	add(h, op{method: "POST", path: "/access/invite/{invitation_id}/resend", fam: fam, summary: "Resend a pending invitation",
+		description: "Needs USER_ADD; allowed once the cooldown (2 days by default) since the last send has passed; the old link stops working."}, h.mgmtResend)
+	add(h, op{method: "GET", path: "/access/invite/{connection_id}/agency-roles", fam: fam, summary: "Show the agency's permission roles of a connection",
+		description: "Needs USER_VIEW as a member of either side."}, h.mgmtAgencyRoles)
+	add(h, op{method: "POST", path: "/access/invite/{connection_id}/agency-roles/edit", fam: fam, summary: "Change the agency's permission roles",
+		description: "Only the customer side, with USER_EDIT and every added permission role.", bodyRequired: true}, h.mgmtAgencyEdit)
+	add(h, op{method: "POST", path: "/access/add-api-token", fam: fam, summary: "Create an API token of the company",
+		description: "Needs USER_ADD; the token never holds more than its creator. The secret is in this response only.",
+		bodyRequired: true}, h.mgmtAddToken)
+	add(h, op{method: "POST", path: "/access/switch-company", fam: fam, summary: "Switch the caller's active company",
+		description: "By company_id, or by company_name: an exact (case-insensitive) match first, then an unambiguous fuzzy one; otherwise 400 with the candidates. Sessions follow the switch.",
+		bodyRequired: true}, h.mgmtSwitch)
+}
+
+var pageParams = []param{
+	{name: "limit", desc: "page size, 1 to 500"},
+	{name: "cursor", desc: "the next_cursor of the previous page"},
+}
+
+// rolePerms caches, for one response, the permissions of members without
+// extra ones, so a listing computes each role's set once.
+type rolePerms struct {
+	cat   *access.Catalog
+	cache map[string][]string
+}
+
+func (rp *rolePerms) of(m access.Membership) []string {
+	if len(m.Extra) > 0 {
+		return rp.cat.Effective(m.Role, m.Extra)
+	}
+	if p, ok := rp.cache[m.Role]; ok {
+		return p
+	}
+	if rp.cache == nil {
+		rp.cache = map[string][]string{}
+	}
+	p := rp.cat.Effective(m.Role, nil)
+	if p == nil {
+		p = []string{}
+	}
+	rp.cache[m.Role] = p
+	return p
+}
+
+func mgmtUserOf(m access.Member, perms []string) mgmtUser {
+	return mgmtUser{ID: id(m.UserID), Email: m.User.Email, FirstName: m.User.FirstName, LastName: m.User.LastName,
+		Role: m.Role, Roles: perms, IsActive: m.Active, Editable: m.Editable}
+}
+
+func (h *Handler) mgmtList(x *exchange, _ *noBody) (managed[mgmtUsers], error) {
+	pr, err := h.pageRequest(x)
+	if err != nil {
+		return managed[mgmtUsers]{}, err
+	}
+	page, err := h.svc.Access.ListMembers(x.ctx(), x.p, access.MemberFilter{Page: pr})
+	if err != nil {
+		return managed[mgmtUsers]{}, err
+	}
+	rp := rolePerms{cat: h.svc.Access.Catalog()}
+	out := mgmtUsers{Users: make([]mgmtUser, len(page.Items)), NextCursor: page.Next}
+	for i, m := range page.Items {
+		out.Users[i] = mgmtUserOf(m, rp.of(m.Membership))
+	}
+	return ok(out)
+}
+
+func (h *Handler) mgmtAdd(x *exchange, in *mgmtAdd) (managed[mgmtUser], error) {
+	role := in.Role
+	if role == "" {
+		role = access.RoleViewer
+	}
+	m, err := h.svc.Access.AddMember(x.ctx(), x.p, access.NewMember{Email: in.Email, Role: role, Permissions: in.Roles})
+	if err != nil {
+		return managed[mgmtUser]{}, err
+	}
+	return ok(mgmtUserOf(m, h.svc.Access.Catalog().Effective(m.Role, m.Extra)))
+}
+
+func (h *Handler) mgmtDelete(x *exchange, in *mgmtUserRef) (managed[mgmtUserID], error) {
+	uid, err := requiredID("user_id", in.UserID)
+	if err != nil {
+		return managed[mgmtUserID]{}, err
+	}
+	if err := h.svc.Access.RemoveMember(x.ctx(), x.p, uid); err != nil {
+		return managed[mgmtUserID]{}, err
+	}
+	return ok(mgmtUserID{UserID: id(uid)})
+}
+
+func (h *Handler) mgmtEdit(x *exchange, in *mgmtEdit) (managed[mgmtUser], error) {
+	uid, err := requiredID("user_id", in.UserID)
+	if err != nil {
+		return managed[mgmtUser]{}, err
+	}
+	m, err := h.svc.Access.UpdateMember(x.ctx(), x.p, uid, access.MemberUpdate{
+		Role: in.Role, AddPermissions: in.AddRoles, RemovePermissions: in.RemoveRoles, Active: in.IsActive})
+	if err != nil {
+		return managed[mgmtUser]{}, err
+	}
+	return ok(mgmtUserOf(m, h.svc.Access.Catalog().Effective(m.Role, m.Extra)))
+}
+
+func (h *Handler) mgmtRoles(x *exchange, _ *noBody) (managed[mgmtRoles], error) {
+	a, err := h.svc.Access.Authorize(x.ctx(), x.p, "")
+	if err != nil {
+		return managed[mgmtRoles]{}, err
+	}
+	cat := h.svc.Access.Catalog()
+	var out mgmtRoles
+	for _, p := range cat.Permissions() {
+		if n := len(out.Categories); n == 0 || out.Categories[n-1].Category != p.Category {
+			out.Categories = append(out.Categories, mgmtCategory{Category: p.Category})
+		}
+		c := &out.Categories[len(out.Categories)-1]
+		c.Roles = append(c.Roles, mgmtRole{Code: p.Code, Description: p.Description, Assignable: a.Has(p.Code)})
+	}
+	for _, r := range cat.Roles() {
+		perms := r.Permissions
+		if perms == nil {
+			perms = []string{}
+		}
+		out.Levels = append(out.Levels, mgmtLevel{Code: r.Code, Name: r.Name, Level: r.Level, Roles: perms,
+			Assignable: a.CanGrant(r.Level, r.Permissions) == nil})
+	}
+	return ok(out)
+}
+
+func mgmtInvitationOf(inv invite.Invitation) mgmtInvitation {
+	out := mgmtInvitation{ID: id(inv.ID), Kind: string(inv.Kind), Status: string(inv.Status), CompanyID: id(inv.CompanyID),
+		Email: inv.Email, Role: inv.Role, Roles: nonNil(inv.Permissions), Relation: string(inv.Relation),
+		CompanyName: inv.TargetName, ExpiresAt: inv.ExpiresAt, SendCount: inv.SendCount, LastSentAt: inv.LastSentAt,
+		CreatedAt: inv.CreatedAt, TargetID: optID(inv.TargetID), Connection: optID(inv.ConnectionID), ClosedAt: optTime(inv.ClosedAt)}
+	return out
+}
+
+func (h *Handler) mgmtInvite(x *exchange, in *mgmtInvite) (managed[mgmtInvitation], error) {
+	cid, err := bodyID("company_id", in.CompanyID)
+	if err != nil {
+		return managed[mgmtInvitation]{}, err
+	}
+	iss, err := h.svc.Invite.InviteCompany(x.ctx(), x.p, invite.NewConnectionInvitation{Email: in.Email,
+		Relation: invite.Relation(in.Relation), CompanyName: in.CompanyName, CompanyID: cid, Permissions: in.Roles})
+	if err != nil {
+		return managed[mgmtInvitation]{}, err
+	}
+	return ok(mgmtInvitationOf(iss.Invitation))
+}
+
+func (h *Handler) mgmtInvitations(x *exchange, _ *noBody) (managed[mgmtInvitations], error) {
+	pr, err := h.pageRequest(x)
+	if err != nil {
+		return managed[mgmtInvitations]{}, err
+	}
+	sent, err := h.svc.Invite.ListPending(x.ctx(), x.p, invite.ListFilter{Page: pr})
+	if err != nil {
+		return managed[mgmtInvitations]{}, err
+	}
+	out := mgmtInvitations{Sent: make([]mgmtInvitation, len(sent.Items)), Received: []mgmtInvitation{}, NextCursor: sent.Next}
+	for i, inv := range sent.Items {
+		out.Sent[i] = mgmtInvitationOf(inv)
+	}
+	if x.p.Kind == access.PrincipalUser {
+		u, err := h.svc.Access.GetUser(x.ctx(), x.p, x.p.UserID)
+		if err != nil {
+			return managed[mgmtInvitations]{}, err
+		}
+		got, err := h.svc.Invite.ListForEmail(x.ctx(), x.p, u.Email, access.PageRequest{Limit: access.MaxPageLimit})
+		if err != nil {
+			return managed[mgmtInvitations]{}, err
+		}
+		for _, inv := range got.Items {
+			out.Received = append(out.Received, mgmtInvitationOf(inv))
+		}
+	}
+	return ok(out)
+}
+
+func (h *Handler) mgmtAccept(x *exchange, in *mgmtToken) (managed[mgmtAccepted], error) {
+	if in.Token == "" {
+		return managed[mgmtAccepted]{}, access.Invalid("token", "the invitation token is required")
+	}
+	a, err := h.svc.Invite.Accept(x.ctx(), x.p, in.Token)
+	if err != nil {
+		return managed[mgmtAccepted]{}, err
+	}
+	return ok(mgmtAccepted{Kind: string(a.Invitation.Kind), InvitationID: id(a.Invitation.ID), CompanyID: id(a.CompanyID),
+		UserID: id(a.UserID), NewUser: a.NewUser, ConnectionID: optID(a.ConnectionID)})
+}
+
+func (h *Handler) mgmtReject(x *exchange, in *mgmtOptionalToken) (managed[mgmtInvitation], error) {
+	iid, err := pathID(x, "invitation_id")
+	if err != nil {
+		return managed[mgmtInvitation]{}, err
+	}
+	if in.Token == "" {
+		// The inviting side withdraws its own invitation.
+		if x.p.IsZero() {
+			return managed[mgmtInvitation]{}, errNoCredentials
+		}
+		inv, err := h.svc.Invite.Revoke(x.ctx(), x.p, iid)
+		if err != nil {
+			return managed[mgmtInvitation]{}, err
+		}
+		return ok(mgmtInvitationOf(inv))
+	}
+	// The invited side: the token must be this invitation's. invite has no
+	// reject by ID for the invitee, so the token is the proof.
+	pv, err := h.svc.Invite.Preview(x.ctx(), in.Token)
+	if err != nil {
+		return managed[mgmtInvitation]{}, err
+	}
+	if pv.ID != iid {
+		return managed[mgmtInvitation]{}, access.NotFound("invitation")
+	}
+	inv, err := h.svc.Invite.Reject(x.ctx(), x.p, in.Token)
+	if err != nil {
+		return managed[mgmtInvitation]{}, err
+	}
+	return ok(mgmtInvitationOf(inv))
+}
+
+func (h *Handler) mgmtResend(x *exchange, _ *noBody) (managed[mgmtInvitation], error) {
+	iid, err := pathID(x, "invitation_id")
+	if err != nil {
+		return managed[mgmtInvitation]{}, err
+	}
+	iss, err := h.svc.Invite.Resend(x.ctx(), x.p, iid)
+	if err != nil {
+		return managed[mgmtInvitation]{}, err
+	}
+	return ok(mgmtInvitationOf(iss.Invitation))
+}
+
+func mgmtAgencyOf(c access.Connection) mgmtAgency {
+	return mgmtAgency{ConnectionID: id(c.ID), CustomerID: id(c.CustomerID), AgencyID: id(c.AgencyID), Roles: nonNil(c.Permissions)}
+}
+
+func (h *Handler) mgmtAgencyRoles(x *exchange, _ *noBody) (managed[mgmtAgency], error) {
+	cid, err := pathID(x, "connection_id")
+	if err != nil {
+		return managed[mgmtAgency]{}, err
+	}
+	c, err := h.svc.Invite.GetConnection(x.ctx(), x.p, cid)
+	if err != nil {
+		return managed[mgmtAgency]{}, err
+	}
+	return ok(mgmtAgencyOf(c))
+}
+
+func (h *Handler) mgmtAgencyEdit(x *exchange, in *mgmtAgencyEdit) (managed[mgmtAgency], error) {
+	cid, err := pathID(x, "connection_id")
+	if err != nil {
+		return managed[mgmtAgency]{}, err
+	}
+	c, err := h.svc.Invite.UpdateAgencyPermissions(x.ctx(), x.p, cid, invite.AgencyUpdate{Add: in.AddRoles, Remove: in.RemoveRoles})
+	if err != nil {
+		return managed[mgmtAgency]{}, err
+	}
+	return ok(mgmtAgencyOf(c))
+}
+
+func (h *Handler) mgmtAddToken(x *exchange, in *mgmtNewToken) (managed[mgmtCreatedToken], error) {
+	nt := token.NewToken{Name: in.Name, Role: in.Role, Permissions: in.Roles, Level: in.Level}
+	if in.ExpiresAt != nil {
+		nt.ExpiresAt = *in.ExpiresAt
+	}
+	c, err := h.svc.Token.Create(x.ctx(), x.p, nt)
+	if err != nil {
+		return managed[mgmtCreatedToken]{}, err
+	}
+	t := c.Token
+	return ok(mgmtCreatedToken{ID: id(t.ID), Name: t.Name, Token: c.Secret.Reveal(), Hint: t.Hint, Level: t.Level,
+		Roles: nonNil(t.Permissions), ExpiresAt: optTime(t.ExpiresAt), CreatedAt: t.CreatedAt})
+}
+
+func (h *Handler) mgmtSwitch(x *exchange, in *mgmtSwitch) (managed[mgmtSwitched], error) {
+	cid, err := bodyID("company_id", in.CompanyID)
+	if err != nil {
+		return managed[mgmtSwitched]{}, err
+	}
+	c, err := h.svc.Access.SwitchCompany(x.ctx(), x.p, access.SwitchTarget{CompanyID: cid, Name: in.CompanyName})
+	if err != nil {
+		return managed[mgmtSwitched]{}, err
+	}
+	return ok(mgmtSwitched{Company: mgmtCompany{ID: id(c.ID), Name: c.Name}})
+}
+
+// requiredID parses a UUID body field that must be present.
+func requiredID(field, s string) (rawID, error) {
+	if s == "" {
+		return rawID{}, access.Invalid(field, "%s is required", field)
+	}
+	return bodyID(field, s)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func optID(v [16]byte) *id {
+	if v == ([16]byte{}) {
+		return nil
+	}
+	i := id(v)
+	return &i
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
