@@ -1,0 +1,190 @@
+package bunstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/store/bunstore"
+)
+
+// twoInstances is one migrated database reached through two separate pools,
+// as two instances of a host application would.
+func twoInstances(t *testing.T, hooks ...bun.QueryHook) (a, b *access.Service, db *bun.DB) {
+	t.Helper()
+	target := freshDatabase(t)
+	db1 := open(t, target, pgDriver, hooks...)
+	db2 := open(t, target, pgxSimple, hooks...)
+	require.NoError(t, bunstore.Migrate(context.Background(), db1))
+	return access.NewService(bunstore.New(db1)), access.NewService(bunstore.New(db2)), db1
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestLastOwnerAcrossInstances: 50 goroutines over 2 pools each demote,
+// deactivate or remove a different OWNER of one company. The row lock on
+// the company serialises them: exactly one owner survives, and every call
+// that failed failed with the last-owner error.
+func TestLastOwnerAcrossInstances(t *testing.T) {
+	ctx := context.Background()
+	a, b, _ := twoInstances(t)
+	sys := access.SystemPrincipal()
+	first, err := a.CreateUser(ctx, sys, access.NewUser{Email: "first@example.com"})
+	require.NoError(t, err)
+	co, err := a.CreateCompany(ctx, access.UserPrincipal(first.ID, uuid.Nil), access.NewCompany{Name: "Contested"})
+	require.NoError(t, err)
+	inCo := access.Principal{Kind: access.PrincipalSystem, CompanyID: co.ID}
+	owners := []uuid.UUID{first.ID}
+	for i := range 49 {
+		u, err := a.CreateUser(ctx, sys, access.NewUser{Email: fmt.Sprintf("owner%d@example.com", i)})
+		require.NoError(t, err)
+		_, err = a.AddMember(ctx, inCo, access.NewMember{Email: u.Email, Role: access.RoleOwner})
+		require.NoError(t, err)
+		owners = append(owners, u.ID)
+	}
+
+	var wg sync.WaitGroup
+	var ok, lastOwner atomic.Int32
+	errs := make(chan error, len(owners))
+	for i, id := range owners {
+		svc := a
+		if i%2 == 1 {
+			svc = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			switch i % 3 {
+			case 0:
+				_, err = svc.UpdateMember(ctx, inCo, id, access.MemberUpdate{Role: ptr(access.RoleAdmin)})
+			case 1:
+				_, err = svc.UpdateMember(ctx, inCo, id, access.MemberUpdate{Active: ptr(false)})
+			default:
+				err = svc.RemoveMember(ctx, inCo, id)
+			}
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, access.ErrLastOwner):
+				lastOwner.Add(1)
+			default:
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a failed call did not fail with the last-owner error: %v", err)
+	}
+	assert.Equal(t, int32(49), ok.Load())
+	assert.Equal(t, int32(1), lastOwner.Load())
+	n, err := a.Store().CountActiveOwners(ctx, co.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "exactly one active OWNER is left")
+}
+
+// TestConcurrentAddSameMember: 20 goroutines over 2 pools add the same user
+// to one company; exactly one succeeds and the rest get a conflict.
+func TestConcurrentAddSameMember(t *testing.T) {
+	ctx := context.Background()
+	a, b, _ := twoInstances(t)
+	sys := access.SystemPrincipal()
+	owner, err := a.CreateUser(ctx, sys, access.NewUser{Email: "owner@example.com"})
+	require.NoError(t, err)
+	joiner, err := a.CreateUser(ctx, sys, access.NewUser{Email: "joiner@example.com"})
+	require.NoError(t, err)
+	co, err := a.CreateCompany(ctx, access.UserPrincipal(owner.ID, uuid.Nil), access.NewCompany{Name: "Busy"})
+	require.NoError(t, err)
+	asOwner := access.UserPrincipal(owner.ID, co.ID)
+
+	var wg sync.WaitGroup
+	var ok, conflict atomic.Int32
+	for i := range 20 {
+		svc := a
+		if i%2 == 1 {
+			svc = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := svc.AddMember(ctx, asOwner, access.NewMember{Email: joiner.Email, Role: access.RoleViewer})
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, access.ErrConflict):
+				conflict.Add(1)
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), ok.Load())
+	assert.Equal(t, int32(19), conflict.Load())
+}
+
+// cancelAfter cancels the query's context right after the first statement
+// whose text contains marker has run.
+type cancelAfter struct {
+	marker string
+	cancel atomic.Pointer[context.CancelFunc]
+	fired  atomic.Bool
+}
+
+func (c *cancelAfter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (c *cancelAfter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if strings.Contains(e.Query, c.marker) && !c.fired.Swap(true) {
+		if f := c.cancel.Load(); f != nil {
+			(*f)()
+		}
+	}
+}
+
+// TestCancelMidChange: a context cancelled right after the company row of
+// CreateCompany was inserted (before its owner membership, user update and
+// audit events) leaves no row at all, and the pool keeps working.
+func TestCancelMidChange(t *testing.T) {
+	ctx := context.Background()
+	hook := &cancelAfter{marker: "INSERT INTO companies"}
+	a, _, db := twoInstances(t, hook)
+	owner, err := a.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "owner@example.com"})
+	require.NoError(t, err)
+
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	hook.cancel.Store(&cancel)
+	_, err = a.CreateCompany(cctx, access.UserPrincipal(owner.ID, uuid.Nil), access.NewCompany{Name: "Half"})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.Canceled)
+	require.True(t, hook.fired.Load(), "the company insert ran before the cancel")
+
+	for _, table := range []string{"companies", "memberships", "audit_events"} {
+		n, err := db.NewSelect().Table(table).Count(ctx)
+		require.NoError(t, err)
+		want := int64(0)
+		if table == "audit_events" {
+			want = 1 // the user's creation, committed before
+		}
+		assert.Equal(t, want, n, "rows left in %s", table)
+	}
+	u, err := a.GetUser(ctx, access.SystemPrincipal(), owner.ID)
+	require.NoError(t, err)
+	assert.Equal(t, uuid.Nil, u.ActiveCompanyID)
+
+	// The pool still works.
+	_, err = a.CreateCompany(ctx, access.UserPrincipal(owner.ID, uuid.Nil), access.NewCompany{Name: "Whole"})
+	require.NoError(t, err)
+}
