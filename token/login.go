@@ -17,7 +17,8 @@ import (
 // to that role, active, with in.NoSwitch), and issues a one-time login link,
 // which invalidates every earlier unused link of that user for that
 // company. It returns the member and the link's URL, whose secret is shown
-// this once.
+// this once. The system principal provisions in the company it names
+// (Principal.CompanyID).
 //
 // The principal needs USER_ADD, never grants a role above its own level or
 // with permissions it lacks, and changes an existing member only if it may

@@ -110,6 +110,14 @@ func TestProvisionRules(t *testing.T) {
 	_, err = e.tok.Provision(ctx, tp, token.Provision{Email: "z@example.com", Role: access.RoleAdmin})
 	assert.NoError(t, err)
 
+	// The system provisions in the company its principal names.
+	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: e.company.ID}
+	prov, err := e.tok.Provision(ctx, sys, token.Provision{Email: "sys@example.com", Role: access.RoleOwner})
+	require.NoError(t, err)
+	assert.Equal(t, uuid.Nil, prov.Member.CreatedBy)
+	_, err = e.tok.Provision(ctx, access.SystemPrincipal(), token.Provision{Email: "sys@example.com", Role: access.RoleOwner})
+	assert.ErrorIs(t, err, access.ErrNotFound, "no company named")
+
 	// Bad input names its field and changes nothing.
 	for field, in := range map[string]token.Provision{
 		"email": {Email: "nope", Role: access.RoleViewer},
