@@ -85,7 +85,7 @@ func (s *Service) issueOnce(ctx context.Context, p access.Principal, draft Invit
 		case !errors.Is(err, access.ErrNotFound):
 			return err
 		}
-		tok, hash := newToken(draft.Kind)
+		tok, hash := s.newToken(draft.Kind)
 		inv := draft
 		inv.ID = s.acc.NewID()
 		inv.CompanyID = p.CompanyID
@@ -503,7 +503,7 @@ func (s *Service) Resend(ctx context.Context, p access.Principal, id uuid.UUID) 
 		if next := inv.LastSentAt.Add(s.cooldown); now.Before(next) {
 			return &ResendTooSoonError{NextAllowedAt: next}
 		}
-		tok, hash := newToken(inv.Kind)
+		tok, hash := s.newToken(inv.Kind)
 		err = s.st.RotateInvitation(ctx, Rotation{ID: inv.ID, PrevSentAt: inv.LastSentAt, TokenHash: hash,
 			ExpiresAt: now.Add(s.validity), SentAt: now})
 		if errors.Is(err, ErrNotPending) {

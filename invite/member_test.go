@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/token"
 )
 
 func TestInviteCreatesPendingInvitation(t *testing.T) {
@@ -583,4 +584,20 @@ func TestSecretRedaction(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "supersecret")
 	assert.Equal(t, "gh_inv_supersecret", s.Reveal())
+}
+
+func TestTokenFormatOption(t *testing.T) {
+	f, err := token.NewFormat("acme")
+	require.NoError(t, err)
+	e := newEnv(t, invite.WithTokenFormat(f))
+	is := e.invite(t, "bob@example.com", access.RoleViewer)
+	assert.True(t, strings.HasPrefix(is.Token.Reveal(), "acme_inv_"), "the host's product prefix")
+
+	// A well-formed invitation token of another product is not ours.
+	other := newEnv(t)
+	foreign := other.invite(t, "bob@example.com", access.RoleViewer)
+	_, err = e.svc.Accept(e.ctx, access.SystemPrincipal(), foreign.Token.Reveal())
+	assert.ErrorIs(t, err, access.ErrNotFound, "like any unknown invitation token")
+	_, err = e.svc.Accept(e.ctx, access.SystemPrincipal(), is.Token.Reveal())
+	assert.NoError(t, err)
 }

@@ -48,19 +48,20 @@ func tokenKind(k Kind) token.Kind {
 // newToken returns a fresh token (256 bits from crypto/rand, in the token
 // package's format: product and kind prefix, CRC-32 checksum) and the
 // SHA-256 under which it is stored.
-func newToken(k Kind) (Secret, []byte) {
-	sec := token.Generate(tokenKind(k)).Reveal()
+func (s *Service) newToken(k Kind) (Secret, []byte) {
+	sec := s.format.Generate(tokenKind(k)).Reveal()
 	d := token.Hash(sec)
 	return Secret(sec), d[:]
 }
 
 // parseToken checks a presented token's form, kind and checksum without
 // touching the store and returns its hash and the invitation kind it is
-// for; ok is false for anything that is not an invitation token.
-func parseToken(tok string) (hash []byte, k Kind, ok bool) {
-	_, tk, err := token.Parse(tok)
+// for; ok is false for anything that is not an invitation token of this
+// service's format.
+func (s *Service) parseToken(tok string) (hash []byte, k Kind, ok bool) {
+	product, tk, err := token.Parse(tok)
 	switch {
-	case err != nil:
+	case err != nil, product != s.format.Product():
 		return nil, "", false
 	case tk == token.KindInvitation:
 		k = KindMember

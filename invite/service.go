@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/token"
 	"github.com/google/uuid"
 )
 
@@ -26,10 +27,16 @@ type Service struct {
 	validity  time.Duration
 	cooldown  time.Duration
 	acceptURL string
+	format    token.Format
 }
 
 // Option configures a Service.
 type Option func(*Service)
+
+// WithTokenFormat sets the format of invitation tokens, so they carry the
+// host's product prefix like its API tokens (token.Service.Format).
+// Default: the zero token.Format, product "gh".
+func WithTokenFormat(f token.Format) Option { return func(s *Service) { s.format = f } }
 
 // WithNotifier sets who hears of every change (default NopNotifier).
 func WithNotifier(n Notifier) Option { return func(s *Service) { s.notifier = n } }
@@ -174,7 +181,7 @@ func isCode(err error, code string) bool { return access.CodeOf(err) == code }
 
 // byToken finds the invitation a presented token belongs to.
 func (s *Service) byToken(ctx context.Context, tok string) (Invitation, error) {
-	hash, kind, ok := parseToken(tok)
+	hash, kind, ok := s.parseToken(tok)
 	if !ok {
 		return Invitation{}, notFoundInvitation()
 	}
