@@ -157,6 +157,10 @@ func (h *Handler) pageRequest(x *exchange) (access.PageRequest, error) {
 // a company the principal may not see: an API token never leaves its own
 // company, a user acts only where they are a member or an agency acts.
 func (h *Handler) inCompany(x *exchange, ref access.CompanyRef) (access.Principal, access.Company, error) {
+	if ref == (access.CompanyRef{}) {
+		// The nil UUID, or a caller without a company of its own.
+		return access.Principal{}, access.Company{}, access.NotFound("company")
+	}
 	c, err := h.svc.Access.FindCompany(x.ctx(), x.p, ref)
 	if err != nil {
 		return access.Principal{}, access.Company{}, err

@@ -1,3 +1,169 @@
-// Package httpadapter mounts the four documented route families of
-// gatehouse on a net/http handler.
+// Package httpadapter serves the four documented route families of
+// gatehouse (see shared/seeds) from one http.Handler, backed by the
+// access, invite and token services:
+//
+//	st := memstore.New()
+//	acc := access.NewService(st)
+//	inv := invite.NewService(acc, st, invite.WithNotifier(mailer))
+//	tok := token.NewService(acc, st)
+//	h := httpadapter.New(httpadapter.Services{Access: acc, Invite: inv, Token: tok},
+//		httpadapter.WithLoginBaseURL("https://api.example.com"))
+//	mux.Handle("/", h) // behind the host's own middleware
+//
+// The adapter holds no business rule: each route decodes, calls a service
+// with the caller's access.Principal, and encodes. Authorization, the rank
+// rules, the last OWNER and tenant isolation live in the services.
+//
+// # Routes
+//
+// Go's ServeMux patterns, no router. {…} are UUIDs unless noted. Auth: T is
+// a token (Authorization: Bearer or Api-Token), "-" none, "opt" optional.
+//
+//	method path                                                    auth  service call
+//	Partner (seed 000): company by ?merchant_id= (external key, else ID) or ?domain_id=
+//	GET    /portal/instance/access/users                           T     access.ListMembers (page, per_page)
+//	POST   /portal/instance/access/users                           T     token.Provision, then Notifier.NotifyGrant
+//	POST   /portal/instance/access/users/provision                 T     token.Provision (answers login_url)
+//	GET    /portal/instance/access/users/{userId}                  T     access.GetMember
+//	PUT    /portal/instance/access/users/{userId}                  T     access.UpdateMember
+//	DELETE /portal/instance/access/users/{userId}                  T     access.RemoveMember
+//	GET    /portal/instance/access/login?token=                    -     none: an HTML confirmation page
+//	POST   /portal/instance/access/login?token=                    -     token.RedeemLoginLinkSession
+//	V1 (seed 001): /companies/{company_id}/… act in that company
+//	POST   /api/v1/users/{user_id}/user_access                     T     access.AddMember (+UpdateMember primary), one tx
+//	GET    /api/v1/users/{user_id}/user_access                     T     access.ListMyCompanies | GetMember
+//	PUT    /api/v1/users/{user_id}/user_access                     T     access.UpdateMember
+//	DELETE /api/v1/users/{user_id}/user_access/{id}                T     access.RemoveMember
+//	GET    /api/v1/accesses                                        T     access.Catalog().Roles
+//	GET    /api/v1/accesses/{id}                                   T     access.Catalog().RoleByID
+//	POST   /api/v1/companies                                       T     access.CreateCompany
+//	GET    /api/v1/companies                                       T     access.ListMyCompanies
+//	GET    /api/v1/companies/{company_id}                          T     access.GetCompany
+//	GET    /api/v1/companies/{company_id}/users                    T     access.ListMembers
+//	GET    /api/v1/companies/{company_id}/invitations              T     invite.ListPending
+//	POST   /api/v1/companies/{company_id}/invitations              T     invite.Invite
+//	DELETE /api/v1/companies/{company_id}/invitations/{id}         T     invite.Revoke
+//	GET    /api/v1/invitations/code/{code}                         -     invite.Preview ({code} is the token)
+//	GET    /api/v1/invitations?email=                              T     invite.ListForEmail
+//	Accounts (seed 002): {account_id} is the company
+//	GET    /api/accounts/{account_id}/account_accesses             T     access.ListGrants (+ specifier look-ups)
+//	DELETE /api/accounts/{account_id}/account_accesses/{account_access_id}
+//	                                                               T     access.Revoke (+ invite.Revoke | token.Revoke), one tx
+//	Management (seed 003): the caller's company (a token's own, a session's active one)
+//	GET    /access                                                 T     access.ListMembers
+//	POST   /access/add                                             T     access.AddMember
+//	POST   /access/delete                                          T     access.RemoveMember
+//	POST   /access/edit                                            T     access.UpdateMember
+//	GET    /access/roles                                           T     access.Authorize + Catalog
+//	POST   /access/invite                                          T     invite.InviteCompany
+//	GET    /access/invite                                          T     invite.ListPending + ListForEmail
+//	POST   /access/invite/accept                                   opt   invite.Accept (any invitation)
+//	POST   /access/invite/{invitation_id}/reject                   opt   invite.Reject (with token) | invite.Revoke
+//	POST   /access/invite/{invitation_id}/resend                   T     invite.Resend
+//	GET    /access/invite/{connection_id}/agency-roles             T     invite.GetConnection
+//	POST   /access/invite/{connection_id}/agency-roles/edit        T     invite.UpdateAgencyPermissions
+//	POST   /access/add-api-token                                   T     token.Create
+//	POST   /access/switch-company                                  T     access.SwitchCompany
+//	GET    /openapi.json                                           -     the OpenAPI 3.1 document of the mounted routes
+//
+// # Envelopes, statuses, errors
+//
+// Each family keeps its seed's envelope: partner {"result": …} (lists add
+// {"meta": {current_page, next_page, prev_page}}); v1 {"user_access": …},
+// {"companies": […], "meta": {"next_cursor"}} and the like; accounts bare
+// objects and arrays; management {"status": "success", "message": "OK",
+// "data": …}. Errors: partner and v1 {"error": {"code", "message",
+// "field"}}; accounts {"error": "…", "code"} and, for 403, {"errors": "…",
+// "code"} as seed 002 shows; management {"status": "error", "message",
+// "data": {"code", "message", "field"}}.
+//
+// One table (statusOf in errors.go) maps error kinds to statuses: invalid
+// input 400 (422 in the v1 family, as seed 001 lists), unauthenticated 401
+// (with WWW-Authenticate), forbidden 403, not found 404 (also for another
+// tenant's IDs: the services make them indistinguishable), conflict 409
+// (last owner, duplicates, a used invitation, a resend within the
+// cooldown), a used, expired or replaced login link 410. Anything else is a
+// 500 whose body says only "internal error"; the cause, with the route
+// pattern and never the URL, goes to the host's *slog.Logger (WithLogger);
+// a panic is one too. Success is 200, and 201 for the v1 creations and 204
+// for the v1 deletions.
+//
+// Bodies are JSON only (415 otherwise), at most WithMaxBodyBytes (413),
+// one object without unknown fields or trailing data (400 naming the field
+// when there is one). A path ID that is not a UUID is 400. All of this is
+// checked before any service call, so a refused request changes nothing.
+//
+// # Authentication
+//
+// TokenAuthenticator is the default: an API or session token in
+// Authorization: Bearer or Api-Token (two different ones are refused),
+// verified with token.Service.Verify, or a principal a host middleware put
+// in the context with access.WithPrincipal. WithAuthenticator plugs the
+// host's own session lookup; an authenticator may never hand out the
+// system principal (the adapter answers 500 and logs it).
+//
+// # Login links
+//
+// Provisioning's login_url points at LoginPath under WithLoginBaseURL. A
+// GET of it has no side effect (mail scanners follow links): it answers a
+// small HTML page whose form, without an action, POSTs to the same URL. The
+// POST redeems the link once and answers {"session_token", "user_id",
+// "company_id", "expires_at"}; a second POST, or one after expiry, is 410.
+// Both send Referrer-Policy: no-referrer and Cache-Control: no-store. The
+// adapter never logs a URL; a host's request log should record LogPath(r)
+// (the matched route pattern), never r.URL: login links and
+// /api/v1/invitations/code/{code} carry secrets.
+//
+// # Seed decisions and deviations
+//
+//   - IDs are UUID strings everywhere, where seeds 001 and 002 show
+//     integers; resource IDs of seed 002 are the host's strings.
+//   - Choosing the company: seed 000 by merchant_id (tried as the external
+//     key, then as the company ID) or domain_id, never both; seed 001's
+//     /companies/{company_id}/… in that company, user_access POST and PUT in
+//     the body's company_id, GET and DELETE of another user in ?company_id=
+//     or the caller's company; seed 002 by {account_id}; seed 003 in the
+//     caller's company. Every company a request names is resolved with
+//     access.Service.FindCompany (GetCompany for GET /api/v1/companies/{id}),
+//     so an API token never acts outside its own company, even when its
+//     creator belongs to the other one; the nil UUID is 404.
+//   - Seed 000: roles in requests are OWNER or ADMIN (400 otherwise);
+//     listings show other roles as they are. Pages are numbered (page,
+//     per_page) over the keyset listing; next_page and prev_page are absent
+//     at the ends. Grant is provisioning that hands the login link to the
+//     Notifier (WithNotifier) instead of the response: it creates the user if
+//     new, gives the role (changing an existing member's under the rank
+//     rules, and setting access_switch true), and notifies. PUT answers the
+//     updated access, DELETE {"result": {}}.
+//   - Seed 001, designed from the endpoint names: the access catalogue is
+//     the role catalogue (id, name, code); company "default" is true for the
+//     company the caller acts in; company users are users with their
+//     user_access_id, access, primary and is_active; invitations live under
+//     /companies/{company_id}/invitations (list, create with email and
+//     access_id, DELETE withdraws), by code at /invitations/code/{code}
+//     without authentication, by e-mail at /invitations?email=. Lists are
+//     paged with limit and cursor, the next cursor in meta.next_cursor.
+//     Creating a user_access needs the user to be visible to the caller
+//     (themself, or a member where the caller holds USER_VIEW), because
+//     access adds members by e-mail and shows users only to those allowed.
+//     "primary" can be set only by the user themself.
+//   - Seed 002: one account access is one grant, so "resources" has one
+//     item; permissions are access.DerivePermissions of its level. The
+//     ApiToken specifier's "token" is the non-secret hint, never the
+//     secret; two_factor_authentication_enabled is false. Pages: limit and
+//     cursor, the next page in a Link header (rel="next"), as the body is a
+//     bare array. Filters accept repeated, [] and comma-separated values;
+//     domain_ids are sending_domain resources.
+//   - Seed 003: "roles" are permission codes (USER_VIEW…), as the seed
+//     calls them; "role" is the membership's level role (default VIEWER
+//     for /access/add). /access/invite creates company-to-company
+//     invitations; /access/invite/accept takes any invitation's token and
+//     says in data.kind whether it joined a person ("member") or connected
+//     a company ("connection"). Rejecting from the invited side takes the
+//     invitation's token in the body (invite rejects by token only);
+//     without a token the inviting side withdraws it. GET /access/invite
+//     lists the pending invitations the company sent and, for a signed-in
+//     user, those sent to their e-mail. Tokens, invitation codes and links
+//     never appear in a response except the API token's secret, once, from
+//     /access/add-api-token, and the partner provisioning's login_url.
 package httpadapter

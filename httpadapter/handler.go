@@ -301,3 +301,20 @@ func (h *Handler) mount(o *op, serve func(x *exchange) error) {
 		}
 	})
 }
+
+// LogPath is what a host's request log may record for r: the route pattern
+// once the handler has matched it (r.Pattern), else the path without its
+// query and with every segment long enough to be a secret redacted. URLs of
+// login links and invitation codes carry tokens; never log them whole.
+func LogPath(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	segs := strings.Split(r.URL.Path, "/")
+	for i, s := range segs {
+		if len(s) > 40 {
+			segs[i] = token.Redacted
+		}
+	}
+	return r.Method + " " + strings.Join(segs, "/")
+}

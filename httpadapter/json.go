@@ -83,8 +83,9 @@ var (
 )
 
 type jsonBuffer struct {
-	buf bytes.Buffer
-	enc *json.Encoder
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	scratch []byte
 }
 
 var jsonBuffers = sync.Pool{New: func() any {
@@ -104,15 +105,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		}
 	}()
 	j.buf.Reset()
-	if err := j.enc.Encode(v); err != nil {
-		// Only a programming error gets here (our types all encode).
-		http.Error(w, `{"error":"internal error"}`, http.StatusInternalServerError)
-		return
+	var out []byte
+	if a, ok := v.(jsonAppender); ok {
+		if out = a.appendJSON(j.scratch[:0]); out != nil {
+			out = append(out, '\n') // as json.Encoder ends its output
+			if cap(out) <= 1<<20 {
+				j.scratch = out
+			}
+		}
+	}
+	if out == nil {
+		if err := j.enc.Encode(v); err != nil {
+			// Only a programming error gets here (our types all encode).
+			http.Error(w, `{"error":"internal error"}`, http.StatusInternalServerError)
+			return
+		}
+		out = j.buf.Bytes()
 	}
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h["Cache-Control"] = noStore
 	h["X-Content-Type-Options"] = nosniff
 	w.WriteHeader(status)
-	_, _ = w.Write(j.buf.Bytes())
+	_, _ = w.Write(out)
 }

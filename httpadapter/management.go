@@ -167,22 +167,22 @@ func (h *Handler) mountManagement() {
 		description: "Needs USER_VIEW. Each user says whether the caller may edit it.",
 		query:       pageParams}, h.mgmtList)
 	add(h, op{method: "POST", path: "/access/add", fam: fam, summary: "Add an existing user to the company",
-		description: "Needs USER_ADD; never a role above the caller's own or a permission role the caller lacks.",
+		description:  "Needs USER_ADD; never a role above the caller's own or a permission role the caller lacks.",
 		bodyRequired: true}, h.mgmtAdd)
 	add(h, op{method: "POST", path: "/access/delete", fam: fam, summary: "Remove a user from the company",
-		description: "Needs USER_DELETE (or is the user leaving); only an OWNER removes a member at or above their own level; the last OWNER stays.",
+		description:  "Needs USER_DELETE (or is the user leaving); only an OWNER removes a member at or above their own level; the last OWNER stays.",
 		bodyRequired: true}, h.mgmtDelete)
 	add(h, op{method: "POST", path: "/access/edit", fam: fam, summary: "Change a user's role and permission roles",
 		description: "Needs USER_EDIT and the rank rules.", bodyRequired: true}, h.mgmtEdit)
 	add(h, op{method: "GET", path: "/access/roles", fam: fam, summary: "List the permission roles by category, and the membership roles",
 		description: "Each says whether the caller may assign it."}, h.mgmtRoles)
 	add(h, op{method: "POST", path: "/access/invite", fam: fam, summary: "Invite another company to connect (customer or agency)",
-		description: "Needs USER_ADD and ADMIN. The token goes to the invitee through the invitation notifier, never into this response.",
+		description:  "Needs USER_ADD and ADMIN. The token goes to the invitee through the invitation notifier, never into this response.",
 		bodyRequired: true}, h.mgmtInvite)
 	add(h, op{method: "GET", path: "/access/invite", fam: fam, summary: "List the company's pending invitations, sent and received",
 		description: "Needs USER_VIEW.", query: pageParams}, h.mgmtInvitations)
 	add(h, op{method: "POST", path: "/access/invite/accept", fam: fam, auth: authOptional, summary: "Accept an invitation by its token",
-		description: "Takes the token of any invitation: a person's (no authentication needed; a signed-in user must be the invited e-mail's) or a company connection's (the invited user, signed in and acting for the invited company as ADMIN or above). Says which it accepted.",
+		description:  "Takes the token of any invitation: a person's (no authentication needed; a signed-in user must be the invited e-mail's) or a company connection's (the invited user, signed in and acting for the invited company as ADMIN or above). Says which it accepted.",
 		bodyRequired: true}, h.mgmtAccept)
 	add(h, op{method: "POST", path: "/access/invite/{invitation_id}/reject", fam: fam, auth: authOptional, summary: "Reject an invitation, from either side",
 		description: "The invited side sends the invitation's token (authentication optional); the inviting side, authenticated with USER_ADD, sends no token and withdraws it."}, h.mgmtReject)
@@ -193,10 +193,10 @@ func (h *Handler) mountManagement() {
 	add(h, op{method: "POST", path: "/access/invite/{connection_id}/agency-roles/edit", fam: fam, summary: "Change the agency's permission roles",
 		description: "Only the customer side, with USER_EDIT and every added permission role.", bodyRequired: true}, h.mgmtAgencyEdit)
 	add(h, op{method: "POST", path: "/access/add-api-token", fam: fam, summary: "Create an API token of the company",
-		description: "Needs USER_ADD; the token never holds more than its creator. The secret is in this response only.",
+		description:  "Needs USER_ADD; the token never holds more than its creator. The secret is in this response only.",
 		bodyRequired: true}, h.mgmtAddToken)
 	add(h, op{method: "POST", path: "/access/switch-company", fam: fam, summary: "Switch the caller's active company",
-		description: "By company_id, or by company_name: an exact (case-insensitive) match first, then an unambiguous fuzzy one; otherwise 400 with the candidates. Sessions follow the switch.",
+		description:  "By company_id, or by company_name: an exact (case-insensitive) match first, then an unambiguous fuzzy one; otherwise 400 with the candidates. Sessions follow the switch.",
 		bodyRequired: true}, h.mgmtSwitch)
 }
 

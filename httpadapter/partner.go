@@ -85,21 +85,21 @@ func (h *Handler) mountPartner() {
 	const base = "/portal/instance/access/users"
 	add(h, op{method: "GET", path: base, fam: fam, summary: "Get access: the users of the merchant's company",
 		description: "Needs USER_VIEW. Numbered pages of per_page users.",
-		query: append(companyParams[:2:2], param{name: "page", desc: "page number, from 1"}, param{name: "per_page", desc: "page size, 1 to 500"})}, h.partnerList)
+		query:       append(companyParams[:2:2], param{name: "page", desc: "page number, from 1"}, param{name: "per_page", desc: "page size, 1 to 500"})}, h.partnerList)
 	add(h, op{method: "POST", path: base, fam: fam, summary: "Grant access",
 		description: "Creates the user if the e-mail is new, gives them the role (or changes an existing member's, under the rank rules), and notifies them with a one-time login link. Needs USER_ADD.",
-		query: companyParams, bodyRequired: true}, h.partnerGrant)
+		query:       companyParams, bodyRequired: true}, h.partnerGrant)
 	add(h, op{method: "POST", path: base + "/provision", fam: fam, summary: "Provision access and return a magic login link",
 		description: "Just-in-time creation or update of the user's access; needs USER_ADD. The link is in this response only.",
-		query: companyParams, bodyRequired: true}, h.partnerProvision)
+		query:       companyParams, bodyRequired: true}, h.partnerProvision)
 	add(h, op{method: "GET", path: base + "/{userId}", fam: fam, summary: "Get a user's access",
 		query: companyParams}, h.partnerGet)
 	add(h, op{method: "PUT", path: base + "/{userId}", fam: fam, summary: "Update a user's access",
 		description: "Needs USER_EDIT and the rank rules; the company keeps an active OWNER.",
-		query: companyParams, bodyRequired: true}, h.partnerUpdate)
+		query:       companyParams, bodyRequired: true}, h.partnerUpdate)
 	add(h, op{method: "DELETE", path: base + "/{userId}", fam: fam, summary: "Delete a user's access",
 		description: "Needs USER_DELETE (or is the user leaving); the company keeps an active OWNER.",
-		query: companyParams}, h.partnerDelete)
+		query:       companyParams}, h.partnerDelete)
 
 	page := &op{method: "GET", path: LoginPath, fam: fam, auth: authNone, html: true,
 		summary:     "Login link: confirmation page",

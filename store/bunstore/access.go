@@ -401,64 +401,6 @@ func (s *Store) ListUserCompanies(ctx context.Context, userID uuid.UUID, active 
 // index lookup: the membership by (company_id, user_id), grants by the
 // (company_id, subject_type, subject_id, ...) unique index, connections by
 // (customer_id), agency memberships by (company_id, user_id).
-const checkAccessSQL = `SELECT
-	m.id IS NOT NULL AS member,
-	coalesce(m.is_active, false) AS active,
-	coalesce(m.role, '') AS role,
-	coalesce(?2 <> '' AND ?2 = ANY(m.extra), false) AS has_extra,
-	CASE WHEN ?3 THEN coalesce((SELECT max(g.level) FROM grants g
-		WHERE g.company_id = ?0 AND g.subject_type = 'User' AND g.subject_id = ?1
-		AND (g.resource_type = ?4 AND g.resource_id = ?5 OR g.resource_type = 'account' AND g.resource_id = '')), 0)
-	ELSE 0 END AS grant_level,
-	CASE WHEN ?3 AND ?6::uuid IS NOT NULL THEN coalesce((SELECT max(g.level) FROM grants g
-		WHERE g.company_id = ?0 AND g.subject_type = 'ApiToken' AND g.subject_id = ?6::uuid
-		AND (g.resource_type = ?4 AND g.resource_id = ?5 OR g.resource_type = 'account' AND g.resource_id = '')), 0)
-	ELSE 0 END AS token_grant_level,
-	cn.id IS NOT NULL AS connected,
-	coalesce(cn.has, false) AS connection_has,
-	cn.id AS connection_id
-FROM (SELECT 1) AS one
-LEFT JOIN memberships m ON m.company_id = ?0 AND m.user_id = ?1
-LEFT JOIN LATERAL (
-	SELECT c.id, ?2 <> '' AND ?2 = ANY(c.permissions) AS has
-	FROM connections c
-	JOIN memberships am ON am.company_id = c.agency_id AND am.user_id = ?1
-	WHERE m.id IS NULL AND c.customer_id = ?0 AND am.is_active AND am.role = ANY(?7::text[])
-	ORDER BY has DESC, c.id
-	LIMIT 1
-) AS cn ON true`
-
-// CheckAccess implements access.Store in exactly one statement and one
-// round trip, with no transaction of its own. Connections are consulted
-// only for a user without a membership. Among several agencies
-// connecting the user it prefers one whose permissions hold the asked one,
-// then the lowest connection ID (as memstore).
-func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.AccessFacts, error) {
-	var r struct {
-		Member          bool      `bun:"member"`
-		Active          bool      `bun:"active"`
-		Role            string    `bun:"role"`
-		HasExtra        bool      `bun:"has_extra"`
-		GrantLevel      int       `bun:"grant_level"`
-		TokenGrantLevel int       `bun:"token_grant_level"`
-		Connected       bool      `bun:"connected"`
-		ConnectionHas   bool      `bun:"connection_has"`
-		ConnectionID    uuid.UUID `bun:"connection_id"`
-	}
-	res := q.Resource
-	if err := s.idb(ctx).NewRaw(checkAccessSQL,
-		q.CompanyID, q.UserID, q.Permission, q.Resource.Type != "", res.Type, res.ID, nullUUID(q.TokenID),
-		pgdialect.Array(orEmpty(q.AgencyRoles)),
-	).Scan(ctx, &r); err != nil {
-		return access.AccessFacts{}, translate(ctx, err, "membership")
-	}
-	return access.AccessFacts{
-		Member: r.Member, Active: r.Active, Role: r.Role, HasExtra: r.HasExtra, GrantLevel: r.GrantLevel,
-		Connected: r.Connected, ConnectionHas: r.ConnectionHas, ConnectionID: r.ConnectionID,
-		TokenGrantLevel: r.TokenGrantLevel,
-	}, nil
-}
-
 // Grants.
 
 // CreateGrant implements access.Store.

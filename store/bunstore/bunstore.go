@@ -27,6 +27,7 @@ var (
 type Store struct {
 	db     *bun.DB
 	txOpts *sql.TxOptions
+	check  checkStmt
 }
 
 // Option configures a Store.

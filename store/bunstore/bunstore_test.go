@@ -186,13 +186,12 @@ func TestDrivers(t *testing.T) {
 	}
 }
 
-// TestQueryCounts proves the round-trip promises with a query hook:
-// CheckAccess is one statement whatever it asks, a page of members or of a
-// user's companies one statement whatever its size.
+// TestQueryCounts proves the round-trip promises, counted at the driver:
+// CheckAccess is one statement whatever it asks (and no transaction), a
+// page of members or of a user's companies one statement whatever its size.
 func TestQueryCounts(t *testing.T) {
 	ctx := context.Background()
-	qc := &queryCounter{}
-	s, db := freshStore(t, pgDriver, qc)
+	s, db, rec := recordedStore(t)
 	shape := seedShape{companies: 4, perCompany: 150, users: 600}
 	seed(t, db, shape)
 
@@ -203,19 +202,31 @@ func TestQueryCounts(t *testing.T) {
 		AgencyRoles: []string{access.RoleOwner, access.RoleAdmin},
 	}
 	var f access.AccessFacts
-	qs := qc.count(func() {
-		var err error
-		f, err = s.CheckAccess(ctx, q)
-		require.NoError(t, err)
-	})
-	assert.Len(t, qs, 1, "CheckAccess: %s", describe(qs))
+	for range 3 { // the first call also prepares the statement
+		qs := rec.count(func() {
+			var err error
+			f, err = s.CheckAccess(ctx, q)
+			require.NoError(t, err)
+		})
+		assert.Len(t, qs, 1, "CheckAccess: %s", describe(qs))
+	}
 	assert.True(t, f.Member)
 	assert.Equal(t, 50, f.GrantLevel)
+
+	// Inside a transaction it joins the transaction with one statement.
+	require.NoError(t, s.RunInTx(ctx, func(ctx context.Context) error {
+		qs := rec.count(func() {
+			_, err := s.CheckAccess(ctx, q)
+			require.NoError(t, err)
+		})
+		assert.LessOrEqual(t, len(qs), 1, "CheckAccess in a transaction: %s", describe(qs))
+		return nil
+	}))
 
 	// An agency member without a membership in the customer: the
 	// connection part of the same statement.
 	agencyOwner := seedID("u", shape.seedMember(2, 1))
-	qs = qc.count(func() {
+	qs := rec.count(func() {
 		var err error
 		f, err = s.CheckAccess(ctx, access.AccessQuery{
 			CompanyID: c1, UserID: agencyOwner, Permission: access.UserView, AgencyRoles: []string{access.RoleOwner},
@@ -227,7 +238,7 @@ func TestQueryCounts(t *testing.T) {
 
 	for _, limit := range []int{1, 10, 150, 500} {
 		var ms []access.Member
-		qs := qc.count(func() {
+		qs := rec.count(func() {
 			var err error
 			ms, err = s.ListMembers(ctx, c1, nil, access.Cursor{Limit: limit})
 			require.NoError(t, err)
@@ -240,7 +251,7 @@ func TestQueryCounts(t *testing.T) {
 		}
 	}
 	active := true
-	qs = qc.count(func() {
+	qs = rec.count(func() {
 		ucs, err := s.ListUserCompanies(ctx, u1, &active, access.Cursor{Limit: 100})
 		require.NoError(t, err)
 		require.NotEmpty(t, ucs)
@@ -250,14 +261,14 @@ func TestQueryCounts(t *testing.T) {
 
 // TestIndexUsage seeds enough rows for the planner to prefer indexes on
 // its own (no enable_seqscan games), then checks the plans of the hot
-// statements: CheckAccess and a page of members.
+// statements, with the arguments they were sent with: CheckAccess and the
+// listings.
 func TestIndexUsage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds 20,000 memberships")
 	}
 	ctx := context.Background()
-	qc := &queryCounter{}
-	s, db := freshStore(t, pgDriver, qc)
+	s, db, rec := recordedStore(t)
 	shape := seedShape{companies: 1000, perCompany: 20, users: 20000}
 	seed(t, db, shape)
 
@@ -293,10 +304,17 @@ func TestIndexUsage(t *testing.T) {
 	}
 	for name, call := range plans {
 		t.Run(name, func(t *testing.T) {
-			qs := qc.count(call)
+			qs := rec.count(call)
 			require.Len(t, qs, 1)
+			rows, err := db.DB.QueryContext(ctx, "EXPLAIN "+qs[0].query, qs[0].args...)
+			require.NoError(t, err)
 			var lines []string
-			require.NoError(t, db.NewRaw("EXPLAIN "+qs[0]).Scan(ctx, &lines))
+			for rows.Next() {
+				var line string
+				require.NoError(t, rows.Scan(&line))
+				lines = append(lines, line)
+			}
+			require.NoError(t, rows.Err())
 			plan := strings.Join(lines, "\n")
 			for _, table := range []string{"users", "companies", "memberships", "grants", "connections", "company_domains"} {
 				assert.NotContains(t, plan, "Seq Scan on "+table+" ", "%s\n%s", name, plan)

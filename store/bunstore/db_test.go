@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -218,38 +217,10 @@ func (p *schemaPool) put(tb testing.TB, ps pooledSchema) {
 	p.mu.Unlock()
 }
 
-// queryCounter is a bun query hook counting statements (BEGIN, COMMIT and
-// savepoints included) and keeping their text.
-type queryCounter struct {
-	n       atomic.Int64
-	queries []string
-	keep    atomic.Bool
-}
-
-func (c *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	return ctx
-}
-
-func (c *queryCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	c.n.Add(1)
-	if c.keep.Load() {
-		c.queries = append(c.queries, e.Query)
-	}
-}
-
-// count runs f and returns the statements it ran.
-func (c *queryCounter) count(f func()) []string {
-	c.queries = nil
-	c.keep.Store(true)
-	f()
-	c.keep.Store(false)
-	return c.queries
-}
-
-func describe(qs []string) string {
+func describe(qs []statement) string {
 	var b strings.Builder
 	for i, q := range qs {
-		fmt.Fprintf(&b, "\n%d: %.120s", i, strings.Join(strings.Fields(q), " "))
+		fmt.Fprintf(&b, "\n%d: %.120s", i, strings.Join(strings.Fields(q.query), " "))
 	}
 	return b.String()
 }

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// lockedBuffer is a log sink safe for the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestServer(t *testing.T) {
+	t.Run("memory", func(t *testing.T) { testServer(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		url := os.Getenv("GATEHOUSE_TEST_DATABASE_URL")
+		if url == "" {
+			if os.Getenv("GATEHOUSE_TEST_DATABASE_REQUIRED") == "1" {
+				t.Fatal("GATEHOUSE_TEST_DATABASE_URL is not set")
+			}
+			t.Skip("set GATEHOUSE_TEST_DATABASE_URL to run the server on PostgreSQL")
+		}
+		testServer(t, url)
+	})
+}
+
+func testServer(t *testing.T, dbURL string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "bootstrap.json")
+	var stdout bytes.Buffer
+	logs := &lockedBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, config{databaseURL: dbURL, bootstrapOut: out}, ln, &stdout, slog.New(slog.NewTextHandler(logs, nil)))
+	}()
+	base := "http://" + ln.Addr().String()
+	var boot struct{ CompanyID, UserID, APIToken string }
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(out)
+		return err == nil && json.Unmarshal(b, &struct {
+			C *string `json:"company_id"`
+			U *string `json:"user_id"`
+			T *string `json:"api_token"`
+		}{&boot.CompanyID, &boot.UserID, &boot.APIToken}) == nil
+	}, 10*time.Second, 20*time.Millisecond)
+	if dbURL != "" && boot.APIToken == "" {
+		t.Skip("the database was not empty: no bootstrap")
+	}
+	fi, err := os.Stat(out)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	require.NotEmpty(t, boot.APIToken)
+
+	do := func(method, path, body string) (int, []byte) {
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		req, err := http.NewRequest(method, base+path, rd)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+boot.APIToken)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, b
+	}
+	code, body := do("GET", "/access", "")
+	require.Equal(t, 200, code, "%s", body)
+	assert.Contains(t, string(body), "owner@demo.example")
+	code, body = do("GET", "/api/accounts/"+boot.CompanyID+"/account_accesses", "")
+	assert.Equal(t, 200, code, "%s", body)
+	code, body = do("POST", "/portal/instance/access/users/provision?merchant_id=demo", `{"email":"new@demo.example","role":"ADMIN"}`)
+	require.Equal(t, 200, code, "%s", body)
+	var prov struct {
+		Result struct {
+			LoginURL string `json:"login_url"`
+		} `json:"result"`
+	}
+	require.NoError(t, json.Unmarshal(body, &prov))
+	require.True(t, strings.HasPrefix(prov.Result.LoginURL, base+"/portal/instance/access/login?token="))
+	res, err := http.Get(prov.Result.LoginURL)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, 200, res.StatusCode)
+	res, err = http.Post(prov.Result.LoginURL, "application/x-www-form-urlencoded", nil)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, 200, res.StatusCode)
+	code, _ = do("GET", "/openapi.json", "")
+	assert.Equal(t, 200, code)
+
+	assert.Contains(t, stdout.String(), boot.APIToken, "the token is printed once, for the developer")
+	assert.Contains(t, stdout.String(), "curl")
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "graceful shutdown")
+	case <-time.After(15 * time.Second):
+		t.Fatal("the server did not shut down")
+	}
+	// Request lines name routes, never URLs with tokens.
+	secret := prov.Result.LoginURL[strings.Index(prov.Result.LoginURL, "token=")+len("token="):]
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "msg=request") {
+			assert.NotContains(t, line, secret)
+			assert.NotContains(t, line, boot.APIToken)
+		}
+	}
+	assert.Contains(t, logs.String(), `route="POST /portal/instance/access/login"`)
+}

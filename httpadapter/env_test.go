@@ -1,0 +1,278 @@
+package httpadapter_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/httpadapter"
+	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/store/memstore"
+	"github.com/gatehouse-go/gatehouse/token"
+)
+
+// clock is a settable clock shared by the services.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// env is a memory store, its services and the handler, with a company
+// "Acme" (external key "acme-key", domain "acme.example") owned by a user
+// with an API token of full rights.
+type env struct {
+	t     testing.TB
+	clock *clock
+	st    *memstore.Store
+	acc   *access.Service
+	inv   *invite.Service
+	tok   *token.Service
+	h     *httpadapter.Handler
+	doc   *openAPIDoc
+	mux   *http.ServeMux // pattern lookup for response validation
+
+	mu      sync.Mutex
+	events  []invite.Event
+	grants  []httpadapter.Grant
+	logBuf  *bytes.Buffer
+	company access.Company
+	owner   access.User
+	ownerP  access.Principal
+	ownerT  string // API token of the owner, OWNER rights
+}
+
+var docCache struct {
+	once sync.Once
+	doc  *openAPIDoc
+}
+
+func newEnv(t testing.TB, opts ...httpadapter.Option) *env {
+	t.Helper()
+	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, logBuf: &bytes.Buffer{}}
+	e.st = memstore.New()
+	e.acc = access.NewService(e.st, access.WithClock(e.clock.now))
+	e.inv = invite.NewService(e.acc, e.st, invite.WithNotifier(invite.NotifierFunc(func(_ context.Context, ev invite.Event) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.events = append(e.events, ev)
+	})))
+	e.tok = token.NewService(e.acc, e.st)
+	base := []httpadapter.Option{
+		httpadapter.WithNotifier(httpadapter.NotifierFunc(func(_ context.Context, g httpadapter.Grant) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.grants = append(e.grants, g)
+		})),
+		httpadapter.WithLoginBaseURL("https://gate.example"),
+		httpadapter.WithLogger(slogTo(e.logBuf)),
+	}
+	e.h = httpadapter.New(httpadapter.Services{Access: e.acc, Invite: e.inv, Token: e.tok}, append(base, opts...)...)
+	e.mux = http.NewServeMux()
+	for _, r := range e.h.Routes() {
+		e.mux.HandleFunc(r.Method+" "+r.Path, func(http.ResponseWriter, *http.Request) {})
+	}
+	e.doc = loadDoc(t, e.h)
+
+	ctx := context.Background()
+	e.owner = e.user("owner")
+	c, err := e.acc.CreateCompany(ctx, access.SystemPrincipal(), access.NewCompany{Name: "Acme", OwnerID: e.owner.ID,
+		ExternalKey: "acme-key", Domains: []string{"acme.example"}})
+	require.NoError(t, err)
+	e.company = c
+	e.ownerP = access.UserPrincipal(e.owner.ID, c.ID)
+	e.ownerT = e.apiToken(e.ownerP, access.RoleOwner)
+	return e
+}
+
+func loadDoc(t testing.TB, h http.Handler) *openAPIDoc {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/openapi.json", nil))
+	require.Equal(t, 200, rec.Code)
+	var d openAPIDoc
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &d.raw))
+	return &d
+}
+
+func (e *env) user(name string) access.User {
+	e.t.Helper()
+	u, err := e.acc.CreateUser(context.Background(), access.SystemPrincipal(), access.NewUser{
+		Email:     fmt.Sprintf("%s-%s@example.com", strings.ToLower(strings.ReplaceAll(name, " ", "-")), uuid.NewString()[:8]),
+		FirstName: name, LastName: "Test"})
+	require.NoError(e.t, err)
+	return u
+}
+
+// member adds a new user to the company with role (and extra permissions)
+// and returns the user and an API token acting as them with that role.
+func (e *env) member(name, role string, perms ...string) (access.User, string) {
+	e.t.Helper()
+	u := e.user(name)
+	_, err := e.acc.AddMember(context.Background(), e.ownerP, access.NewMember{Email: u.Email, Role: role, Permissions: perms})
+	require.NoError(e.t, err)
+	return u, e.apiToken(access.UserPrincipal(u.ID, e.company.ID), role, perms...)
+}
+
+func (e *env) apiToken(p access.Principal, role string, perms ...string) string {
+	e.t.Helper()
+	sys := access.SystemPrincipal()
+	sys.CompanyID = p.CompanyID
+	c, err := e.tok.Create(context.Background(), sys, token.NewToken{Name: "test", Role: role, Permissions: perms, CreatorID: p.UserID})
+	require.NoError(e.t, err)
+	return c.Secret.Reveal()
+}
+
+// otherCompany creates a second company with its own owner and token.
+func (e *env) otherCompany(name string) (access.Company, access.User, string) {
+	e.t.Helper()
+	u := e.user(name + "-owner")
+	c, err := e.acc.CreateCompany(context.Background(), access.UserPrincipal(u.ID, uuid.Nil), access.NewCompany{Name: name})
+	require.NoError(e.t, err)
+	return c, u, e.apiToken(access.UserPrincipal(u.ID, c.ID), access.RoleOwner)
+}
+
+func (e *env) lastEvent() invite.Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	require.NotEmpty(e.t, e.events)
+	return e.events[len(e.events)-1]
+}
+
+// resp is an answered request.
+type resp struct {
+	Status int
+	Header http.Header
+	Raw    []byte
+	JSON   any
+}
+
+// get digs into the JSON body by keys and indices, e.g. r.get("data",
+// "users", 0, "email").
+func (r *resp) get(path ...any) any {
+	v := r.JSON
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		case int:
+			a, ok := v.([]any)
+			if !ok || k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
+
+func (r *resp) str(path ...any) string {
+	s, _ := r.get(path...).(string)
+	return s
+}
+
+// call sends a request; body may be nil, a string (sent as is) or a value
+// (encoded as JSON). Every JSON response is validated against the OpenAPI
+// document.
+func (e *env) call(method, target, tok string, body any, hdr ...string) *resp {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		buf, err := json.Marshal(b)
+		require.NoError(e.t, err)
+		rd = bytes.NewReader(buf)
+	}
+	req := httptest.NewRequest(method, target, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	r := &resp{Status: rec.Code, Header: rec.Header(), Raw: rec.Body.Bytes()}
+	if strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") && len(r.Raw) > 0 {
+		require.NoError(e.t, json.Unmarshal(r.Raw, &r.JSON), "%s %s: %s", method, target, r.Raw)
+		if _, pattern := e.mux.Handler(req); pattern != "" {
+			m, p, _ := strings.Cut(pattern, " ")
+			if err := e.doc.validateResponse(m, p, r.Status, r.JSON); err != nil {
+				e.t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\n%s", method, target, r.Status, err, r.Raw)
+			}
+		}
+	}
+	if rec.Code == http.StatusInternalServerError {
+		e.t.Errorf("%s %s: 500: %s\nlog: %s", method, target, r.Raw, e.logBuf.String())
+	}
+	return r
+}
+
+// must asserts the status of a response.
+func must(t testing.TB, want int, r *resp, why ...string) *resp {
+	t.Helper()
+	require.Equal(t, want, r.Status, "%s body: %s", strings.Join(why, " "), r.Raw)
+	return r
+}
+
+// sessionIn returns a session token of u acting in companyID, minted the
+// way a login link mints one.
+func (e *env) sessionIn(u access.User, companyID uuid.UUID) string {
+	e.t.Helper()
+	ctx := context.Background()
+	sys := access.SystemPrincipal()
+	sys.CompanyID = companyID
+	m, err := e.acc.GetMember(ctx, sys, u.ID)
+	require.NoError(e.t, err)
+	pv, err := e.tok.Provision(ctx, sys, token.Provision{Email: u.Email, Role: m.Role})
+	require.NoError(e.t, err)
+	l, err := e.tok.RedeemLoginLinkSession(ctx, linkToken(e.t, pv.LoginURL.Reveal()))
+	require.NoError(e.t, err)
+	return l.Session.Secret.Reveal()
+}
+
+func (e *env) session(u access.User) string { return e.sessionIn(u, e.company.ID) }
+
+// linkToken is the token query parameter of a login URL.
+func linkToken(t testing.TB, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	require.NoError(t, err)
+	tok := u.Query().Get("token")
+	require.NotEmpty(t, tok)
+	return tok
+}

@@ -1,0 +1,50 @@
+package httpadapter
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// TestAppendersMatchEncodingJSON: the hand-written encoders produce exactly
+// what encoding/json produces for the same values.
+func TestAppendersMatchEncodingJSON(t *testing.T) {
+	tricky := []string{"", "plain", `quote " back \ slash`, "<b>&amp;</b>", "tab\tnew\nline\x01\x7f", "ünï 😀", "\u2028\u2029", "bad \xff utf8"}
+	uid := id{0x01, 0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x70, 0x00, 0x80, 0x00, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}
+	var values []any
+	for i, s := range tricky {
+		parent := &uid
+		if i%2 == 0 {
+			parent = nil
+		}
+		values = append(values,
+			&v1CompanyBody{Company: v1Company{ID: uid, Name: s, Default: i%3 == 0, ParentID: parent}},
+			&managed[mgmtUsers]{Status: "success", Message: s, Data: mgmtUsers{NextCursor: s, Users: []mgmtUser{
+				{ID: uid, Email: s, FirstName: s, LastName: s, Role: s, Roles: []string{s, "USER_VIEW"}, IsActive: true},
+				{Roles: nil, Editable: true},
+			}}},
+			&managed[mgmtUsers]{Data: mgmtUsers{}},
+			&managedError{Status: "error", Message: s, Data: problem{Code: s, Message: s, Field: s}},
+			&errorBody{Error: problem{Code: "c", Message: s}},
+		)
+	}
+	for _, v := range values {
+		var want bytes.Buffer
+		if err := json.NewEncoder(&want).Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		got := append(v.(jsonAppender).appendJSON(nil), '\n')
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("appendJSON differs:\n got %s\nwant %s", got, want.Bytes())
+		}
+	}
+	// Types the appenders leave to encoding/json say so.
+	if (&managed[mgmtRoles]{}).appendJSON(nil) != nil {
+		t.Error("managed[mgmtRoles] is not a hot type")
+	}
+	tm := time.Now()
+	if (&managedError{Data: problem{NextAllowedAt: &tm}}).appendJSON(nil) != nil {
+		t.Error("a problem with details goes through encoding/json")
+	}
+}

@@ -1,0 +1,320 @@
+package httpadapter
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The OpenAPI 3.1 document is generated from the mounted routes and from
+// the very Go types the handlers decode and encode, so it cannot drift from
+// them: a field's JSON name, its type, whether it is always present
+// (responses: no omitempty) or must be sent (requests: the required tag),
+// and the doc, enum and format tags.
+
+// schema is the subset of JSON Schema the document uses.
+type schema struct {
+	Ref                  string             `json:"$ref,omitempty"`
+	Type                 any                `json:"type,omitempty"`
+	Format               string             `json:"format,omitempty"`
+	Description          string             `json:"description,omitempty"`
+	Enum                 []any              `json:"enum,omitempty"`
+	Properties           map[string]*schema `json:"properties,omitempty"`
+	Required             []string           `json:"required,omitempty"`
+	Items                *schema            `json:"items,omitempty"`
+	AdditionalProperties *bool              `json:"additionalProperties,omitempty"`
+	AnyOf                []*schema          `json:"anyOf,omitempty"`
+}
+
+type schemaGen struct {
+	components map[string]*schema
+}
+
+var (
+	typeID   = reflect.TypeFor[id]()
+	typeTime = reflect.TypeFor[time.Time]()
+	falseVal = false
+)
+
+// componentName names the package's own non-generic struct types, which
+// become components; others are inlined.
+func componentName(t reflect.Type) string {
+	if t.Kind() != reflect.Struct || t.PkgPath() != typeID.PkgPath() || t.Name() == "" || strings.Contains(t.Name(), "[") {
+		return ""
+	}
+	n := t.Name()
+	if t.NumField() == 0 {
+		return ""
+	}
+	return strings.ToUpper(n[:1]) + n[1:]
+}
+
+func (g *schemaGen) of(t reflect.Type, request bool) *schema {
+	switch {
+	case t == typeID:
+		return &schema{Type: "string", Format: "uuid"}
+	case t == typeTime:
+		return &schema{Type: "string", Format: "date-time"}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return g.of(t.Elem(), request)
+	case reflect.String:
+		return &schema{Type: "string"}
+	case reflect.Bool:
+		return &schema{Type: "boolean"}
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return &schema{Type: "integer"}
+	case reflect.Float64, reflect.Float32:
+		return &schema{Type: "number"}
+	case reflect.Slice, reflect.Array:
+		return &schema{Type: "array", Items: g.of(t.Elem(), request)}
+	case reflect.Struct:
+		name := componentName(t)
+		if name == "" {
+			return g.object(t, request)
+		}
+		if _, done := g.components[name]; !done {
+			g.components[name] = nil // guards recursion
+			g.components[name] = g.object(t, request)
+		}
+		return &schema{Ref: "#/components/schemas/" + name}
+	}
+	return &schema{}
+}
+
+func (g *schemaGen) object(t reflect.Type, request bool) *schema {
+	s := &schema{Type: "object", Properties: map[string]*schema{}, AdditionalProperties: &falseVal}
+	g.fields(s, t, request)
+	return s
+}
+
+func (g *schemaGen) fields(s *schema, t reflect.Type, request bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, hasTag := f.Tag.Lookup("json")
+		if f.Anonymous && !hasTag {
+			g.fields(s, f.Type, request)
+			continue
+		}
+		if !f.IsExported() && !f.Anonymous || tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = f.Name
+		}
+		omit := strings.Contains(opts, "omitempty")
+		fs := g.of(f.Type, request)
+		if fs.Ref != "" && (f.Tag.Get("doc") != "") {
+			// A $ref with siblings is fine in 3.1; keep the description.
+			fs = &schema{Ref: fs.Ref}
+		}
+		if d := f.Tag.Get("doc"); d != "" {
+			fs.Description = d
+		}
+		if fm := f.Tag.Get("format"); fm != "" {
+			fs.Format = fm
+		}
+		if e := f.Tag.Get("enum"); e != "" {
+			for _, v := range strings.Split(e, ",") {
+				if n, err := strconv.Atoi(v); err == nil && fs.Type == "integer" {
+					fs.Enum = append(fs.Enum, n)
+				} else {
+					fs.Enum = append(fs.Enum, v)
+				}
+			}
+			if fs.Type == "array" {
+				fs.Items.Enum, fs.Enum = fs.Enum, nil
+			}
+		}
+		if f.Type.Kind() == reflect.Pointer && !omit && !request {
+			fs = nullable(fs)
+		}
+		s.Properties[name] = fs
+		_, req := f.Tag.Lookup("required")
+		if request && req || !request && !omit {
+			s.Required = append(s.Required, name)
+		}
+	}
+}
+
+// nullable allows null besides s.
+func nullable(s *schema) *schema {
+	if s.Ref != "" {
+		return &schema{Description: s.Description, AnyOf: []*schema{{Ref: s.Ref}, {Type: "null"}}}
+	}
+	c := *s
+	c.Type = []string{s.Type.(string), "null"}
+	return &c
+}
+
+type (
+	document struct {
+		OpenAPI    string                          `json:"openapi"`
+		Info       map[string]string               `json:"info"`
+		Paths      map[string]map[string]operation `json:"paths"`
+		Components components                      `json:"components"`
+	}
+	components struct {
+		Schemas         map[string]*schema        `json:"schemas"`
+		SecuritySchemes map[string]map[string]any `json:"securitySchemes"`
+	}
+	operation struct {
+		OperationID string                `json:"operationId"`
+		Summary     string                `json:"summary"`
+		Description string                `json:"description,omitempty"`
+		Tags        []string              `json:"tags"`
+		Security    []map[string][]string `json:"security"`
+		Parameters  []parameter           `json:"parameters,omitempty"`
+		RequestBody *body                 `json:"requestBody,omitempty"`
+		Responses   map[string]response   `json:"responses"`
+	}
+	parameter struct {
+		Name        string  `json:"name"`
+		In          string  `json:"in"`
+		Required    bool    `json:"required"`
+		Description string  `json:"description,omitempty"`
+		Schema      *schema `json:"schema"`
+	}
+	body struct {
+		Required bool                 `json:"required"`
+		Content  map[string]mediaType `json:"content"`
+	}
+	response struct {
+		Description string               `json:"description"`
+		Content     map[string]mediaType `json:"content,omitempty"`
+	}
+	mediaType struct {
+		Schema *schema `json:"schema"`
+	}
+)
+
+// buildOpenAPI renders the document of the mounted routes.
+func (h *Handler) buildOpenAPI() []byte {
+	g := &schemaGen{components: map[string]*schema{}}
+	doc := document{
+		OpenAPI: "3.1.0",
+		Info: map[string]string{"title": "gatehouse access control", "version": "1.0",
+			"description": "The route families of gatehouse's HTTP adapter. IDs are UUID strings."},
+		Paths: map[string]map[string]operation{},
+	}
+	for _, o := range h.routes {
+		item := doc.Paths[o.path]
+		if item == nil {
+			item = map[string]operation{}
+			doc.Paths[o.path] = item
+		}
+		item[strings.ToLower(o.method)] = h.operation(g, o)
+	}
+	doc.Components = components{Schemas: g.components, SecuritySchemes: map[string]map[string]any{
+		"bearerAuth": {"type": "http", "scheme": "bearer", "description": "an API or session token"},
+		"apiToken":   {"type": "apiKey", "in": "header", "name": "Api-Token", "description": "an API or session token"},
+	}}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		panic("httpadapter: the OpenAPI document does not encode: " + err.Error())
+	}
+	return b
+}
+
+func (h *Handler) operation(g *schemaGen, o *op) operation {
+	out := operation{
+		OperationID: operationID(o), Summary: o.summary, Description: o.description,
+		Tags: []string{o.fam.String()}, Responses: map[string]response{},
+		Security: []map[string][]string{},
+	}
+	if o.auth != authNone {
+		out.Security = append(out.Security, map[string][]string{"bearerAuth": {}}, map[string][]string{"apiToken": {}})
+	}
+	if o.auth == authOptional {
+		out.Security = append(out.Security, map[string][]string{})
+	}
+	for _, seg := range strings.Split(o.path, "/") {
+		if name, ok := strings.CutPrefix(seg, "{"); ok {
+			name = strings.TrimSuffix(name, "}")
+			ps := &schema{Type: "string", Format: "uuid"}
+			if name == "code" {
+				ps = &schema{Type: "string"}
+			}
+			out.Parameters = append(out.Parameters, parameter{Name: name, In: "path", Required: true, Schema: ps})
+		}
+	}
+	for _, q := range o.query {
+		ps := &schema{Type: "string"}
+		if q.array {
+			ps = &schema{Type: "array", Items: &schema{Type: "string"}}
+		}
+		out.Parameters = append(out.Parameters, parameter{Name: q.name, In: "query", Required: q.required, Description: q.desc, Schema: ps})
+	}
+	if o.in != nil {
+		out.RequestBody = &body{Required: o.bodyRequired, Content: map[string]mediaType{"application/json": {Schema: g.of(o.in, true)}}}
+	}
+	ok := response{Description: http.StatusText(o.status)}
+	switch {
+	case o.html:
+		ok.Content = map[string]mediaType{"text/html": {Schema: &schema{Type: "string"}}}
+	case o.out != nil:
+		ok.Content = map[string]mediaType{"application/json": {Schema: g.of(o.out, false)}}
+	}
+	out.Responses[strconv.Itoa(o.status)] = ok
+	for _, st := range errorStatuses(o) {
+		t := reflect.TypeOf(errorType(o.fam, st))
+		out.Responses[strconv.Itoa(st)] = response{Description: http.StatusText(st),
+			Content: map[string]mediaType{"application/json": {Schema: g.of(t, false)}}}
+	}
+	return out
+}
+
+// errorStatuses are the error statuses a route may answer.
+func errorStatuses(o *op) []int {
+	invalid := http.StatusBadRequest
+	out := []int{invalid}
+	if o.fam == V1 {
+		out = append(out, http.StatusUnprocessableEntity)
+	}
+	if o.auth != authNone || o.path == LoginPath && o.method == "POST" {
+		out = append(out, http.StatusUnauthorized)
+	}
+	if o.auth != authNone {
+		out = append(out, http.StatusForbidden)
+	}
+	if !o.html {
+		out = append(out, http.StatusNotFound, http.StatusConflict)
+	}
+	if o.path == LoginPath && o.method == "POST" {
+		out = append(out, http.StatusGone)
+	}
+	if o.in != nil {
+		out = append(out, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}
+	return append(out, http.StatusInternalServerError)
+}
+
+func operationID(o *op) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(o.method))
+	up := true
+	for _, r := range o.path {
+		switch {
+		case r == '/' || r == '-' || r == '_' || r == '{' || r == '}':
+			up = true
+		case up:
+			b.WriteString(strings.ToUpper(string(r)))
+			up = false
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func (h *Handler) serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	hd := w.Header()
+	hd["Content-Type"] = jsonContentType
+	hd["X-Content-Type-Options"] = nosniff
+	_, _ = w.Write(h.spec)
+}
