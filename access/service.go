@@ -74,14 +74,26 @@ func (s *Service) NewID() uuid.UUID { return s.newID() }
 
 type recorderKey struct{}
 
-type recorder struct{ events []AuditEvent }
+// recorder collects, for the outermost InTx, what must happen only once
+// its transaction committed.
+type recorder struct {
+	events []AuditEvent
+	after  []func()
+}
 
 // InTx runs fn in one store transaction. Audit events recorded with Audit
-// inside fn reach the audit hooks only after the transaction commits. A
-// nested InTx joins the outer one.
+// inside fn reach the audit hooks, and functions registered with
+// AfterCommit run, only after the transaction commits. A nested InTx is a
+// savepoint of the outer one: what it recorded is dropped if it fails and
+// otherwise waits for the outer commit.
 func (s *Service) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, nested := ctx.Value(recorderKey{}).(*recorder); nested {
-		return s.store.RunInTx(ctx, fn)
+	if outer, nested := ctx.Value(recorderKey{}).(*recorder); nested {
+		mark, markAfter := len(outer.events), len(outer.after)
+		err := s.store.RunInTx(ctx, fn)
+		if err != nil {
+			outer.events, outer.after = outer.events[:mark], outer.after[:markAfter]
+		}
+		return err
 	}
 	rec := &recorder{}
 	err := s.store.RunInTx(context.WithValue(ctx, recorderKey{}, rec), fn)
@@ -93,7 +105,21 @@ func (s *Service) InTx(ctx context.Context, fn func(ctx context.Context) error) 
 			h(e)
 		}
 	}
+	for _, f := range rec.after {
+		f()
+	}
 	return nil
+}
+
+// AfterCommit runs f once the outermost InTx around ctx has committed, and
+// never if it rolls back; outside InTx it runs f at once. Notifications
+// (e-mails, queues) belong here, never inside a transaction.
+func (s *Service) AfterCommit(ctx context.Context, f func()) {
+	if rec, ok := ctx.Value(recorderKey{}).(*recorder); ok {
+		rec.after = append(rec.after, f)
+		return
+	}
+	f()
 }
 
 // Audit appends an audit event for a change made by p, in the transaction

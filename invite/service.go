@@ -130,24 +130,25 @@ func (s *Service) event(ctx context.Context, typ EventType, inv Invitation, tok 
 	return e, nil
 }
 
-// inTx runs fn in one transaction and, once it committed, hands the
-// events fn collected to the Notifier.
+// inTx runs fn in one transaction and hands the events fn collected to the
+// Notifier once the outermost transaction committed (the caller's, when
+// fn's transaction is nested in one), never from inside it.
 func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, emit func(Event)) error) error {
-	var events []Event
-	err := s.acc.InTx(ctx, func(ctx context.Context) error {
-		events = events[:0]
-		return fn(ctx, func(e Event) { events = append(events, e) })
-	})
-	if err != nil {
-		return err
-	}
-	if _, nop := s.notifier.(NopNotifier); nop {
+	return s.acc.InTx(ctx, func(ctx context.Context) error {
+		var events []Event
+		if err := fn(ctx, func(e Event) { events = append(events, e) }); err != nil {
+			return err
+		}
+		if _, nop := s.notifier.(NopNotifier); nop || len(events) == 0 {
+			return nil
+		}
+		s.acc.AfterCommit(ctx, func() {
+			for _, e := range events {
+				s.notifier.Notify(context.WithoutCancel(ctx), e)
+			}
+		})
 		return nil
-	}
-	for _, e := range events {
-		s.notifier.Notify(ctx, e)
-	}
-	return nil
+	})
 }
 
 func inviteTarget(id uuid.UUID) string { return "invitation:" + id.String() }

@@ -79,6 +79,7 @@ func testServices(t *testing.T, newStore Factory) {
 	})
 
 	t.Run("RemovePermissions", func(t *testing.T) { testRemovePermissions(t, newStore) })
+	t.Run("AfterCommit", func(t *testing.T) { testAfterCommit(t, newStore) })
 
 	t.Run("ExtraPermissionsAndImplication", func(t *testing.T) {
 		w := newWorld(t, newStore)
@@ -483,4 +484,46 @@ func testRemovePermissions(t *testing.T, newStore Factory) {
 	assert.Empty(t, m.Extra, "removing VIEW removes what implies it")
 	_, err = w.svc.UpdateMember(ctx, w.asOwner, u.ID, access.MemberUpdate{RemovePermissions: []string{"NOPE"}})
 	assert.Equal(t, "remove_permissions", access.FieldOf(err))
+}
+
+// testAfterCommit: hooks and AfterCommit functions run only after the
+// outermost transaction commits, and not for a nested one that failed.
+func testAfterCommit(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	var hooked []string
+	w := newWorld(t, newStore, access.WithAuditHook(func(e access.AuditEvent) { hooked = append(hooked, e.Action) }))
+	hooked = nil
+	var ran []string
+	boom := errors.New("boom")
+	err := w.svc.InTx(ctx, func(ctx context.Context) error {
+		require.NoError(t, w.svc.Audit(ctx, w.asOwner, w.company.ID, "outer", "x", nil))
+		w.svc.AfterCommit(ctx, func() { ran = append(ran, "outer") })
+		inner := w.svc.InTx(ctx, func(ctx context.Context) error {
+			require.NoError(t, w.svc.Audit(ctx, w.asOwner, w.company.ID, "inner", "x", nil))
+			w.svc.AfterCommit(ctx, func() { ran = append(ran, "inner") })
+			return boom
+		})
+		assert.ErrorIs(t, inner, boom)
+		assert.Empty(t, ran, "nothing runs before the commit")
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"outer"}, ran)
+	assert.Equal(t, []string{"outer"}, hooked, "the failed savepoint's event is gone")
+
+	ran, hooked = nil, nil
+	err = w.svc.InTx(ctx, func(ctx context.Context) error {
+		w.svc.AfterCommit(ctx, func() { ran = append(ran, "never") })
+		return boom
+	})
+	assert.ErrorIs(t, err, boom)
+	assert.Empty(t, ran)
+	page, err := w.svc.ListAudit(ctx, w.asOwner, access.PageRequest{Limit: access.MaxPageLimit})
+	require.NoError(t, err)
+	var actions []string
+	for _, e := range page.Items {
+		actions = append(actions, e.Action)
+	}
+	assert.Contains(t, actions, "outer")
+	assert.NotContains(t, actions, "inner", "the savepoint's audit row was rolled back")
 }
