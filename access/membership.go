@@ -49,8 +49,10 @@ type MemberFilter struct {
 	Page   PageRequest
 }
 
-// NewMember is the input of Service.AddMember.
+// NewMember is the input of Service.AddMember: an existing user named by
+// exactly one of UserID and Email.
 type NewMember struct {
+	UserID      uuid.UUID
 	Email       string
 	Role        string
 	Permissions []string

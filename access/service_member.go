@@ -9,15 +9,21 @@ import (
 	"github.com/google/uuid"
 )
 
-// AddMember gives an existing user (found by e-mail) access to the
+// AddMember gives an existing user (by ID or e-mail) access to the
 // principal's company. It needs USER_ADD, and never a role above the
 // principal's own level or a permission it lacks. Errors: ErrInvalid naming
-// the field; ErrNotFound (code "user_not_found") for an unknown e-mail;
+// the field; ErrNotFound (code "user_not_found") for an unknown user;
 // ErrConflict (code "already_member"); ErrForbidden.
 func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Member, error) {
-	email, err := NormalizeEmail(in.Email)
-	if err != nil {
-		return Member{}, err
+	var email string
+	switch {
+	case in.UserID != uuid.Nil && in.Email != "":
+		return Member{}, Invalid("user_id", "name the user by user_id or by email, not both")
+	case in.UserID == uuid.Nil:
+		var err error
+		if email, err = NormalizeEmail(in.Email); err != nil {
+			return Member{}, err
+		}
 	}
 	role, err := s.catalog.roleCode("role", in.Role)
 	if err != nil {
@@ -36,7 +42,12 @@ func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Mem
 		if err := a.CanGrant(role.Level, append(slices.Clone(role.Permissions), extra...)); err != nil {
 			return err
 		}
-		u, err := s.store.GetUserByEmail(ctx, email)
+		var u User
+		if email != "" {
+			u, err = s.store.GetUserByEmail(ctx, email)
+		} else {
+			u, err = s.store.GetUser(ctx, in.UserID)
+		}
 		if err != nil {
 			return err
 		}

@@ -402,6 +402,18 @@ func testServices(t *testing.T, newStore Factory) {
 		assert.Len(t, after.Items, len(before.Items), "nothing was recorded, so nothing changed")
 	})
 
+	t.Run("AddMemberByID", func(t *testing.T) {
+		w := newWorld(t, newStore)
+		u := w.user(t, "byid")
+		m, err := w.svc.AddMember(ctx, w.asOwner, access.NewMember{UserID: u.ID, Role: access.RoleViewer})
+		require.NoError(t, err)
+		assert.Equal(t, u.Email, m.User.Email)
+		_, err = w.svc.AddMember(ctx, w.asOwner, access.NewMember{UserID: uuid.New(), Role: access.RoleViewer})
+		assert.ErrorIs(t, err, access.ErrNotFound)
+		_, err = w.svc.AddMember(ctx, w.asOwner, access.NewMember{UserID: u.ID, Email: u.Email, Role: access.RoleViewer})
+		assert.Equal(t, "user_id", access.FieldOf(err))
+	})
+
 	t.Run("Conflicts", func(t *testing.T) {
 		w := newWorld(t, newStore)
 		_, err := w.svc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: " " + w.owner.Email + " "})
