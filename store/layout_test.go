@@ -10,8 +10,8 @@ const module = "github.com/gatehouse-go/gatehouse"
 
 // TestDependencyDirection keeps the import graph of DESIGN.md: access <-
 // invite, token <- store and its subpackages <- examples; httpadapter on the
-// domain packages only; only bunstore imports Bun; only httpadapter imports
-// net/http.
+// domain packages only; only bunstore (and its test harness) imports Bun;
+// only httpadapter imports net/http.
 func TestDependencyDirection(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("the go command is not on PATH")
@@ -27,6 +27,7 @@ func TestDependencyDirection(t *testing.T) {
 		{"store", []string{"access", "invite", "token"}, []string{"github.com/uptrace/bun", "net/http"}},
 		{"store/memstore", []string{"access", "invite", "token", "store"}, []string{"github.com/uptrace/bun", "net/http"}},
 		{"store/bunstore", []string{"access", "invite", "token", "store"}, []string{"net/http"}},
+		{"store/bunstore/pgtest", []string{"access", "invite", "token", "store", "store/bunstore"}, []string{"net/http"}},
 		{"httpadapter", []string{"access", "invite", "token"}, []string{"github.com/uptrace/bun", module + "/store"}},
 	}
 	for _, r := range rules {
@@ -50,6 +51,31 @@ func TestDependencyDirection(t *testing.T) {
 			for _, b := range r.banned {
 				if dep == b || strings.HasPrefix(dep, b+"/") {
 					t.Errorf("%s imports %s", r.pkg, dep)
+				}
+			}
+		}
+	}
+}
+
+// TestHarnessesOnlyInTests: the packages made for tests (they import
+// testing) are imported by test files only, never by a library or a
+// command.
+func TestHarnessesOnlyInTests(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	harnesses := []string{module + "/store/storetest", module + "/store/bunstore/pgtest"}
+	// -deps: also through a package that imports a harness in turn.
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Deps " "}}`, module+"/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkg, deps, _ := strings.Cut(line, " ")
+		for _, dep := range strings.Fields(deps) {
+			for _, h := range harnesses {
+				if dep == h && pkg != h {
+					t.Errorf("%s imports the test harness %s", pkg, h)
 				}
 			}
 		}

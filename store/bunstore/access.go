@@ -31,6 +31,27 @@ var (
 	LEFT JOIN users cb ON cb.id = m.created_by`
 )
 
+// The hot reads, prepared (prepared.go).
+var (
+	getMembershipSQL = `SELECT ` + membershipCols + ` FROM memberships m WHERE m.company_id = $1 AND m.user_id = $2`
+	getMemberSQL     = selectMember + ` WHERE m.company_id = $1 AND m.user_id = $2`
+	listMembersSQL   = selectMember + `
+	WHERE m.company_id = $1 AND m.id > $2 AND ($3::boolean IS NULL OR m.is_active = $3)
+	ORDER BY m.id LIMIT $4`
+	listUserCompaniesSQL = `SELECT ` + membershipCols + `, ` + companyCols("c", "c_") + `
+	FROM memberships m JOIN companies c ON c.id = m.company_id
+	WHERE m.user_id = $1 AND m.id > $2 AND ($3::boolean IS NULL OR m.is_active = $3)
+	ORDER BY m.id LIMIT $4`
+)
+
+// nullBool is an optional filter as a parameter.
+func nullBool(b *bool) any {
+	if b == nil {
+		return nil
+	}
+	return *b
+}
+
 // CreateUser implements access.Store.
 func (s *Store) CreateUser(ctx context.Context, u *access.User) error {
 	var chk struct {
@@ -287,8 +308,7 @@ func (s *Store) CreateMembership(ctx context.Context, m *access.Membership) erro
 // GetMembership implements access.Store.
 func (s *Store) GetMembership(ctx context.Context, companyID, userID uuid.UUID) (access.Membership, error) {
 	var r membershipRow
-	if err := s.idb(ctx).NewRaw(`SELECT `+membershipCols+` FROM memberships m
-		WHERE m.company_id = ? AND m.user_id = ?`, companyID, userID).Scan(ctx, &r); err != nil {
+	if err := s.queryOne(ctx, &r, getMembershipSQL, companyID, userID); err != nil {
 		return access.Membership{}, translate(ctx, err, "membership")
 	}
 	return r.membership(), nil
@@ -355,8 +375,7 @@ func (s *Store) CountActiveOwners(ctx context.Context, companyID uuid.UUID) (int
 // GetMember implements access.Store.
 func (s *Store) GetMember(ctx context.Context, companyID, userID uuid.UUID) (access.Member, error) {
 	var r memberRow
-	if err := s.idb(ctx).NewRaw(selectMember+` WHERE m.company_id = ? AND m.user_id = ?`, companyID, userID).
-		Scan(ctx, &r); err != nil {
+	if err := s.queryOne(ctx, &r, getMemberSQL, companyID, userID); err != nil {
 		return access.Member{}, translate(ctx, err, "membership")
 	}
 	return r.member(), nil
@@ -366,9 +385,7 @@ func (s *Store) GetMember(ctx context.Context, companyID, userID uuid.UUID) (acc
 // (company_id, id) index.
 func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bool, c access.Cursor) ([]access.Member, error) {
 	var rows []memberRow
-	if err := s.idb(ctx).NewRaw(selectMember+`
-	WHERE m.company_id = ? AND m.id > ? AND (?::boolean IS NULL OR m.is_active = ?)
-	ORDER BY m.id LIMIT ?`, companyID, c.After, active, active, limitOf(c)).Scan(ctx, &rows); err != nil {
+	if err := s.queryAll(ctx, &rows, listMembersSQL, companyID, c.After, nullBool(active), limitOf(c)); err != nil {
 		return nil, translate(ctx, err, "membership")
 	}
 	out := make([]access.Member, len(rows))
@@ -382,10 +399,7 @@ func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bo
 // companies' domains aggregated in it.
 func (s *Store) ListUserCompanies(ctx context.Context, userID uuid.UUID, active *bool, c access.Cursor) ([]access.UserCompany, error) {
 	var rows []userCompanyRow
-	if err := s.idb(ctx).NewRaw(`SELECT `+membershipCols+`, `+companyCols("c", "c_")+`
-	FROM memberships m JOIN companies c ON c.id = m.company_id
-	WHERE m.user_id = ? AND m.id > ? AND (?::boolean IS NULL OR m.is_active = ?)
-	ORDER BY m.id LIMIT ?`, userID, c.After, active, active, limitOf(c)).Scan(ctx, &rows); err != nil {
+	if err := s.queryAll(ctx, &rows, listUserCompaniesSQL, userID, c.After, nullBool(active), limitOf(c)); err != nil {
 		return nil, translate(ctx, err, "membership")
 	}
 	out := make([]access.UserCompany, len(rows))

@@ -43,10 +43,11 @@ LEFT JOIN LATERAL (
 ) AS cn ON true`
 
 // BenchmarkCheckAccess measures the permission check's store round trip
-// over 1,000 companies of 100 members, per driver: through bunstore and as
-// the raw statement on the same pool.
+// over 1,000 companies of 100 members, per driver: through bunstore (which
+// runs it as a prepared statement) and as the same statement prepared by
+// hand on the raw driver, the floor.
 //
-//	go test -run '^$' -bench CheckAccess ./store/bunstore/
+//	GATEHOUSE_TEST_DATABASE_URL=... go test -run '^$' -bench CheckAccess ./store/bunstore/
 func BenchmarkCheckAccess(b *testing.B) {
 	ctx := context.Background()
 	tg := freshDatabase(b)
@@ -56,10 +57,7 @@ func BenchmarkCheckAccess(b *testing.B) {
 	seed(b, setup, shape)
 
 	// A spread of questions: members asking about a project, some with a
-	// token, and agency owners acting through a connection. 2,000 distinct
-	// ones, more than pgx's statement cache holds (512): bun interpolates
-	// arguments, so each question is a statement text of its own, as in
-	// real traffic.
+	// token, and agency owners acting through a connection.
 	var qs []access.AccessQuery
 	for i := range 2000 {
 		c := i%shape.companies + 1
@@ -91,22 +89,21 @@ func BenchmarkCheckAccess(b *testing.B) {
 			}
 		})
 		b.Run(string(d)+"/raw", func(b *testing.B) {
+			stmt, err := db.DB.PrepareContext(ctx, rawCheckAccess)
+			require.NoError(b, err)
+			defer stmt.Close()
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
 				q := qs[i%len(qs)]
-				var res access.Resource
-				if q.Resource.Type != "" {
-					res = q.Resource
-				}
 				var token any
 				if q.TokenID != uuid.Nil {
 					token = q.TokenID.String()
 				}
 				var f access.AccessFacts
 				var connID *string
-				err := db.DB.QueryRowContext(ctx, rawCheckAccess,
-					q.CompanyID.String(), q.UserID.String(), q.Permission, q.Resource.Type != "", res.Type, res.ID, token,
+				err := stmt.QueryRowContext(ctx,
+					q.CompanyID.String(), q.UserID.String(), q.Permission, q.Resource.Type != "", q.Resource.Type, q.Resource.ID, token,
 					"{OWNER,ADMIN}",
 				).Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.GrantLevel, &f.TokenGrantLevel,
 					&f.Connected, &f.ConnectionHas, &connID)
@@ -122,27 +119,56 @@ func BenchmarkCheckAccess(b *testing.B) {
 	}
 }
 
-// BenchmarkListMembers measures one page of 50 members with their users,
-// through bunstore, per driver.
-func BenchmarkListMembers(b *testing.B) {
+// BenchmarkMembers measures, in one company of 100,000 members, the
+// permission check, one member with its user, and one page of 50 members
+// joined with their users at page 1 and at page 1,000 (keyset: the deep
+// page costs what the first does), per driver.
+//
+//	GATEHOUSE_TEST_DATABASE_URL=... go test -run '^$' -bench Members ./store/bunstore/
+func BenchmarkMembers(b *testing.B) {
 	ctx := context.Background()
 	tg := freshDatabase(b)
 	setup := open(b, tg, pgDriver)
 	require.NoError(b, bunstore.Migrate(ctx, setup))
-	shape := seedShape{companies: 100, perCompany: 200, users: 20000}
+	shape := seedShape{companies: 1, perCompany: 100_000, users: 100_000}
 	seed(b, setup, shape)
+	company := seedID("c", 1)
+	var deep uuid.UUID // the cursor after 999 pages of 50
+	require.NoError(b, setup.NewRaw(`SELECT id FROM memberships WHERE company_id = ? ORDER BY id OFFSET ? LIMIT 1`,
+		company, 999*50-1).Scan(ctx, &deep))
 	for _, d := range drivers {
 		s := bunstore.New(open(b, tg, d))
-		b.Run(string(d), func(b *testing.B) {
-			b.ReportAllocs()
+		b.Run(string(d)+"/check", func(b *testing.B) {
 			i := 0
 			for b.Loop() {
-				ms, err := s.ListMembers(ctx, seedID("c", i%shape.companies+1), nil, access.Cursor{Limit: 50})
-				if err != nil || len(ms) != 50 {
-					b.Fatal(len(ms), err)
+				q := access.AccessQuery{CompanyID: company, UserID: seedID("u", i%shape.users+1), Permission: access.UserView}
+				if _, err := s.CheckAccess(ctx, q); err != nil {
+					b.Fatal(err)
 				}
 				i++
 			}
 		})
+		b.Run(string(d)+"/get-member", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				if _, err := s.GetMember(ctx, company, seedID("u", i%shape.users+1)); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+		for _, pg := range []struct {
+			name  string
+			after uuid.UUID
+		}{{"page-1", uuid.Nil}, {"page-1000", deep}} {
+			b.Run(string(d)+"/"+pg.name, func(b *testing.B) {
+				for b.Loop() {
+					ms, err := s.ListMembers(ctx, company, nil, access.Cursor{After: pg.after, Limit: 50})
+					if err != nil || len(ms) != 50 {
+						b.Fatal(len(ms), err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -27,7 +27,7 @@ var (
 type Store struct {
 	db     *bun.DB
 	txOpts *sql.TxOptions
-	check  checkStmt
+	prep   prepared
 }
 
 // Option configures a Store.

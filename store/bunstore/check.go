@@ -4,20 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/google/uuid"
 
 	"github.com/gatehouse-go/gatehouse/access"
 )
 
-// checkAccessSQL answers CheckAccess in one statement. It is the hottest
-// query of the library, so unlike the others it does not go through Bun's
-// argument interpolation: it is a server-side prepared statement with real
-// parameters. An interpolated statement is new text on every call and
-// PostgreSQL plans it again each time, which costs several times the
-// lookup itself; the prepared one is planned once per connection.
+// checkAccessSQL answers CheckAccess in one statement, prepared (see
+// prepared.go): the hottest query of the library.
 const checkAccessSQL = `SELECT
 	m.id IS NOT NULL,
 	coalesce(m.is_active, false),
@@ -45,73 +39,44 @@ LEFT JOIN LATERAL (
 	LIMIT 1
 ) AS cn ON true`
 
-// checkStmt is the prepared CheckAccess statement of one *sql.DB. database/sql
-// prepares it lazily on each pooled connection that runs it.
-type checkStmt struct {
-	mu   sync.Mutex // serialises the first preparation
-	stmt atomic.Pointer[sql.Stmt]
-}
-
-// get returns the statement, preparing it first if needed. It may wait for
-// a pooled connection, so it must never be called by a goroutine that holds
-// one (inside a transaction): that could exhaust the pool.
-func (c *checkStmt) get(ctx context.Context, db *sql.DB) (*sql.Stmt, error) {
-	if st := c.stmt.Load(); st != nil {
-		return st, nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.stmt.Load(); st != nil {
-		return st, nil
-	}
-	st, err := db.PrepareContext(ctx, checkAccessSQL)
-	if err != nil {
-		return nil, err
-	}
-	c.stmt.Store(st)
-	return st, nil
-}
-
 // CheckAccess implements access.Store in exactly one statement and one
 // round trip, with no transaction of its own. Connections are consulted
 // only for a user without a membership. Among several agencies connecting
 // the user it prefers one whose permissions hold the asked one, then the
 // lowest connection ID (as memstore).
 func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.AccessFacts, error) {
-	var row interface{ Scan(...any) error }
-	args := func() []any {
-		var token any
-		if q.TokenID != uuid.Nil {
-			token = q.TokenID.String()
-		}
-		return []any{q.CompanyID.String(), q.UserID.String(), q.Permission, q.Resource.Type != "",
-			q.Resource.Type, q.Resource.ID, token, textArray(q.AgencyRoles)}
+	var token any
+	if q.TokenID != uuid.Nil {
+		token = q.TokenID
 	}
-	if tx, ok := s.txFrom(ctx); ok {
-		// On the transaction's own connection: the statement prepared
-		// there before, else a one-off (never wait for the pool here).
-		if st := s.check.stmt.Load(); st != nil {
-			row = tx.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args()...)
-		} else {
-			row = tx.Tx.QueryRowContext(ctx, checkAccessSQL, args()...)
+	rows, err := s.query(ctx, checkAccessSQL, q.CompanyID, q.UserID, q.Permission, q.Resource.Type != "",
+		q.Resource.Type, q.Resource.ID, token, textArray(q.AgencyRoles))
+	if err != nil {
+		return access.AccessFacts{}, translate(ctx, err, "membership")
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		err := rows.Err()
+		if err == nil {
+			err = sql.ErrNoRows // the statement always yields one row
 		}
-	} else {
-		st, err := s.check.get(ctx, s.db.DB)
-		if err != nil {
-			return access.AccessFacts{}, translate(ctx, err, "membership")
-		}
-		row = st.QueryRowContext(ctx, args()...)
+		return access.AccessFacts{}, translate(ctx, err, "membership")
 	}
 	var f access.AccessFacts
 	var conn uuid.NullUUID
-	err := row.Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.GrantLevel, &f.TokenGrantLevel,
+	err = rows.Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.GrantLevel, &f.TokenGrantLevel,
 		&f.Connected, &f.ConnectionHas, &conn)
+	if err == nil {
+		err = rows.Close()
+	}
 	if err != nil {
 		return access.AccessFacts{}, translate(ctx, err, "membership")
 	}
 	f.ConnectionID = conn.UUID
 	return f, nil
 }
+
+var arrayEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // textArray renders a PostgreSQL text[] literal.
 func textArray(xs []string) string {
@@ -122,7 +87,7 @@ func textArray(xs []string) string {
 			b.WriteByte(',')
 		}
 		b.WriteByte('"')
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(x))
+		b.WriteString(arrayEscaper.Replace(x))
 		b.WriteByte('"')
 	}
 	b.WriteByte('}')

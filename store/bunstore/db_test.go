@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,28 +18,13 @@ import (
 	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/gatehouse-go/gatehouse/store/bunstore"
+	"github.com/gatehouse-go/gatehouse/store/bunstore/pgtest"
 )
 
-// The PostgreSQL tests need a server: GATEHOUSE_TEST_DATABASE_URL names a
-// database whose user may create databases (each test makes its own and
-// drops it). Without it they skip, unless GATEHOUSE_TEST_DATABASE_REQUIRED=1
-// (CI), where a skip would hide a failure.
-const (
-	envURL      = "GATEHOUSE_TEST_DATABASE_URL"
-	envRequired = "GATEHOUSE_TEST_DATABASE_REQUIRED"
-)
-
-func baseURL(tb testing.TB) string {
-	tb.Helper()
-	u := os.Getenv(envURL)
-	if u == "" {
-		if os.Getenv(envRequired) == "1" {
-			tb.Fatalf("%s is not set but %s=1", envURL, envRequired)
-		}
-		tb.Skipf("set %s (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run the PostgreSQL tests", envURL)
-	}
-	return u
-}
+// The PostgreSQL tests need a server: pgtest reads
+// GATEHOUSE_TEST_DATABASE_URL and gives each test a database of its own
+// (or skips, or fails in CI). They reach it through every driver a host may
+// choose, so they open their pools themselves.
 
 // driver is a way to reach PostgreSQL through database/sql.
 type driver string
@@ -60,9 +44,8 @@ var drivers = []driver{pgDriver, pgxSimple, pgxCache}
 // target says which database (and schema, "" for the default search path)
 // a pool connects to.
 type target struct {
-	url      string
-	database string
-	schema   string
+	url    string
+	schema string
 }
 
 // open returns a bun.DB over a new pool to t, closed at clean-up. Commits
@@ -73,9 +56,6 @@ func open(tb testing.TB, t target, d driver, hooks ...bun.QueryHook) *bun.DB {
 	switch d {
 	case pgDriver:
 		opts := []pgdriver.Option{pgdriver.WithDSN(t.url)}
-		if t.database != "" {
-			opts = append(opts, pgdriver.WithDatabase(t.database))
-		}
 		params := map[string]any{"synchronous_commit": "off"}
 		if t.schema != "" {
 			params["search_path"] = t.schema
@@ -85,9 +65,6 @@ func open(tb testing.TB, t target, d driver, hooks ...bun.QueryHook) *bun.DB {
 	case pgxSimple, pgxCache:
 		cfg, err := pgx.ParseConfig(t.url)
 		require.NoError(tb, err)
-		if t.database != "" {
-			cfg.Database = t.database
-		}
 		cfg.RuntimeParams["synchronous_commit"] = "off"
 		if t.schema != "" {
 			cfg.RuntimeParams["search_path"] = t.schema
@@ -121,18 +98,7 @@ func randomName(prefix string) string {
 // pools opened later are closed: clean-ups run last in, first out).
 func freshDatabase(tb testing.TB) target {
 	tb.Helper()
-	url := baseURL(tb)
-	admin := open(tb, target{url: url}, pgDriver)
-	name := randomName("gh_test_")
-	ctx := context.Background()
-	_, err := admin.ExecContext(ctx, "CREATE DATABASE "+name)
-	require.NoError(tb, err)
-	tb.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			tb.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	return target{url: url, database: name}
+	return target{url: pgtest.URL(tb)}
 }
 
 // freshStore is a migrated database of its own with a store over it.

@@ -144,7 +144,7 @@ func recordedStore(tb testing.TB) (*bunstore.Store, *bun.DB, *recorder) {
 	tb.Helper()
 	t := freshDatabase(tb)
 	rec := &recorder{}
-	sqldb := sql.OpenDB(recConnector{inner: pgdriver.NewConnector(pgdriver.WithDSN(t.url), pgdriver.WithDatabase(t.database)), rec: rec})
+	sqldb := sql.OpenDB(recConnector{inner: pgdriver.NewConnector(pgdriver.WithDSN(t.url)), rec: rec})
 	db := bun.NewDB(sqldb, pgdialect.New())
 	tb.Cleanup(func() { _ = db.Close() })
 	require.NoError(tb, bunstore.Migrate(context.Background(), db))

@@ -157,7 +157,7 @@ func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 // CASCADE).
 func (s *Store) GetTokenByHash(ctx context.Context, d token.Digest) (token.Token, error) {
 	var r tokenRow
-	if err := s.idb(ctx).NewRaw(`SELECT `+tokenCols+` FROM tokens t WHERE t.digest = ?`, d[:]).Scan(ctx, &r); err != nil {
+	if err := s.queryOne(ctx, &r, `SELECT `+tokenCols+` FROM tokens t WHERE t.digest = $1`, d[:]); err != nil {
 		return token.Token{}, translateToken(ctx, err, "token")
 	}
 	return r.token(), nil

@@ -1,0 +1,115 @@
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/gatehouse-go/gatehouse/store/bunstore"
+)
+
+const (
+	envURL      = "GATEHOUSE_TEST_DATABASE_URL"
+	envRequired = "GATEHOUSE_TEST_DATABASE_REQUIRED"
+)
+
+// maxOpenConns caps each pool NewDB opens: the server is shared by every
+// test of every package that runs at once.
+const maxOpenConns = 8
+
+// URL returns the URL of a new, empty database of its own (on the server
+// GATEHOUSE_TEST_DATABASE_URL names, with that URL's user and parameters),
+// for tests that open their pools themselves. The database is dropped WITH
+// (FORCE) at tb's clean-up, so pools the test leaves open do not keep it.
+// It skips (or fails, see the package comment) without a server.
+func URL(tb testing.TB) string {
+	tb.Helper()
+	base := serverURL(tb)
+	name := randomName()
+	if err := exec(base, "CREATE DATABASE "+name); err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	// Registered before the caller's pools register their Close, so it
+	// runs after them: clean-ups run last in, first out.
+	tb.Cleanup(func() {
+		if err := exec(base, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			tb.Errorf("pgtest: %v", err)
+		}
+	})
+	u := *base
+	u.Path, u.RawPath = "/"+name, ""
+	return u.String()
+}
+
+// NewDB returns a pool (bun's pgdriver, the pgdialect) over a new database
+// of its own with gatehouse's schema migrated (bunstore.Migrate), ready for
+// bunstore.New. The pool is closed and the database dropped at tb's
+// clean-up. Its connections commit without waiting for the disk
+// (synchronous_commit off): the database is thrown away. It skips (or
+// fails, see the package comment) without a server.
+func NewDB(tb testing.TB) *bun.DB {
+	tb.Helper()
+	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(URL(tb)),
+		pgdriver.WithConnParams(map[string]any{"synchronous_commit": "off"})))
+	sqldb.SetMaxOpenConns(maxOpenConns)
+	sqldb.SetMaxIdleConns(maxOpenConns)
+	db := bun.NewDB(sqldb, pgdialect.New())
+	tb.Cleanup(func() { _ = db.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := bunstore.Migrate(ctx, db); err != nil {
+		tb.Fatalf("pgtest: migrate: %v", err)
+	}
+	return db
+}
+
+// serverURL is GATEHOUSE_TEST_DATABASE_URL, parsed.
+func serverURL(tb testing.TB) *url.URL {
+	tb.Helper()
+	raw := os.Getenv(envURL)
+	if raw == "" {
+		if os.Getenv(envRequired) == "1" {
+			tb.Fatalf("pgtest: %s is not set but %s=1", envURL, envRequired)
+		}
+		tb.Skipf("pgtest: set %s (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run the PostgreSQL tests", envURL)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		// No echo of the value: it may hold a password.
+		tb.Fatalf("pgtest: %s must be a postgres://user@host:port/database URL", envURL)
+	}
+	return u
+}
+
+// exec runs one statement over a connection of its own to the database u
+// names: CREATE and DROP DATABASE cannot run in a database being created
+// or dropped, nor inside a transaction.
+func exec(u *url.URL, stmt string) error {
+	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(u.String())))
+	defer sqldb.Close()
+	// Not tb.Context(): it is already cancelled when clean-ups run.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := sqldb.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("%s: %w", stmt, err)
+	}
+	return nil
+}
+
+// randomName is a database name that no other test, in this process or
+// another, picks.
+func randomName() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "gh_test_" + hex.EncodeToString(b)
+}
