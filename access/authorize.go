@@ -31,6 +31,11 @@ func (s *Service) Check(ctx context.Context, p Principal, perm string) error {
 	if err != nil {
 		return err
 	}
+	if p.Kind == PrincipalToken {
+		if err := tokenStanding(p, f); err != nil {
+			return err
+		}
+	}
 	switch {
 	case f.Member && !f.Active:
 		return Forbidden("the membership is deactivated")
@@ -106,6 +111,11 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 	if !f.Member {
 		return 0, NotFound("company")
 	}
+	if p.Kind == PrincipalToken {
+		if err := tokenStanding(p, f); err != nil {
+			return 0, err
+		}
+	}
 	if !f.Active {
 		return 0, Forbidden("the membership is deactivated")
 	}
@@ -119,6 +129,19 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 	return lvl, nil
 }
 
+// tokenStanding refuses a token whose creator is no longer a member, or is
+// a member again only since after the token was made. A token acts through
+// its creator's membership only, never through an agency connection.
+func tokenStanding(p Principal, f AccessFacts) error {
+	if !f.Member {
+		return NotFound("company")
+	}
+	if f.MemberSince.After(p.TokenIssuedAt) {
+		return Forbidden("the token predates its creator's current membership")
+	}
+	return nil
+}
+
 // Actor is a principal resolved against stored state for write paths: its
 // level in the company and the permissions it holds, for the rank rules.
 // Get one from Service.Authorize inside the transaction of the change.
@@ -128,7 +151,12 @@ type Actor struct {
 	level  int
 	role   string
 	perms  map[string]bool
+	agency bool // acting through an agency connection
 }
+
+// Agency reports whether the actor acts through an agency connection
+// rather than a membership of the company.
+func (a Actor) Agency() bool { return a.agency }
 
 // Level is the actor's level in the company (above OWNER for the system).
 func (a Actor) Level() int { return a.level }
@@ -166,6 +194,8 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 	a := Actor{p: p, perms: map[string]bool{}}
 	m, err := s.store.GetMembership(ctx, p.CompanyID, p.UserID)
 	switch {
+	case err == nil && p.Kind == PrincipalToken && m.CreatedAt.After(p.TokenIssuedAt):
+		return Actor{}, Forbidden("the token predates its creator's current membership")
 	case err == nil && m.Active:
 		a.role = m.Role
 		a.level = s.catalog.Level(m.Role)
@@ -174,14 +204,18 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 		}
 	case err == nil:
 		return Actor{}, Forbidden("the membership is deactivated")
+	case isNotFound(err) && p.Kind == PrincipalToken:
+		return Actor{}, NotFound("company")
 	case isNotFound(err):
 		// An agency member acting through a connection: the connection's
-		// permissions, at most ADMIN's rank.
+		// permissions, at most ADMIN's rank for granting, and no role: it
+		// manages members, never the company itself.
 		conns, cerr := s.agencyConnection(ctx, p)
 		if cerr != nil {
 			return Actor{}, cerr
 		}
 		a.level = LevelAdmin
+		a.agency = true
 		for _, c := range conns.Permissions {
 			a.perms[c] = true
 		}
@@ -189,6 +223,11 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 		return Actor{}, err
 	}
 	if p.Kind == PrincipalToken {
+		if p.TokenLevel < a.level {
+			// A token below its creator's rank holds none of the role's
+			// own privileges (an OWNER's VIEWER token is no OWNER).
+			a.role = ""
+		}
 		a.level = min(a.level, p.TokenLevel)
 		for c := range a.perms {
 			if !slices.Contains(p.TokenPermissions, c) {

@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -34,6 +35,10 @@ type Principal struct {
 	// creator's current membership caps them again on every check.
 	TokenPermissions []string
 	TokenLevel       int
+	// TokenIssuedAt is when the token was made: a token older than its
+	// creator's current membership (the creator was removed and added
+	// again) does not come back to life.
+	TokenIssuedAt time.Time
 }
 
 // UserPrincipal is userID acting in companyID.
@@ -41,11 +46,11 @@ func UserPrincipal(userID, companyID uuid.UUID) Principal {
 	return Principal{Kind: PrincipalUser, UserID: userID, CompanyID: companyID}
 }
 
-// TokenPrincipal is an API token of companyID created by creatorID, holding
-// at most perms and level.
-func TokenPrincipal(tokenID, creatorID, companyID uuid.UUID, perms []string, level int) Principal {
+// TokenPrincipal is an API token of companyID created by creatorID at
+// issuedAt, holding at most perms and level.
+func TokenPrincipal(tokenID, creatorID, companyID uuid.UUID, perms []string, level int, issuedAt time.Time) Principal {
 	return Principal{Kind: PrincipalToken, UserID: creatorID, CompanyID: companyID, TokenID: tokenID,
-		TokenPermissions: slices.Clone(perms), TokenLevel: level}
+		TokenPermissions: slices.Clone(perms), TokenLevel: level, TokenIssuedAt: issuedAt}
 }
 
 // SystemPrincipal is the trusted host.

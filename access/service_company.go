@@ -189,8 +189,8 @@ func (s *Service) UpdateCompany(ctx context.Context, p Principal, up CompanyUpda
 		if err != nil {
 			return err
 		}
-		if a.level < LevelAdmin {
-			return Forbidden("changing the company needs ADMIN or above")
+		if a.level < LevelAdmin || a.agency {
+			return Forbidden("changing the company needs a membership at ADMIN or above")
 		}
 		c, err := s.store.GetCompany(ctx, p.CompanyID)
 		if err != nil {

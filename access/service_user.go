@@ -83,7 +83,9 @@ func (s *Service) GetUser(ctx context.Context, p Principal, id uuid.UUID) (User,
 	return s.store.GetUser(ctx, id)
 }
 
-// GetUserByEmail is GetUser by e-mail.
+// GetUserByEmail is GetUser by e-mail. The caller's right to look is
+// checked before the look-up, and every refusal is the ErrNotFound of an
+// unknown e-mail, so addresses cannot be probed.
 func (s *Service) GetUserByEmail(ctx context.Context, p Principal, email string) (User, error) {
 	norm, err := NormalizeEmail(email)
 	if err != nil {
@@ -92,11 +94,24 @@ func (s *Service) GetUserByEmail(ctx context.Context, p Principal, email string)
 	if p.IsZero() {
 		return User{}, Unauthenticated("no principal")
 	}
+	mayView := p.Kind == PrincipalSystem || s.Check(ctx, p, UserView) == nil
 	u, err := s.store.GetUserByEmail(ctx, norm)
 	if err != nil {
+		if isNotFound(err) {
+			return User{}, NotFound("user")
+		}
 		return User{}, err
 	}
-	if err := s.canSeeUser(ctx, p, u.ID); err != nil {
+	switch {
+	case p.Kind == PrincipalSystem, p.Kind == PrincipalUser && p.UserID == u.ID:
+		return u, nil
+	case !mayView:
+		return User{}, NotFound("user")
+	}
+	if _, err := s.store.GetMembership(ctx, p.CompanyID, u.ID); err != nil {
+		if isNotFound(err) {
+			return User{}, NotFound("user")
+		}
 		return User{}, err
 	}
 	return u, nil

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -160,11 +161,13 @@ type AccessQuery struct {
 
 // AccessFacts is what CheckAccess found.
 type AccessFacts struct {
-	Member     bool   // a membership exists
-	Active     bool   // and it is active
-	Role       string // its role code
-	HasExtra   bool   // its extra permissions hold the asked permission
-	GrantLevel int    // highest grant level on the resource or account, 0 if none
+	Member bool // a membership exists
+	// MemberSince is the membership's CreatedAt (zero without one).
+	MemberSince time.Time
+	Active      bool   // and it is active
+	Role        string // its role code
+	HasExtra    bool   // its extra permissions hold the asked permission
+	GrantLevel  int    // highest grant level on the resource or account, 0 if none
 	// Connected: the user is an active member, in one of AgencyRoles, of an
 	// agency connected to the company. ConnectionHas: that connection's
 	// permissions hold the asked permission. Both are only looked up when

@@ -76,6 +76,15 @@ func (s *Service) issueOnce(ctx context.Context, p access.Principal, draft Invit
 		cur, err := s.st.GetPendingInvitation(ctx, p.CompanyID, draft.Kind, draft.Email)
 		switch {
 		case err == nil && cur.StatusAt(now) == StatusPending:
+			// Rewriting a pending invitation is granting its current terms
+			// too: only someone who could have issued them may.
+			curLevel := s.acc.Catalog().Level(cur.Role)
+			if cur.Kind == KindConnection {
+				curLevel = access.LevelAdmin
+			}
+			if err := a.CanGrant(curLevel, cur.Permissions); err != nil {
+				return err
+			}
 			return s.refresh(ctx, p, cur, draft, now, emit, &out)
 		case err == nil:
 			// Expired while pending: close it, so that it never blocks.
@@ -119,8 +128,9 @@ func (s *Service) issueOnce(ctx context.Context, p access.Principal, draft Invit
 	return out, nil
 }
 
-// refresh gives a pending invitation the draft's terms and a new expiry,
-// keeping its token.
+// refresh gives a pending invitation the draft's terms, a new expiry and a
+// new token: the earlier link stops working, so it can never be accepted
+// with terms it was not sent with.
 func (s *Service) refresh(ctx context.Context, p access.Principal, cur, draft Invitation, now time.Time, emit func(Event), out *Issued) error {
 	cur.Role, cur.Permissions = draft.Role, draft.Permissions
 	cur.Relation, cur.TargetName, cur.TargetID = draft.Relation, draft.TargetName, draft.TargetID
@@ -133,15 +143,22 @@ func (s *Service) refresh(ctx context.Context, p access.Principal, cur, draft In
 	if err := s.st.RefreshInvitation(ctx, &cur); err != nil {
 		return err
 	}
+	tok, hash := s.newToken(cur.Kind)
+	if err := s.st.RotateInvitation(ctx, Rotation{ID: cur.ID, PrevSentAt: cur.LastSentAt, TokenHash: hash,
+		ExpiresAt: cur.ExpiresAt, SentAt: now}); err != nil {
+		return err
+	}
+	cur.SendCount++
+	cur.LastSentAt = now
 	if err := s.acc.Audit(ctx, p, p.CompanyID, "invitation.refreshed", inviteTarget(cur.ID), terms(cur)); err != nil {
 		return err
 	}
-	e, err := s.event(ctx, EventRefreshed, cur, "")
+	e, err := s.event(ctx, EventRefreshed, cur, tok)
 	if err != nil {
 		return err
 	}
 	emit(e)
-	*out = Issued{Invitation: cur.public(now), Existing: true}
+	*out = Issued{Invitation: cur.public(now), Token: tok, URL: e.URL, Existing: true}
 	return nil
 }
 

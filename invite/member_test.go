@@ -117,19 +117,32 @@ func TestInvitePendingReturnsItRefreshed(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, again.Existing)
 	assert.Equal(t, first.Invitation.ID, again.Invitation.ID, "not a second invitation")
-	assert.Empty(t, again.Token.Reveal(), "the link sent before still works")
+	assert.NotEmpty(t, again.Token.Reveal(), "re-issued with a new token")
+	assert.NotEqual(t, first.Token.Reveal(), again.Token.Reveal())
 	assert.Equal(t, access.RoleAdmin, again.Invitation.Role, "the new terms")
 	assert.Equal(t, t0.Add(24*time.Hour+7*24*time.Hour), again.Invitation.ExpiresAt, "expiry renewed")
 	assert.Equal(t, invite.EventRefreshed, e.notes.last().Type)
+	assert.Equal(t, again.Token, e.notes.last().Token, "the new link is what gets sent")
 
 	page, err := e.svc.ListPending(e.ctx, e.owner, invite.ListFilter{})
 	require.NoError(t, err)
 	assert.Len(t, page.Items, 1)
-	res, err := e.svc.Accept(e.ctx, anon(), first.Token.Reveal())
+	_, err = e.svc.Accept(e.ctx, anon(), first.Token.Reveal())
+	assert.ErrorIs(t, err, access.ErrNotFound, "the link sent with the old terms no longer works")
+	res, err := e.svc.Accept(e.ctx, anon(), again.Token.Reveal())
 	require.NoError(t, err)
 	m, err := e.st.GetMembership(e.ctx, e.company, res.UserID)
 	require.NoError(t, err)
 	assert.Equal(t, access.RoleAdmin, m.Role)
+}
+
+func TestRefreshNeedsTheRankOfTheCurrentTerms(t *testing.T) {
+	e := newEnv(t)
+	first := e.invite(t, "bob@example.com", access.RoleOwner)
+	admin := e.member(t, e.company, "admin@acme.example", access.RoleAdmin)
+	_, err := e.svc.Invite(e.ctx, admin, invite.NewInvitation{Email: "bob@example.com", Role: access.RoleViewer})
+	assert.ErrorIs(t, err, access.ErrForbidden, "an ADMIN cannot rewrite an OWNER invitation")
+	assert.Equal(t, access.RoleOwner, e.stored(t, first.Invitation.ID).Role)
 }
 
 func TestTokenIsStoredOnlyAsHashAndNeverPrinted(t *testing.T) {
@@ -251,7 +264,7 @@ func TestAcceptBySignedInUser(t *testing.T) {
 	_, err = e.st.GetMembership(e.ctx, e.company, mallory)
 	assert.ErrorIs(t, err, access.ErrNotFound, "never to whoever presents the token")
 
-	_, err = e.svc.Accept(e.ctx, access.TokenPrincipal(uuid.New(), e.ownerID, e.company, nil, access.LevelOwner), is.Token.Reveal())
+	_, err = e.svc.Accept(e.ctx, access.TokenPrincipal(uuid.New(), e.ownerID, e.company, nil, access.LevelOwner, t0), is.Token.Reveal())
 	assert.ErrorIs(t, err, access.ErrForbidden)
 
 	_, bob := e.newCompany(t, "Bobco", "bob@example.com")

@@ -31,7 +31,7 @@ func TestCreateAndVerify(t *testing.T) {
 
 	p, err := e.tok.Verify(ctx, secret)
 	require.NoError(t, err)
-	assert.Equal(t, access.TokenPrincipal(c.Token.ID, e.owner.ID, e.company.ID, c.Token.Permissions, access.LevelAdmin), p)
+	assert.Equal(t, access.TokenPrincipal(c.Token.ID, e.owner.ID, e.company.ID, c.Token.Permissions, access.LevelAdmin, c.Token.CreatedAt), p)
 	assert.NoError(t, e.acc.Check(ctx, p, access.UserEdit))
 	assert.ErrorIs(t, e.acc.Check(ctx, p, access.UserDelete), access.ErrForbidden, "the token's own ceiling")
 	lvl, err := e.acc.Level(ctx, p, access.Resource{Type: access.ResourceAccount})
@@ -65,7 +65,7 @@ func TestCreateNeverExceedsCreator(t *testing.T) {
 		"role above own level":   {admin, token.NewToken{Name: "x", Role: access.RoleOwner}},
 		"permission not held":    {asVP, token.NewToken{Name: "x", Permissions: []string{access.UserDelete}}},
 		"without USER_ADD":       {viewer, token.NewToken{Name: "x"}},
-		"a token creates tokens": {access.TokenPrincipal(uuid.New(), e.owner.ID, e.company.ID, []string{access.UserAdd}, 1000), token.NewToken{Name: "x"}},
+		"a token creates tokens": {access.TokenPrincipal(uuid.New(), e.owner.ID, e.company.ID, []string{access.UserAdd}, 1000, time.Now()), token.NewToken{Name: "x"}},
 	} {
 		_, err := e.tok.Create(ctx, tc.p, tc.in)
 		assert.ErrorIs(t, err, access.ErrForbidden, name)

@@ -191,7 +191,7 @@ func (s *Service) Verify(ctx context.Context, secret string) (access.Principal, 
 	if k == KindAPI {
 		// access.TokenPrincipal, without its copy of the permissions.
 		p = access.Principal{Kind: access.PrincipalToken, UserID: t.UserID, CompanyID: t.CompanyID,
-			TokenID: t.ID, TokenPermissions: t.Permissions, TokenLevel: t.Level}
+			TokenID: t.ID, TokenPermissions: t.Permissions, TokenLevel: t.Level, TokenIssuedAt: t.CreatedAt}
 	} else {
 		u, err := s.st.GetUser(ctx, t.UserID)
 		if errors.Is(err, access.ErrNotFound) || err == nil && u.Status != access.UserActive {

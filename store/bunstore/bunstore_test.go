@@ -141,7 +141,7 @@ func TestDrivers(t *testing.T) {
 			require.NoError(t, s.CreateMembership(ctx, m))
 			f, err := s.CheckAccess(ctx, access.AccessQuery{CompanyID: c.ID, UserID: u.ID, Permission: "X,Y"})
 			require.NoError(t, err)
-			assert.Equal(t, access.AccessFacts{Member: true, Active: true, Role: access.RoleAdmin, HasExtra: true}, f)
+			assert.Equal(t, access.AccessFacts{Member: true, MemberSince: now, Active: true, Role: access.RoleAdmin, HasExtra: true}, f)
 
 			e := &access.AuditEvent{ID: newID(), CompanyID: c.ID, Action: "a", Details: map[string]string{"k": `"q"`}, At: now}
 			require.NoError(t, s.AppendAudit(ctx, e))

@@ -27,7 +27,8 @@ const checkAccessSQL = `SELECT
 	ELSE 0 END,
 	cn.id IS NOT NULL,
 	coalesce(cn.has, false),
-	cn.id
+	cn.id,
+	m.created_at
 FROM (SELECT 1) AS one
 LEFT JOIN memberships m ON m.company_id = $1 AND m.user_id = $2
 LEFT JOIN LATERAL (
@@ -64,8 +65,9 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.A
 	}
 	var f access.AccessFacts
 	var conn uuid.NullUUID
+	var since sql.NullTime
 	err = rows.Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.GrantLevel, &f.TokenGrantLevel,
-		&f.Connected, &f.ConnectionHas, &conn)
+		&f.Connected, &f.ConnectionHas, &conn, &since)
 	if err == nil {
 		err = rows.Close()
 	}
@@ -73,6 +75,9 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.A
 		return access.AccessFacts{}, translate(ctx, err, "membership")
 	}
 	f.ConnectionID = conn.UUID
+	if since.Valid {
+		f.MemberSince = since.Time.UTC()
+	}
 	return f, nil
 }
 

@@ -648,7 +648,7 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access
 	err = s.read(ctx, func() {
 		a := &s.acc
 		if m, ok := a.members[memberKey{q.CompanyID, q.UserID}]; ok {
-			f.Member, f.Active, f.Role = true, m.Active, m.Role
+			f.Member, f.Active, f.Role, f.MemberSince = true, m.Active, m.Role, m.CreatedAt
 			f.HasExtra = q.Permission != "" && slices.Contains(m.Extra, q.Permission)
 		}
 		if q.Resource.Type != "" {

@@ -944,6 +944,14 @@ func testCheckAccess(t *testing.T, newStore Factory) {
 		t.Helper()
 		facts, err := f.s.CheckAccess(f.ctx, q)
 		require.NoError(t, err)
+		if facts.Member {
+			m, err := f.s.GetMembership(f.ctx, q.CompanyID, q.UserID)
+			require.NoError(t, err)
+			assert.True(t, m.CreatedAt.Equal(facts.MemberSince), "MemberSince is the membership's CreatedAt")
+		} else {
+			assert.True(t, facts.MemberSince.IsZero())
+		}
+		facts.MemberSince = time.Time{} // compared above
 		return facts
 	}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -80,6 +81,7 @@ func testServices(t *testing.T, newStore Factory) {
 
 	t.Run("RemovePermissions", func(t *testing.T) { testRemovePermissions(t, newStore) })
 	t.Run("AfterCommit", func(t *testing.T) { testAfterCommit(t, newStore) })
+	t.Run("ReviewFindings", func(t *testing.T) { testReviewFindings(t, newStore) })
 
 	t.Run("ExtraPermissionsAndImplication", func(t *testing.T) {
 		w := newWorld(t, newStore)
@@ -538,4 +540,75 @@ func testAfterCommit(t *testing.T, newStore Factory) {
 	}
 	assert.Contains(t, actions, "outer")
 	assert.NotContains(t, actions, "inner", "the savepoint's audit row was rolled back")
+}
+
+// testReviewFindings covers holes a security review found, on every store.
+func testReviewFindings(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+
+	t.Run("TokenBelowItsCreatorsRoleIsNoOwner", func(t *testing.T) {
+		w := newWorld(t, newStore)
+		weak := access.TokenPrincipal(uuid.New(), w.owner.ID, w.company.ID, []string{access.UserView}, access.LevelViewer, time.Now())
+		assert.ErrorIs(t, w.svc.DeleteCompany(ctx, weak), access.ErrForbidden)
+		admin, _ := w.member(t, "admin", access.RoleAdmin)
+		adminToken := access.TokenPrincipal(uuid.New(), w.owner.ID, w.company.ID,
+			[]string{access.UserView, access.UserEdit}, access.LevelAdmin, time.Now())
+		_, err := w.svc.UpdateMember(ctx, adminToken, admin.ID, access.MemberUpdate{Active: ptr(false)})
+		assert.ErrorIs(t, err, access.ErrForbidden, "an OWNER's ADMIN-level token cannot manage ADMINs")
+	})
+
+	t.Run("TokenDoesNotOutliveItsCreatorsMembership", func(t *testing.T) {
+		w := newWorld(t, newStore)
+		u, _ := w.member(t, "admin", access.RoleAdmin)
+		issued := w.svc.Now()
+		tok := access.TokenPrincipal(uuid.New(), u.ID, w.company.ID, []string{access.UserView}, access.LevelAdmin, issued)
+		require.NoError(t, w.svc.Check(ctx, tok, access.UserView))
+		require.NoError(t, w.svc.RemoveMember(ctx, w.asOwner, u.ID))
+		assert.ErrorIs(t, w.svc.Check(ctx, tok, access.UserView), access.ErrNotFound)
+		time.Sleep(2 * time.Millisecond) // the new membership is strictly younger than the token
+		_, err := w.svc.AddMember(ctx, w.asOwner, access.NewMember{UserID: u.ID, Role: access.RoleAdmin})
+		require.NoError(t, err)
+		assert.ErrorIs(t, w.svc.Check(ctx, tok, access.UserView), access.ErrForbidden, "re-adding the creator does not revive the token")
+		_, err = w.svc.Authorize(ctx, tok, "")
+		assert.ErrorIs(t, err, access.ErrForbidden)
+		_, err = w.svc.Level(ctx, tok, access.Resource{Type: access.ResourceAccount})
+		assert.ErrorIs(t, err, access.ErrForbidden)
+	})
+
+	t.Run("AgencyActsOnMembersNotOnTheCompany", func(t *testing.T) {
+		w := newWorld(t, newStore)
+		agencyOwner := w.user(t, "agency-owner")
+		agency, err := w.svc.CreateCompany(ctx, access.UserPrincipal(agencyOwner.ID, uuid.Nil), access.NewCompany{Name: "Agency"})
+		require.NoError(t, err)
+		now := w.svc.Now()
+		require.NoError(t, w.st.CreateConnection(ctx, &access.Connection{ID: w.svc.NewID(), CustomerID: w.company.ID,
+			AgencyID: agency.ID, Permissions: []string{access.UserView}, CreatedAt: now, UpdatedAt: now}))
+		inCustomer := access.UserPrincipal(agencyOwner.ID, w.company.ID)
+		require.NoError(t, w.svc.Check(ctx, inCustomer, access.UserView), "the connection's permission")
+		_, err = w.svc.UpdateCompany(ctx, inCustomer, access.CompanyUpdate{Name: ptr("Pwned")})
+		assert.ErrorIs(t, err, access.ErrForbidden)
+		c, err := w.svc.GetCompany(ctx, w.asOwner, w.company.ID)
+		require.NoError(t, err)
+		assert.Equal(t, w.company.Name, c.Name)
+
+		// The agency owner's API token does not act through the connection.
+		tok := access.TokenPrincipal(uuid.New(), agencyOwner.ID, w.company.ID, []string{access.UserView}, access.LevelOwner, time.Now())
+		assert.ErrorIs(t, w.svc.Check(ctx, tok, access.UserView), access.ErrNotFound)
+	})
+
+	t.Run("UserByEmailCannotBeProbed", func(t *testing.T) {
+		w := newWorld(t, newStore)
+		// The owner of another company holds USER_VIEW only there.
+		other := w.user(t, "elsewhere")
+		oc, err := w.svc.CreateCompany(ctx, access.UserPrincipal(other.ID, uuid.Nil), access.NewCompany{Name: "Elsewhere"})
+		require.NoError(t, err)
+		asOther := access.UserPrincipal(other.ID, oc.ID)
+		_, errKnown := w.svc.GetUserByEmail(ctx, asOther, w.owner.Email)
+		_, errUnknown := w.svc.GetUserByEmail(ctx, asOther, "nobody-"+uuid.NewString()[:8]+"@example.com")
+		assert.ErrorIs(t, errKnown, access.ErrNotFound)
+		assert.Equal(t, errUnknown.Error(), errKnown.Error(), "a known e-mail of another company looks unknown")
+		me, err := w.svc.GetUserByEmail(ctx, asOther, other.Email)
+		require.NoError(t, err)
+		assert.Equal(t, other.ID, me.ID)
+	})
 }

@@ -336,7 +336,7 @@ func testTokenStore(t *testing.T, newStore Factory) {
 		require.NoError(t, err)
 		p, err := tok.Verify(ctx, c.Secret.Reveal())
 		require.NoError(t, err)
-		assert.Equal(t, access.TokenPrincipal(c.Token.ID, admin.ID, w.company.ID, c.Token.Permissions, access.LevelAdmin), p)
+		assert.Equal(t, access.TokenPrincipal(c.Token.ID, admin.ID, w.company.ID, c.Token.Permissions, access.LevelAdmin, c.Token.CreatedAt), p)
 		require.NoError(t, w.svc.Check(ctx, p, access.UserDelete))
 
 		_, err = w.svc.UpdateMember(ctx, w.asOwner, admin.ID, access.MemberUpdate{Role: ptr(access.RoleViewer)})
