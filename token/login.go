@@ -24,8 +24,16 @@ import (
 // with permissions it lacks, and changes an existing member only if it may
 // manage the member's current level (only an OWNER touches an equal or
 // higher one); no one raises their own role, and the company keeps an
-// active OWNER (access.ErrLastOwner). Errors: ErrInvalid naming the field,
-// ErrForbidden, ErrNotFound, ErrConflict.
+// active OWNER (access.ErrLastOwner).
+//
+// A login link logs its holder in as the user, so it is handed to the
+// caller only for a user the caller's company fully owns: a new user, or
+// one with no membership in any other company. For a user who belongs to
+// other companies it is ErrForbidden (code "user_has_other_companies"),
+// unless the caller is the system or asks for no link (in.NoLink):
+// otherwise any company could provision a stranger's e-mail and sign in as
+// them. Errors: ErrInvalid naming the field, ErrForbidden, ErrNotFound,
+// ErrConflict.
 func (s *Service) Provision(ctx context.Context, p access.Principal, in Provision) (Provisioned, error) {
 	email, err := access.NormalizeEmail(in.Email)
 	if err != nil {
@@ -55,12 +63,19 @@ func (s *Service) Provision(ctx context.Context, p access.Principal, in Provisio
 		if err != nil {
 			return err
 		}
+		if !created && !in.NoLink && p.Kind != access.PrincipalSystem {
+			if err := s.ownedHere(ctx, p.CompanyID, u.ID); err != nil {
+				return err
+			}
+		}
 		if err := s.provisionMembership(ctx, p, a, u.ID, role, !in.NoSwitch); err != nil {
 			return err
 		}
-		l, err := s.issueLink(ctx, p, u.ID, secret)
-		if err != nil {
-			return err
+		var l LoginLink
+		if !in.NoLink {
+			if l, err = s.issueLink(ctx, p, u.ID, secret); err != nil {
+				return err
+			}
 		}
 		m, err := s.st.GetMember(ctx, p.CompanyID, u.ID)
 		if err != nil {
@@ -68,13 +83,38 @@ func (s *Service) Provision(ctx context.Context, p access.Principal, in Provisio
 		}
 		self := p.Kind == access.PrincipalUser && p.UserID == u.ID
 		m.Editable = !self && a.Has(access.UserEdit) && a.CanManage(role.Level)
-		out = Provisioned{Member: m, UserCreated: created, LoginURL: s.linkURL(secret), LinkExpiresAt: l.ExpiresAt}
+		out = Provisioned{Member: m, UserCreated: created}
+		if !in.NoLink {
+			out.LoginURL, out.LinkExpiresAt = s.linkURL(secret), l.ExpiresAt
+		}
 		return nil
 	})
 	if err != nil {
 		return Provisioned{}, err
 	}
 	return out, nil
+}
+
+// ownedHere refuses a login link for a user with a membership in any
+// company other than companyID.
+func (s *Service) ownedHere(ctx context.Context, companyID, userID uuid.UUID) error {
+	c := access.Cursor{Limit: access.MaxPageLimit}
+	for {
+		page, err := s.st.ListUserCompanies(ctx, userID, nil, c)
+		if err != nil {
+			return err
+		}
+		for _, uc := range page {
+			if uc.CompanyID != companyID {
+				return &access.Error{Kind: access.ErrForbidden, Code: "user_has_other_companies",
+					Message: "the user belongs to other companies: a login link for them is not handed out"}
+			}
+		}
+		if len(page) < c.Limit {
+			return nil
+		}
+		c.After = page[len(page)-1].ID
+	}
 }
 
 // provisionMembership gives userID role in p's company: a new membership,

@@ -258,7 +258,8 @@ func TestSessions(t *testing.T) {
 	_, err = e.tok.Verify(ctx, s)
 	assert.Equal(t, token.ReasonExpired, token.ReasonOf(err))
 
-	login, err = e.tok.RedeemLoginLinkSession(ctx, linkSecret(t, mustProvision(t, e, "a@example.com")))
+	// a@ now belongs to a company of their own: a new user for the rest.
+	login, err = e.tok.RedeemLoginLinkSession(ctx, linkSecret(t, mustProvision(t, e, "a2@example.com")))
 	require.NoError(t, err)
 	s = login.Session.Secret.Reveal()
 	_, err = e.tok.Verify(ctx, s)
@@ -275,4 +276,37 @@ func mustProvision(t *testing.T, e *env, email string) token.Provisioned {
 	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: email, Role: access.RoleViewer})
 	require.NoError(t, err)
 	return p
+}
+
+// TestProvisionNeverHandsOutAStrangersLink: a company may provision any
+// e-mail, but a login link for a user who belongs to other companies would
+// let it sign in as them, so it gets none.
+func TestProvisionNeverHandsOutAStrangersLink(t *testing.T) {
+	e := newEnv(t)
+	victim, err := e.acc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "victim@example.com"})
+	require.NoError(t, err)
+	_, err = e.acc.CreateCompany(ctx, access.UserPrincipal(victim.ID, uuid.Nil), access.NewCompany{Name: "Victim Inc"})
+	require.NoError(t, err)
+
+	_, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "victim@example.com", Role: access.RoleAdmin})
+	assert.ErrorIs(t, err, access.ErrForbidden)
+	assert.Equal(t, "user_has_other_companies", access.CodeOf(err))
+	_, err = e.st.GetMembership(ctx, e.company.ID, victim.ID)
+	assert.ErrorIs(t, err, access.ErrNotFound, "the refusal changed nothing")
+
+	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "victim@example.com", Role: access.RoleAdmin, NoLink: true})
+	require.NoError(t, err, "granting the access without a link is fine")
+	assert.Empty(t, p.LoginURL.Reveal())
+	assert.Equal(t, victim.ID, p.Member.UserID)
+
+	// A user who belongs only here still gets a link, and so does the system.
+	_, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "local@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	p, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "local@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	assert.NotEmpty(t, p.LoginURL.Reveal())
+	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: e.company.ID}
+	p, err = e.tok.Provision(ctx, sys, token.Provision{Email: "victim@example.com", Role: access.RoleAdmin})
+	require.NoError(t, err)
+	assert.NotEmpty(t, p.LoginURL.Reveal())
 }

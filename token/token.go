@@ -87,6 +87,9 @@ type Provision struct {
 	// NoSwitch forbids the user to switch to the company (seed 000's
 	// access_switch: false). The zero value allows it.
 	NoSwitch bool
+	// NoLink grants the access only and issues no login link (LoginURL
+	// stays empty): for a user who signs in on their own.
+	NoLink bool
 }
 
 // Provisioned is the result of Service.Provision.
