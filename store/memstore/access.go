@@ -416,6 +416,8 @@ func (s *Store) DeleteCompany(ctx context.Context, id uuid.UUID) error {
 		}
 		a.unindexCompanyKeys(t, c)
 		a.companies.del(t, id)
+		s.inv.deleteCompany(t, id)
+		s.tok.deleteCompany(t, id)
 		return nil
 	})
 }

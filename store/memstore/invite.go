@@ -242,3 +242,18 @@ func (s *Store) ListPendingInvitations(ctx context.Context, companyID uuid.UUID,
 func (s *Store) ListPendingByEmail(ctx context.Context, email string, now time.Time, c access.Cursor) ([]invite.Invitation, error) {
 	return listPending(ctx, s, s.inv.emailPending, email, "", now, c)
 }
+
+// deleteCompany drops the company's invitations, as PostgreSQL's cascade
+// does. A scan: deleting a company is rare.
+func (t *inviteTables) deleteCompany(tx *tx, companyID uuid.UUID) {
+	for id, i := range t.invs {
+		if i.CompanyID != companyID {
+			continue
+		}
+		if i.Status == invite.StatusPending {
+			t.unindexPending(tx, i)
+		}
+		t.byHash.del(tx, string(i.TokenHash))
+		t.invs.del(tx, id)
+	}
+}

@@ -242,3 +242,26 @@ func (s *Store) RevokeLoginLinks(ctx context.Context, companyID, userID uuid.UUI
 	})
 	return n, err
 }
+
+// deleteCompany drops the company's tokens and login links, as
+// PostgreSQL's cascade does. A scan: deleting a company is rare.
+func (k *tokenTables) deleteCompany(tx *tx, companyID uuid.UUID) {
+	for d, t := range k.tokens {
+		if t.CompanyID != companyID {
+			continue
+		}
+		if t.Kind == token.KindAPI {
+			k.companyTokens.del(tx, t.CompanyID, t.ID)
+		}
+		k.tokenByID.del(tx, t.ID)
+		k.tokens.del(tx, d)
+	}
+	for d, l := range k.links {
+		if l.CompanyID != companyID {
+			continue
+		}
+		k.memberLink.del(tx, memberKey{l.CompanyID, l.UserID}, l.ID)
+		k.linkByID.del(tx, l.ID)
+		k.links.del(tx, d)
+	}
+}

@@ -31,6 +31,7 @@ func testInviteStore(t *testing.T, newStore Factory) {
 	t.Run("list pending by email", func(t *testing.T) { testInvitationListByEmail(t, newStore) })
 	t.Run("rollback", func(t *testing.T) { testInvitationRollback(t, newStore) })
 	t.Run("company deleted", func(t *testing.T) { testInvitationCompanyDeleted(t, newStore) })
+	t.Run("accept after company deleted", func(t *testing.T) { testAcceptAfterCompanyDeleted(t, newStore) })
 	t.Run("concurrent accepts", func(t *testing.T) { testInvitationConcurrentAccept(t, newStore) })
 	t.Run("concurrent cross invitations", func(t *testing.T) { testInvitationCrossConnect(t, newStore) })
 }
@@ -458,4 +459,16 @@ func testInvitationCrossConnect(t *testing.T, newStore Factory) {
 	conns, err := w.st.ListConnections(ctx, w.company.ID, all())
 	require.NoError(t, err)
 	assert.Len(t, conns, 1, "one connection per pair")
+}
+
+// testAcceptAfterCompanyDeleted: an invitation of a deleted company is gone
+// on every store, so accepting it is the ErrNotFound of an unknown token.
+func testAcceptAfterCompanyDeleted(t *testing.T, newStore Factory) {
+	w, svc := inviteWorld(t, newStore)
+	ctx := context.Background()
+	is, err := svc.Invite(ctx, w.asOwner, invite.NewInvitation{Email: "late-" + uuid.NewString()[:8] + "@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	require.NoError(t, w.svc.DeleteCompany(ctx, w.asOwner))
+	_, err = svc.Accept(ctx, access.SystemPrincipal(), is.Token.Reveal())
+	assert.ErrorIs(t, err, access.ErrNotFound)
 }
