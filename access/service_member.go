@@ -62,12 +62,22 @@ func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Mem
 	return out, err
 }
 
+// MembershipSpec is the input of AddMembership. The zero flags give an
+// active membership that allows switching.
+type MembershipSpec struct {
+	UserID   uuid.UUID
+	Role     string
+	Extra    []string // validated and closed under implication by the caller
+	Inactive bool
+	NoSwitch bool
+}
+
 // AddMembership creates a membership in p's company for an authorized
 // caller, inside the transaction of ctx. It is for sibling packages that
 // have already checked the rank rules (accepting an invitation,
 // provisioning).
-func (s *Service) AddMembership(ctx context.Context, p Principal, userID uuid.UUID, role string, extra []string, active, allowSwitch bool) (Membership, error) {
-	return s.addMembership(ctx, p, userID, role, extra, active, allowSwitch)
+func (s *Service) AddMembership(ctx context.Context, p Principal, m MembershipSpec) (Membership, error) {
+	return s.addMembership(ctx, p, m.UserID, m.Role, m.Extra, !m.Inactive, !m.NoSwitch)
 }
 
 func (s *Service) addMembership(ctx context.Context, p Principal, userID uuid.UUID, role string, extra []string, active, allowSwitch bool) (Membership, error) {

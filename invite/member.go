@@ -392,7 +392,7 @@ func (s *Service) acceptMember(ctx context.Context, p access.Principal, inv Invi
 			return Acceptance{}, err
 		}
 	}
-	if _, err := s.acc.AddMembership(ctx, inviter, u.ID, role.Code, slices.Clone(inv.Permissions), true, true); err != nil {
+	if _, err := s.acc.AddMembership(ctx, inviter, access.MembershipSpec{UserID: u.ID, Role: role.Code, Extra: slices.Clone(inv.Permissions)}); err != nil {
 		return Acceptance{}, err
 	}
 	if err := s.st.MoveSubjectGrants(ctx, inv.CompanyID, access.Subject{Type: access.SubjectInvite, ID: inv.ID},

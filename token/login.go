@@ -122,7 +122,7 @@ func (s *Service) ownedHere(ctx context.Context, companyID, userID uuid.UUID) er
 func (s *Service) provisionMembership(ctx context.Context, p access.Principal, a access.Actor, userID uuid.UUID, role access.Role, allowSwitch bool) error {
 	m, err := s.st.GetMembership(ctx, p.CompanyID, userID)
 	if errors.Is(err, access.ErrNotFound) {
-		_, err = s.acc.AddMembership(ctx, p, userID, role.Code, nil, true, allowSwitch)
+		_, err = s.acc.AddMembership(ctx, p, access.MembershipSpec{UserID: userID, Role: role.Code, NoSwitch: !allowSwitch})
 		return err
 	}
 	if err != nil {
