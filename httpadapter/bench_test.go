@@ -75,7 +75,7 @@ func bare(pattern string, body []byte) http.Handler {
 // (token verification, the visibility check, the handler, JSON) against a
 // bare ServeMux handler writing the same bytes.
 func BenchmarkSmallRoute(b *testing.B) {
-	e := newEnv(b)
+	e := newEnv(b, memory)
 	target := "/api/v1/companies/" + e.company.ID.String()
 	body := must(b, 200, e.call("GET", target, e.ownerT, nil)).Raw
 	b.Run("adapter", func(b *testing.B) { serveLoop(b, e.h, authed("GET", target, e.ownerT), 200) })
@@ -108,7 +108,7 @@ type bareList struct {
 // BenchmarkListMembers: GET /access with 100 members against a bare handler
 // that encodes the same JSON from values it already holds.
 func BenchmarkListMembers(b *testing.B) {
-	e := newEnv(b)
+	e := newEnv(b, memory)
 	ctx := context.Background()
 	for i := range 99 {
 		u := e.user(fmt.Sprintf("m%02d", i))
@@ -163,7 +163,7 @@ func BenchmarkListMembers(b *testing.B) {
 // an unknown token, and a token without USER_VIEW; a refusal must cost no
 // more than the allowed request.
 func BenchmarkDenied(b *testing.B) {
-	e := newEnv(b)
+	e := newEnv(b, memory)
 	e.member("viewer", access.RoleViewer)
 	e.member("admin", access.RoleAdmin)
 	c, err := e.tok.Create(context.Background(), e.ownerP, token.NewToken{Name: "nothing", Level: access.LevelViewer})

@@ -20,9 +20,38 @@ import (
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/httpadapter"
 	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/store"
+	"github.com/gatehouse-go/gatehouse/store/bunstore"
+	"github.com/gatehouse-go/gatehouse/store/bunstore/pgtest"
 	"github.com/gatehouse-go/gatehouse/store/memstore"
 	"github.com/gatehouse-go/gatehouse/token"
 )
+
+// backend is a store the end-to-end tests run on.
+type backend struct {
+	name string
+	open func(testing.TB) store.Store
+}
+
+var (
+	memory = backend{"memory", func(testing.TB) store.Store { return memstore.New() }}
+	// postgres is a migrated database of the test's own (pgtest: it skips
+	// without GATEHOUSE_TEST_DATABASE_URL).
+	postgres = backend{"postgres", func(tb testing.TB) store.Store { return bunstore.New(pgtest.NewDB(tb)) }}
+)
+
+// onEachStore runs test once per store, as subtests named after them: the
+// adapter's behaviour must not depend on the store under it. The tests
+// share nothing (each env has its own store and clock), so they run in
+// parallel: a PostgreSQL env spends most of its setup waiting for the
+// server.
+func onEachStore(t *testing.T, test func(t *testing.T, st backend)) {
+	t.Helper()
+	t.Parallel()
+	for _, st := range []backend{memory, postgres} {
+		t.Run(st.name, func(t *testing.T) { test(t, st) })
+	}
+}
 
 // clock is a settable clock shared by the services.
 type clock struct {
@@ -42,13 +71,13 @@ func (c *clock) advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// env is a memory store, its services and the handler, with a company
+// env is a store, its services and the handler, with a company
 // "Acme" (external key "acme-key", domain "acme.example") owned by a user
 // with an API token of full rights.
 type env struct {
 	t     testing.TB
 	clock *clock
-	st    *memstore.Store
+	st    store.Store
 	acc   *access.Service
 	inv   *invite.Service
 	tok   *token.Service
@@ -71,10 +100,10 @@ var docCache struct {
 	doc  *openAPIDoc
 }
 
-func newEnv(t testing.TB, opts ...httpadapter.Option) *env {
+func newEnv(t testing.TB, st backend, opts ...httpadapter.Option) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, logBuf: &bytes.Buffer{}}
-	e.st = memstore.New()
+	e.st = st.open(t)
 	e.acc = access.NewService(e.st, access.WithClock(e.clock.now))
 	e.inv = invite.NewService(e.acc, e.st, invite.WithNotifier(invite.NotifierFunc(func(_ context.Context, ev invite.Event) {
 		e.mu.Lock()

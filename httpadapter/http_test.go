@@ -19,189 +19,203 @@ import (
 // data, clear errors for malformed JSON, UUID path IDs, and none of them
 // changes anything.
 func TestBodyRules(t *testing.T) {
-	e := newEnv(t, httpadapter.WithMaxBodyBytes(256))
-	newbie := e.user("newbie")
-	audit := func() int {
-		page, err := e.acc.ListAudit(context.Background(), e.ownerP, access.PageRequest{Limit: access.MaxPageLimit})
-		require.NoError(t, err)
-		return len(page.Items)
-	}
-	before := audit()
-	valid := `{"email":"` + newbie.Email + `"}`
-	cases := []struct {
-		name, body, ct string
-		status         int
-		code, field    string
-	}{
-		{"text/plain", valid, "text/plain", 415, "unsupported_media_type", ""},
-		{"form", "email=x", "application/x-www-form-urlencoded", 415, "unsupported_media_type", ""},
-		{"too large", `{"email":"` + strings.Repeat("a", 300) + `"}`, "application/json", 413, "body_too_large", ""},
-		{"unknown field", `{"email":"` + newbie.Email + `","admin":true}`, "application/json", 400, "unknown_field", "admin"},
-		{"trailing data", valid + `{}`, "application/json", 400, "trailing_data", ""},
-		{"malformed", `{"email":`, "application/json", 400, "invalid_json", ""},
-		{"syntax", `{"email" "x"}`, "application/json", 400, "invalid_json", ""},
-		{"wrong type", `{"email":42}`, "application/json", 400, "invalid_email", "email"},
-		{"not an object", `["x"]`, "application/json", 400, "invalid_json", ""},
-		{"empty", ``, "application/json", 400, "body_required", ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := e.call("POST", "/access/add", e.ownerT, nil, "Content-Type", tc.ct)
-			if tc.body != "" {
-				r = e.call("POST", "/access/add", e.ownerT, tc.body, "Content-Type", tc.ct)
-			}
-			must(t, tc.status, r)
-			assert.Equal(t, tc.code, r.str("data", "code"))
-			assert.Equal(t, tc.field, r.str("data", "field"))
-		})
-	}
-	// Path IDs are UUIDs, in every family.
-	for _, target := range []string{"/portal/instance/access/users/7?merchant_id=acme-key", "/api/v1/companies/7",
-		"/api/accounts/7/account_accesses", "/access/invite/7/agency-roles"} {
-		must(t, 400, e.call("GET", target, e.ownerT, nil), target)
-	}
-	assert.Equal(t, before, audit(), "no refused request changed anything")
-	must(t, 200, e.call("POST", "/access/add", e.ownerT, valid))
-	assert.Greater(t, audit(), before)
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st, httpadapter.WithMaxBodyBytes(256))
+		newbie := e.user("newbie")
+		audit := func() int {
+			page, err := e.acc.ListAudit(context.Background(), e.ownerP, access.PageRequest{Limit: access.MaxPageLimit})
+			require.NoError(t, err)
+			return len(page.Items)
+		}
+		before := audit()
+		valid := `{"email":"` + newbie.Email + `"}`
+		cases := []struct {
+			name, body, ct string
+			status         int
+			code, field    string
+		}{
+			{"text/plain", valid, "text/plain", 415, "unsupported_media_type", ""},
+			{"form", "email=x", "application/x-www-form-urlencoded", 415, "unsupported_media_type", ""},
+			{"too large", `{"email":"` + strings.Repeat("a", 300) + `"}`, "application/json", 413, "body_too_large", ""},
+			{"unknown field", `{"email":"` + newbie.Email + `","admin":true}`, "application/json", 400, "unknown_field", "admin"},
+			{"trailing data", valid + `{}`, "application/json", 400, "trailing_data", ""},
+			{"malformed", `{"email":`, "application/json", 400, "invalid_json", ""},
+			{"syntax", `{"email" "x"}`, "application/json", 400, "invalid_json", ""},
+			{"wrong type", `{"email":42}`, "application/json", 400, "invalid_email", "email"},
+			{"not an object", `["x"]`, "application/json", 400, "invalid_json", ""},
+			{"empty", ``, "application/json", 400, "body_required", ""},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				r := e.call("POST", "/access/add", e.ownerT, nil, "Content-Type", tc.ct)
+				if tc.body != "" {
+					r = e.call("POST", "/access/add", e.ownerT, tc.body, "Content-Type", tc.ct)
+				}
+				must(t, tc.status, r)
+				assert.Equal(t, tc.code, r.str("data", "code"))
+				assert.Equal(t, tc.field, r.str("data", "field"))
+			})
+		}
+		// Path IDs are UUIDs, in every family.
+		for _, target := range []string{"/portal/instance/access/users/7?merchant_id=acme-key", "/api/v1/companies/7",
+			"/api/accounts/7/account_accesses", "/access/invite/7/agency-roles"} {
+			must(t, 400, e.call("GET", target, e.ownerT, nil), target)
+		}
+		assert.Equal(t, before, audit(), "no refused request changed anything")
+		must(t, 200, e.call("POST", "/access/add", e.ownerT, valid))
+		assert.Greater(t, audit(), before)
+	})
 }
 
 func TestAuthentication(t *testing.T) {
-	e := newEnv(t)
-	r := must(t, 401, e.call("GET", "/access", "", nil))
-	assert.Contains(t, r.Header.Get("WWW-Authenticate"), "Bearer")
-	must(t, 401, e.call("GET", "/access", "gh_api_garbage", nil))
-	must(t, 401, e.call("GET", "/access", "", nil, "Authorization", "Basic dXNlcjpwYXNz"))
-	must(t, 200, e.call("GET", "/access", "", nil, "Api-Token", e.ownerT))
-	must(t, 200, e.call("GET", "/access", e.ownerT, nil, "Api-Token", e.ownerT), "the same token twice is fine")
-	_, _, otherT := e.otherCompany("Other")
-	r = must(t, 401, e.call("GET", "/access", e.ownerT, nil, "Api-Token", otherT))
-	assert.Equal(t, "ambiguous_credentials", r.str("data", "code"))
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		r := must(t, 401, e.call("GET", "/access", "", nil))
+		assert.Contains(t, r.Header.Get("WWW-Authenticate"), "Bearer")
+		must(t, 401, e.call("GET", "/access", "gh_api_garbage", nil))
+		must(t, 401, e.call("GET", "/access", "", nil, "Authorization", "Basic dXNlcjpwYXNz"))
+		must(t, 200, e.call("GET", "/access", "", nil, "Api-Token", e.ownerT))
+		must(t, 200, e.call("GET", "/access", e.ownerT, nil, "Api-Token", e.ownerT), "the same token twice is fine")
+		_, _, otherT := e.otherCompany("Other")
+		r = must(t, 401, e.call("GET", "/access", e.ownerT, nil, "Api-Token", otherT))
+		assert.Equal(t, "ambiguous_credentials", r.str("data", "code"))
 
-	// A session token is accepted like an API token.
-	must(t, 200, e.call("GET", "/access", e.session(e.owner), nil))
+		// A session token is accepted like an API token.
+		must(t, 200, e.call("GET", "/access", e.session(e.owner), nil))
 
+	})
 }
 
 func TestHostAuthenticator(t *testing.T) {
-	var owner access.Principal
-	e := newEnv(t, httpadapter.WithAuthenticator(httpadapter.AuthenticatorFunc(func(r *http.Request) (access.Principal, error) {
-		switch r.Header.Get("X-Session") {
-		case "":
-			return access.Principal{}, nil
-		case "owner":
-			return owner, nil
-		case "system":
-			return access.SystemPrincipal(), nil
-		case "broken":
-			return access.Principal{}, errors.New("session store down: password=hunter2")
+	onEachStore(t, func(t *testing.T, st backend) {
+		var owner access.Principal
+		e := newEnv(t, st, httpadapter.WithAuthenticator(httpadapter.AuthenticatorFunc(func(r *http.Request) (access.Principal, error) {
+			switch r.Header.Get("X-Session") {
+			case "":
+				return access.Principal{}, nil
+			case "owner":
+				return owner, nil
+			case "system":
+				return access.SystemPrincipal(), nil
+			case "broken":
+				return access.Principal{}, errors.New("session store down: password=hunter2")
+			}
+			return access.Principal{}, access.Unauthenticated("unknown session")
+		})))
+		owner = e.ownerP
+		must(t, 401, e.call("GET", "/access", "", nil))
+		must(t, 200, e.call("GET", "/access", "", nil, "X-Session", "owner"))
+		must(t, 401, e.call("GET", "/access", "", nil, "X-Session", "stale"))
+		// Neither a system principal nor a failing session store leaks: a 500
+		// that says only "internal error", the cause in the host's log.
+		for _, s := range []string{"system", "broken"} {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest("GET", "/access", nil)
+			req.Header.Set("X-Session", s)
+			e.h.ServeHTTP(rec, req)
+			assert.Equal(t, 500, rec.Code)
+			assert.JSONEq(t, `{"status":"error","message":"internal error","data":{"code":"internal","message":"internal error"}}`, rec.Body.String())
 		}
-		return access.Principal{}, access.Unauthenticated("unknown session")
-	})))
-	owner = e.ownerP
-	must(t, 401, e.call("GET", "/access", "", nil))
-	must(t, 200, e.call("GET", "/access", "", nil, "X-Session", "owner"))
-	must(t, 401, e.call("GET", "/access", "", nil, "X-Session", "stale"))
-	// Neither a system principal nor a failing session store leaks: a 500
-	// that says only "internal error", the cause in the host's log.
-	for _, s := range []string{"system", "broken"} {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest("GET", "/access", nil)
-		req.Header.Set("X-Session", s)
-		e.h.ServeHTTP(rec, req)
-		assert.Equal(t, 500, rec.Code)
-		assert.JSONEq(t, `{"status":"error","message":"internal error","data":{"code":"internal","message":"internal error"}}`, rec.Body.String())
-	}
-	assert.Contains(t, e.logBuf.String(), "session store down")
-	assert.Contains(t, e.logBuf.String(), "route=\"GET /access\"")
+		assert.Contains(t, e.logBuf.String(), "session store down")
+		assert.Contains(t, e.logBuf.String(), "route=\"GET /access\"")
+	})
 }
 
 // TestSecretsStayOutOfLogs: no route logs a URL, a token or a secret.
 func TestSecretsStayOutOfLogs(t *testing.T) {
-	e := newEnv(t)
-	r := must(t, 200, e.call("POST", "/portal/instance/access/users/provision?merchant_id=acme-key", e.ownerT,
-		map[string]any{"email": "logged@example.com", "role": "ADMIN"}))
-	link := r.str("result", "login_url")
-	must(t, 200, e.call("POST", strings.TrimPrefix(link, "https://gate.example"), "", nil))
-	must(t, 410, e.call("POST", strings.TrimPrefix(link, "https://gate.example"), "", nil))
-	log := e.logBuf.String()
-	assert.NotContains(t, log, linkToken(t, link))
-	assert.NotContains(t, log, e.ownerT)
-	assert.NotContains(t, log, "gh_")
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		r := must(t, 200, e.call("POST", "/portal/instance/access/users/provision?merchant_id=acme-key", e.ownerT,
+			map[string]any{"email": "logged@example.com", "role": "ADMIN"}))
+		link := r.str("result", "login_url")
+		must(t, 200, e.call("POST", strings.TrimPrefix(link, "https://gate.example"), "", nil))
+		must(t, 410, e.call("POST", strings.TrimPrefix(link, "https://gate.example"), "", nil))
+		log := e.logBuf.String()
+		assert.NotContains(t, log, linkToken(t, link))
+		assert.NotContains(t, log, e.ownerT)
+		assert.NotContains(t, log, "gh_")
+	})
 }
 
 // TestOpenAPICoversEveryRoute: every route of every family is mounted and
 // in the document, and the document names no route that is not mounted.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
-	e := newEnv(t)
-	want := []string{
-		"GET /portal/instance/access/users", "POST /portal/instance/access/users",
-		"POST /portal/instance/access/users/provision", "GET /portal/instance/access/users/{userId}",
-		"PUT /portal/instance/access/users/{userId}", "DELETE /portal/instance/access/users/{userId}",
-		"GET /portal/instance/access/login", "POST /portal/instance/access/login",
-		"POST /api/v1/users/{user_id}/user_access", "GET /api/v1/users/{user_id}/user_access",
-		"PUT /api/v1/users/{user_id}/user_access", "DELETE /api/v1/users/{user_id}/user_access/{id}",
-		"GET /api/v1/accesses", "GET /api/v1/accesses/{id}", "POST /api/v1/companies", "GET /api/v1/companies",
-		"GET /api/v1/companies/{company_id}", "GET /api/v1/companies/{company_id}/users",
-		"GET /api/v1/companies/{company_id}/invitations", "POST /api/v1/companies/{company_id}/invitations",
-		"DELETE /api/v1/companies/{company_id}/invitations/{id}", "GET /api/v1/invitations/code/{code}",
-		"GET /api/v1/invitations",
-		"GET /api/accounts/{account_id}/account_accesses", "DELETE /api/accounts/{account_id}/account_accesses/{account_access_id}",
-		"GET /access", "POST /access/add", "POST /access/delete", "POST /access/edit", "GET /access/roles",
-		"POST /access/invite", "GET /access/invite", "POST /access/invite/accept",
-		"POST /access/invite/{invitation_id}/reject", "POST /access/invite/{invitation_id}/resend",
-		"GET /access/invite/{connection_id}/agency-roles", "POST /access/invite/{connection_id}/agency-roles/edit",
-		"POST /access/add-api-token", "POST /access/switch-company",
-	}
-	var mounted []string
-	for _, r := range e.h.Routes() {
-		mounted = append(mounted, r.Method+" "+r.Path)
-	}
-	assert.ElementsMatch(t, want, mounted)
-	documented := 0
-	for path, item := range e.doc.raw["paths"].(map[string]any) {
-		for method := range item.(map[string]any) {
-			documented++
-			assert.Contains(t, mounted, strings.ToUpper(method)+" "+path, "documented but not mounted")
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		want := []string{
+			"GET /portal/instance/access/users", "POST /portal/instance/access/users",
+			"POST /portal/instance/access/users/provision", "GET /portal/instance/access/users/{userId}",
+			"PUT /portal/instance/access/users/{userId}", "DELETE /portal/instance/access/users/{userId}",
+			"GET /portal/instance/access/login", "POST /portal/instance/access/login",
+			"POST /api/v1/users/{user_id}/user_access", "GET /api/v1/users/{user_id}/user_access",
+			"PUT /api/v1/users/{user_id}/user_access", "DELETE /api/v1/users/{user_id}/user_access/{id}",
+			"GET /api/v1/accesses", "GET /api/v1/accesses/{id}", "POST /api/v1/companies", "GET /api/v1/companies",
+			"GET /api/v1/companies/{company_id}", "GET /api/v1/companies/{company_id}/users",
+			"GET /api/v1/companies/{company_id}/invitations", "POST /api/v1/companies/{company_id}/invitations",
+			"DELETE /api/v1/companies/{company_id}/invitations/{id}", "GET /api/v1/invitations/code/{code}",
+			"GET /api/v1/invitations",
+			"GET /api/accounts/{account_id}/account_accesses", "DELETE /api/accounts/{account_id}/account_accesses/{account_access_id}",
+			"GET /access", "POST /access/add", "POST /access/delete", "POST /access/edit", "GET /access/roles",
+			"POST /access/invite", "GET /access/invite", "POST /access/invite/accept",
+			"POST /access/invite/{invitation_id}/reject", "POST /access/invite/{invitation_id}/resend",
+			"GET /access/invite/{connection_id}/agency-roles", "POST /access/invite/{connection_id}/agency-roles/edit",
+			"POST /access/add-api-token", "POST /access/switch-company",
 		}
-	}
-	assert.Equal(t, len(mounted), documented)
-	for _, m := range want {
-		method, path, _ := strings.Cut(m, " ")
-		_, ok := e.doc.operation(method, path)
-		assert.True(t, ok, "%s is not documented", m)
-		// A request reaches the route (no 404/405 from the mux).
-		rec := httptest.NewRecorder()
-		target := strings.NewReplacer("{userId}", "x", "{user_id}", "x", "{id}", "x", "{company_id}", "x", "{code}", "x",
-			"{account_id}", "x", "{account_access_id}", "x", "{invitation_id}", "x", "{connection_id}", "x").Replace(path)
-		e.h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
-		assert.NotEqual(t, http.StatusMethodNotAllowed, rec.Code, m)
-		assert.Contains(t, rec.Header().Get("Content-Type"), "/", m)
-	}
-	assert.Equal(t, "3.1.0", e.doc.raw["openapi"])
+		var mounted []string
+		for _, r := range e.h.Routes() {
+			mounted = append(mounted, r.Method+" "+r.Path)
+		}
+		assert.ElementsMatch(t, want, mounted)
+		documented := 0
+		for path, item := range e.doc.raw["paths"].(map[string]any) {
+			for method := range item.(map[string]any) {
+				documented++
+				assert.Contains(t, mounted, strings.ToUpper(method)+" "+path, "documented but not mounted")
+			}
+		}
+		assert.Equal(t, len(mounted), documented)
+		for _, m := range want {
+			method, path, _ := strings.Cut(m, " ")
+			_, ok := e.doc.operation(method, path)
+			assert.True(t, ok, "%s is not documented", m)
+			// A request reaches the route (no 404/405 from the mux).
+			rec := httptest.NewRecorder()
+			target := strings.NewReplacer("{userId}", "x", "{user_id}", "x", "{id}", "x", "{company_id}", "x", "{code}", "x",
+				"{account_id}", "x", "{account_access_id}", "x", "{invitation_id}", "x", "{connection_id}", "x").Replace(path)
+			e.h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+			assert.NotEqual(t, http.StatusMethodNotAllowed, rec.Code, m)
+			assert.Contains(t, rec.Header().Get("Content-Type"), "/", m)
+		}
+		assert.Equal(t, "3.1.0", e.doc.raw["openapi"])
 
-	// Only the mounted families are documented.
-	only := newEnv(t, httpadapter.WithFamilies(httpadapter.Accounts))
-	assert.Len(t, only.h.Routes(), 2)
-	assert.Len(t, only.doc.raw["paths"], 2)
-	must(t, 404, only.call("GET", "/access", only.ownerT, nil))
+		// Only the mounted families are documented.
+		only := newEnv(t, st, httpadapter.WithFamilies(httpadapter.Accounts))
+		assert.Len(t, only.h.Routes(), 2)
+		assert.Len(t, only.doc.raw["paths"], 2)
+		must(t, 404, only.call("GET", "/access", only.ownerT, nil))
+	})
 }
 
 func TestPanicIsAnInternalError(t *testing.T) {
-	e := newEnv(t, httpadapter.WithAuthenticator(httpadapter.AuthenticatorFunc(func(*http.Request) (access.Principal, error) {
-		panic("boom")
-	})))
-	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/accesses", nil))
-	assert.Equal(t, 500, rec.Code)
-	assert.NotContains(t, rec.Body.String(), "boom")
-	assert.NotContains(t, rec.Body.String(), "goroutine")
-	assert.Contains(t, e.logBuf.String(), "boom")
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st, httpadapter.WithAuthenticator(httpadapter.AuthenticatorFunc(func(*http.Request) (access.Principal, error) {
+			panic("boom")
+		})))
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/accesses", nil))
+		assert.Equal(t, 500, rec.Code)
+		assert.NotContains(t, rec.Body.String(), "boom")
+		assert.NotContains(t, rec.Body.String(), "goroutine")
+		assert.Contains(t, e.logBuf.String(), "boom")
+	})
 }
 
 func TestNilCompanyIsNotFound(t *testing.T) {
-	e := newEnv(t)
-	nilID := "00000000-0000-0000-0000-000000000000"
-	must(t, 404, e.call("GET", "/api/accounts/"+nilID+"/account_accesses", e.ownerT, nil))
-	must(t, 404, e.call("GET", "/api/v1/companies/"+nilID+"/users", e.ownerT, nil))
-	must(t, 404, e.call("GET", "/portal/instance/access/users?merchant_id="+nilID, e.ownerT, nil))
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		nilID := "00000000-0000-0000-0000-000000000000"
+		must(t, 404, e.call("GET", "/api/accounts/"+nilID+"/account_accesses", e.ownerT, nil))
+		must(t, 404, e.call("GET", "/api/v1/companies/"+nilID+"/users", e.ownerT, nil))
+		must(t, 404, e.call("GET", "/portal/instance/access/users?merchant_id="+nilID, e.ownerT, nil))
+	})
 }

@@ -16,237 +16,253 @@ import (
 )
 
 func TestManagementUsers(t *testing.T) {
-	e := newEnv(t)
-	admin, adminT := e.member("admin", access.RoleAdmin)
-	_, viewerT := e.member("viewer", access.RoleViewer)
-	newbie := e.user("newbie")
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		admin, adminT := e.member("admin", access.RoleAdmin)
+		_, viewerT := e.member("viewer", access.RoleViewer)
+		newbie := e.user("newbie")
 
-	r := must(t, 200, e.call("GET", "/access", viewerT, nil))
-	assert.Equal(t, "success", r.str("status"))
-	assert.Len(t, r.get("data", "users"), 3)
+		r := must(t, 200, e.call("GET", "/access", viewerT, nil))
+		assert.Equal(t, "success", r.str("status"))
+		assert.Len(t, r.get("data", "users"), 3)
 
-	// USER_ADD is needed to add; a viewer holds only USER_VIEW.
-	must(t, 403, e.call("POST", "/access/add", viewerT, map[string]any{"email": newbie.Email}))
-	r = must(t, 200, e.call("POST", "/access/add", adminT, map[string]any{"email": newbie.Email, "roles": []string{"USER_ADD"}}))
-	assert.Equal(t, "VIEWER", r.str("data", "role"), "VIEWER by default")
-	assert.ElementsMatch(t, []any{"USER_ADD", "USER_VIEW"}, r.get("data", "roles"))
-	must(t, 409, e.call("POST", "/access/add", adminT, map[string]any{"email": newbie.Email}))
-	r = must(t, 404, e.call("POST", "/access/add", adminT, map[string]any{"email": "nobody@example.com"}))
-	assert.Equal(t, "error", r.str("status"))
+		// USER_ADD is needed to add; a viewer holds only USER_VIEW.
+		must(t, 403, e.call("POST", "/access/add", viewerT, map[string]any{"email": newbie.Email}))
+		r = must(t, 200, e.call("POST", "/access/add", adminT, map[string]any{"email": newbie.Email, "roles": []string{"USER_ADD"}}))
+		assert.Equal(t, "VIEWER", r.str("data", "role"), "VIEWER by default")
+		assert.ElementsMatch(t, []any{"USER_ADD", "USER_VIEW"}, r.get("data", "roles"))
+		must(t, 409, e.call("POST", "/access/add", adminT, map[string]any{"email": newbie.Email}))
+		r = must(t, 404, e.call("POST", "/access/add", adminT, map[string]any{"email": "nobody@example.com"}))
+		assert.Equal(t, "error", r.str("status"))
 
-	// Privilege ceiling: an ADMIN cannot make anyone OWNER.
-	must(t, 403, e.call("POST", "/access/edit", adminT, map[string]any{"user_id": newbie.ID.String(), "role": "OWNER"}))
-	r = must(t, 200, e.call("POST", "/access/edit", adminT, map[string]any{"user_id": newbie.ID.String(), "remove_roles": []string{"USER_ADD"}, "add_roles": []string{"USER_EDIT"}}))
-	assert.ElementsMatch(t, []any{"USER_EDIT", "USER_VIEW"}, r.get("data", "roles"))
-	must(t, 403, e.call("POST", "/access/edit", viewerT, map[string]any{"user_id": newbie.ID.String(), "is_active": false}))
-	// Only an OWNER touches an equal or higher member.
-	must(t, 403, e.call("POST", "/access/edit", adminT, map[string]any{"user_id": e.owner.ID.String(), "is_active": false}))
-	must(t, 403, e.call("POST", "/access/delete", adminT, map[string]any{"user_id": e.owner.ID.String()}))
+		// Privilege ceiling: an ADMIN cannot make anyone OWNER.
+		must(t, 403, e.call("POST", "/access/edit", adminT, map[string]any{"user_id": newbie.ID.String(), "role": "OWNER"}))
+		r = must(t, 200, e.call("POST", "/access/edit", adminT, map[string]any{"user_id": newbie.ID.String(), "remove_roles": []string{"USER_ADD"}, "add_roles": []string{"USER_EDIT"}}))
+		assert.ElementsMatch(t, []any{"USER_EDIT", "USER_VIEW"}, r.get("data", "roles"))
+		must(t, 403, e.call("POST", "/access/edit", viewerT, map[string]any{"user_id": newbie.ID.String(), "is_active": false}))
+		// Only an OWNER touches an equal or higher member.
+		must(t, 403, e.call("POST", "/access/edit", adminT, map[string]any{"user_id": e.owner.ID.String(), "is_active": false}))
+		must(t, 403, e.call("POST", "/access/delete", adminT, map[string]any{"user_id": e.owner.ID.String()}))
 
-	// Last owner: the only OWNER can neither leave, be demoted nor be deactivated.
-	r = must(t, 409, e.call("POST", "/access/delete", e.ownerT, map[string]any{"user_id": e.owner.ID.String()}))
-	assert.Equal(t, "last_owner", r.str("data", "code"))
-	must(t, 409, e.call("POST", "/access/edit", e.ownerT, map[string]any{"user_id": e.owner.ID.String(), "role": "ADMIN"}))
+		// Last owner: the only OWNER can neither leave, be demoted nor be deactivated.
+		r = must(t, 409, e.call("POST", "/access/delete", e.ownerT, map[string]any{"user_id": e.owner.ID.String()}))
+		assert.Equal(t, "last_owner", r.str("data", "code"))
+		must(t, 409, e.call("POST", "/access/edit", e.ownerT, map[string]any{"user_id": e.owner.ID.String(), "role": "ADMIN"}))
 
-	must(t, 403, e.call("POST", "/access/delete", viewerT, map[string]any{"user_id": newbie.ID.String()}))
-	r = must(t, 200, e.call("POST", "/access/delete", adminT, map[string]any{"user_id": newbie.ID.String()}))
-	assert.Equal(t, newbie.ID.String(), r.str("data", "user_id"))
-	must(t, 404, e.call("POST", "/access/delete", adminT, map[string]any{"user_id": newbie.ID.String()}))
+		must(t, 403, e.call("POST", "/access/delete", viewerT, map[string]any{"user_id": newbie.ID.String()}))
+		r = must(t, 200, e.call("POST", "/access/delete", adminT, map[string]any{"user_id": newbie.ID.String()}))
+		assert.Equal(t, newbie.ID.String(), r.str("data", "user_id"))
+		must(t, 404, e.call("POST", "/access/delete", adminT, map[string]any{"user_id": newbie.ID.String()}))
 
-	// Field errors name the field.
-	r = must(t, 400, e.call("POST", "/access/edit", adminT, map[string]any{"user_id": "nope"}))
-	assert.Equal(t, "user_id", r.str("data", "field"))
-	r = must(t, 400, e.call("POST", "/access/add", adminT, map[string]any{"email": newbie.Email, "role": "EMPEROR"}))
-	assert.Equal(t, "role", r.str("data", "field"))
-	_ = admin
+		// Field errors name the field.
+		r = must(t, 400, e.call("POST", "/access/edit", adminT, map[string]any{"user_id": "nope"}))
+		assert.Equal(t, "user_id", r.str("data", "field"))
+		r = must(t, 400, e.call("POST", "/access/add", adminT, map[string]any{"email": newbie.Email, "role": "EMPEROR"}))
+		assert.Equal(t, "role", r.str("data", "field"))
+		_ = admin
+	})
 }
 
 func TestManagementCrossTenant(t *testing.T) {
-	e := newEnv(t)
-	other, otherOwner, otherT := e.otherCompany("Other")
-	_ = other
-	// A member of another company looks exactly like an unknown user.
-	foreign := e.call("POST", "/access/edit", e.ownerT, map[string]any{"user_id": otherOwner.ID.String(), "is_active": false})
-	unknown := e.call("POST", "/access/edit", e.ownerT, map[string]any{"user_id": "0193a3c0-0000-7000-8000-000000000000", "is_active": false})
-	must(t, 404, foreign)
-	must(t, 404, unknown)
-	assert.JSONEq(t, string(unknown.Raw), string(foreign.Raw))
-	// The other company's token sees only its own members.
-	r := must(t, 200, e.call("GET", "/access", otherT, nil))
-	assert.Len(t, r.get("data", "users"), 1)
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		other, otherOwner, otherT := e.otherCompany("Other")
+		_ = other
+		// A member of another company looks exactly like an unknown user.
+		foreign := e.call("POST", "/access/edit", e.ownerT, map[string]any{"user_id": otherOwner.ID.String(), "is_active": false})
+		unknown := e.call("POST", "/access/edit", e.ownerT, map[string]any{"user_id": "0193a3c0-0000-7000-8000-000000000000", "is_active": false})
+		must(t, 404, foreign)
+		must(t, 404, unknown)
+		assert.JSONEq(t, string(unknown.Raw), string(foreign.Raw))
+		// The other company's token sees only its own members.
+		r := must(t, 200, e.call("GET", "/access", otherT, nil))
+		assert.Len(t, r.get("data", "users"), 1)
+	})
 }
 
 func TestManagementRolesAndTokens(t *testing.T) {
-	e := newEnv(t)
-	vp, _ := e.member("vplus", access.RoleViewerPlus, access.UserAdd)
-	vpT := e.session(vp)
-	r := must(t, 200, e.call("GET", "/access/roles", vpT, nil))
-	assignable := map[string]bool{}
-	for _, c := range r.get("data", "categories").([]any) {
-		for _, role := range c.(map[string]any)["roles"].([]any) {
-			m := role.(map[string]any)
-			assignable[m["code"].(string)] = m["assignable"].(bool)
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		vp, _ := e.member("vplus", access.RoleViewerPlus, access.UserAdd)
+		vpT := e.session(vp)
+		r := must(t, 200, e.call("GET", "/access/roles", vpT, nil))
+		assignable := map[string]bool{}
+		for _, c := range r.get("data", "categories").([]any) {
+			for _, role := range c.(map[string]any)["roles"].([]any) {
+				m := role.(map[string]any)
+				assignable[m["code"].(string)] = m["assignable"].(bool)
+			}
 		}
-	}
-	assert.Equal(t, map[string]bool{"USER_VIEW": true, "USER_EDIT": true, "USER_ADD": true, "USER_DELETE": false}, assignable)
+		assert.Equal(t, map[string]bool{"USER_VIEW": true, "USER_EDIT": true, "USER_ADD": true, "USER_DELETE": false}, assignable)
 
-	// API tokens: shown once, never above the creator.
-	r = must(t, 200, e.call("POST", "/access/add-api-token", vpT, map[string]any{"name": "ci", "roles": []string{"USER_VIEW"}, "level": 10}))
-	secret := r.str("data", "token")
-	require.NotEmpty(t, secret)
-	assert.NotContains(t, r.str("data", "hint"), secret)
-	must(t, 200, e.call("GET", "/access", secret, nil))
-	must(t, 403, e.call("POST", "/access/add-api-token", vpT, map[string]any{"name": "too much", "role": "ADMIN"}))
-	must(t, 403, e.call("POST", "/access/add-api-token", vpT, map[string]any{"name": "too much", "roles": []string{"USER_DELETE"}}))
-	r = must(t, 400, e.call("POST", "/access/add-api-token", vpT, map[string]any{"name": "past", "expires_at": e.clock.now().Add(-time.Hour)}))
-	assert.Equal(t, "expires_at", r.str("data", "field"))
-	// A token cannot mint tokens.
-	must(t, 403, e.call("POST", "/access/add-api-token", secret, map[string]any{"name": "child"}))
+		// API tokens: shown once, never above the creator.
+		r = must(t, 200, e.call("POST", "/access/add-api-token", vpT, map[string]any{"name": "ci", "roles": []string{"USER_VIEW"}, "level": 10}))
+		secret := r.str("data", "token")
+		require.NotEmpty(t, secret)
+		assert.NotContains(t, r.str("data", "hint"), secret)
+		must(t, 200, e.call("GET", "/access", secret, nil))
+		must(t, 403, e.call("POST", "/access/add-api-token", vpT, map[string]any{"name": "too much", "role": "ADMIN"}))
+		must(t, 403, e.call("POST", "/access/add-api-token", vpT, map[string]any{"name": "too much", "roles": []string{"USER_DELETE"}}))
+		r = must(t, 400, e.call("POST", "/access/add-api-token", vpT, map[string]any{"name": "past", "expires_at": e.clock.now().Add(-time.Hour)}))
+		assert.Equal(t, "expires_at", r.str("data", "field"))
+		// A token cannot mint tokens.
+		must(t, 403, e.call("POST", "/access/add-api-token", secret, map[string]any{"name": "child"}))
+	})
 }
 
 func TestManagementSwitchCompany(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	for _, n := range []string{"Northwind Traders", "Southwind Traders"} {
-		_, err := e.acc.CreateCompany(ctx, access.UserPrincipal(e.owner.ID, e.company.ID), access.NewCompany{Name: n})
-		require.NoError(t, err)
-	}
-	session := e.session(e.owner)
-	r := must(t, 200, e.call("POST", "/access/switch-company", session, map[string]any{"company_name": "southwnd"}))
-	assert.Equal(t, "Southwind Traders", r.str("data", "company", "name"))
-	// The session follows the switch: /access now lists Southwind.
-	r = must(t, 200, e.call("GET", "/access", session, nil))
-	assert.Len(t, r.get("data", "users"), 1)
-	r = must(t, 400, e.call("POST", "/access/switch-company", session, map[string]any{"company_name": "wind traders"}))
-	assert.ElementsMatch(t, []any{"Northwind Traders", "Southwind Traders"}, r.get("data", "candidates"))
-	must(t, 404, e.call("POST", "/access/switch-company", session, map[string]any{"company_id": "0193a3c0-0000-7000-8000-000000000000"}))
-	must(t, 403, e.call("POST", "/access/switch-company", e.ownerT, map[string]any{"company_name": "Acme"}), "an API token has no active company to switch")
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		ctx := context.Background()
+		for _, n := range []string{"Northwind Traders", "Southwind Traders"} {
+			_, err := e.acc.CreateCompany(ctx, access.UserPrincipal(e.owner.ID, e.company.ID), access.NewCompany{Name: n})
+			require.NoError(t, err)
+		}
+		session := e.session(e.owner)
+		r := must(t, 200, e.call("POST", "/access/switch-company", session, map[string]any{"company_name": "southwnd"}))
+		assert.Equal(t, "Southwind Traders", r.str("data", "company", "name"))
+		// The session follows the switch: /access now lists Southwind.
+		r = must(t, 200, e.call("GET", "/access", session, nil))
+		assert.Len(t, r.get("data", "users"), 1)
+		r = must(t, 400, e.call("POST", "/access/switch-company", session, map[string]any{"company_name": "wind traders"}))
+		assert.ElementsMatch(t, []any{"Northwind Traders", "Southwind Traders"}, r.get("data", "candidates"))
+		must(t, 404, e.call("POST", "/access/switch-company", session, map[string]any{"company_id": "0193a3c0-0000-7000-8000-000000000000"}))
+		must(t, 403, e.call("POST", "/access/switch-company", e.ownerT, map[string]any{"company_name": "Acme"}), "an API token has no active company to switch")
+	})
 }
 
 func TestManagementConnections(t *testing.T) {
-	e := newEnv(t)
-	agency, agencyOwner, _ := e.otherCompany("Agency Co")
-	agencySession := e.sessionIn(agencyOwner, agency.ID)
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		agency, agencyOwner, _ := e.otherCompany("Agency Co")
+		agencySession := e.sessionIn(agencyOwner, agency.ID)
 
-	// The customer invites its agency.
-	r := must(t, 200, e.call("POST", "/access/invite", e.ownerT, map[string]any{"email": agencyOwner.Email,
-		"company_name": "Agency Co", "relation": "agency", "roles": []string{"USER_VIEW"}}))
-	invID := r.str("data", "id")
-	assert.Equal(t, "connection", r.str("data", "kind"))
-	assert.NotContains(t, string(r.Raw), "gh_cnx_", "the token never reaches the response")
-	tok := e.lastEvent().Token.Reveal()
-	r = must(t, 200, e.call("GET", "/access/invite", e.ownerT, nil))
-	assert.Len(t, r.get("data", "sent"), 1)
-	r = must(t, 200, e.call("GET", "/access/invite", agencySession, nil))
-	assert.Len(t, r.get("data", "received"), 1, "the invitee sees it")
+		// The customer invites its agency.
+		r := must(t, 200, e.call("POST", "/access/invite", e.ownerT, map[string]any{"email": agencyOwner.Email,
+			"company_name": "Agency Co", "relation": "agency", "roles": []string{"USER_VIEW"}}))
+		invID := r.str("data", "id")
+		assert.Equal(t, "connection", r.str("data", "kind"))
+		assert.NotContains(t, string(r.Raw), "gh_cnx_", "the token never reaches the response")
+		tok := e.lastEvent().Token.Reveal()
+		r = must(t, 200, e.call("GET", "/access/invite", e.ownerT, nil))
+		assert.Len(t, r.get("data", "sent"), 1)
+		r = must(t, 200, e.call("GET", "/access/invite", agencySession, nil))
+		assert.Len(t, r.get("data", "received"), 1, "the invitee sees it")
 
-	// A company invitation needs the invited user, signed in.
-	must(t, 401, e.call("POST", "/access/invite/accept", "", map[string]any{"token": tok}))
-	r = must(t, 200, e.call("POST", "/access/invite/accept", agencySession, map[string]any{"token": tok}))
-	assert.Equal(t, "connection", r.str("data", "kind"))
-	connID := r.str("data", "connection_id")
-	require.NotEmpty(t, connID)
-	r = must(t, 409, e.call("POST", "/access/invite/accept", agencySession, map[string]any{"token": tok}), "single use")
-	assert.Equal(t, "invitation_accepted", r.str("data", "code"))
+		// A company invitation needs the invited user, signed in.
+		must(t, 401, e.call("POST", "/access/invite/accept", "", map[string]any{"token": tok}))
+		r = must(t, 200, e.call("POST", "/access/invite/accept", agencySession, map[string]any{"token": tok}))
+		assert.Equal(t, "connection", r.str("data", "kind"))
+		connID := r.str("data", "connection_id")
+		require.NotEmpty(t, connID)
+		r = must(t, 409, e.call("POST", "/access/invite/accept", agencySession, map[string]any{"token": tok}), "single use")
+		assert.Equal(t, "invitation_accepted", r.str("data", "code"))
 
-	// Agency roles: both sides see them, only the customer edits them.
-	r = must(t, 200, e.call("GET", "/access/invite/"+connID+"/agency-roles", agencySession, nil))
-	assert.Equal(t, []any{"USER_VIEW"}, r.get("data", "roles"))
-	must(t, 403, e.call("POST", "/access/invite/"+connID+"/agency-roles/edit", agencySession, map[string]any{"add_roles": []string{"USER_ADD"}}))
-	r = must(t, 200, e.call("POST", "/access/invite/"+connID+"/agency-roles/edit", e.ownerT, map[string]any{"add_roles": []string{"USER_ADD"}}))
-	assert.ElementsMatch(t, []any{"USER_ADD", "USER_VIEW"}, r.get("data", "roles"))
-	_, _, strangerT := e.otherCompany("Stranger")
-	must(t, 404, e.call("GET", "/access/invite/"+connID+"/agency-roles", strangerT, nil), "another tenant's connection is 404")
-	must(t, 400, e.call("GET", "/access/invite/not-a-uuid/agency-roles", e.ownerT, nil))
-	_ = invID
+		// Agency roles: both sides see them, only the customer edits them.
+		r = must(t, 200, e.call("GET", "/access/invite/"+connID+"/agency-roles", agencySession, nil))
+		assert.Equal(t, []any{"USER_VIEW"}, r.get("data", "roles"))
+		must(t, 403, e.call("POST", "/access/invite/"+connID+"/agency-roles/edit", agencySession, map[string]any{"add_roles": []string{"USER_ADD"}}))
+		r = must(t, 200, e.call("POST", "/access/invite/"+connID+"/agency-roles/edit", e.ownerT, map[string]any{"add_roles": []string{"USER_ADD"}}))
+		assert.ElementsMatch(t, []any{"USER_ADD", "USER_VIEW"}, r.get("data", "roles"))
+		_, _, strangerT := e.otherCompany("Stranger")
+		must(t, 404, e.call("GET", "/access/invite/"+connID+"/agency-roles", strangerT, nil), "another tenant's connection is 404")
+		must(t, 400, e.call("GET", "/access/invite/not-a-uuid/agency-roles", e.ownerT, nil))
+		_ = invID
+	})
 }
 
 func TestManagementInvitationLifecycle(t *testing.T) {
-	e := newEnv(t)
-	agency, agencyOwner, _ := e.otherCompany("Agency Two")
-	_ = agency
-	r := must(t, 200, e.call("POST", "/access/invite", e.ownerT, map[string]any{"email": agencyOwner.Email,
-		"company_name": "Agency Two", "relation": "agency"}))
-	invID := r.str("data", "id")
-	first := e.lastEvent().Token.Reveal()
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		agency, agencyOwner, _ := e.otherCompany("Agency Two")
+		_ = agency
+		r := must(t, 200, e.call("POST", "/access/invite", e.ownerT, map[string]any{"email": agencyOwner.Email,
+			"company_name": "Agency Two", "relation": "agency"}))
+		invID := r.str("data", "id")
+		first := e.lastEvent().Token.Reveal()
 
-	// Resend: too early, then after the 2-day cooldown, with a new token.
-	r = must(t, 409, e.call("POST", "/access/invite/"+invID+"/resend", e.ownerT, nil))
-	assert.Equal(t, "resend_too_soon", r.str("data", "code"))
-	assert.NotEmpty(t, r.str("data", "next_allowed_at"))
-	e.clock.advance(49 * time.Hour)
-	r = must(t, 200, e.call("POST", "/access/invite/"+invID+"/resend", e.ownerT, nil))
-	assert.Equal(t, float64(2), r.get("data", "send_count"))
-	second := e.lastEvent().Token.Reveal()
-	assert.NotEqual(t, first, second)
+		// Resend: too early, then after the 2-day cooldown, with a new token.
+		r = must(t, 409, e.call("POST", "/access/invite/"+invID+"/resend", e.ownerT, nil))
+		assert.Equal(t, "resend_too_soon", r.str("data", "code"))
+		assert.NotEmpty(t, r.str("data", "next_allowed_at"))
+		e.clock.advance(49 * time.Hour)
+		r = must(t, 200, e.call("POST", "/access/invite/"+invID+"/resend", e.ownerT, nil))
+		assert.Equal(t, float64(2), r.get("data", "send_count"))
+		second := e.lastEvent().Token.Reveal()
+		assert.NotEqual(t, first, second)
 
-	// The invited side rejects with its token (the old one is dead).
-	must(t, 404, e.call("POST", "/access/invite/"+invID+"/reject", "", map[string]any{"token": first}))
-	r = must(t, 200, e.call("POST", "/access/invite/"+invID+"/reject", "", map[string]any{"token": second}))
-	assert.Equal(t, "rejected", r.str("data", "status"))
-	must(t, 409, e.call("POST", "/access/invite/"+invID+"/reject", "", map[string]any{"token": second}))
+		// The invited side rejects with its token (the old one is dead).
+		must(t, 404, e.call("POST", "/access/invite/"+invID+"/reject", "", map[string]any{"token": first}))
+		r = must(t, 200, e.call("POST", "/access/invite/"+invID+"/reject", "", map[string]any{"token": second}))
+		assert.Equal(t, "rejected", r.str("data", "status"))
+		must(t, 409, e.call("POST", "/access/invite/"+invID+"/reject", "", map[string]any{"token": second}))
 
-	// The inviting side withdraws a pending one by ID.
-	r = must(t, 200, e.call("POST", "/access/invite", e.ownerT, map[string]any{"email": agencyOwner.Email,
-		"company_name": "Agency Two", "relation": "agency"}))
-	invID = r.str("data", "id")
-	must(t, 401, e.call("POST", "/access/invite/"+invID+"/reject", "", nil))
-	_, _, strangerT := e.otherCompany("Stranger")
-	must(t, 404, e.call("POST", "/access/invite/"+invID+"/reject", strangerT, nil), "cross-tenant")
-	r = must(t, 200, e.call("POST", "/access/invite/"+invID+"/reject", e.ownerT, nil))
-	assert.Equal(t, "revoked", r.str("data", "status"))
+		// The inviting side withdraws a pending one by ID.
+		r = must(t, 200, e.call("POST", "/access/invite", e.ownerT, map[string]any{"email": agencyOwner.Email,
+			"company_name": "Agency Two", "relation": "agency"}))
+		invID = r.str("data", "id")
+		must(t, 401, e.call("POST", "/access/invite/"+invID+"/reject", "", nil))
+		_, _, strangerT := e.otherCompany("Stranger")
+		must(t, 404, e.call("POST", "/access/invite/"+invID+"/reject", strangerT, nil), "cross-tenant")
+		r = must(t, 200, e.call("POST", "/access/invite/"+invID+"/reject", e.ownerT, nil))
+		assert.Equal(t, "revoked", r.str("data", "status"))
+	})
 }
 
 func TestManagementAcceptMemberInvitation(t *testing.T) {
-	e := newEnv(t)
-	// A person's invitation (made through the v1 family) is accepted here
-	// without authentication.
-	viewer, ok := e.acc.Catalog().Role(access.RoleViewer)
-	require.True(t, ok)
-	r := must(t, 201, e.call("POST", "/api/v1/companies/"+e.company.ID.String()+"/invitations", e.ownerT,
-		map[string]any{"email": "fresh@example.com", "access_id": viewer.ID.String()}))
-	assert.Equal(t, "pending", r.str("invitation", "status"))
-	ev := e.lastEvent()
-	require.Equal(t, invite.EventCreated, ev.Type)
-	tok := ev.Token.Reveal()
-	must(t, 400, e.call("POST", "/access/invite/accept", "", map[string]any{}))
-	must(t, 404, e.call("POST", "/access/invite/accept", "", map[string]any{"token": "gh_inv_nope"}))
-	r = must(t, 200, e.call("POST", "/access/invite/accept", "", map[string]any{"token": tok}))
-	assert.Equal(t, "member", r.str("data", "kind"))
-	assert.Equal(t, true, r.get("data", "new_user"))
-	assert.Equal(t, e.company.ID.String(), r.str("data", "company_id"))
-	must(t, 409, e.call("POST", "/access/invite/accept", "", map[string]any{"token": tok}), "single use")
-	r = must(t, 200, e.call("GET", "/access", e.ownerT, nil))
-	assert.Len(t, r.get("data", "users"), 2)
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		// A person's invitation (made through the v1 family) is accepted here
+		// without authentication.
+		viewer, ok := e.acc.Catalog().Role(access.RoleViewer)
+		require.True(t, ok)
+		r := must(t, 201, e.call("POST", "/api/v1/companies/"+e.company.ID.String()+"/invitations", e.ownerT,
+			map[string]any{"email": "fresh@example.com", "access_id": viewer.ID.String()}))
+		assert.Equal(t, "pending", r.str("invitation", "status"))
+		ev := e.lastEvent()
+		require.Equal(t, invite.EventCreated, ev.Type)
+		tok := ev.Token.Reveal()
+		must(t, 400, e.call("POST", "/access/invite/accept", "", map[string]any{}))
+		must(t, 404, e.call("POST", "/access/invite/accept", "", map[string]any{"token": "gh_inv_nope"}))
+		r = must(t, 200, e.call("POST", "/access/invite/accept", "", map[string]any{"token": tok}))
+		assert.Equal(t, "member", r.str("data", "kind"))
+		assert.Equal(t, true, r.get("data", "new_user"))
+		assert.Equal(t, e.company.ID.String(), r.str("data", "company_id"))
+		must(t, 409, e.call("POST", "/access/invite/accept", "", map[string]any{"token": tok}), "single use")
+		r = must(t, 200, e.call("GET", "/access", e.ownerT, nil))
+		assert.Len(t, r.get("data", "users"), 2)
+	})
 }
 
 func TestAcceptIsSingleUseUnderConcurrency(t *testing.T) {
-	e := newEnv(t)
-	_, err := e.inv.Invite(t.Context(), e.ownerP, invite.NewInvitation{Email: "twice@example.com", Role: access.RoleViewer})
-	require.NoError(t, err)
-	tok := e.lastEvent().Token.Reveal()
-	body := `{"token":"` + tok + `"}`
-	var wg sync.WaitGroup
-	codes := make([]int, 8)
-	for i := range codes {
-		wg.Go(func() {
-			req := httptest.NewRequest("POST", "/access/invite/accept", strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			rec := httptest.NewRecorder()
-			e.h.ServeHTTP(rec, req)
-			codes[i] = rec.Code
-		})
-	}
-	wg.Wait()
-	ok := 0
-	for _, c := range codes {
-		if c == 200 {
-			ok++
-		} else {
-			assert.Equal(t, 409, c)
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		_, err := e.inv.Invite(t.Context(), e.ownerP, invite.NewInvitation{Email: "twice@example.com", Role: access.RoleViewer})
+		require.NoError(t, err)
+		tok := e.lastEvent().Token.Reveal()
+		body := `{"token":"` + tok + `"}`
+		var wg sync.WaitGroup
+		codes := make([]int, 8)
+		for i := range codes {
+			wg.Go(func() {
+				req := httptest.NewRequest("POST", "/access/invite/accept", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				e.h.ServeHTTP(rec, req)
+				codes[i] = rec.Code
+			})
 		}
-	}
-	assert.Equal(t, 1, ok, "exactly one acceptance")
-	r := must(t, 200, e.call("GET", "/access", e.ownerT, nil))
-	assert.Len(t, r.get("data", "users"), 2, "one membership")
+		wg.Wait()
+		ok := 0
+		for _, c := range codes {
+			if c == 200 {
+				ok++
+			} else {
+				assert.Equal(t, 409, c)
+			}
+		}
+		assert.Equal(t, 1, ok, "exactly one acceptance")
+		r := must(t, 200, e.call("GET", "/access", e.ownerT, nil))
+		assert.Len(t, r.get("data", "users"), 2, "one membership")
+	})
 }
