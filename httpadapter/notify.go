@@ -29,7 +29,9 @@ type Grant struct {
 	// token's creator).
 	GrantedBy access.Principal
 	// LoginURL is a one-time login link for the user, to put in the
-	// e-mail; it prints redacted.
+	// e-mail; it prints redacted. Empty for a user who belongs to other
+	// companies: they sign in on their own (token.Provision hands out no
+	// link for them).
 	LoginURL      Link
 	LinkExpiresAt time.Time
 }

@@ -223,12 +223,19 @@ func (h *Handler) partnerGrant(x *exchange, in *partnerGrant) (partnerResult[par
 		return partnerResult[partnerUser]{}, err
 	}
 	pv, err := h.svc.Token.Provision(x.ctx(), p, token.Provision{Email: in.Email, Role: in.Role})
+	if access.CodeOf(err) == "user_has_other_companies" {
+		// The user has an account elsewhere and signs in on their own:
+		// grant the access and notify without a link.
+		pv, err = h.svc.Token.Provision(x.ctx(), p, token.Provision{Email: in.Email, Role: in.Role, NoLink: true})
+	}
 	if err != nil {
 		return partnerResult[partnerUser]{}, err
 	}
-	link, err := h.loginURL(pv.LoginURL)
-	if err != nil {
-		return partnerResult[partnerUser]{}, err
+	var link string
+	if pv.LoginURL.Reveal() != "" {
+		if link, err = h.loginURL(pv.LoginURL); err != nil {
+			return partnerResult[partnerUser]{}, err
+		}
 	}
 	h.cfg.notifier.NotifyGrant(x.ctx(), Grant{Company: c, Member: pv.Member, NewUser: pv.UserCreated, GrantedBy: p,
 		LoginURL: Link{link}, LinkExpiresAt: pv.LinkExpiresAt})

@@ -1,6 +1,7 @@
 package httpadapter_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -133,6 +135,21 @@ func TestPartnerGrantProvisionAndLoginLink(t *testing.T) {
 		must(t, 410, e.call("POST", strings.TrimPrefix(r.str("result", "login_url"), "https://gate.example"), "", nil))
 		must(t, 401, e.call("POST", "/portal/instance/access/login?token=gh_lnk_bogus", "", nil))
 		must(t, 400, e.call("POST", "/portal/instance/access/login", "", nil))
+
+		// A user with a company of their own: no login link is handed out
+		// (it would sign the caller in as them), but a grant works and
+		// notifies without a link.
+		victim, err := e.acc.CreateUser(context.Background(), access.SystemPrincipal(), access.NewUser{Email: "victim@example.com"})
+		require.NoError(t, err)
+		_, err = e.acc.CreateCompany(context.Background(), access.UserPrincipal(victim.ID, uuid.Nil), access.NewCompany{Name: "Victim Inc"})
+		require.NoError(t, err)
+		r = must(t, 403, e.call("POST", users+"/provision?merchant_id=acme-key", e.ownerT, map[string]any{"email": "victim@example.com", "role": "ADMIN"}))
+		assert.Equal(t, "user_has_other_companies", r.str("error", "code"))
+		n := len(e.grants)
+		must(t, 200, e.call("POST", users+"?merchant_id=acme-key", e.ownerT, map[string]any{"email": "victim@example.com", "role": "ADMIN"}))
+		require.Len(t, e.grants, n+1)
+		assert.Empty(t, e.grants[n].LoginURL.Reveal())
+		assert.False(t, e.grants[n].NewUser)
 	})
 }
 
