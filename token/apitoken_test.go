@@ -170,7 +170,7 @@ func TestMalformedTokenCostsNoStoreAccess(t *testing.T) {
 	// count.
 	bare := &counting{}
 	svc := token.NewService(access.NewService(e.st.Store), bare)
-	for _, bad := range []string{"", "Bearer " + s, s[:len(s)-1] + "x", s + "0", strings.ToUpper(s),
+	for _, bad := range []string{"", "Bearer " + s, typo(s), s + "0", strings.ToUpper(s),
 		strings.Replace(s, "gh_", "xx_", 1)} {
 		_, err := svc.Verify(ctx, bad)
 		assert.ErrorIs(t, err, token.ErrInvalidToken)

@@ -38,7 +38,7 @@ func ExampleService_Create() {
 	fmt.Println(acc.Check(ctx, p, access.UserView))
 	fmt.Println(acc.Check(ctx, p, access.UserDelete))
 
-	_, err = tokens.Verify(ctx, secret[:len(secret)-1]+"x") // a typo: refused without a lookup
+	_, err = tokens.Verify(ctx, typo(secret)) // refused by the checksum, without a lookup
 	fmt.Println(err)
 	// Output:
 	// acme_api_ 58
@@ -94,4 +94,13 @@ func ExampleParse() {
 	// Output:
 	// gh inv <nil>
 	// unauthenticated: the token is malformed
+}
+
+// typo changes the last character of s to another one of the alphabet.
+func typo(s string) string {
+	last := "x"
+	if strings.HasSuffix(s, last) {
+		last = "y"
+	}
+	return s[:len(s)-1] + last
 }
