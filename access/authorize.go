@@ -119,10 +119,11 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 	if !f.Active {
 		return 0, Forbidden("the membership is deactivated")
 	}
-	lvl := max(s.catalog.Level(f.Role), f.GrantLevel)
-	if s.catalog.Level(f.Role) == 0 {
-		lvl = 0 // unknown role: fail closed
+	roleLevel := s.catalog.Level(f.Role)
+	if roleLevel == 0 {
+		return 0, nil // unknown role: fail closed
 	}
+	lvl := max(roleLevel, f.GrantLevel)
 	if p.Kind == PrincipalToken {
 		lvl = min(lvl, max(p.TokenLevel, f.TokenGrantLevel))
 	}

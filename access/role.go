@@ -56,10 +56,14 @@ type Catalog struct {
 	roles     map[string]*Role
 	roleList  []*Role
 	roleByID  map[uuid.UUID]*Role
-	rolePerms map[rolePerm]struct{}
+	// permRoles has, per permission, a bit per role (by index in
+	// roleCodes) that holds it: the check's one hashed look-up.
+	permRoles map[string]uint64
+	roleCodes []string
 }
 
-type rolePerm struct{ role, perm string }
+// maxRoles bounds the catalog so a role fits in permRoles' bit set.
+const maxRoles = 64
 
 // CatalogOption extends the built-in catalog.
 type CatalogOption func(*catalogSpec)
@@ -91,7 +95,7 @@ func NewCatalog(opts ...CatalogOption) (*Catalog, error) {
 		perms:     map[string]Permission{},
 		roles:     map[string]*Role{},
 		roleByID:  map[uuid.UUID]*Role{},
-		rolePerms: map[rolePerm]struct{}{},
+		permRoles: map[string]uint64{},
 	}
 	for _, p := range spec.perms {
 		p.Code = strings.ToUpper(p.Code)
@@ -133,6 +137,9 @@ func NewCatalog(opts ...CatalogOption) (*Catalog, error) {
 		if _, dup := c.roles[code]; dup {
 			return nil, fmt.Errorf("gatehouse: role %q registered twice", code)
 		}
+		if len(c.roleCodes) == maxRoles {
+			return nil, fmt.Errorf("gatehouse: more than %d roles", maxRoles)
+		}
 		perms := rs.Permissions
 		if perms == nil {
 			perms = view
@@ -149,8 +156,10 @@ func NewCatalog(opts ...CatalogOption) (*Catalog, error) {
 		c.roles[code] = r
 		c.roleByID[r.ID] = r
 		c.roleList = append(c.roleList, r)
+		bit := uint64(1) << len(c.roleCodes)
+		c.roleCodes = append(c.roleCodes, code)
 		for _, p := range norm {
-			c.rolePerms[rolePerm{code, p}] = struct{}{}
+			c.permRoles[p] |= bit
 		}
 	}
 	sort.SliceStable(c.roleList, func(i, j int) bool { return c.roleList[i].Level > c.roleList[j].Level })
@@ -212,8 +221,16 @@ func (c *Catalog) Level(role string) int {
 
 // RoleHas reports whether role's default set holds perm.
 func (c *Catalog) RoleHas(role, perm string) bool {
-	_, ok := c.rolePerms[rolePerm{role, perm}]
-	return ok
+	bits := c.permRoles[perm]
+	if bits == 0 {
+		return false
+	}
+	for i, code := range c.roleCodes {
+		if code == role {
+			return bits&(1<<i) != 0
+		}
+	}
+	return false
 }
 
 // HasPermission reports whether perm is registered.

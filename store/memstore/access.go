@@ -5,6 +5,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/google/uuid"
@@ -60,7 +61,10 @@ type accessTables struct {
 	companyByKey    table[string, uuid.UUID]
 	companyByDomain table[string, uuid.UUID]
 
-	members        table[memberKey, access.Membership]
+	members table[memberKey, access.Membership]
+	// checks is the permission check's compact copy of members: a small
+	// inline value keeps the hot look-up as cache-friendly as a bare map.
+	checks         table[memberKey, checkRow]
 	memberByID     table[uuid.UUID, memberKey]
 	primaryOf      table[uuid.UUID, uuid.UUID] // user -> company of the primary membership
 	companyMembers idIndex[uuid.UUID]
@@ -87,6 +91,7 @@ func (t *accessTables) init() {
 		companies: table[uuid.UUID, access.Company]{}, companyByKey: table[string, uuid.UUID]{},
 		companyByDomain: table[string, uuid.UUID]{},
 		members:         table[memberKey, access.Membership]{}, memberByID: table[uuid.UUID, memberKey]{},
+		checks:    table[memberKey, checkRow]{},
 		primaryOf: table[uuid.UUID, uuid.UUID]{}, companyMembers: idIndex[uuid.UUID]{},
 		companyByFlag: idIndex[flagKey]{}, userMembers: idIndex[uuid.UUID]{}, userByFlag: idIndex[flagKey]{},
 		grants: table[uuid.UUID, access.Grant]{}, grantByKey: table[grantKey, uuid.UUID]{},
@@ -435,7 +440,17 @@ func (s *Store) LockCompany(ctx context.Context, id uuid.UUID) error {
 
 // Memberships.
 
+// checkRow is what CheckAccess reads of a membership. extra is the
+// membership's immutable slice (updates replace it).
+type checkRow struct {
+	role   string
+	extra  []string
+	since  time.Time // CreatedAt
+	active bool
+}
+
 func (a *accessTables) indexMembership(t *tx, m access.Membership) {
+	a.checks.put(t, memberKey{m.CompanyID, m.UserID}, checkRow{role: m.Role, extra: m.Extra, since: m.CreatedAt, active: m.Active})
 	a.memberByID.put(t, m.ID, memberKey{m.CompanyID, m.UserID})
 	a.companyMembers.add(t, m.CompanyID, m.ID)
 	a.companyByFlag.add(t, flagKey{m.CompanyID, m.Active}, m.ID)
@@ -447,6 +462,7 @@ func (a *accessTables) indexMembership(t *tx, m access.Membership) {
 }
 
 func (a *accessTables) unindexMembership(t *tx, m access.Membership) {
+	a.checks.del(t, memberKey{m.CompanyID, m.UserID})
 	a.memberByID.del(t, m.ID)
 	a.companyMembers.del(t, m.CompanyID, m.ID)
 	a.companyByFlag.del(t, flagKey{m.CompanyID, m.Active}, m.ID)
@@ -649,9 +665,9 @@ func (s *Store) ListUserCompanies(ctx context.Context, userID uuid.UUID, active 
 func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access.AccessFacts, err error) {
 	err = s.read(ctx, func() {
 		a := &s.acc
-		if m, ok := a.members[memberKey{q.CompanyID, q.UserID}]; ok {
-			f.Member, f.Active, f.Role, f.MemberSince = true, m.Active, m.Role, m.CreatedAt
-			f.HasExtra = q.Permission != "" && slices.Contains(m.Extra, q.Permission)
+		if m, ok := a.checks[memberKey{q.CompanyID, q.UserID}]; ok {
+			f.Member, f.Active, f.Role, f.MemberSince = true, m.active, m.role, m.since
+			f.HasExtra = q.Permission != "" && slices.Contains(m.extra, q.Permission)
 		}
 		if q.Resource.Type != "" {
 			f.GrantLevel = a.grantLevel(q.CompanyID, access.Subject{Type: access.SubjectUser, ID: q.UserID}, q.Resource)
@@ -684,6 +700,9 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access
 
 // grantLevel is the highest level s holds on r or on the company's account.
 func (a *accessTables) grantLevel(companyID uuid.UUID, s access.Subject, r access.Resource) int {
+	if len(a.subjectGrants[subjectKey{companyID, s}]) == 0 {
+		return 0 // the common case: one small look-up instead of two
+	}
 	lvl := 0
 	if id, ok := a.grantByKey[grantKey{companyID, s, r}]; ok {
 		lvl = a.grants[id].Level
