@@ -51,11 +51,11 @@ func RoleID(code string) uuid.UUID { return uuid.NewSHA1(roleNamespace, []byte(c
 // Catalog is the immutable set of roles and permissions a Service knows. It
 // is built once at start-up with NewCatalog; unknown codes fail closed.
 type Catalog struct {
-	perms     map[string]Permission
-	permList  []Permission
-	roles     map[string]*Role
-	roleList  []*Role
-	roleByID  map[uuid.UUID]*Role
+	perms    map[string]Permission
+	permList []Permission
+	roles    map[string]*Role
+	roleList []*Role
+	roleByID map[uuid.UUID]*Role
 	// permRoles has, per permission, a bit per role (by index in
 	// roleCodes) that holds it: the check's one hashed look-up.
 	permRoles map[string]uint64
