@@ -193,10 +193,7 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 	}
 	var out Member
 	err = s.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.LockCompany(ctx, p.CompanyID); err != nil {
-			if isNotFound(err) && p.Kind != PrincipalSystem {
-				return s.checkActive(ctx, p) // say what the caller may know
-			}
+		if err := s.lockCompany(ctx, p); err != nil {
 			return err
 		}
 		need := UserEdit
@@ -207,11 +204,8 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 		if err != nil {
 			return err
 		}
-		m, err := s.store.GetMembership(ctx, p.CompanyID, userID)
+		m, err := s.member(ctx, p.CompanyID, userID)
 		if err != nil {
-			if isNotFound(err) {
-				return NotFound("member")
-			}
 			return err
 		}
 		before := m
@@ -279,6 +273,26 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 	return out, err
 }
 
+// lockCompany takes the row lock of p's company for the transaction of
+// ctx. A company that does not exist is reported as the caller may know it.
+func (s *Service) lockCompany(ctx context.Context, p Principal) error {
+	err := s.store.LockCompany(ctx, p.CompanyID)
+	if err != nil && isNotFound(err) && p.Kind != PrincipalSystem {
+		return s.checkActive(ctx, p)
+	}
+	return err
+}
+
+// member is the membership of userID in companyID; ErrNotFound with code
+// "member_not_found" when there is none.
+func (s *Service) member(ctx context.Context, companyID, userID uuid.UUID) (Membership, error) {
+	m, err := s.store.GetMembership(ctx, companyID, userID)
+	if err != nil && isNotFound(err) {
+		return Membership{}, NotFound("member")
+	}
+	return m, err
+}
+
 // keepOwner fails with ErrLastOwner when before was an active OWNER, is no
 // longer one, and the company has no active OWNER left. It must run after
 // LockCompany in the same transaction.
@@ -303,10 +317,7 @@ func (s *Service) keepOwner(ctx context.Context, before Membership, stillOwner b
 func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUID) error {
 	self := p.Kind == PrincipalUser && p.UserID == userID
 	return s.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.LockCompany(ctx, p.CompanyID); err != nil {
-			if isNotFound(err) && p.Kind != PrincipalSystem {
-				return s.checkActive(ctx, p)
-			}
+		if err := s.lockCompany(ctx, p); err != nil {
 			return err
 		}
 		need := UserDelete
@@ -317,11 +328,8 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 		if err != nil {
 			return err
 		}
-		m, err := s.store.GetMembership(ctx, p.CompanyID, userID)
+		m, err := s.member(ctx, p.CompanyID, userID)
 		if err != nil {
-			if isNotFound(err) {
-				return NotFound("member")
-			}
 			return err
 		}
 		if !self && !a.CanManage(s.catalog.Level(m.Role)) {

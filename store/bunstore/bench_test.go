@@ -3,6 +3,7 @@ package bunstore_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -10,37 +11,6 @@ import (
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/store/bunstore"
 )
-
-// rawCheckAccess is CheckAccess written by hand for the driver alone: the
-// same statement with server-side parameters instead of bun's client-side
-// interpolation. The benchmark compares the two per driver, to show what
-// bun costs and which driver to recommend.
-const rawCheckAccess = `SELECT
-	m.id IS NOT NULL,
-	coalesce(m.is_active, false),
-	coalesce(m.role, ''),
-	coalesce($3 <> '' AND $3 = ANY(m.extra), false),
-	CASE WHEN $4 THEN coalesce((SELECT max(g.level) FROM grants g
-		WHERE g.company_id = $1 AND g.subject_type = 'User' AND g.subject_id = $2
-		AND (g.resource_type = $5 AND g.resource_id = $6 OR g.resource_type = 'account' AND g.resource_id = '')), 0)
-	ELSE 0 END,
-	CASE WHEN $4 AND $7::uuid IS NOT NULL THEN coalesce((SELECT max(g.level) FROM grants g
-		WHERE g.company_id = $1 AND g.subject_type = 'ApiToken' AND g.subject_id = $7::uuid
-		AND (g.resource_type = $5 AND g.resource_id = $6 OR g.resource_type = 'account' AND g.resource_id = '')), 0)
-	ELSE 0 END,
-	cn.id IS NOT NULL,
-	coalesce(cn.has, false),
-	cn.id
-FROM (SELECT 1) AS one
-LEFT JOIN memberships m ON m.company_id = $1::uuid AND m.user_id = $2::uuid
-LEFT JOIN LATERAL (
-	SELECT c.id, $3 <> '' AND $3 = ANY(c.permissions) AS has
-	FROM connections c
-	JOIN memberships am ON am.company_id = c.agency_id AND am.user_id = $2::uuid
-	WHERE m.id IS NULL AND c.customer_id = $1::uuid AND am.is_active AND am.role = ANY($8::text[])
-	ORDER BY has DESC, c.id
-	LIMIT 1
-) AS cn ON true`
 
 // BenchmarkCheckAccess measures the permission check's store round trip
 // over 1,000 companies of 100 members, per driver: through bunstore (which
@@ -89,7 +59,7 @@ func BenchmarkCheckAccess(b *testing.B) {
 			}
 		})
 		b.Run(string(d)+"/raw", func(b *testing.B) {
-			stmt, err := db.DB.PrepareContext(ctx, rawCheckAccess)
+			stmt, err := db.DB.PrepareContext(ctx, bunstore.CheckAccessSQL)
 			require.NoError(b, err)
 			defer stmt.Close()
 			b.ReportAllocs()
@@ -102,11 +72,12 @@ func BenchmarkCheckAccess(b *testing.B) {
 				}
 				var f access.AccessFacts
 				var connID *string
+				var since *time.Time
 				err := stmt.QueryRowContext(ctx,
 					q.CompanyID.String(), q.UserID.String(), q.Permission, q.Resource.Type != "", q.Resource.Type, q.Resource.ID, token,
 					"{OWNER,ADMIN}",
 				).Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.GrantLevel, &f.TokenGrantLevel,
-					&f.Connected, &f.ConnectionHas, &connID)
+					&f.Connected, &f.ConnectionHas, &connID, &since)
 				if err != nil {
 					b.Fatal(err)
 				}

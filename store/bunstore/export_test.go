@@ -1,0 +1,5 @@
+package bunstore
+
+// CheckAccessSQL is the check's statement, for the benchmark's floor: the
+// same SQL prepared by hand on the raw driver.
+const CheckAccessSQL = checkAccessSQL
