@@ -130,6 +130,24 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 	return lvl, nil
 }
 
+// tokenHoldsRole reports whether a token's ceiling covers the role of its
+// creator: the level and all the role's default permissions.
+func tokenHoldsRole(p Principal, level int, role string, c *Catalog) bool {
+	if p.TokenLevel < level {
+		return false
+	}
+	r, ok := c.roles[role]
+	if !ok {
+		return false
+	}
+	for _, perm := range r.Permissions {
+		if !slices.Contains(p.TokenPermissions, perm) {
+			return false
+		}
+	}
+	return true
+}
+
 // tokenStanding refuses a token whose creator is no longer a member, or is
 // a member again only since after the token was made. A token acts through
 // its creator's membership only, never through an agency connection.
@@ -224,9 +242,11 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 		return Actor{}, err
 	}
 	if p.Kind == PrincipalToken {
-		if p.TokenLevel < a.level {
-			// A token below its creator's rank holds none of the role's
-			// own privileges (an OWNER's VIEWER token is no OWNER).
+		if !tokenHoldsRole(p, a.level, a.role, s.catalog) {
+			// A token that does not hold its creator's whole role (its
+			// level and every permission of it) has none of the role's
+			// own privileges: an OWNER's VIEWER token is no OWNER, nor is
+			// an OWNER-level token without permissions.
 			a.role = ""
 		}
 		a.level = min(a.level, p.TokenLevel)

@@ -189,7 +189,9 @@ func (s *Service) UpdateCompany(ctx context.Context, p Principal, up CompanyUpda
 		if err != nil {
 			return err
 		}
-		if a.level < LevelAdmin || a.agency {
+		if !a.system && (a.role == "" || a.level < LevelAdmin) {
+			// A role, not only a level: neither an agency nor a token that
+			// does not carry its creator's whole role changes the company.
 			return Forbidden("changing the company needs a membership at ADMIN or above")
 		}
 		c, err := s.store.GetCompany(ctx, p.CompanyID)

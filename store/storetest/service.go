@@ -550,10 +550,15 @@ func testReviewFindings(t *testing.T, newStore Factory) {
 		w := newWorld(t, newStore)
 		weak := access.TokenPrincipal(uuid.New(), w.owner.ID, w.company.ID, []string{access.UserView}, access.LevelViewer, time.Now())
 		assert.ErrorIs(t, w.svc.DeleteCompany(ctx, weak), access.ErrForbidden)
+		bare := access.TokenPrincipal(uuid.New(), w.owner.ID, w.company.ID, nil, access.LevelOwner, time.Now())
+		assert.ErrorIs(t, w.svc.DeleteCompany(ctx, bare), access.ErrForbidden, "an OWNER-level token without permissions is no OWNER")
+		_, err := w.svc.UpdateCompany(ctx, access.TokenPrincipal(uuid.New(), w.owner.ID, w.company.ID, nil, access.LevelAdmin, time.Now()),
+			access.CompanyUpdate{Name: ptr("Renamed")})
+		assert.ErrorIs(t, err, access.ErrForbidden, "nor may it change the company")
 		admin, _ := w.member(t, "admin", access.RoleAdmin)
 		adminToken := access.TokenPrincipal(uuid.New(), w.owner.ID, w.company.ID,
 			[]string{access.UserView, access.UserEdit}, access.LevelAdmin, time.Now())
-		_, err := w.svc.UpdateMember(ctx, adminToken, admin.ID, access.MemberUpdate{Active: ptr(false)})
+		_, err = w.svc.UpdateMember(ctx, adminToken, admin.ID, access.MemberUpdate{Active: ptr(false)})
 		assert.ErrorIs(t, err, access.ErrForbidden, "an OWNER's ADMIN-level token cannot manage ADMINs")
 	})
 
