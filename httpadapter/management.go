@@ -466,11 +466,36 @@ func (h *Handler) mgmtSwitch(x *exchange, in *mgmtSwitch) (managed[mgmtSwitched]
 	if err != nil {
 		return managed[mgmtSwitched]{}, err
 	}
-	c, err := h.svc.Access.SwitchCompany(x.ctx(), x.p, access.SwitchTarget{CompanyID: cid, Name: in.CompanyName})
+	to := access.SwitchTarget{CompanyID: cid, Name: in.CompanyName}
+	var c access.Company
+	if secret, kind := h.sessionOf(x); kind == token.KindSession {
+		// A session moves with the switch (token.SwitchSession); other
+		// sessions of the user stay where they are.
+		c, err = h.svc.Token.SwitchSession(x.ctx(), secret, to)
+	} else {
+		c, err = h.svc.Access.SwitchCompany(x.ctx(), x.p, to)
+	}
 	if err != nil {
 		return managed[mgmtSwitched]{}, err
 	}
 	return ok(mgmtSwitched{Company: mgmtCompany{ID: id(c.ID), Name: c.Name}})
+}
+
+// sessionOf returns the request's credentials and their kind when they are
+// a well-formed token of the token service's format.
+func (h *Handler) sessionOf(x *exchange) (string, token.Kind) {
+	if h.svc.Token == nil {
+		return "", 0
+	}
+	secret, err := Credentials(x.r)
+	if err != nil || secret == "" {
+		return "", 0
+	}
+	product, kind, err := token.Parse(secret)
+	if err != nil || product != h.svc.Token.Format().Product() {
+		return "", 0
+	}
+	return secret, kind
 }
 
 // requiredID parses a UUID body field that must be present.

@@ -283,7 +283,7 @@ func (s *Service) redeem(ctx context.Context, secret string, session bool) (Logi
 
 func (s *Service) mintSession(ctx context.Context, p access.Principal, now time.Time) (*Session, error) {
 	secret := s.format.Generate(KindSession)
-	t := Token{ID: s.newID(), Kind: KindSession, UserID: p.UserID, Name: "session", Digest: Hash(secret.v),
+	t := Token{ID: s.newID(), Kind: KindSession, CompanyID: p.CompanyID, UserID: p.UserID, Name: "session", Digest: Hash(secret.v),
 		Hint: secret.Hint(), ExpiresAt: now.Add(s.sessionTTL), CreatedAt: now}
 	if err := s.st.CreateToken(ctx, &t); err != nil {
 		return nil, err
@@ -316,9 +316,53 @@ func (s *Service) Logout(ctx context.Context, secret string) error {
 		if t.Revoked() {
 			return rejectRevoked
 		}
-		if _, err := s.st.RevokeToken(ctx, uuid.Nil, t.ID, s.now()); err != nil {
+		if _, err := s.st.RevokeToken(ctx, t.CompanyID, t.ID, s.now()); err != nil {
 			return err
 		}
-		return s.acc.Audit(ctx, access.UserPrincipal(t.UserID, uuid.Nil), uuid.Nil, "session.revoked", auditTarget(t), nil)
+		return s.acc.Audit(ctx, access.UserPrincipal(t.UserID, t.CompanyID), t.CompanyID, "session.revoked", auditTarget(t), nil)
 	})
+}
+
+// SwitchSession moves the session secret to another company of its user
+// (access.Service.SwitchCompany: by ID or name, only where switching is
+// allowed), and makes that the user's active company, in one transaction.
+// The session reaches the new company from the very next request; the
+// user's other sessions stay where they are, so a session handed to
+// someone else (a provisioning partner's login link) never follows its
+// user into companies it was not sent to. Errors: ErrInvalidToken for a
+// session that does not verify; SwitchCompany's errors.
+func (s *Service) SwitchSession(ctx context.Context, secret string, to access.SwitchTarget) (access.Company, error) {
+	if err := s.format.Parse(secret, KindSession); err != nil {
+		return access.Company{}, rejectMalformed
+	}
+	d := Hash(secret)
+	var out access.Company
+	err := s.acc.InTx(ctx, func(ctx context.Context) error {
+		t, err := s.st.GetTokenByHash(ctx, d)
+		if errors.Is(err, access.ErrNotFound) {
+			return rejectUnknown
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case subtle.ConstantTimeCompare(t.Digest[:], d[:]) != 1 || t.Kind != KindSession:
+			return rejectUnknown
+		case t.Revoked():
+			return rejectRevoked
+		case t.Expired(s.now()):
+			return rejectExpired
+		}
+		c, err := s.acc.SwitchCompany(ctx, access.UserPrincipal(t.UserID, t.CompanyID), to)
+		if err != nil {
+			return err
+		}
+		if err := s.st.MoveSession(ctx, t.ID, c.ID); err != nil {
+			return err
+		}
+		out = c
+		return s.acc.Audit(ctx, access.UserPrincipal(t.UserID, c.ID), c.ID, "session.moved", auditTarget(t),
+			map[string]string{"from": t.CompanyID.String()})
+	})
+	return out, err
 }

@@ -240,14 +240,27 @@ func TestSessions(t *testing.T) {
 	assert.Equal(t, access.UserPrincipal(login.User.ID, e.company.ID), pr)
 	assert.NoError(t, e.acc.Check(ctx, pr, access.UserAdd))
 
-	// Switching company moves the session.
+	// The user's own switch elsewhere does not move this session: whoever
+	// holds it reaches only the company it was sent to.
 	c2, err := e.acc.CreateCompany(ctx, access.UserPrincipal(login.User.ID, uuid.Nil), access.NewCompany{Name: "Second"})
 	require.NoError(t, err)
-	_, err = e.acc.SwitchCompany(ctx, pr, access.SwitchTarget{CompanyID: c2.ID})
+	_, err = e.acc.SwitchCompany(ctx, access.UserPrincipal(login.User.ID, uuid.Nil), access.SwitchTarget{CompanyID: c2.ID})
 	require.NoError(t, err)
 	pr, err = e.tok.Verify(ctx, s)
 	require.NoError(t, err)
+	assert.Equal(t, e.company.ID, pr.CompanyID)
+
+	// Switching through the session moves it.
+	c, err := e.tok.SwitchSession(ctx, s, access.SwitchTarget{Name: "second"})
+	require.NoError(t, err)
+	assert.Equal(t, c2.ID, c.ID)
+	pr, err = e.tok.Verify(ctx, s)
+	require.NoError(t, err)
 	assert.Equal(t, c2.ID, pr.CompanyID)
+	_, err = e.tok.SwitchSession(ctx, s, access.SwitchTarget{CompanyID: uuid.New()})
+	assert.ErrorIs(t, err, access.ErrNotFound, "only companies of the user")
+	_, err = e.tok.SwitchSession(ctx, typo(s), access.SwitchTarget{CompanyID: c2.ID})
+	assert.ErrorIs(t, err, token.ErrInvalidToken)
 
 	// A session is no API token, and an API token's text is no session.
 	_, err = e.tok.Get(ctx, e.asOwner, login.Session.Token.ID)
@@ -309,4 +322,27 @@ func TestProvisionNeverHandsOutAStrangersLink(t *testing.T) {
 	p, err = e.tok.Provision(ctx, sys, token.Provision{Email: "victim@example.com", Role: access.RoleAdmin})
 	require.NoError(t, err)
 	assert.NotEmpty(t, p.LoginURL.Reveal())
+}
+
+// TestLinkForACompanylessUserReachesOnlyItsCompany: a partner provisions an
+// existing user who has no company yet and keeps the link; the user then
+// makes a company of their own. The link's session acts only in the
+// partner's company, never in the user's.
+func TestLinkForACompanylessUserReachesOnlyItsCompany(t *testing.T) {
+	e := newEnv(t)
+	victim, err := e.acc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "later@example.com"})
+	require.NoError(t, err)
+	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: victim.Email, Role: access.RoleViewer})
+	require.NoError(t, err)
+	own, err := e.acc.CreateCompany(ctx, access.UserPrincipal(victim.ID, uuid.Nil), access.NewCompany{Name: "Mine"})
+	require.NoError(t, err)
+	_, err = e.acc.SwitchCompany(ctx, access.UserPrincipal(victim.ID, uuid.Nil), access.SwitchTarget{CompanyID: own.ID})
+	require.NoError(t, err)
+
+	login, err := e.tok.RedeemLoginLinkSession(ctx, linkSecret(t, p))
+	require.NoError(t, err)
+	pr, err := e.tok.Verify(ctx, login.Session.Secret.Reveal())
+	require.NoError(t, err)
+	assert.Equal(t, e.company.ID, pr.CompanyID)
+	assert.NotEqual(t, own.ID, pr.CompanyID, "the session never reaches the victim's own company")
 }

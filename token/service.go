@@ -154,8 +154,9 @@ func (s *Service) checkSubject(ctx context.Context, companyID, id uuid.UUID) err
 //     deactivating or removing the creator shrinks or stops the token at
 //     once. Its TokenPermissions may be shared with the store: treat it as
 //     read-only.
-//   - a session token: access.UserPrincipal of its user in the user's
-//     active company as stored now, so switching company moves the session.
+//   - a session token: access.UserPrincipal of its user in the company
+//     the session acts in (its login link's, or where SwitchSession moved
+//     it), read from the store now.
 //
 // Any token that does not verify (malformed, bad checksum, another kind or
 // product, unknown, revoked, expired, its company or user gone) gives an
@@ -200,7 +201,7 @@ func (s *Service) Verify(ctx context.Context, secret string) (access.Principal, 
 		if err != nil {
 			return access.Principal{}, err
 		}
-		p = access.UserPrincipal(u.ID, u.ActiveCompanyID)
+		p = access.UserPrincipal(u.ID, t.CompanyID)
 	}
 	if t.LastUsedAt.IsZero() || now.Sub(t.LastUsedAt) >= touchInterval {
 		// Best effort: a failed bookkeeping write does not refuse a token

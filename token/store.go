@@ -43,6 +43,9 @@ type Store interface {
 	// TouchToken records a use at at, unless a later use is already
 	// recorded. ErrNotFound if none.
 	TouchToken(ctx context.Context, id uuid.UUID, at time.Time) error
+	// MoveSession sets the company a session token acts in. ErrNotFound if
+	// there is no session token id, or companyID is not a company.
+	MoveSession(ctx context.Context, id, companyID uuid.UUID) error
 
 	// CreateLoginLink inserts l. ErrConflict (code "link_exists") if its
 	// ID or Digest is taken.

@@ -13,8 +13,10 @@ import (
 type Token struct {
 	ID   uuid.UUID
 	Kind Kind // KindAPI or KindSession
-	// CompanyID is the company of an API token; uuid.Nil for a session,
-	// which acts in its user's active company.
+	// CompanyID is the company of an API token, or the company a session
+	// acts in: the login link's, then wherever SwitchSession moved it.
+	// A session never follows its user's other sessions or the user's
+	// active company: whoever holds it reaches only where it was sent.
 	CompanyID uuid.UUID
 	// UserID is the creator of an API token (whose current membership caps
 	// it), or the user of a session.

@@ -279,3 +279,10 @@ func (s *Store) RevokeLoginLinks(ctx context.Context, companyID, userID uuid.UUI
 	}
 	return int(n), nil
 }
+
+// MoveSession implements token.Store.
+func (s *Store) MoveSession(ctx context.Context, id, companyID uuid.UUID) error {
+	res, err := s.idb(ctx).NewRaw(`UPDATE tokens SET company_id = c.id FROM companies c
+	WHERE tokens.id = ? AND tokens.kind = 'ses' AND c.id = ?`, id, companyID).Exec(ctx)
+	return affected(ctx, res, err, "token")
+}

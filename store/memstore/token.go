@@ -265,3 +265,21 @@ func (k *tokenTables) deleteCompany(tx *tx, companyID uuid.UUID) {
 		k.links.del(tx, d)
 	}
 }
+
+// MoveSession implements token.Store.
+func (s *Store) MoveSession(ctx context.Context, id, companyID uuid.UUID) error {
+	return s.write(ctx, func(tx *tx) error {
+		k := &s.tok
+		d, ok := k.tokenByID[id]
+		if !ok || k.tokens[d].Kind != token.KindSession {
+			return access.NotFound("token")
+		}
+		if _, ok := s.acc.companies[companyID]; !ok {
+			return access.NotFound("company")
+		}
+		t := k.tokens[d]
+		t.CompanyID = companyID
+		k.tokens.put(tx, d, t)
+		return nil
+	})
+}

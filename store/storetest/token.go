@@ -162,6 +162,27 @@ func testTokenStore(t *testing.T, newStore Factory) {
 		assert.ErrorIs(t, err, access.ErrNotFound)
 	})
 
+	t.Run("MoveSession", func(t *testing.T) {
+		w := newWorld(t, newStore)
+		s := session(w)
+		s.CompanyID = w.company.ID
+		require.NoError(t, w.st.CreateToken(ctx, &s))
+		other, err := w.svc.CreateCompany(ctx, access.UserPrincipal(w.owner.ID, uuid.Nil), access.NewCompany{Name: "Other"})
+		require.NoError(t, err)
+		require.NoError(t, w.st.MoveSession(ctx, s.ID, other.ID))
+		got, err := w.st.GetTokenByHash(ctx, s.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, other.ID, got.CompanyID)
+		assertNotFound(t, w.st.MoveSession(ctx, s.ID, uuid.New()))
+		assertNotFound(t, w.st.MoveSession(ctx, uuid.New(), other.ID))
+		a := apiToken(w)
+		require.NoError(t, w.st.CreateToken(ctx, &a))
+		assertNotFound(t, w.st.MoveSession(ctx, a.ID, other.ID))
+		got, err = w.st.GetTokenByHash(ctx, a.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, w.company.ID, got.CompanyID, "an API token never moves")
+	})
+
 	t.Run("TouchToken", func(t *testing.T) {
 		w := newWorld(t, newStore)
 		a := apiToken(w)

@@ -20,7 +20,7 @@ CREATE TABLE tokens (
     last_used_at timestamptz,
     revoked_at   timestamptz,
     created_at   timestamptz NOT NULL,
-    CONSTRAINT tokens_company_check CHECK ((kind = 'api') = (company_id IS NOT NULL)),
+    CONSTRAINT tokens_company_check CHECK (kind <> 'api' OR company_id IS NOT NULL),
     CONSTRAINT tokens_digest_length_check CHECK (length(digest) = 32)
 );
 --bun:split
