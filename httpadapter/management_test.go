@@ -119,11 +119,16 @@ func TestManagementSwitchCompany(t *testing.T) {
 			require.NoError(t, err)
 		}
 		session := e.session(e.owner)
+		other := e.session(e.owner)
+		before := must(t, 200, e.call("GET", "/access", other, nil))
 		r := must(t, 200, e.call("POST", "/access/switch-company", session, map[string]any{"company_name": "southwnd"}))
 		assert.Equal(t, "Southwind Traders", r.str("data", "company", "name"))
 		// The session follows the switch: /access now lists Southwind.
 		r = must(t, 200, e.call("GET", "/access", session, nil))
 		assert.Len(t, r.get("data", "users"), 1)
+		// The user's other session stays where it was.
+		r = must(t, 200, e.call("GET", "/access", other, nil))
+		assert.Equal(t, before.get("data", "users"), r.get("data", "users"))
 		r = must(t, 400, e.call("POST", "/access/switch-company", session, map[string]any{"company_name": "wind traders"}))
 		assert.ElementsMatch(t, []any{"Northwind Traders", "Southwind Traders"}, r.get("data", "candidates"))
 		must(t, 404, e.call("POST", "/access/switch-company", session, map[string]any{"company_id": "0193a3c0-0000-7000-8000-000000000000"}))
