@@ -12,7 +12,7 @@ type EventType string
 // Event types.
 const (
 	EventCreated   EventType = "created"
-	EventRefreshed EventType = "refreshed" // re-invited while pending: new terms, renewed expiry, same link
+	EventRefreshed EventType = "refreshed" // re-invited while pending: new terms, renewed expiry, a new link (the old one stops working)
 	EventResent    EventType = "resent"
 	EventAccepted  EventType = "accepted"
 	EventRejected  EventType = "rejected"
@@ -29,7 +29,7 @@ type Event struct {
 	CompanyName  string     // the inviting company's name
 	InviterEmail string     // "" when the system invited
 	// Token and URL carry the link to send to the invitee, only for
-	// EventCreated and EventResent. They print as "[redacted]".
+	// EventCreated, EventRefreshed and EventResent. They print as "[redacted]".
 	Token Secret
 	URL   Secret
 	At    time.Time
@@ -59,7 +59,7 @@ func (NopNotifier) Notify(context.Context, Event) {}
 // LogNotifier logs every event with log/slog, for the examples and for
 // development: a person sees there the link that would be mailed.
 //
-// Beware: for EventCreated and EventResent it logs the accept link, with
+// Beware: for EventCreated, EventRefreshed and EventResent it logs the accept link, with
 // the plaintext token, on purpose; that is its job. Do not use it where
 // logs are kept or shared. Nothing else in gatehouse ever logs a secret.
 type LogNotifier struct {

@@ -43,7 +43,8 @@ func WithTxOptions(o sql.TxOptions) Option {
 
 // New returns a store over db, which the host opened with the pgdialect and
 // a PostgreSQL driver of its choice (bun's pgdriver or pgx's stdlib), and
-// migrated with Migrate.
+// migrated with Migrate. Make one Store per *bun.DB and keep it: it holds
+// the prepared statements of the hot reads (see Close).
 func New(db *bun.DB, opts ...Option) *Store {
 	s := &Store{db: db}
 	for _, o := range opts {

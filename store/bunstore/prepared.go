@@ -15,6 +15,10 @@ import (
 // prepares each statement lazily on every pooled connection that runs it.
 //
 // Their SQL uses $n placeholders and is written once, as constants.
+//
+// Server-side prepared statements need a session-level connection: behind
+// PgBouncer, use session pooling (transaction pooling before PgBouncer
+// 1.21's max_prepared_statements does not keep them).
 
 // prepared holds the statements of one Store, keyed by their SQL.
 type prepared struct {
@@ -92,6 +96,8 @@ func (s *Store) queryAll(ctx context.Context, dest any, query string, args ...an
 }
 
 // Close releases the store's prepared statements (not the host's *bun.DB).
+// Call it when the store is dropped while its *bun.DB lives on;
+// database/sql keeps every statement it prepared until then.
 func (s *Store) Close() error {
 	var first error
 	s.prep.m.Range(func(k, v any) bool {
