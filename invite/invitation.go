@@ -76,6 +76,10 @@ type Invitation struct {
 	// InvitedBy is the inviting user (an API token's creator), uuid.Nil
 	// when the system invited. Accepting re-checks this user's rights.
 	InvitedBy uuid.UUID
+	// InvitedByToken is the API token that invited, uuid.Nil otherwise.
+	// Accepting re-checks it too: revoked or expired, it no longer
+	// vouches for the invitation, and its ceiling still applies.
+	InvitedByToken uuid.UUID
 
 	// Status is the stored status as the store returns it; the Service
 	// returns invitations with Status computed at read time (a pending

@@ -98,7 +98,7 @@ func (s *Service) issueOnce(ctx context.Context, p access.Principal, draft Invit
 		inv := draft
 		inv.ID = s.acc.NewID()
 		inv.CompanyID = p.CompanyID
-		inv.InvitedBy = invitedBy(p)
+		inv.InvitedBy, inv.InvitedByToken = invitedBy(p), p.TokenID
 		inv.Status = StatusPending
 		inv.TokenHash = hash
 		inv.ExpiresAt = now.Add(s.validity)
@@ -137,7 +137,7 @@ func (s *Service) refresh(ctx context.Context, p access.Principal, cur, draft In
 	if cur.Permissions == nil {
 		cur.Permissions = []string{}
 	}
-	cur.InvitedBy = invitedBy(p)
+	cur.InvitedBy, cur.InvitedByToken = invitedBy(p), p.TokenID
 	cur.ExpiresAt = now.Add(s.validity)
 	cur.UpdatedAt = now
 	if err := s.st.RefreshInvitation(ctx, &cur); err != nil {
@@ -343,7 +343,21 @@ func (s *Service) recheckInviter(ctx context.Context, inv Invitation, level int,
 	if inv.InvitedBy == uuid.Nil {
 		return nil
 	}
-	a, err := s.acc.Authorize(ctx, inviterPrincipal(inv), access.UserAdd)
+	inviter := inviterPrincipal(inv)
+	if inv.InvitedByToken != uuid.Nil {
+		t, err := s.st.GetToken(ctx, inv.CompanyID, inv.InvitedByToken)
+		if errors.Is(err, access.ErrNotFound) {
+			return ErrInviterNotAuthorized
+		}
+		if err != nil {
+			return err
+		}
+		if t.Revoked() || t.Expired(s.acc.Now()) {
+			return ErrInviterNotAuthorized
+		}
+		inviter = access.TokenPrincipal(t.ID, t.UserID, inv.CompanyID, t.Permissions, t.Level, t.CreatedAt)
+	}
+	a, err := s.acc.Authorize(ctx, inviter, access.UserAdd)
 	if err != nil {
 		if errors.Is(err, access.ErrForbidden) || errors.Is(err, access.ErrNotFound) || errors.Is(err, access.ErrUnauthenticated) {
 			return ErrInviterNotAuthorized

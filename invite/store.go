@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/token"
 	"github.com/google/uuid"
 )
 
@@ -18,6 +19,11 @@ import (
 // failures.
 type Store interface {
 	access.Store
+
+	// GetToken returns an API token of the company (package token's
+	// Store method of the same name): accepting an invitation a token made
+	// re-checks that token. ErrNotFound if none.
+	GetToken(ctx context.Context, companyID, id uuid.UUID) (token.Token, error)
 
 	// CreateInvitation inserts inv. ErrConflict with code
 	// "invitation_pending" (ErrInvitationPending) when the company already

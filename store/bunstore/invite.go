@@ -25,6 +25,7 @@ type invitationRow struct {
 	TargetName   string       `bun:"target_name"`
 	TargetID     uuid.UUID    `bun:"target_id"`
 	InvitedBy    uuid.UUID    `bun:"invited_by"`
+	InvitedByTok uuid.UUID    `bun:"invited_by_token"`
 	Status       string       `bun:"status"`
 	TokenHash    []byte       `bun:"token_hash"`
 	ExpiresAt    time.Time    `bun:"expires_at"`
@@ -39,14 +40,14 @@ type invitationRow struct {
 
 const invitationCols = `i.id, i.company_id, i.kind, i.email, i.role, i.permissions, i.relation, i.target_name,
 	i.target_id, i.invited_by, i.status, i.token_hash, i.expires_at, i.send_count, i.last_sent_at,
-	i.user_id, i.connection_id, i.closed_at, i.created_at, i.updated_at`
+	i.user_id, i.connection_id, i.closed_at, i.created_at, i.updated_at, i.invited_by_token`
 
 func (r invitationRow) invitation() invite.Invitation {
 	return invite.Invitation{
 		ID: r.ID, CompanyID: r.CompanyID, Kind: invite.Kind(r.Kind), Email: r.Email,
 		Role: r.Role, Permissions: nilIfEmpty(r.Permissions),
 		Relation: invite.Relation(r.Relation), TargetName: r.TargetName, TargetID: r.TargetID,
-		InvitedBy: r.InvitedBy, Status: invite.Status(r.Status), TokenHash: r.TokenHash,
+		InvitedBy: r.InvitedBy, InvitedByToken: r.InvitedByTok, Status: invite.Status(r.Status), TokenHash: r.TokenHash,
 		ExpiresAt: r.ExpiresAt.UTC(), SendCount: r.SendCount, LastSentAt: r.LastSentAt.UTC(),
 		UserID: r.UserID, ConnectionID: r.ConnectionID, ClosedAt: utcOrZero(r.ClosedAt),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
@@ -90,15 +91,15 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation) er
 	), ins AS (
 		INSERT INTO invitations (id, company_id, kind, email, role, permissions, relation, target_name,
 			target_id, invited_by, status, token_hash, expires_at, send_count, last_sent_at,
-			user_id, connection_id, closed_at, created_at, updated_at)
-		SELECT ?0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19 FROM chk
+			user_id, connection_id, closed_at, created_at, updated_at, invited_by_token)
+		SELECT ?0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20 FROM chk
 		WHERE company_found AND NOT taken AND NOT pending
 	)
 	SELECT * FROM chk`,
 		inv.ID, inv.CompanyID, string(inv.Kind), inv.Email, inv.Role, pgdialect.Array(orEmpty(inv.Permissions)),
 		string(inv.Relation), inv.TargetName, nullUUID(inv.TargetID), nullUUID(inv.InvitedBy), string(inv.Status),
 		inv.TokenHash, inv.ExpiresAt, inv.SendCount, inv.LastSentAt, nullUUID(inv.UserID), nullUUID(inv.ConnectionID),
-		nullTime(inv.ClosedAt), inv.CreatedAt, inv.UpdatedAt,
+		nullTime(inv.ClosedAt), inv.CreatedAt, inv.UpdatedAt, nullUUID(inv.InvitedByToken),
 	).Scan(ctx, &chk)
 	switch {
 	case err != nil:
@@ -182,10 +183,10 @@ func (s *Store) RotateInvitation(ctx context.Context, r invite.Rotation) error {
 // RefreshInvitation implements invite.Store in one conditional UPDATE.
 func (s *Store) RefreshInvitation(ctx context.Context, inv *invite.Invitation) error {
 	return s.conditional(ctx, `UPDATE invitations SET role = ?1, permissions = ?2, relation = ?3, target_name = ?4,
-		target_id = ?5, invited_by = ?6, expires_at = ?7, updated_at = ?8
+		target_id = ?5, invited_by = ?6, expires_at = ?7, updated_at = ?8, invited_by_token = ?9
 	WHERE id = ?0 AND status = 'pending' RETURNING id`,
 		inv.ID, inv.Role, pgdialect.Array(orEmpty(inv.Permissions)), string(inv.Relation), inv.TargetName,
-		nullUUID(inv.TargetID), nullUUID(inv.InvitedBy), inv.ExpiresAt, inv.UpdatedAt)
+		nullUUID(inv.TargetID), nullUUID(inv.InvitedBy), inv.ExpiresAt, inv.UpdatedAt, nullUUID(inv.InvitedByToken))
 }
 
 func (s *Store) listInvitations(ctx context.Context, where string, args ...any) ([]invite.Invitation, error) {

@@ -213,7 +213,7 @@ func (s *Store) RefreshInvitation(ctx context.Context, inv *invite.Invitation) e
 		}
 		i.Role, i.Permissions = inv.Role, slices.Clone(inv.Permissions)
 		i.Relation, i.TargetName, i.TargetID = inv.Relation, inv.TargetName, inv.TargetID
-		i.InvitedBy, i.ExpiresAt, i.UpdatedAt = inv.InvitedBy, inv.ExpiresAt, inv.UpdatedAt
+		i.InvitedBy, i.InvitedByToken, i.ExpiresAt, i.UpdatedAt = inv.InvitedBy, inv.InvitedByToken, inv.ExpiresAt, inv.UpdatedAt
 		return nil
 	})
 }

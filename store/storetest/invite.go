@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/token"
 )
 
 // testInviteStore covers package invite's Store method by method, then the
@@ -32,6 +33,7 @@ func testInviteStore(t *testing.T, newStore Factory) {
 	t.Run("rollback", func(t *testing.T) { testInvitationRollback(t, newStore) })
 	t.Run("company deleted", func(t *testing.T) { testInvitationCompanyDeleted(t, newStore) })
 	t.Run("accept after company deleted", func(t *testing.T) { testAcceptAfterCompanyDeleted(t, newStore) })
+	t.Run("token invitation needs its token", func(t *testing.T) { testTokenInvitationNeedsItsToken(t, newStore) })
 	t.Run("concurrent accepts", func(t *testing.T) { testInvitationConcurrentAccept(t, newStore) })
 	t.Run("concurrent cross invitations", func(t *testing.T) { testInvitationCrossConnect(t, newStore) })
 }
@@ -471,4 +473,28 @@ func testAcceptAfterCompanyDeleted(t *testing.T, newStore Factory) {
 	require.NoError(t, w.svc.DeleteCompany(ctx, w.asOwner))
 	_, err = svc.Accept(ctx, access.SystemPrincipal(), is.Token.Reveal())
 	assert.ErrorIs(t, err, access.ErrNotFound)
+}
+
+// testTokenInvitationNeedsItsToken: an invitation an API token made is
+// accepted only while that token still stands (not revoked, not expired),
+// and within the token's own ceiling.
+func testTokenInvitationNeedsItsToken(t *testing.T, newStore Factory) {
+	w, svc := inviteWorld(t, newStore)
+	ctx := context.Background()
+	tokens := token.NewService(w.svc, w.st)
+	made, err := tokens.Create(ctx, w.asOwner, token.NewToken{Name: "inviter", Role: access.RoleAdmin})
+	require.NoError(t, err)
+	p, err := tokens.Verify(ctx, made.Secret.Reveal())
+	require.NoError(t, err)
+	first, err := svc.Invite(ctx, p, invite.NewInvitation{Email: "t1-" + uuid.NewString()[:8] + "@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	second, err := svc.Invite(ctx, p, invite.NewInvitation{Email: "t2-" + uuid.NewString()[:8] + "@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	_, err = svc.Accept(ctx, access.SystemPrincipal(), first.Token.Reveal())
+	require.NoError(t, err, "accepted while the token stands")
+
+	_, err = tokens.Revoke(ctx, w.asOwner, made.Token.ID)
+	require.NoError(t, err)
+	_, err = svc.Accept(ctx, access.SystemPrincipal(), second.Token.Reveal())
+	assert.ErrorIs(t, err, invite.ErrInviterNotAuthorized, "a revoked token no longer vouches for its invitation")
 }

@@ -16,6 +16,7 @@ CREATE TABLE invitations (
     -- No foreign keys on these: pointers and history, kept as written.
     target_id     uuid,
     invited_by    uuid,
+    invited_by_token uuid,
     status        text NOT NULL CONSTRAINT invitations_status_check
                   CHECK (status IN ('pending', 'accepted', 'rejected', 'revoked', 'expired')),
     token_hash    bytea NOT NULL CONSTRAINT invitations_token_hash_key UNIQUE,
