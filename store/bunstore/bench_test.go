@@ -2,6 +2,7 @@ package bunstore_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -90,6 +91,13 @@ func BenchmarkCheckAccess(b *testing.B) {
 	}
 }
 
+// rawPageSQL is a page of members with their users, by hand.
+const rawPageSQL = `SELECT m.id, m.company_id, m.user_id, m.role, m.extra, m.is_active, m.is_primary, m.allow_switch,
+	m.created_by, m.created_at, m.updated_at, u.id, u.email, u.first_name, u.last_name, u.status, u.lang, u.theme,
+	u.currency, u.avatar_url, u.active_company_id, u.created_at, u.updated_at
+FROM memberships m JOIN users u ON u.id = m.user_id
+WHERE m.company_id = $1 AND m.id > $2 ORDER BY m.id LIMIT 51`
+
 // BenchmarkMembers measures, in one company of 100,000 members, the
 // permission check, one member with its user, and one page of 50 members
 // joined with their users at page 1 and at page 1,000 (keyset: the deep
@@ -108,7 +116,8 @@ func BenchmarkMembers(b *testing.B) {
 	require.NoError(b, setup.NewRaw(`SELECT id FROM memberships WHERE company_id = ? ORDER BY id OFFSET ? LIMIT 1`,
 		company, 999*50-1).Scan(ctx, &deep))
 	for _, d := range drivers {
-		s := bunstore.New(open(b, tg, d))
+		pool := open(b, tg, d)
+		s := bunstore.New(pool)
 		b.Run(string(d)+"/check", func(b *testing.B) {
 			i := 0
 			for b.Loop() {
@@ -126,6 +135,33 @@ func BenchmarkMembers(b *testing.B) {
 					b.Fatal(err)
 				}
 				i++
+			}
+		})
+		b.Run(string(d)+"/raw-page", func(b *testing.B) {
+			// The floor of a page: the members joined with their users (not
+			// the creators), prepared by hand, scanned as raw bytes.
+			stmt, err := pool.DB.PrepareContext(ctx, rawPageSQL)
+			require.NoError(b, err)
+			defer stmt.Close()
+			for b.Loop() {
+				rows, err := stmt.QueryContext(ctx, company, uuid.Nil)
+				require.NoError(b, err)
+				cols, err := rows.Columns()
+				require.NoError(b, err)
+				vals := make([]sql.RawBytes, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				n := 0
+				for rows.Next() {
+					require.NoError(b, rows.Scan(ptrs...))
+					n++
+				}
+				require.NoError(b, rows.Close())
+				if n != 51 {
+					b.Fatal(n)
+				}
 			}
 		})
 		for _, pg := range []struct {
