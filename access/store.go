@@ -121,7 +121,8 @@ type Store interface {
 	// side. ErrNotFound if none.
 	GetConnection(ctx context.Context, companyID, id uuid.UUID) (Connection, error)
 	// CreateConnection inserts c. ErrConflict (code "already_connected") if
-	// the two companies are already connected, in either direction.
+	// the two companies are already connected, in either direction;
+	// ErrInvalid (field "agency_id") for a company connected to itself.
 	CreateConnection(ctx context.Context, c *Connection) error
 	// UpdateConnectionPermissions stores c.Permissions and c.UpdatedAt.
 	// ErrNotFound if none.

@@ -892,6 +892,9 @@ func (s *Store) CreateConnection(ctx context.Context, c *access.Connection) erro
 				return access.NotFound("company")
 			}
 		}
+		if c.CustomerID == c.AgencyID {
+			return access.Invalid("agency_id", "a company cannot be connected to itself")
+		}
 		if _, ok := a.conns[c.ID]; ok {
 			return access.Conflict("id_taken", "connection %s exists", c.ID)
 		}

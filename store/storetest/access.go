@@ -848,6 +848,16 @@ func testConnections(t *testing.T, newStore Factory) {
 		f.connect(c.ID, b.ID)
 		f.connect(a.ID, c.ID)
 	})
+	t.Run("never to itself", func(t *testing.T) {
+		f := newFixture(t, newStore)
+		a := f.company()
+		err := f.s.CreateConnection(f.ctx, &access.Connection{ID: newID(), CustomerID: a.ID, AgencyID: a.ID, CreatedAt: f.now, UpdatedAt: f.now})
+		assert.ErrorIs(t, err, access.ErrInvalid)
+		assert.Equal(t, "agency_id", access.FieldOf(err))
+		conns, err := f.s.ListConnections(f.ctx, a.ID, access.Cursor{Limit: 10})
+		require.NoError(t, err)
+		assert.Empty(t, conns)
+	})
 	t.Run("update permissions", func(t *testing.T) {
 		f := newFixture(t, newStore)
 		a, b := f.company(), f.company()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,6 +83,7 @@ func testServices(t *testing.T, newStore Factory) {
 	t.Run("RemovePermissions", func(t *testing.T) { testRemovePermissions(t, newStore) })
 	t.Run("AfterCommit", func(t *testing.T) { testAfterCommit(t, newStore) })
 	t.Run("ReviewFindings", func(t *testing.T) { testReviewFindings(t, newStore) })
+	t.Run("TransferIsAtomic", func(t *testing.T) { testTransferIsAtomic(t, newStore) })
 
 	t.Run("ExtraPermissionsAndImplication", func(t *testing.T) {
 		w := newWorld(t, newStore)
@@ -616,4 +618,38 @@ func testReviewFindings(t *testing.T, newStore Factory) {
 		require.NoError(t, err)
 		assert.Equal(t, other.ID, me.ID)
 	})
+}
+
+// failingStore fails the n-th UpdateMembership, to break a multi-step
+// change in its middle.
+type failingStore struct {
+	store.Store
+	failOn int32
+	calls  atomic.Int32
+}
+
+var errInjected = errors.New("injected failure")
+
+func (f *failingStore) UpdateMembership(ctx context.Context, m *access.Membership) error {
+	if f.calls.Add(1) == f.failOn {
+		return errInjected
+	}
+	return f.Store.UpdateMembership(ctx, m)
+}
+
+// testTransferIsAtomic: ownership transfer writes two memberships; a
+// failure after the first leaves both as they were.
+func testTransferIsAtomic(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := newWorld(t, newStore)
+	admin, _ := w.member(t, "admin", access.RoleAdmin)
+	broken := access.NewService(&failingStore{Store: w.st, failOn: 2})
+	err := broken.TransferOwnership(ctx, w.asOwner, admin.ID)
+	require.ErrorIs(t, err, errInjected, "the callback's error comes back unchanged")
+	for id, role := range map[uuid.UUID]string{w.owner.ID: access.RoleOwner, admin.ID: access.RoleAdmin} {
+		m, err := w.st.GetMembership(ctx, w.company.ID, id)
+		require.NoError(t, err)
+		assert.Equal(t, role, m.Role, "nothing of the half-done transfer remains")
+	}
+	require.NoError(t, w.svc.TransferOwnership(ctx, w.asOwner, admin.ID), "the store works afterwards")
 }
