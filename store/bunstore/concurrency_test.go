@@ -188,3 +188,54 @@ func TestCancelMidChange(t *testing.T) {
 	_, err = a.CreateCompany(ctx, access.UserPrincipal(owner.ID, uuid.Nil), access.NewCompany{Name: "Whole"})
 	require.NoError(t, err)
 }
+
+// killAfter terminates every other backend of the database (the
+// transaction's connection among them) right after the first statement
+// containing marker ran.
+type killAfter struct {
+	marker string
+	admin  *bun.DB
+	fired  atomic.Bool
+	err    error
+}
+
+func (k *killAfter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (k *killAfter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if strings.Contains(e.Query, k.marker) && !k.fired.Swap(true) {
+		_, k.err = k.admin.ExecContext(context.Background(),
+			`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+	}
+}
+
+// TestDroppedConnectionMidChange: the connection dies right after the
+// company row of CreateCompany was inserted. Nothing of the change
+// remains, and the pool keeps working.
+func TestDroppedConnectionMidChange(t *testing.T) {
+	ctx := context.Background()
+	target := freshDatabase(t)
+	admin := open(t, target, pgDriver)
+	require.NoError(t, bunstore.Migrate(ctx, admin))
+	hook := &killAfter{marker: "INSERT INTO companies", admin: admin}
+	db := open(t, target, pgDriver, hook)
+	svc := access.NewService(bunstore.New(db))
+	owner, err := svc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "owner@example.com"})
+	require.NoError(t, err)
+
+	_, err = svc.CreateCompany(ctx, access.UserPrincipal(owner.ID, uuid.Nil), access.NewCompany{Name: "Half"})
+	require.Error(t, err, "the change cannot complete on a dead connection")
+	require.True(t, hook.fired.Load())
+	require.NoError(t, hook.err)
+
+	for _, table := range []string{"companies", "memberships"} {
+		n, err := admin.NewSelect().Table(table).Count(ctx)
+		require.NoError(t, err)
+		assert.Zero(t, n, "rows left in %s", table)
+	}
+	// The pool replaces the dead connections.
+	c, err := svc.CreateCompany(ctx, access.UserPrincipal(owner.ID, uuid.Nil), access.NewCompany{Name: "Whole"})
+	require.NoError(t, err)
+	m, err := svc.GetMember(ctx, access.UserPrincipal(owner.ID, c.ID), owner.ID)
+	require.NoError(t, err)
+	assert.Equal(t, access.RoleOwner, m.Role)
+}
