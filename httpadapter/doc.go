@@ -49,7 +49,7 @@
 //	GET    /api/accounts/{account_id}/account_accesses             T     access.ListGrants (+ specifier look-ups)
 //	DELETE /api/accounts/{account_id}/account_accesses/{account_access_id}
 //	                                                               T     access.Revoke (+ invite.Revoke | token.Revoke), one tx
-//	Management (seed 003): the caller's company (a token's own, a session's active one)
+//	Management (seed 003): the caller's company (a token's own, a session's current one)
 //	GET    /access                                                 T     access.ListMembers
 //	POST   /access/add                                             T     access.AddMember
 //	POST   /access/delete                                          T     access.RemoveMember

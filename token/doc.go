@@ -58,7 +58,9 @@
 // unused links of that user for that company. RedeemLoginLink consumes a
 // link exactly once, even under concurrent redemption, and returns the user
 // and company; RedeemLoginLinkSession also mints a session token (default
-// lifetime 12 hours) that acts as the user in their active company.
+// lifetime 12 hours) that acts as the user in the link's company, and moves
+// only when switched through itself (SwitchSession): a session handed to
+// someone else never follows its user into other companies.
 //
 // Every change writes an audit event in its transaction; none holds a
 // secret.

@@ -215,8 +215,9 @@ func (s *Service) RedeemLoginLink(ctx context.Context, secret string) (Login, er
 
 // RedeemLoginLinkSession is RedeemLoginLink that also mints, in the same
 // transaction, a session token for the user (Login.Session): a bearer
-// token acting as the user in their active company, valid for the session
-// lifetime (WithSessionTTL) until revoked with Logout.
+// token acting as the user in the link's company (until SwitchSession moves
+// it), valid for the session lifetime (WithSessionTTL) until revoked with
+// Logout.
 func (s *Service) RedeemLoginLinkSession(ctx context.Context, secret string) (Login, error) {
 	return s.redeem(ctx, secret, true)
 }

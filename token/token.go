@@ -124,7 +124,7 @@ func (l Login) Format(f fmt.State, verb rune) { formatView(f, verb, loginView(l)
 type loginView Login
 
 // Session is a minted session token: a bearer token acting as its user in
-// the user's active company.
+// one company (Token.CompanyID), moved only by SwitchSession.
 type Session struct {
 	Token  Token
 	Secret Secret
