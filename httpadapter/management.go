@@ -9,7 +9,7 @@ import (
 )
 
 // Seed 003 (access management). Every route acts in the caller's company:
-// an API token's own, a session's active one (see POST
+// an API token's own, a session's current one (see POST
 // /access/switch-company). Seed 003 calls permission codes ("USER_VIEW")
 // roles; so does this family, while "role" is the membership's level role.
 
@@ -196,7 +196,7 @@ func (h *Handler) mountManagement() {
 		description:  "Needs USER_ADD; the token never holds more than its creator. The secret is in this response only.",
 		bodyRequired: true}, h.mgmtAddToken)
 	add(h, op{method: "POST", path: "/access/switch-company", fam: fam, summary: "Switch the caller's active company",
-		description:  "By company_id, or by company_name: an exact (case-insensitive) match first, then an unambiguous fuzzy one; otherwise 400 with the candidates. Sessions follow the switch.",
+		description:  "By company_id, or by company_name: an exact (case-insensitive) match first, then an unambiguous fuzzy one; otherwise 400 with the candidates. The calling session moves with the switch; the user's other sessions stay.",
 		bodyRequired: true}, h.mgmtSwitch)
 }
 

@@ -19,7 +19,7 @@ type (
 	v1Company struct {
 		ID       id     `json:"id"`
 		Name     string `json:"name"`
-		Default  bool   `json:"default" doc:"the company the caller acts in (a session's active company)"`
+		Default  bool   `json:"default" doc:"the company the caller acts in (a session's current company)"`
 		ParentID *id    `json:"parent_company_id" doc:"null for a top-level company"`
 	}
 	v1Access struct {
