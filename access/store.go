@@ -55,7 +55,9 @@ type Store interface {
 	// ErrNotFound if none; ErrConflict as CreateCompany.
 	UpdateCompany(ctx context.Context, c *Company) error
 	// DeleteCompany removes the company with its memberships, grants and
-	// connections. ErrNotFound if none.
+	// connections (and the rows of the other packages' stores that belong
+	// to it), and clears the active company of users acting in it.
+	// ErrNotFound if none.
 	DeleteCompany(ctx context.Context, id uuid.UUID) error
 	// LockCompany takes the company's write lock until the transaction in
 	// ctx ends, serialising rules that span its memberships (the last

@@ -63,7 +63,7 @@
 //	GET    /access/invite/{connection_id}/agency-roles             T     invite.GetConnection
 //	POST   /access/invite/{connection_id}/agency-roles/edit        T     invite.UpdateAgencyPermissions
 //	POST   /access/add-api-token                                   T     token.Create
-//	POST   /access/switch-company                                  T     access.SwitchCompany
+//	POST   /access/switch-company                                  T     token.SwitchSession (sessions) | access.SwitchCompany
 //	GET    /openapi.json                                           -     the OpenAPI 3.1 document of the mounted routes
 //
 // # Envelopes, statuses, errors

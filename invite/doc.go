@@ -17,9 +17,9 @@
 //     role above the inviter's level or a permission the inviter lacks. An
 //     existing member cannot be invited (ErrConflict, code
 //     "already_member"); inviting an e-mail that already has a pending
-//     invitation returns that one, refreshed (new terms, renewed expiry,
-//     same link), never a second one: the store allows one pending
-//     invitation per company, kind and e-mail.
+//     invitation returns that one, refreshed (new terms, renewed expiry, a
+//     new link: the old one stops working), never a second one: the store
+//     allows one pending invitation per company, kind and e-mail.
 //   - The token has 256 bits from crypto/rand; its plaintext is returned
 //     once (Issued.Token) and handed to the Notifier; only its SHA-256 is
 //     stored, looked up through a unique index and compared in constant

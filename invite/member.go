@@ -18,8 +18,10 @@ import (
 // works the same whether the e-mail belongs to a user or not.
 //
 // An e-mail with a pending invitation of the company gets that invitation
-// back, refreshed (the new terms, a renewed expiry, the same link: Issued
-// has no Token and Existing is true). Errors: ErrInvalid naming the field;
+// back, refreshed (the new terms, a renewed expiry, a new link: the old one
+// stops working; Issued carries the new Token and Existing is true). The
+// principal must also be able to grant the terms it rewrites. Errors:
+// ErrInvalid naming the field;
 // ErrConflict (code "already_member") for a user who is a member already,
 // active or not; ErrForbidden.
 func (s *Service) Invite(ctx context.Context, p access.Principal, in NewInvitation) (Issued, error) {

@@ -178,8 +178,6 @@ func isMember(a access.Actor) bool { return a.Role() != "" || a.Level() > access
 // malformed, unknown, or replaced by a resend.
 func notFoundInvitation() error { return access.NotFound("invitation") }
 
-func isCode(err error, code string) bool { return access.CodeOf(err) == code }
-
 // byToken finds the invitation a presented token belongs to.
 func (s *Service) byToken(ctx context.Context, tok string) (Invitation, error) {
 	hash, kind, ok := s.parseToken(tok)

@@ -54,8 +54,9 @@ type Store interface {
 	// r.PrevSentAt (so of two concurrent resends one wins). ErrConflict
 	// (ErrNotPending) when the condition fails; ErrNotFound if none.
 	RotateInvitation(ctx context.Context, r Rotation) error
-	// RefreshInvitation stores Role, Permissions, InvitedBy, ExpiresAt and
-	// UpdatedAt of inv, only if its stored status is pending. ErrConflict
+	// RefreshInvitation stores Role, Permissions, Relation, TargetName,
+	// TargetID, InvitedBy, InvitedByToken, ExpiresAt and UpdatedAt of inv,
+	// only if its stored status is pending. ErrConflict
 	// (ErrNotPending) when it is not; ErrNotFound if none.
 	RefreshInvitation(ctx context.Context, inv *Invitation) error
 	// ListPendingInvitations lists the company's pending invitations that

@@ -36,7 +36,7 @@ type Store interface {
 	// at most c.Limit after c.After, ordered by ID.
 	ListTokens(ctx context.Context, companyID uuid.UUID, c access.Cursor) ([]Token, error)
 	// RevokeToken sets RevokedAt to at on the token of the company
-	// (companyID uuid.Nil for a session token) and returns it. A token
+	// (for a session token, the company it acts in) and returns it. A token
 	// revoked before keeps its first RevokedAt. ErrNotFound if none, also
 	// when it belongs to another company.
 	RevokeToken(ctx context.Context, companyID, id uuid.UUID, at time.Time) (Token, error)

@@ -119,16 +119,6 @@ func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context) error)
 	return nil
 }
 
-// inTx runs fn in the transaction of ctx, or in one of its own. Methods of
-// several statements use it; they check everything before their first
-// change, so joining the caller's transaction needs no savepoint.
-func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, db bun.IDB) error) error {
-	if tx, ok := s.txFrom(ctx); ok {
-		return fn(ctx, tx)
-	}
-	return s.RunInTx(ctx, func(ctx context.Context) error { return fn(ctx, s.idb(ctx)) })
-}
-
 // uniqueCodes maps the schema's unique constraints to conflict codes.
 var uniqueCodes = map[string]struct{ code, msg string }{
 	"users_pkey":                   {"id_taken", "the user exists"},

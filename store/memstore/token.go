@@ -99,7 +99,7 @@ func (s *Store) GetTokenByHash(ctx context.Context, d token.Digest) (t token.Tok
 // nothing either.
 var errTokenNotFound = access.NotFound("token")
 
-// tokenOf returns the token id of the company (uuid.Nil: a session).
+// tokenOf returns the token id of the company.
 func (k *tokenTables) tokenOf(a *accessTables, companyID, id uuid.UUID) (token.Token, bool) {
 	d, ok := k.tokenByID[id]
 	if !ok {

@@ -6,8 +6,8 @@
 CREATE TABLE tokens (
     id           uuid PRIMARY KEY,
     kind         text NOT NULL CONSTRAINT tokens_kind_check CHECK (kind IN ('api', 'ses')),
-    -- An API token dies with its company; a session has none (it acts in
-    -- its user's active company).
+    -- An API token dies with its company; a session acts in one company
+    -- (moved only by SwitchSession) and dies with it too.
     company_id   uuid REFERENCES companies (id) ON DELETE CASCADE,
     -- The creator of an API token, the user of a session.
     user_id      uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
