@@ -29,8 +29,8 @@ type Membership struct {
 type Member struct {
 	Membership
 	User User
-	// CreatedByUser is the user who granted the access, when known.
-	CreatedByUser *User
+	// CreatedByUser names the user who granted the access, when known.
+	CreatedByUser *UserSummary
 	// Editable says whether the caller may change or remove this member
 	// (seed 003). Set by the service, not the store.
 	Editable bool

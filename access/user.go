@@ -34,6 +34,20 @@ type User struct {
 	UpdatedAt       time.Time
 }
 
+// UserSummary names a user where a record refers to one (the creator of
+// a membership): who it is, not the whole profile.
+type UserSummary struct {
+	ID        uuid.UUID
+	Email     string
+	FirstName string
+	LastName  string
+}
+
+// Summary returns the user's identifying fields.
+func (u User) Summary() UserSummary {
+	return UserSummary{ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
+}
+
 // FullName joins first and last name.
 func (u User) FullName() string {
 	return strings.TrimSpace(u.FirstName + " " + u.LastName)

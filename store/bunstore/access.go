@@ -25,10 +25,6 @@ import (
 var (
 	selectUser    = `SELECT ` + userCols("u", "") + ` FROM users u`
 	selectCompany = `SELECT ` + companyCols("c", "") + ` FROM companies c`
-	selectMember  = `SELECT ` + membershipCols + `, ` + userCols("u", "u_") + `, ` + userCols("cb", "cb_") + `
-	FROM memberships m
-	JOIN users u ON u.id = m.user_id
-	LEFT JOIN users cb ON cb.id = m.created_by`
 )
 
 // The hot reads, prepared (prepared.go).
@@ -374,25 +370,33 @@ func (s *Store) CountActiveOwners(ctx context.Context, companyID uuid.UUID) (int
 
 // GetMember implements access.Store.
 func (s *Store) GetMember(ctx context.Context, companyID, userID uuid.UUID) (access.Member, error) {
-	var r memberRow
-	if err := s.queryOne(ctx, &r, getMemberSQL, companyID, userID); err != nil {
+	rows, err := s.query(ctx, getMemberSQL, companyID, userID)
+	if err != nil {
 		return access.Member{}, translate(ctx, err, "membership")
 	}
-	return r.member(), nil
+	ms, err := scanMembers(rows, 1)
+	switch {
+	case err != nil:
+		return access.Member{}, translate(ctx, err, "membership")
+	case len(ms) == 0:
+		return access.Member{}, access.NotFound("membership")
+	}
+	return ms[0], nil
 }
 
 // ListMembers implements access.Store: one statement per page, walking the
 // (company_id, id) index.
 func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bool, c access.Cursor) ([]access.Member, error) {
-	var rows []memberRow
-	if err := s.queryAll(ctx, &rows, listMembersSQL, companyID, c.After, nullBool(active), limitOf(c)); err != nil {
+	limit := limitOf(c)
+	rows, err := s.query(ctx, listMembersSQL, companyID, c.After, nullBool(active), limit)
+	if err != nil {
 		return nil, translate(ctx, err, "membership")
 	}
-	out := make([]access.Member, len(rows))
-	for i, r := range rows {
-		out[i] = r.member()
+	ms, err := scanMembers(rows, limit)
+	if err != nil {
+		return nil, translate(ctx, err, "membership")
 	}
-	return out, nil
+	return ms, nil
 }
 
 // ListUserCompanies implements access.Store: one statement per page, the

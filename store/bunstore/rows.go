@@ -101,23 +101,6 @@ func (r membershipRow) membership() access.Membership {
 	}
 }
 
-// memberRow is a membership with its user (u_) and, when known, the user
-// who created it (cb_; all NULL otherwise).
-type memberRow struct {
-	membershipRow
-	U  userRow `bun:"embed:u_"`
-	CB userRow `bun:"embed:cb_"`
-}
-
-func (r memberRow) member() access.Member {
-	m := access.Member{Membership: r.membership(), User: r.U.user()}
-	if r.CB.ID != uuid.Nil {
-		u := r.CB.user()
-		m.CreatedByUser = &u
-	}
-	return m
-}
-
 type userCompanyRow struct {
 	membershipRow
 	C companyRow `bun:"embed:c_"`

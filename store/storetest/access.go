@@ -446,7 +446,7 @@ func testMemberships(t *testing.T, newStore Factory) {
 		assert.Equal(t, m, normMembership(mem.Membership))
 		assert.Equal(t, u, normUser(mem.User))
 		if assert.NotNil(t, mem.CreatedByUser) {
-			assert.Equal(t, boss, normUser(*mem.CreatedByUser))
+			assert.Equal(t, boss.Summary(), *mem.CreatedByUser)
 		}
 		mem, err = f.s.GetMember(f.ctx, c.ID, boss.ID)
 		assertNotFound(t, err)
@@ -473,7 +473,7 @@ func testMemberships(t *testing.T, newStore Factory) {
 			assert.Equal(t, u, normUser(byUser[u.ID].User))
 			assert.Equal(t, m, normMembership(byUser[u.ID].Membership))
 			if assert.NotNil(t, byUser[u.ID].CreatedByUser) {
-				assert.Equal(t, boss.ID, byUser[u.ID].CreatedByUser.ID)
+				assert.Equal(t, boss.Summary(), *byUser[u.ID].CreatedByUser)
 			}
 			assert.Equal(t, boss, normUser(byUser[boss.ID].User))
 			assert.Nil(t, byUser[boss.ID].CreatedByUser)

@@ -1,0 +1,154 @@
+package bunstore
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse-go/gatehouse/access"
+)
+
+// The member listing is the widest hot read (a page of 50 is 51 rows of 28
+// columns); Bun's reflective scanning of it cost more than the statement
+// itself. Its rows are scanned by hand, straight into the access types,
+// through database/sql's typed Scan, which every driver supports.
+
+// memberCols is the select list scanMember reads, in its order: the
+// membership, its user, and the creator's summary (empty strings and a
+// NULL ID when none is recorded).
+const memberCols = membershipCols + `,
+	u.id, u.email, u.first_name, u.last_name, u.status, u.lang, u.theme, u.currency,
+	coalesce(to_char(u.birthdate, 'YYYY-MM-DD'), ''), u.avatar_url, u.active_company_id, u.created_at, u.updated_at,
+	cb.id, coalesce(cb.email, ''), coalesce(cb.first_name, ''), coalesce(cb.last_name, '')`
+
+// selectMember is the listing's statement up to its WHERE clause.
+const selectMember = `SELECT ` + memberCols + `
+	FROM memberships m
+	JOIN users u ON u.id = m.user_id
+	LEFT JOIN users cb ON cb.id = m.created_by`
+
+// scanMember reads one row of memberCols into dst, writing the creator's
+// summary, when there is one, to creator and pointing dst at it (so a page
+// can hand out one array of them).
+func scanMember(rows *sql.Rows, dst *access.Member, creator *access.UserSummary) error {
+	var (
+		extra                          textList
+		createdBy, activeCo, creatorID uuid.NullUUID
+		status                         string
+		m, u, p                        = &dst.Membership, &dst.User, &dst.User.Profile
+	)
+	err := rows.Scan(
+		&m.ID, &m.CompanyID, &m.UserID, &m.Role, &extra, &m.Active, &m.Primary, &m.AllowSwitch,
+		&createdBy, &m.CreatedAt, &m.UpdatedAt,
+		&u.ID, &u.Email, &u.FirstName, &u.LastName, &status, &p.Lang, &p.Theme, &p.Currency,
+		&p.Birthdate, &p.AvatarURL, &activeCo, &u.CreatedAt, &u.UpdatedAt,
+		&creatorID, &creator.Email, &creator.FirstName, &creator.LastName)
+	if err != nil {
+		return err
+	}
+	m.Extra, m.CreatedBy = nilIfEmpty(extra), createdBy.UUID
+	m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
+	u.Status, u.ActiveCompanyID = access.UserStatus(status), activeCo.UUID
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	if creatorID.Valid {
+		creator.ID = creatorID.UUID
+		dst.CreatedByUser = creator
+	}
+	return nil
+}
+
+// scanMembers reads every row into members, their creators sharing one
+// array, and closes rows.
+func scanMembers(rows *sql.Rows, limit int) ([]access.Member, error) {
+	defer rows.Close()
+	out := make([]access.Member, 0, limit)
+	creators := make([]access.UserSummary, limit)
+	for rows.Next() {
+		if len(out) == limit {
+			return nil, fmt.Errorf("bunstore: more than the %d member rows asked for", limit)
+		}
+		out = out[:len(out)+1]
+		if err := scanMember(rows, &out[len(out)-1], &creators[len(out)-1]); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, rows.Close()
+}
+
+// textList scans a PostgreSQL text[] in its text form ({a,"b c",NULL});
+// NULL elements are dropped, as no column of ours holds them.
+type textList []string
+
+// Scan implements sql.Scanner.
+func (l *textList) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case nil:
+		*l = nil
+		return nil
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("bunstore: cannot scan %T into a text array", src)
+	}
+	out, err := parseTextArray(s)
+	if err != nil {
+		return err
+	}
+	*l = out
+	return nil
+}
+
+// parseTextArray parses the text form of a one-dimensional text[]:
+// elements separated by commas, double-quoted with backslash escapes when
+// they hold special characters (or are empty), NULL unquoted.
+func parseTextArray(s string) ([]string, error) {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, fmt.Errorf("bunstore: malformed text array %q", s)
+	}
+	body := s[1 : len(s)-1]
+	if body == "" {
+		return nil, nil
+	}
+	out := make([]string, 0, strings.Count(body, ",")+1)
+	for i := 0; ; i++ { // i is at the start of an element
+		if i < len(body) && body[i] == '"' {
+			var b strings.Builder
+			for i++; i < len(body) && body[i] != '"'; i++ {
+				if body[i] == '\\' {
+					if i++; i == len(body) {
+						break
+					}
+				}
+				b.WriteByte(body[i])
+			}
+			if i >= len(body) {
+				return nil, fmt.Errorf("bunstore: unterminated element in text array %q", s)
+			}
+			i++ // past the closing quote
+			out = append(out, b.String())
+		} else {
+			j := strings.IndexByte(body[i:], ',')
+			if j < 0 {
+				j = len(body) - i
+			}
+			if el := body[i : i+j]; el != "NULL" {
+				out = append(out, el)
+			}
+			i += j
+		}
+		if i == len(body) {
+			return out, nil
+		}
+		if body[i] != ',' {
+			return nil, fmt.Errorf("bunstore: malformed text array %q", s)
+		}
+	}
+}
