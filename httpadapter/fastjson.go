@@ -1,7 +1,6 @@
 package httpadapter
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"strconv"
 )
@@ -16,18 +15,51 @@ type jsonAppender interface {
 	appendJSON(b []byte) []byte
 }
 
+// plainJSON marks the bytes encoding/json copies into a string unescaped.
+var plainJSON = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\<>&` {
+		t[c] = false
+	}
+	return t
+}()
+
 // appendString appends s as encoding/json would (HTML-safe escaping): the
 // common plain case inline, anything else through encoding/json.
 func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
+	if needsEscape(s) {
+		q, _ := json.Marshal(s)
+		return append(b, q...)
 	}
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// needsEscape reports whether s holds a byte that encoding/json does not
+// copy as it is. It tests eight bytes at a time: a control byte, a byte at
+// or above 0x80, or one of "\<>& in a word sends that word through the
+// byte-wise table.
+func needsEscape(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if x&highs|(x-ones*0x20)&^x&highs|zero(x^ones*'"')|zero(x^ones*'\\')|
+			zero(x^ones*'<')|zero(x^ones*'>')|zero(x^ones*'&') != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if !plainJSON[s[i]] {
+			return true
+		}
+	}
+	return false
 }
 
 func appendStrings(b []byte, ss []string) []byte {
@@ -44,39 +76,28 @@ func appendStrings(b []byte, ss []string) []byte {
 	return append(b, ']')
 }
 
+// idDigits are the offsets of each byte's two hex digits in a quoted
+// UUID; the dashes sit between them.
+var idDigits = [16]byte{1, 3, 5, 7, 10, 12, 15, 17, 20, 22, 25, 27, 29, 31, 33, 35}
+
 func appendID(b []byte, i id) []byte {
-	var buf [38]byte
-	buf[0], buf[37] = '"', '"'
-	hex.Encode(buf[1:9], i[0:4])
-	buf[9] = '-'
-	hex.Encode(buf[10:14], i[4:6])
-	buf[14] = '-'
-	hex.Encode(buf[15:19], i[6:8])
-	buf[19] = '-'
-	hex.Encode(buf[20:24], i[8:10])
-	buf[24] = '-'
-	hex.Encode(buf[25:37], i[10:])
+	const digits = "0123456789abcdef"
+	buf := [38]byte{0: '"', 9: '-', 14: '-', 19: '-', 24: '-', 37: '"'}
+	for k, c := range i {
+		p := idDigits[k]
+		buf[p], buf[p+1] = digits[c>>4], digits[c&0x0f]
+	}
 	return append(b, buf[:]...)
 }
 
 func appendBool(b []byte, v bool) []byte { return strconv.AppendBool(b, v) }
 
-// key appends ,"name": (without the comma for the first key).
-func key(b []byte, name string, first bool) []byte {
-	if !first {
-		b = append(b, ',')
-	}
-	b = append(b, '"')
-	b = append(b, name...)
-	return append(b, '"', ':')
-}
-
 func (c *v1Company) appendJSON(b []byte) []byte {
-	b = key(append(b, '{'), "id", true)
+	b = append(b, `{"id":`...)
 	b = appendID(b, c.ID)
-	b = appendString(key(b, "name", false), c.Name)
-	b = appendBool(key(b, "default", false), c.Default)
-	b = key(b, "parent_company_id", false)
+	b = appendString(append(b, `,"name":`...), c.Name)
+	b = appendBool(append(b, `,"default":`...), c.Default)
+	b = append(b, `,"parent_company_id":`...)
 	if c.ParentID == nil {
 		b = append(b, "null"...)
 	} else {
@@ -86,7 +107,7 @@ func (c *v1Company) appendJSON(b []byte) []byte {
 }
 
 func (c *v1CompanyBody) appendJSON(b []byte) []byte {
-	b = key(append(b, '{'), "company", true)
+	b = append(b, `{"company":`...)
 	return append(c.Company.appendJSON(b), '}')
 }
 
@@ -95,26 +116,26 @@ func (m *managed[T]) appendJSON(b []byte) []byte {
 	if !ok {
 		return nil // not a hot type: encoding/json takes it
 	}
-	b = appendString(key(append(b, '{'), "status", true), m.Status)
-	b = appendString(key(b, "message", false), m.Message)
-	b = data.appendJSON(key(b, "data", false))
+	b = appendString(append(b, `{"status":`...), m.Status)
+	b = appendString(append(b, `,"message":`...), m.Message)
+	b = data.appendJSON(append(b, `,"data":`...))
 	return append(b, '}')
 }
 
 func (u *mgmtUser) appendJSON(b []byte) []byte {
-	b = appendID(key(append(b, '{'), "id", true), u.ID)
-	b = appendString(key(b, "email", false), u.Email)
-	b = appendString(key(b, "first_name", false), u.FirstName)
-	b = appendString(key(b, "last_name", false), u.LastName)
-	b = appendString(key(b, "role", false), u.Role)
-	b = appendStrings(key(b, "roles", false), u.Roles)
-	b = appendBool(key(b, "is_active", false), u.IsActive)
-	b = appendBool(key(b, "editable", false), u.Editable)
+	b = appendID(append(b, `{"id":`...), u.ID)
+	b = appendString(append(b, `,"email":`...), u.Email)
+	b = appendString(append(b, `,"first_name":`...), u.FirstName)
+	b = appendString(append(b, `,"last_name":`...), u.LastName)
+	b = appendString(append(b, `,"role":`...), u.Role)
+	b = appendStrings(append(b, `,"roles":`...), u.Roles)
+	b = appendBool(append(b, `,"is_active":`...), u.IsActive)
+	b = appendBool(append(b, `,"editable":`...), u.Editable)
 	return append(b, '}')
 }
 
 func (l *mgmtUsers) appendJSON(b []byte) []byte {
-	b = key(append(b, '{'), "users", true)
+	b = append(b, `{"users":`...)
 	if l.Users == nil {
 		b = append(b, "null"...)
 	} else {
@@ -128,7 +149,7 @@ func (l *mgmtUsers) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if l.NextCursor != "" {
-		b = appendString(key(b, "next_cursor", false), l.NextCursor)
+		b = appendString(append(b, `,"next_cursor":`...), l.NextCursor)
 	}
 	return append(b, '}')
 }
@@ -137,25 +158,25 @@ func (p *problem) appendJSON(b []byte) []byte {
 	if p.Candidates != nil || p.NextAllowedAt != nil {
 		return nil
 	}
-	b = appendString(key(append(b, '{'), "code", true), p.Code)
-	b = appendString(key(b, "message", false), p.Message)
+	b = appendString(append(b, `{"code":`...), p.Code)
+	b = appendString(append(b, `,"message":`...), p.Message)
 	if p.Field != "" {
-		b = appendString(key(b, "field", false), p.Field)
+		b = appendString(append(b, `,"field":`...), p.Field)
 	}
 	return append(b, '}')
 }
 
 func (e *managedError) appendJSON(b []byte) []byte {
-	b = appendString(key(append(b, '{'), "status", true), e.Status)
-	b = appendString(key(b, "message", false), e.Message)
-	if b = e.Data.appendJSON(key(b, "data", false)); b == nil {
+	b = appendString(append(b, `{"status":`...), e.Status)
+	b = appendString(append(b, `,"message":`...), e.Message)
+	if b = e.Data.appendJSON(append(b, `,"data":`...)); b == nil {
 		return nil
 	}
 	return append(b, '}')
 }
 
 func (e *errorBody) appendJSON(b []byte) []byte {
-	if b = e.Error.appendJSON(key(append(b, '{'), "error", true)); b == nil {
+	if b = e.Error.appendJSON(append(b, `{"error":`...)); b == nil {
 		return nil
 	}
 	return append(b, '}')

@@ -48,3 +48,25 @@ func TestAppendersMatchEncodingJSON(t *testing.T) {
 		t.Error("a problem with details goes through encoding/json")
 	}
 }
+
+func BenchmarkAppendMembers(b *testing.B) {
+	var l managed[mgmtUsers]
+	for i := range 100 {
+		l.Data.Users = append(l.Data.Users, mgmtUser{ID: id{byte(i)}, Email: "member" + string(rune('a'+i%26)) + "@example.com",
+			FirstName: "First", LastName: "Last", Role: "VIEWER", Roles: []string{"USER_VIEW"}, IsActive: true})
+	}
+	b.Run("append", func(b *testing.B) {
+		buf := make([]byte, 0, 1<<16)
+		for b.Loop() {
+			buf = l.appendJSON(buf[:0])
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		for b.Loop() {
+			buf.Reset()
+			_ = enc.Encode(&l)
+		}
+	})
+}

@@ -604,13 +604,16 @@ func (s *Store) CountActiveOwners(ctx context.Context, companyID uuid.UUID) (n i
 }
 
 // member joins a membership with its users.
-// member fills dst with m, its user and, when recorded, a summary of its
-// creator written to creator (so a page can hand out one array of them).
-func (a *accessTables) member(dst *access.Member, m access.Membership, creator *access.UserSummary) {
-	dst.Membership = cloneMembership(m)
-	dst.User = a.users[m.UserID]
-	if m.CreatedBy != uuid.Nil {
-		if u, ok := a.users[m.CreatedBy]; ok {
+// member fills dst with the membership under k, its user and, when
+// recorded, a summary of its creator written to creator (so a page can
+// hand out one array of them). It writes into dst in place: a page of
+// members is the widest copy the store makes.
+func (a *accessTables) member(dst *access.Member, k memberKey, creator *access.UserSummary) {
+	dst.Membership = a.members[k]
+	dst.Extra = slices.Clone(dst.Extra)
+	dst.User = a.users[k.user]
+	if by := dst.CreatedBy; by != uuid.Nil {
+		if u, ok := a.users[by]; ok {
 			*creator = u.Summary()
 			dst.CreatedByUser = creator
 		}
@@ -620,12 +623,12 @@ func (a *accessTables) member(dst *access.Member, m access.Membership, creator *
 // GetMember implements access.Store.
 func (s *Store) GetMember(ctx context.Context, companyID, userID uuid.UUID) (out access.Member, err error) {
 	if rerr := s.read(ctx, func() {
-		m, ok := s.acc.members[memberKey{companyID, userID}]
-		if !ok {
+		k := memberKey{companyID, userID}
+		if _, ok := s.acc.members[k]; !ok {
 			err = access.NotFound("membership")
 			return
 		}
-		s.acc.member(&out, m, new(access.UserSummary))
+		s.acc.member(&out, k, new(access.UserSummary))
 	}); rerr != nil {
 		return access.Member{}, rerr
 	}
@@ -647,7 +650,7 @@ func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bo
 		out = make([]access.Member, len(ids))
 		creators := make([]access.UserSummary, len(ids))
 		for i, id := range ids {
-			a.member(&out[i], a.members[a.memberByID[id]], &creators[i])
+			a.member(&out[i], a.memberByID[id], &creators[i])
 		}
 	})
 	return out, err
