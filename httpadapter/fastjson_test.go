@@ -3,6 +3,7 @@ package httpadapter
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,4 +70,23 @@ func BenchmarkAppendMembers(b *testing.B) {
 			_ = enc.Encode(&l)
 		}
 	})
+}
+
+// TestNeedsEscape: the word-at-a-time test agrees with the byte table for
+// every byte value at every position of strings of several lengths.
+func TestNeedsEscape(t *testing.T) {
+	for n := 1; n <= 19; n++ {
+		for pos := range n {
+			for c := range 256 {
+				s := []byte(strings.Repeat("a", n))
+				s[pos] = byte(c)
+				if got, want := needsEscape(string(s)), !plainJSON[c]; got != want {
+					t.Fatalf("needsEscape(%q) = %v, want %v", s, got, want)
+				}
+			}
+		}
+	}
+	if needsEscape("") || needsEscape("plain ascii text, 0-9 ~") {
+		t.Error("plain strings need no escaping")
+	}
 }
