@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -52,36 +51,6 @@ func serveLoop(b *testing.B, h http.Handler, req *http.Request, want int) {
 		w.reset()
 		h.ServeHTTP(w, req)
 	}
-}
-
-// interleaved serves req through h and through floor in turn, one request
-// each per iteration, so both see the same machine (on a shared host the
-// speed drifts between separate benchmarks by more than the difference
-// measured), and reports each one's time per request and their ratio.
-func interleaved(b *testing.B, h, floor http.Handler, req *http.Request, want int) {
-	b.Helper()
-	w := &sink{h: http.Header{}}
-	for _, x := range []http.Handler{h, floor} {
-		w.reset()
-		x.ServeHTTP(w, req)
-		require.Equal(b, want, w.status)
-	}
-	var th, tf time.Duration
-	n := 0
-	for b.Loop() {
-		t0 := time.Now()
-		w.reset()
-		h.ServeHTTP(w, req)
-		t1 := time.Now()
-		w.reset()
-		floor.ServeHTTP(w, req)
-		tf += time.Since(t1)
-		th += t1.Sub(t0)
-		n++
-	}
-	b.ReportMetric(float64(th.Nanoseconds())/float64(n), "adapter-ns/req")
-	b.ReportMetric(float64(tf.Nanoseconds())/float64(n), "bare-ns/req")
-	b.ReportMetric(float64(th)/float64(tf), "x-bare")
 }
 
 func authed(method, target, tok string) *http.Request {
@@ -161,7 +130,6 @@ func BenchmarkListMembers(b *testing.B) {
 		_ = json.NewEncoder(w).Encode(&data)
 	})
 	b.Run("bare", func(b *testing.B) { serveLoop(b, mux, authed("GET", target, e.ownerT), 200) })
-	b.Run("interleaved", func(b *testing.B) { interleaved(b, e.h, mux, authed("GET", target, e.ownerT), 200) })
 
 	// What a host would write by hand for the same route: verify the
 	// token, list through the service, encode with encoding/json.

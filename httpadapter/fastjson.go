@@ -136,9 +136,20 @@ func (u *mgmtUser) appendJSON(b []byte) []byte {
 
 func (l *mgmtUsers) appendJSON(b []byte) []byte {
 	b = append(b, `{"users":`...)
-	if l.Users == nil {
+	switch {
+	case l.members != nil:
+		b = append(b, '[')
+		for i := range l.members {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			u := l.user(i)
+			b = u.appendJSON(b)
+		}
+		b = append(b, ']')
+	case l.Users == nil:
 		b = append(b, "null"...)
-	} else {
+	default:
 		b = append(b, '[')
 		for i := range l.Users {
 			if i > 0 {

@@ -6,6 +6,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse-go/gatehouse/access"
 )
 
 // TestAppendersMatchEncodingJSON: the hand-written encoders produce exactly
@@ -26,6 +30,14 @@ func TestAppendersMatchEncodingJSON(t *testing.T) {
 				{Roles: nil, Editable: true},
 			}}},
 			&managed[mgmtUsers]{Data: mgmtUsers{}},
+			&managed[mgmtUsers]{Status: "success", Data: mgmtUsers{NextCursor: s, perms: &rolePerms{cat: access.DefaultCatalog()},
+				members: []access.Member{
+					{Membership: access.Membership{UserID: uuid.UUID(uid), Role: access.RoleViewer, Active: true},
+						User: access.User{Email: s, FirstName: s, LastName: s}, Editable: true},
+					{Membership: access.Membership{Role: access.RoleAdmin, Extra: []string{"USER_VIEW"}}},
+					{Membership: access.Membership{Role: s}},
+				}}},
+			&managed[mgmtUsers]{Data: mgmtUsers{members: []access.Member{}}},
 			&managedError{Status: "error", Message: s, Data: problem{Code: s, Message: s, Field: s}},
 			&errorBody{Error: problem{Code: "c", Message: s}},
 		)

@@ -1,6 +1,7 @@
 package httpadapter
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/access"
@@ -38,6 +39,11 @@ type (
 	mgmtUsers struct {
 		Users      []mgmtUser `json:"users"`
 		NextCursor string     `json:"next_cursor,omitempty" doc:"pass as cursor for the next page; absent on the last"`
+		// members, when set, stand in for Users: GET /access encodes the
+		// page it listed straight to Users' JSON (appendJSON, MarshalJSON)
+		// instead of copying it into Users first.
+		members []access.Member
+		perms   *rolePerms
 	}
 	mgmtAdd struct {
 		Email string   `json:"email" required:"" format:"email" doc:"an existing user's e-mail"`
@@ -212,25 +218,25 @@ type rolePerms struct {
 	cache map[string][]string
 }
 
-func (rp *rolePerms) of(m access.Membership) []string {
-	if len(m.Extra) > 0 {
-		return rp.cat.Effective(m.Role, m.Extra)
+func (rp *rolePerms) of(role string, extra []string) []string {
+	if len(extra) > 0 {
+		return rp.cat.Effective(role, extra)
 	}
-	if p, ok := rp.cache[m.Role]; ok {
+	if p, ok := rp.cache[role]; ok {
 		return p
 	}
 	if rp.cache == nil {
 		rp.cache = map[string][]string{}
 	}
-	p := rp.cat.Effective(m.Role, nil)
+	p := rp.cat.Effective(role, nil)
 	if p == nil {
 		p = []string{}
 	}
-	rp.cache[m.Role] = p
+	rp.cache[role] = p
 	return p
 }
 
-func mgmtUserOf(m access.Member, perms []string) mgmtUser {
+func mgmtUserOf(m *access.Member, perms []string) mgmtUser {
 	return mgmtUser{ID: id(m.UserID), Email: m.User.Email, FirstName: m.User.FirstName, LastName: m.User.LastName,
 		Role: m.Role, Roles: perms, IsActive: m.Active, Editable: m.Editable}
 }
@@ -244,12 +250,36 @@ func (h *Handler) mgmtList(x *exchange, _ *noBody) (managed[mgmtUsers], error) {
 	if err != nil {
 		return managed[mgmtUsers]{}, err
 	}
-	rp := rolePerms{cat: h.svc.Access.Catalog()}
-	out := mgmtUsers{Users: make([]mgmtUser, len(page.Items)), NextCursor: page.Next}
-	for i, m := range page.Items {
-		out.Users[i] = mgmtUserOf(m, rp.of(m.Membership))
+	members := page.Items
+	if members == nil {
+		members = []access.Member{} // "users": [], not null
 	}
-	return ok(out)
+	return ok(mgmtUsers{members: members, perms: &rolePerms{cat: h.svc.Access.Catalog()}, NextCursor: page.Next})
+}
+
+// users returns Users, or the members they stand for.
+func (l *mgmtUsers) users() []mgmtUser {
+	if l.members == nil {
+		return l.Users
+	}
+	out := make([]mgmtUser, len(l.members))
+	for i := range l.members {
+		out[i] = l.user(i)
+	}
+	return out
+}
+
+// user is member i as the wire shows it.
+func (l *mgmtUsers) user(i int) mgmtUser {
+	m := &l.members[i]
+	return mgmtUserOf(m, l.perms.of(m.Role, m.Extra))
+}
+
+// MarshalJSON encodes the members through encoding/json as Users, for any
+// path that does not use appendJSON.
+func (l mgmtUsers) MarshalJSON() ([]byte, error) {
+	type plain mgmtUsers
+	return json.Marshal(plain{Users: l.users(), NextCursor: l.NextCursor})
 }
 
 func (h *Handler) mgmtAdd(x *exchange, in *mgmtAdd) (managed[mgmtUser], error) {
@@ -261,7 +291,7 @@ func (h *Handler) mgmtAdd(x *exchange, in *mgmtAdd) (managed[mgmtUser], error) {
 	if err != nil {
 		return managed[mgmtUser]{}, err
 	}
-	return ok(mgmtUserOf(m, h.svc.Access.Catalog().Effective(m.Role, m.Extra)))
+	return ok(mgmtUserOf(&m, h.svc.Access.Catalog().Effective(m.Role, m.Extra)))
 }
 
 func (h *Handler) mgmtDelete(x *exchange, in *mgmtUserRef) (managed[mgmtUserID], error) {
@@ -285,7 +315,7 @@ func (h *Handler) mgmtEdit(x *exchange, in *mgmtEdit) (managed[mgmtUser], error)
 	if err != nil {
 		return managed[mgmtUser]{}, err
 	}
-	return ok(mgmtUserOf(m, h.svc.Access.Catalog().Effective(m.Role, m.Extra)))
+	return ok(mgmtUserOf(&m, h.svc.Access.Catalog().Effective(m.Role, m.Extra)))
 }
 
 func (h *Handler) mgmtRoles(x *exchange, _ *noBody) (managed[mgmtRoles], error) {

@@ -3,6 +3,7 @@ package bunstore_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 
@@ -98,6 +99,38 @@ const rawPageSQL = `SELECT m.id, m.company_id, m.user_id, m.role, m.extra, m.is_
 FROM memberships m JOIN users u ON u.id = m.user_id
 WHERE m.company_id = $1 AND m.id > $2 ORDER BY m.id LIMIT 51`
 
+// rawPage runs the floor page statement and reads its 51 rows as raw bytes.
+func rawPage(ctx context.Context, stmt *sql.Stmt, company uuid.UUID) error {
+	rows, err := stmt.QueryContext(ctx, company, uuid.Nil)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]sql.RawBytes, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		n++
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if n != 51 {
+		return fmt.Errorf("floor page: %d rows, want 51", n)
+	}
+	return nil
+}
+
 // BenchmarkMembers measures, in one company of 100,000 members, the
 // permission check, one member with its user, and one page of 50 members
 // joined with their users at page 1 and at page 1,000 (keyset: the deep
@@ -137,30 +170,15 @@ func BenchmarkMembers(b *testing.B) {
 				i++
 			}
 		})
+		stmt, err := pool.DB.PrepareContext(ctx, rawPageSQL)
+		require.NoError(b, err)
+		b.Cleanup(func() { _ = stmt.Close() })
 		b.Run(string(d)+"/raw-page", func(b *testing.B) {
 			// The floor of a page: the members joined with their users (not
 			// the creators), prepared by hand, scanned as raw bytes.
-			stmt, err := pool.DB.PrepareContext(ctx, rawPageSQL)
-			require.NoError(b, err)
-			defer stmt.Close()
 			for b.Loop() {
-				rows, err := stmt.QueryContext(ctx, company, uuid.Nil)
-				require.NoError(b, err)
-				cols, err := rows.Columns()
-				require.NoError(b, err)
-				vals := make([]sql.RawBytes, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				n := 0
-				for rows.Next() {
-					require.NoError(b, rows.Scan(ptrs...))
-					n++
-				}
-				require.NoError(b, rows.Close())
-				if n != 51 {
-					b.Fatal(n)
+				if err := rawPage(ctx, stmt, company); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})

@@ -604,20 +604,30 @@ func (s *Store) CountActiveOwners(ctx context.Context, companyID uuid.UUID) (n i
 }
 
 // member joins a membership with its users.
-// member fills dst with the membership under k, its user and, when
-// recorded, a summary of its creator written to creator (so a page can
-// hand out one array of them). It writes into dst in place: a page of
-// members is the widest copy the store makes.
-func (a *accessTables) member(dst *access.Member, k memberKey, creator *access.UserSummary) {
+// member fills dst with the membership under k and its user, in place (a
+// page of members is the widest copy the store makes), and returns the
+// summary of its creator, if one is recorded, through creator; last
+// carries the previous creator of a page along, as most members of a
+// company share a few creators.
+func (a *accessTables) member(dst *access.Member, k memberKey, creator *access.UserSummary, last *access.UserSummary) {
 	dst.Membership = a.members[k]
 	dst.Extra = slices.Clone(dst.Extra)
 	dst.User = a.users[k.user]
-	if by := dst.CreatedBy; by != uuid.Nil {
-		if u, ok := a.users[by]; ok {
-			*creator = u.Summary()
-			dst.CreatedByUser = creator
+	by := dst.CreatedBy
+	switch {
+	case by == uuid.Nil:
+		return
+	case by == last.ID:
+		*creator = *last
+	default:
+		u, ok := a.users[by]
+		if !ok {
+			return
 		}
+		*creator = u.Summary()
+		*last = *creator
 	}
+	dst.CreatedByUser = creator
 }
 
 // GetMember implements access.Store.
@@ -628,7 +638,7 @@ func (s *Store) GetMember(ctx context.Context, companyID, userID uuid.UUID) (out
 			err = access.NotFound("membership")
 			return
 		}
-		s.acc.member(&out, k, new(access.UserSummary))
+		s.acc.member(&out, k, new(access.UserSummary), &access.UserSummary{})
 	}); rerr != nil {
 		return access.Member{}, rerr
 	}
@@ -649,8 +659,9 @@ func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bo
 		ids = ids[:min(len(ids), limitOf(c))]
 		out = make([]access.Member, len(ids))
 		creators := make([]access.UserSummary, len(ids))
+		var last access.UserSummary
 		for i, id := range ids {
-			a.member(&out[i], a.memberByID[id], &creators[i])
+			a.member(&out[i], a.memberByID[id], &creators[i], &last)
 		}
 	})
 	return out, err
