@@ -3,7 +3,9 @@ package bunstore_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,6 +150,37 @@ func BenchmarkMembers(b *testing.B) {
 	var deep uuid.UUID // the cursor after 999 pages of 50
 	require.NoError(b, setup.NewRaw(`SELECT id FROM memberships WHERE company_id = ? ORDER BY id OFFSET ? LIMIT 1`,
 		company, 999*50-1).Scan(ctx, &deep))
+	// What the server alone spends on each statement (EXPLAIN ANALYZE of
+	// the prepared statement, without per-node timing): the floor under
+	// any driver and any client.
+	conn, err := setup.DB.Conn(ctx)
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = conn.Close() })
+	for _, q := range []struct{ name, sql, types, args string }{
+		{"check", bunstore.CheckAccessSQL, "uuid, uuid, text, boolean, text, text, uuid, text[]",
+			"$1, $2, 'USER_VIEW', false, '', '', NULL, '{OWNER,ADMIN}'"},
+		{"page", bunstore.ListMembersSQL, "uuid, uuid, boolean, int", "$1, '00000000-0000-0000-0000-000000000000', NULL, 51"},
+	} {
+		_, err := conn.ExecContext(ctx, "PREPARE server_"+q.name+" ("+q.types+") AS "+q.sql)
+		require.NoError(b, err)
+		b.Run("server/"+q.name, func(b *testing.B) {
+			var total float64
+			i := 0
+			for b.Loop() {
+				args := strings.NewReplacer("$1", "'"+company.String()+"'", "$2", "'"+seedID("u", i%shape.users+1).String()+"'").Replace(q.args)
+				var plan string
+				require.NoError(b, conn.QueryRowContext(ctx,
+					"EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) EXECUTE server_"+q.name+" ("+args+")").Scan(&plan))
+				var out []struct {
+					Execution float64 `json:"Execution Time"` // ms
+				}
+				require.NoError(b, json.Unmarshal([]byte(plan), &out))
+				total += out[0].Execution
+				i++
+			}
+			b.ReportMetric(total*1000/float64(i), "server-µs")
+		})
+	}
 	for _, d := range drivers {
 		pool := open(b, tg, d)
 		s := bunstore.New(pool)
