@@ -28,6 +28,7 @@ type Store struct {
 	db     *bun.DB
 	txOpts *sql.TxOptions
 	prep   prepared
+	pages  pages
 }
 
 // Option configures a Store.

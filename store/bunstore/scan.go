@@ -11,9 +11,11 @@ import (
 )
 
 // The member listing is the widest hot read (a page of 50 is 51 rows of 28
-// columns); Bun's reflective scanning of it cost more than the statement
-// itself. Its rows are scanned by hand, straight into the access types,
-// through database/sql's typed Scan, which every driver supports.
+// columns). Scanned through Bun's reflection it cost twice a hand-written
+// floor of the same page (0.95 ms against 0.46 ms, with the whole creator
+// row then); its rows are scanned by hand instead, straight into the
+// access types, through database/sql's typed Scan, which every driver
+// supports.
 
 // memberCols is the select list scanMember reads, in its order: the
 // membership, its user, and the creator's summary (empty strings and a

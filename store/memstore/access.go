@@ -603,12 +603,11 @@ func (s *Store) CountActiveOwners(ctx context.Context, companyID uuid.UUID) (n i
 	return n, err
 }
 
-// member joins a membership with its users.
 // member fills dst with the membership under k and its user, in place (a
-// page of members is the widest copy the store makes), and returns the
-// summary of its creator, if one is recorded, through creator; last
-// carries the previous creator of a page along, as most members of a
-// company share a few creators.
+// page of members is the widest copy the store makes), and, when a creator
+// is recorded, writes the creator's summary to creator and points dst at
+// it. last carries a page's previous creator along: most members of a
+// company share a few creators, so most rows skip that look-up.
 func (a *accessTables) member(dst *access.Member, k memberKey, creator *access.UserSummary, last *access.UserSummary) {
 	dst.Membership = a.members[k]
 	dst.Extra = slices.Clone(dst.Extra)
