@@ -118,11 +118,11 @@ func (s *Store) Close() error {
 // ("= (SELECT $1::uuid)"). PostgreSQL keeps a prepared statement's generic
 // plan only when it costs no more than the plans it made for the actual
 // arguments, and a generic LIMIT $n is costed as a tenth of all rows, so
-// with a parameter for it every call was planned anew: the planning of the
-// three-table page cost about as much as running it. Sub-selects are
-// unknown to both kinds of plan alike, so their costs match and the
-// generic plan (the same index scan and nested loops) is kept from the
-// sixth call on. TestPagesKeepGenericPlans holds this.
+// with a parameter for it every call was planned anew: planning the
+// three-table page took a third of its time. Sub-selects are unknown to
+// both kinds of plan alike, so their costs match and the generic plan (the
+// same index scan and nested loops) is kept from the sixth call on.
+// TestHotReadsKeepGenericPlans holds this.
 //
 // Each LIMIT makes a statement of its own, prepared on each connection
 // that runs it; a Store prepares at most maxPageStatements of them (the
