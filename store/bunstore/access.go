@@ -31,12 +31,24 @@ var (
 var (
 	getMembershipSQL = `SELECT ` + membershipCols + ` FROM memberships m WHERE m.company_id = $1 AND m.user_id = $2`
 	getMemberSQL     = selectMember + ` WHERE m.company_id = $1 AND m.user_id = $2`
-	// The listings' heads: pageQuery adds the filter, order and limit.
-	listMembersSQL       = selectMember + ` WHERE m.company_id = (SELECT $1::uuid) AND m.id > (SELECT $2::uuid)`
+	// The pages keep LIMIT a parameter on purpose (see
+	// TestHotReadsKeepGenericPlans).
+	listMembersSQL = selectMember + `
+	WHERE m.company_id = $1 AND m.id > $2 AND ($3::boolean IS NULL OR m.is_active = $3)
+	ORDER BY m.id LIMIT $4`
 	listUserCompaniesSQL = `SELECT ` + membershipCols + `, ` + companyCols("c", "c_") + `
 	FROM memberships m JOIN companies c ON c.id = m.company_id
-	WHERE m.user_id = (SELECT $1::uuid) AND m.id > (SELECT $2::uuid)`
+	WHERE m.user_id = $1 AND m.id > $2 AND ($3::boolean IS NULL OR m.is_active = $3)
+	ORDER BY m.id LIMIT $4`
 )
+
+// nullBool is an optional filter as a parameter.
+func nullBool(b *bool) any {
+	if b == nil {
+		return nil
+	}
+	return *b
+}
 
 // CreateUser implements access.Store.
 func (s *Store) CreateUser(ctx context.Context, u *access.User) error {
@@ -378,8 +390,7 @@ func (s *Store) GetMember(ctx context.Context, companyID, userID uuid.UUID) (acc
 // (company_id, id) index.
 func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bool, c access.Cursor) ([]access.Member, error) {
 	limit := limitOf(c)
-	q, args := s.pageQuery(listMembersSQL, companyID, c.After, active, limit)
-	rows, err := s.query(ctx, q, args...)
+	rows, err := s.query(ctx, listMembersSQL, companyID, c.After, nullBool(active), limit)
 	if err != nil {
 		return nil, translate(ctx, err, "membership")
 	}
@@ -394,8 +405,7 @@ func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bo
 // companies' domains aggregated in it.
 func (s *Store) ListUserCompanies(ctx context.Context, userID uuid.UUID, active *bool, c access.Cursor) ([]access.UserCompany, error) {
 	var rows []userCompanyRow
-	q, args := s.pageQuery(listUserCompaniesSQL, userID, c.After, active, limitOf(c))
-	if err := s.queryAll(ctx, &rows, q, args...); err != nil {
+	if err := s.queryAll(ctx, &rows, listUserCompaniesSQL, userID, c.After, nullBool(active), limitOf(c)); err != nil {
 		return nil, translate(ctx, err, "membership")
 	}
 	out := make([]access.UserCompany, len(rows))

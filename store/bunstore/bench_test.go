@@ -94,18 +94,17 @@ func BenchmarkCheckAccess(b *testing.B) {
 	}
 }
 
-// rawPageSQL is a page of members with their users, by hand: the page
-// statement's own form (sub-selects for the arguments, a literal LIMIT, so
-// PostgreSQL keeps its generic plan) without the creators.
+// rawPageSQL is a page of members with their users (not the creators),
+// by hand.
 const rawPageSQL = `SELECT m.id, m.company_id, m.user_id, m.role, m.extra, m.is_active, m.is_primary, m.allow_switch,
 	m.created_by, m.created_at, m.updated_at, u.id, u.email, u.first_name, u.last_name, u.status, u.lang, u.theme,
 	u.currency, u.avatar_url, u.active_company_id, u.created_at, u.updated_at
 FROM memberships m JOIN users u ON u.id = m.user_id
-WHERE m.company_id = (SELECT $1::uuid) AND m.id > (SELECT $2::uuid) ORDER BY m.id LIMIT 51`
+WHERE m.company_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3`
 
 // rawPage runs the floor page statement and reads its 51 rows as raw bytes.
 func rawPage(ctx context.Context, stmt *sql.Stmt, company uuid.UUID) error {
-	rows, err := stmt.QueryContext(ctx, company, uuid.Nil)
+	rows, err := stmt.QueryContext(ctx, company, uuid.Nil, 51)
 	if err != nil {
 		return err
 	}
@@ -161,7 +160,7 @@ func BenchmarkMembers(b *testing.B) {
 	for _, q := range []struct{ name, sql, types, args string }{
 		{"check", bunstore.CheckAccessSQL, "uuid, uuid, text, boolean, text, text, uuid, text[]",
 			"$1, $2, 'USER_VIEW', false, '', '', NULL, '{OWNER,ADMIN}'"},
-		{"page", bunstore.MembersPageSQL, "uuid, uuid", "$1, '00000000-0000-0000-0000-000000000000'"},
+		{"page", bunstore.ListMembersSQL, "uuid, uuid, boolean, int", "$1, '00000000-0000-0000-0000-000000000000', NULL, 51"},
 	} {
 		_, err := conn.ExecContext(ctx, "PREPARE server_"+q.name+" ("+q.types+") AS "+q.sql)
 		require.NoError(b, err)

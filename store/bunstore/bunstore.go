@@ -28,7 +28,6 @@ type Store struct {
 	db     *bun.DB
 	txOpts *sql.TxOptions
 	prep   prepared
-	pages  pages
 }
 
 // Option configures a Store.

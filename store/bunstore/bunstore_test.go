@@ -2,6 +2,7 @@ package bunstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"sync"
@@ -303,25 +304,58 @@ func TestIndexUsage(t *testing.T) {
 		},
 	}
 	for name, call := range plans {
-		t.Run(name, func(t *testing.T) {
-			qs := rec.count(call)
-			require.Len(t, qs, 1)
-			rows, err := db.DB.QueryContext(ctx, "EXPLAIN "+qs[0].query, qs[0].args...)
-			require.NoError(t, err)
-			var lines []string
-			for rows.Next() {
-				var line string
-				require.NoError(t, rows.Scan(&line))
-				lines = append(lines, line)
+		qs := rec.count(call)
+		require.Len(t, qs, 1, name)
+		q := qs[0]
+		// The plan for the actual arguments and, for the prepared hot
+		// reads, the generic plan they keep from their sixth call on
+		// (TestHotReadsKeepGenericPlans).
+		explains := map[string]func(conn *sql.Conn) (*sql.Rows, error){
+			"actual": func(conn *sql.Conn) (*sql.Rows, error) { return conn.QueryContext(ctx, "EXPLAIN "+q.query, q.args...) },
+		}
+		if strings.Contains(q.query, "$1") {
+			explains["generic"] = func(conn *sql.Conn) (*sql.Rows, error) {
+				for _, stmt := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE generic AS " + q.query} {
+					if _, err := conn.ExecContext(ctx, stmt); err != nil {
+						return nil, err
+					}
+				}
+				marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.args)), ", ")
+				return conn.QueryContext(ctx, db.NewRaw("EXPLAIN EXECUTE generic ("+marks+")", q.args...).String())
 			}
-			require.NoError(t, rows.Err())
-			plan := strings.Join(lines, "\n")
-			for _, table := range []string{"users", "companies", "memberships", "grants", "connections", "company_domains"} {
-				assert.NotContains(t, plan, "Seq Scan on "+table+" ", "%s\n%s", name, plan)
-			}
-			assert.Contains(t, plan, "Index", plan)
-			t.Log("\n" + plan)
-		})
+		}
+		for mode, explain := range explains {
+			t.Run(name+"/"+mode, func(t *testing.T) {
+				conn, err := db.DB.Conn(ctx)
+				require.NoError(t, err)
+				defer conn.Close()
+				if mode == "generic" {
+					// Only this test's statement: the store's own stay prepared on the connection.
+					defer conn.ExecContext(ctx, "DEALLOCATE generic; RESET plan_cache_mode") //nolint:errcheck
+				}
+				rows, err := explain(conn)
+				require.NoError(t, err)
+				var lines []string
+				for rows.Next() {
+					var line string
+					require.NoError(t, rows.Scan(&line))
+					lines = append(lines, line)
+				}
+				require.NoError(t, rows.Err())
+				plan := strings.Join(lines, "\n")
+				for _, table := range []string{"users", "companies", "memberships", "grants", "connections", "company_domains"} {
+					assert.NotContains(t, plan, "Seq Scan on "+table+" ", "%s\n%s", name, plan)
+				}
+				assert.Contains(t, plan, "Index", plan)
+				if strings.HasPrefix(name, "List") {
+					assert.NotContains(t, plan, "Sort", "a page walks its index in order\n%s", plan)
+				}
+				if mode == "generic" {
+					assert.Contains(t, plan, "$1", "a generic plan shows its parameters\n%s", plan)
+				}
+				t.Log("\n" + plan)
+			})
+		}
 	}
 }
 

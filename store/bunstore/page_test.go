@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
@@ -43,26 +42,26 @@ func plans(t *testing.T, db *bun.DB, like string) []planCounts {
 	return out
 }
 
-// TestHotReadsKeepGenericPlans: every prepared hot read (the check, a
-// membership, a member, the pages, a token by hash) is planned for its
-// first five calls and runs its generic plan from then on, whatever
-// company, user, cursor or filter it is given: a call costs no planning.
-// The data is one large company and a small one, where a page with LIMIT
-// as a parameter was planned on every call.
+// TestHotReadsKeepGenericPlans: the prepared hot reads whose plan does not
+// depend on their arguments' values (the check, a membership, a member, a
+// token by hash) are planned for their first five calls and run their
+// generic plan from then on: a call costs no planning.
+//
+// The pages are left out on purpose. Where one company dominates the table
+// PostgreSQL plans a page anew on every call (it costs a generic LIMIT $n
+// as a tenth of the rows), about a third of the page's time. Writing the
+// LIMIT into the statement made it keep a generic plan, but that plan is
+// built from average estimates: with many small companies it became a
+// bitmap scan and a sort, which for a large company sorts every member
+// past the cursor. TestIndexUsage holds the plan PostgreSQL may cache for
+// a page, the fast-start ordered index scan.
 func TestHotReadsKeepGenericPlans(t *testing.T) {
 	ctx := context.Background()
 	shape := seedShape{companies: 2, perCompany: 3000, users: 6000}
 	s, db := oneSession(t, shape)
-	active, inactive := true, false
-	first, err := s.ListMembers(ctx, seedID("c", 1), nil, access.Cursor{Limit: 1})
-	require.NoError(t, err)
 	const calls = 12
 	for i := range calls {
 		c, u := seedID("c", i%shape.companies+1), seedID("u", shape.seedMember(i%shape.companies+1, i+1))
-		var after uuid.UUID
-		if i%3 == 0 {
-			after = first[0].ID
-		}
 		q := access.AccessQuery{CompanyID: c, UserID: u, Permission: access.UserView,
 			Resource: access.Resource{Type: "project", ID: "p3"}, AgencyRoles: []string{access.RoleOwner}}
 		if i%2 == 0 {
@@ -76,41 +75,25 @@ func TestHotReadsKeepGenericPlans(t *testing.T) {
 		require.NoError(t, err)
 		_, err = s.GetTokenByHash(ctx, token.Digest{byte(i)})
 		require.ErrorIs(t, err, access.ErrNotFound)
-		for _, filter := range []*bool{nil, &active, &inactive} {
-			page, err := s.ListMembers(ctx, c, filter, access.Cursor{After: after, Limit: 11})
-			require.NoError(t, err)
-			require.NotEmpty(t, page)
-			_, err = s.ListUserCompanies(ctx, u, filter, access.Cursor{Limit: 11})
-			require.NoError(t, err)
-		}
 	}
 	ps := plans(t, db, "")
-	require.Len(t, ps, 11, "the check, a membership, a member, a token, six pages and the page of one")
+	require.Len(t, ps, 4, "the check, a membership, a member, a token")
 	for _, p := range ps {
 		head := strings.Join(strings.Fields(p.Statement), " ")
-		if strings.HasSuffix(head, "LIMIT 1") {
-			continue // the cursor's look-up above
-		}
 		assert.Equal(t, 5, p.Custom, head)
 		assert.Equal(t, calls-5, p.Generic, "planned anew: %s", head)
 	}
 }
 
-// TestPageStatementsBounded: past MaxPageStatements page sizes a store
-// prepares no more page statements and pages of every size stay right.
-func TestPageStatementsBounded(t *testing.T) {
+// TestPageOfAnyLimit: a caller's "everything" (a huge limit) gets the rows
+// there are; the store reserves room for the rows, not for the limit.
+func TestPageOfAnyLimit(t *testing.T) {
 	ctx := context.Background()
-	shape := seedShape{companies: 1, perCompany: 60, users: 60}
-	s, db := oneSession(t, shape)
-	c := seedID("c", 1)
-	for limit := 1; limit <= bunstore.MaxPageStatements+10; limit++ {
-		page, err := s.ListMembers(ctx, c, nil, access.Cursor{Limit: limit})
-		require.NoError(t, err)
-		require.Len(t, page, min(limit, shape.perCompany), "limit %d", limit)
-		for i := 1; i < len(page); i++ {
-			require.Less(t, page[i-1].ID.String(), page[i].ID.String(), "limit %d", limit)
-		}
+	s, _ := oneSession(t, seedShape{companies: 1, perCompany: 70, users: 70})
+	page, err := s.ListMembers(ctx, seedID("c", 1), nil, access.Cursor{Limit: 1 << 40})
+	require.NoError(t, err)
+	assert.Len(t, page, 70)
+	for i := 1; i < len(page); i++ {
+		assert.Less(t, page[i-1].ID.String(), page[i].ID.String())
 	}
-	assert.Len(t, plans(t, db, "ORDER BY m.id LIMIT"), bunstore.MaxPageStatements+1,
-		"the bounded page statements and one with LIMIT as a parameter")
 }

@@ -3,10 +3,7 @@ package bunstore
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"sync"
-
-	"github.com/google/uuid"
 )
 
 // The hot reads (the permission check, a member, a page of members, a
@@ -111,62 +108,4 @@ func (s *Store) Close() error {
 		return true
 	})
 	return first
-}
-
-// Page statements. A keyset page of a hot listing writes its LIMIT into
-// the statement and passes its other arguments through one-row sub-selects
-// ("= (SELECT $1::uuid)"). PostgreSQL keeps a prepared statement's generic
-// plan only when it costs no more than the plans it made for the actual
-// arguments, and a generic LIMIT $n is costed as a tenth of all rows, so
-// with a parameter for it every call was planned anew: planning the
-// three-table page took a third of its time. Sub-selects are unknown to
-// both kinds of plan alike, so their costs match and the generic plan (the
-// same index scan and nested loops) is kept from the sixth call on.
-// TestHotReadsKeepGenericPlans holds this.
-//
-// Each LIMIT makes a statement of its own, prepared on each connection
-// that runs it; a Store prepares at most maxPageStatements of them (the
-// first page sizes it meets, in practice the host's few) and runs any
-// other size with LIMIT as a parameter, planned on every call as before.
-const maxPageStatements = 32
-
-// pageKey names a page statement: its listing, active filter and LIMIT.
-type pageKey struct {
-	head, filter string
-	limit        int
-}
-
-// pages remembers the page statements a Store has chosen to prepare.
-type pages struct {
-	mu sync.Mutex
-	m  map[pageKey]string
-}
-
-// pageQuery returns the statement and arguments of one page of a hot
-// listing: head selects rows whose owner is (SELECT $1::uuid) and whose
-// m.id is above (SELECT $2::uuid); the page keeps the active ones, the
-// inactive ones or, with active nil, all, ordered by m.id.
-func (s *Store) pageQuery(head string, owner, after uuid.UUID, active *bool, limit int) (string, []any) {
-	filter := ""
-	if active != nil {
-		filter = " AND NOT m.is_active"
-		if *active {
-			filter = " AND m.is_active"
-		}
-	}
-	k := pageKey{head, filter, limit}
-	s.pages.mu.Lock()
-	q, ok := s.pages.m[k]
-	if !ok && len(s.pages.m) < maxPageStatements {
-		if s.pages.m == nil {
-			s.pages.m = map[pageKey]string{}
-		}
-		q, ok = head+filter+" ORDER BY m.id LIMIT "+strconv.Itoa(limit), true
-		s.pages.m[k] = q
-	}
-	s.pages.mu.Unlock()
-	if ok {
-		return q, []any{owner, after}
-	}
-	return head + filter + " ORDER BY m.id LIMIT $3", []any{owner, after, limit}
 }

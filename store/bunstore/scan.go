@@ -32,8 +32,7 @@ const selectMember = `SELECT ` + memberCols + `
 	LEFT JOIN users cb ON cb.id = m.created_by`
 
 // scanMember reads one row of memberCols into dst, writing the creator's
-// summary, when there is one, to creator and pointing dst at it (so a page
-// can hand out one array of them).
+// summary, when there is one, to creator and pointing dst at it.
 func scanMember(rows *sql.Rows, dst *access.Member, creator *access.UserSummary) error {
 	var (
 		extra                          textList
@@ -61,18 +60,21 @@ func scanMember(rows *sql.Rows, dst *access.Member, creator *access.UserSummary)
 	return nil
 }
 
-// scanMembers reads every row into members, their creators sharing one
-// array, and closes rows.
+// scanMembers reads every row into members and closes rows. It reserves
+// room for a short page only (limit is the caller's, which may be huge) and
+// grows with the rows; each creator's summary gets a slot of its own.
 func scanMembers(rows *sql.Rows, limit int) ([]access.Member, error) {
 	defer rows.Close()
-	out := make([]access.Member, 0, limit)
-	creators := make([]access.UserSummary, limit)
+	out := make([]access.Member, 0, min(limit, 64))
+	creators := make([]access.UserSummary, 0, cap(out))
 	for rows.Next() {
 		if len(out) == limit {
 			return nil, fmt.Errorf("bunstore: more than the %d member rows asked for", limit)
 		}
-		out = out[:len(out)+1]
-		if err := scanMember(rows, &out[len(out)-1], &creators[len(out)-1]); err != nil {
+		// Growing creators moves it, but a summary already handed out
+		// stays where it was written, so its member still points at it.
+		out, creators = append(out, access.Member{}), append(creators, access.UserSummary{})
+		if err := scanMember(rows, &out[len(out)-1], &creators[len(creators)-1]); err != nil {
 			return nil, err
 		}
 	}
