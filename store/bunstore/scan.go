@@ -3,9 +3,9 @@ package bunstore
 import (
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/gatehouse-go/gatehouse/access"
 )
@@ -35,13 +35,13 @@ const selectMember = `SELECT ` + memberCols + `
 // summary, when there is one, to creator and pointing dst at it.
 func scanMember(rows *sql.Rows, dst *access.Member, creator *access.UserSummary) error {
 	var (
-		extra                          textList
+		extra                          []string
 		createdBy, activeCo, creatorID uuid.NullUUID
 		status                         string
 		m, u, p                        = &dst.Membership, &dst.User, &dst.User.Profile
 	)
 	err := rows.Scan(
-		&m.ID, &m.CompanyID, &m.UserID, &m.Role, &extra, &m.Active, &m.Primary, &m.AllowSwitch,
+		&m.ID, &m.CompanyID, &m.UserID, &m.Role, pgdialect.Array(&extra), &m.Active, &m.Primary, &m.AllowSwitch,
 		&createdBy, &m.CreatedAt, &m.UpdatedAt,
 		&u.ID, &u.Email, &u.FirstName, &u.LastName, &status, &p.Lang, &p.Theme, &p.Currency,
 		&p.Birthdate, &p.AvatarURL, &activeCo, &u.CreatedAt, &u.UpdatedAt,
@@ -82,77 +82,4 @@ func scanMembers(rows *sql.Rows, limit int) ([]access.Member, error) {
 		return nil, err
 	}
 	return out, rows.Close()
-}
-
-// textList scans a PostgreSQL text[] in its text form ({a,"b c",NULL});
-// NULL elements are dropped, as no column of ours holds them.
-type textList []string
-
-// Scan implements sql.Scanner.
-func (l *textList) Scan(src any) error {
-	var s string
-	switch v := src.(type) {
-	case nil:
-		*l = nil
-		return nil
-	case string:
-		s = v
-	case []byte:
-		s = string(v)
-	default:
-		return fmt.Errorf("bunstore: cannot scan %T into a text array", src)
-	}
-	out, err := parseTextArray(s)
-	if err != nil {
-		return err
-	}
-	*l = out
-	return nil
-}
-
-// parseTextArray parses the text form of a one-dimensional text[]:
-// elements separated by commas, double-quoted with backslash escapes when
-// they hold special characters (or are empty), NULL unquoted.
-func parseTextArray(s string) ([]string, error) {
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return nil, fmt.Errorf("bunstore: malformed text array %q", s)
-	}
-	body := s[1 : len(s)-1]
-	if body == "" {
-		return nil, nil
-	}
-	out := make([]string, 0, strings.Count(body, ",")+1)
-	for i := 0; ; i++ { // i is at the start of an element
-		if i < len(body) && body[i] == '"' {
-			var b strings.Builder
-			for i++; i < len(body) && body[i] != '"'; i++ {
-				if body[i] == '\\' {
-					if i++; i == len(body) {
-						break
-					}
-				}
-				b.WriteByte(body[i])
-			}
-			if i >= len(body) {
-				return nil, fmt.Errorf("bunstore: unterminated element in text array %q", s)
-			}
-			i++ // past the closing quote
-			out = append(out, b.String())
-		} else {
-			j := strings.IndexByte(body[i:], ',')
-			if j < 0 {
-				j = len(body) - i
-			}
-			if el := body[i : i+j]; el != "NULL" {
-				out = append(out, el)
-			}
-			i += j
-		}
-		if i == len(body) {
-			return out, nil
-		}
-		if body[i] != ',' {
-			return nil, fmt.Errorf("bunstore: malformed text array %q", s)
-		}
-	}
 }
