@@ -109,9 +109,9 @@ func TestErrorKinds(t *testing.T) {
 	assert.True(t, errors.Is(err, access.ErrInvalid))
 	assert.False(t, errors.Is(err, access.ErrConflict))
 	assert.Equal(t, "invalid input: email: bad", err.Error())
-	last := &access.Error{Kind: access.ErrConflict, Code: "last_owner", Message: "x"}
+	last := &access.Error{Kind: access.ErrConflict, Code: access.CodeLastOwner, Message: "x"}
 	assert.ErrorIs(t, last, access.ErrLastOwner, "specific errors compare by kind and code")
 	assert.ErrorIs(t, last, access.ErrConflict)
-	assert.NotErrorIs(t, access.Conflict("email_taken", "x"), access.ErrLastOwner)
-	assert.Equal(t, "internal", access.CodeOf(errors.New("boom")))
+	assert.NotErrorIs(t, access.Conflict(access.CodeEmailTaken, "x"), access.ErrLastOwner)
+	assert.Equal(t, access.CodeInternal, access.CodeOf(errors.New("boom")))
 }

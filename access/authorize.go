@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"slices"
 )
 
@@ -48,7 +49,7 @@ func (s *Service) Check(ctx context.Context, p Principal, perm string) error {
 			return nil
 		}
 	default:
-		return NotFound("company")
+		return NotFound(CodeCompanyNotFound)
 	}
 	return Forbidden("missing permission %s", perm)
 }
@@ -67,8 +68,8 @@ func (s *Service) Can(ctx context.Context, p Principal, perm string) (bool, erro
 }
 
 func isDenial(err error) bool {
-	var e *Error
-	return errorsAs(err, &e) && (e.Kind == ErrForbidden || e.Kind == ErrNotFound)
+	e, ok := errors.AsType[*Error](err)
+	return ok && (e.Kind == ErrForbidden || e.Kind == ErrNotFound)
 }
 
 // CheckLevel returns nil if p holds at least level min on resource r of p's
@@ -109,7 +110,7 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 		return 0, err
 	}
 	if !f.Member {
-		return 0, NotFound("company")
+		return 0, NotFound(CodeCompanyNotFound)
 	}
 	if p.Kind == PrincipalToken {
 		if err := tokenStanding(p, f); err != nil {
@@ -153,7 +154,7 @@ func tokenHoldsRole(p Principal, level int, role string, c *Catalog) bool {
 // its creator's membership only, never through an agency connection.
 func tokenStanding(p Principal, f AccessFacts) error {
 	if !f.Member {
-		return NotFound("company")
+		return NotFound(CodeCompanyNotFound)
 	}
 	if f.MemberSince.After(p.TokenIssuedAt) {
 		return Forbidden("the token predates its creator's current membership")
@@ -224,7 +225,7 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 	case err == nil:
 		return Actor{}, Forbidden("the membership is deactivated")
 	case isNotFound(err) && p.Kind == PrincipalToken:
-		return Actor{}, NotFound("company")
+		return Actor{}, NotFound(CodeCompanyNotFound)
 	case isNotFound(err):
 		// An agency member acting through a connection: the connection's
 		// permissions, at most ADMIN's rank for granting, and no role: it
@@ -266,7 +267,7 @@ func (s *Service) agencyConnection(ctx context.Context, p Principal) (Connection
 		return Connection{}, err
 	}
 	if !f.Connected {
-		return Connection{}, NotFound("company")
+		return Connection{}, NotFound(CodeCompanyNotFound)
 	}
 	return s.store.GetConnection(ctx, p.CompanyID, f.ConnectionID)
 }

@@ -3,6 +3,7 @@ package access
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // The error kinds. Every error returned by gatehouse wraps exactly one of
@@ -23,16 +24,111 @@ var (
 	ErrForbidden = errors.New("forbidden")
 )
 
+// Code is a stable, machine-readable error code. Every code gatehouse
+// returns is one of the constants below: this block is the whole
+// vocabulary, shared by the services, both stores and the HTTP adapter
+// (which maps codes to statuses by value).
+type Code string
+
+// Codes of the kinds themselves.
+const (
+	CodeInternal        Code = "internal"        // not a gatehouse error
+	CodeInvalid         Code = "invalid_input"   // malformed input; Error.Field names it
+	CodeForbidden       Code = "forbidden"       // the caller may not do this
+	CodeUnauthenticated Code = "unauthenticated" // no caller, or no valid credentials
+)
+
+// Not found, one code per kind of thing.
+const (
+	CodeUserNotFound       Code = "user_not_found"
+	CodeCompanyNotFound    Code = "company_not_found"
+	CodeMemberNotFound     Code = "member_not_found"
+	CodeMembershipNotFound Code = "membership_not_found"
+	CodeGrantNotFound      Code = "grant_not_found"
+	CodeConnectionNotFound Code = "connection_not_found"
+	CodeInvitationNotFound Code = "invitation_not_found"
+	CodeTokenNotFound      Code = "token_not_found"
+	CodeLoginLinkNotFound  Code = "login_link_not_found"
+	CodeUserAccessNotFound Code = "user_access_not_found"
+	CodeAccessNotFound     Code = "access_not_found"
+)
+
+// Conflicts with stored state. Both stores return the same code for the
+// same broken rule; store/storetest asserts it.
+const (
+	CodeIDTaken          Code = "id_taken"           // a row with this ID exists
+	CodeEmailTaken       Code = "email_taken"        // another user has the e-mail
+	CodeExternalKeyTaken Code = "external_key_taken" // another company has the key
+	CodeDomainTaken      Code = "domain_taken"       // another company has a domain
+	CodeAlreadyMember    Code = "already_member"     // the user has a membership there
+	CodePrimaryTaken     Code = "primary_taken"      // the user has a primary membership
+	CodeGrantExists      Code = "grant_exists"       // the subject holds a grant on the resource
+	CodeAlreadyConnected Code = "already_connected"  // the companies are connected
+	CodeTokenTaken       Code = "token_taken"        // a secret's digest is taken
+	CodeLastOwner        Code = "last_owner"         // the company would lose its last OWNER
+	CodeMemberInactive   Code = "member_inactive"    // the membership is deactivated
+	CodeUnknownRole      Code = "unknown_role"       // a stored role no longer exists
+	CodeTokenRevoked     Code = "token_revoked"
+	CodeTokenExpired     Code = "token_expired"
+	CodeLinkUsed         Code = "link_used"
+	CodeLinkExpired      Code = "link_expired"
+	CodeLinkRevoked      Code = "link_revoked"
+	CodeOutsideTx        Code = "outside_transaction" // a store call inside RunInTx without its context
+)
+
+// Invitations and connections (package invite).
+const (
+	CodeInvitationPending         Code = "invitation_pending"
+	CodeInvitationNotPending      Code = "invitation_not_pending"
+	CodeInvitationAccepted        Code = "invitation_accepted"
+	CodeInvitationRejected        Code = "invitation_rejected"
+	CodeInvitationRevoked         Code = "invitation_revoked"
+	CodeInvitationExpired         Code = "invitation_expired"
+	CodeInvitationEmailMismatch   Code = "invitation_email_mismatch"
+	CodeInvitationCompanyMismatch Code = "invitation_company_mismatch"
+	CodeInviterNotAuthorized      Code = "inviter_not_authorized"
+	CodeResendTooSoon             Code = "resend_too_soon"
+	CodeSelfConnection            Code = "self_connection"
+)
+
+// Credentials (package token and the HTTP adapter's authentication).
+const (
+	CodeInvalidToken          Code = "invalid_token"
+	CodeMalformedToken        Code = "malformed_token"
+	CodeInvalidLink           Code = "invalid_link"
+	CodeUserHasOtherCompanies Code = "user_has_other_companies"
+	CodeUnsupportedScheme     Code = "unsupported_scheme"
+	CodeAmbiguousCredentials  Code = "ambiguous_credentials"
+)
+
+// Request bodies (the HTTP adapter).
+const (
+	CodeBodyTooLarge         Code = "body_too_large"
+	CodeUnsupportedMediaType Code = "unsupported_media_type"
+	CodeUnreadableBody       Code = "unreadable_body"
+	CodeBodyRequired         Code = "body_required"
+	CodeInvalidJSON          Code = "invalid_json"
+	CodeTrailingData         Code = "trailing_data"
+	CodeUnknownField         Code = "unknown_field"
+)
+
 // ErrLastOwner is returned when a change would leave a company that has
 // members without an active OWNER. It is a conflict.
-var ErrLastOwner = &Error{Kind: ErrConflict, Code: "last_owner", Message: "the company must keep at least one active OWNER"}
+var ErrLastOwner = &Error{Kind: ErrConflict, Code: CodeLastOwner, Message: "the company must keep at least one active OWNER"}
+
+// ErrOutsideTx is returned by a store method called, while a transaction
+// opened by RunInTx is running, with the very context RunInTx was given
+// instead of the one it handed to fn: such a call would run outside the
+// transaction (and, in memory, wait for it forever).
+var ErrOutsideTx = &Error{Kind: ErrConflict, Code: CodeOutsideTx,
+	Message: "a store method was called inside RunInTx with the context of the caller instead of the transaction's"}
 
 // Error is a gatehouse error: a kind, a stable machine-readable code, the
 // field it concerns (for invalid input) and a message fit to show a client.
 // Messages never contain secrets.
 type Error struct {
 	Kind    error  // one of ErrNotFound, ErrConflict, ErrInvalid, ErrUnauthenticated, ErrForbidden
-	Code    string // stable snake_case code, e.g. "email_taken", "last_owner"
+	Code    Code   // one of the Code constants
 	Field   string // the offending input field, if any
 	Message string // human readable, safe to return to a client
 }
@@ -55,49 +151,47 @@ func (e *Error) Is(target error) bool {
 	return ok && t.Kind == e.Kind && t.Code == e.Code && t.Code != ""
 }
 
-// Invalid returns an ErrInvalid error naming field.
+// Invalid returns an ErrInvalid error (CodeInvalid) naming field.
 func Invalid(field, format string, args ...any) *Error {
-	return &Error{Kind: ErrInvalid, Code: "invalid_" + field, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: ErrInvalid, Code: CodeInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// NotFound returns an ErrNotFound error for the named entity.
-func NotFound(entity string) *Error {
-	return &Error{Kind: ErrNotFound, Code: entity + "_not_found", Message: entity + " not found"}
+// NotFound returns an ErrNotFound error with one of the *_not_found codes;
+// its message names the thing ("user not found").
+func NotFound(code Code) *Error {
+	thing := strings.ReplaceAll(strings.TrimSuffix(string(code), "_not_found"), "_", " ")
+	return &Error{Kind: ErrNotFound, Code: code, Message: thing + " not found"}
 }
 
 // Conflict returns an ErrConflict error with a code and message.
-func Conflict(code, format string, args ...any) *Error {
+func Conflict(code Code, format string, args ...any) *Error {
 	return &Error{Kind: ErrConflict, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 // Forbidden returns an ErrForbidden error saying what was denied.
 func Forbidden(format string, args ...any) *Error {
-	return &Error{Kind: ErrForbidden, Code: "forbidden", Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: ErrForbidden, Code: CodeForbidden, Message: fmt.Sprintf(format, args...)}
 }
 
 // Unauthenticated returns an ErrUnauthenticated error.
 func Unauthenticated(format string, args ...any) *Error {
-	return &Error{Kind: ErrUnauthenticated, Code: "unauthenticated", Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: ErrUnauthenticated, Code: CodeUnauthenticated, Message: fmt.Sprintf(format, args...)}
 }
 
 // FieldOf returns the input field an error concerns, or "".
 func FieldOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*Error](err); ok {
 		return e.Field
 	}
 	return ""
 }
 
-// CodeOf returns the stable code of a gatehouse error, or "internal".
-func CodeOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) && e.Code != "" {
+// CodeOf returns the stable code of a gatehouse error, or CodeInternal.
+func CodeOf(err error) Code {
+	if e, ok := errors.AsType[*Error](err); ok && e.Code != "" {
 		return e.Code
 	}
-	return "internal"
+	return CodeInternal
 }
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -159,7 +159,7 @@ func (s *Service) canSeeCompany(ctx context.Context, p Principal, id uuid.UUID) 
 		return Unauthenticated("no principal")
 	case PrincipalToken:
 		if p.CompanyID != id {
-			return NotFound("company")
+			return NotFound(CodeCompanyNotFound)
 		}
 	}
 	f, err := s.store.CheckAccess(ctx, AccessQuery{CompanyID: id, UserID: p.UserID, AgencyRoles: s.agencyRoles})
@@ -167,7 +167,7 @@ func (s *Service) canSeeCompany(ctx context.Context, p Principal, id uuid.UUID) 
 		return err
 	}
 	if !(f.Member && f.Active) && !f.Connected {
-		return NotFound("company")
+		return NotFound(CodeCompanyNotFound)
 	}
 	return nil
 }

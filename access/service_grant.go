@@ -82,12 +82,12 @@ func (s *Service) checkSubject(ctx context.Context, companyID uuid.UUID, sub Sub
 		m, err := s.store.GetMembership(ctx, companyID, sub.ID)
 		if err != nil {
 			if isNotFound(err) {
-				return NotFound("user")
+				return NotFound(CodeUserNotFound)
 			}
 			return err
 		}
 		if !m.Active {
-			return Conflict("member_inactive", "the user's membership is deactivated")
+			return Conflict(CodeMemberInactive, "the user's membership is deactivated")
 		}
 		return nil
 	}

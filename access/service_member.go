@@ -115,7 +115,7 @@ func (s *Service) GetMember(ctx context.Context, p Principal, userID uuid.UUID) 
 	m, err := s.store.GetMember(ctx, p.CompanyID, userID)
 	if err != nil {
 		if isNotFound(err) {
-			return Member{}, NotFound("member")
+			return Member{}, NotFound(CodeMemberNotFound)
 		}
 		return Member{}, err
 	}
@@ -288,7 +288,7 @@ func (s *Service) lockCompany(ctx context.Context, p Principal) error {
 func (s *Service) member(ctx context.Context, companyID, userID uuid.UUID) (Membership, error) {
 	m, err := s.store.GetMembership(ctx, companyID, userID)
 	if err != nil && isNotFound(err) {
-		return Membership{}, NotFound("member")
+		return Membership{}, NotFound(CodeMemberNotFound)
 	}
 	return m, err
 }
@@ -371,7 +371,7 @@ func (s *Service) TransferOwnership(ctx context.Context, p Principal, toUserID u
 	return s.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.LockCompany(ctx, p.CompanyID); err != nil {
 			if isNotFound(err) {
-				return NotFound("company")
+				return NotFound(CodeCompanyNotFound)
 			}
 			return err
 		}
@@ -389,12 +389,12 @@ func (s *Service) TransferOwnership(ctx context.Context, p Principal, toUserID u
 		to, err := s.store.GetMembership(ctx, p.CompanyID, toUserID)
 		if err != nil {
 			if isNotFound(err) {
-				return NotFound("member")
+				return NotFound(CodeMemberNotFound)
 			}
 			return err
 		}
 		if !to.Active {
-			return Conflict("member_inactive", "the new owner's membership is deactivated")
+			return Conflict(CodeMemberInactive, "the new owner's membership is deactivated")
 		}
 		now := s.Now()
 		to.Role, to.UpdatedAt = RoleOwner, now

@@ -58,7 +58,7 @@ func (s *Service) SwitchCompany(ctx context.Context, p Principal, to SwitchTarge
 			m, err := s.store.GetMembership(ctx, to.CompanyID, p.UserID)
 			if err != nil || !m.Active {
 				if err == nil || isNotFound(err) {
-					return NotFound("company")
+					return NotFound(CodeCompanyNotFound)
 				}
 				return err
 			}

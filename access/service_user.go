@@ -98,7 +98,7 @@ func (s *Service) GetUserByEmail(ctx context.Context, p Principal, email string)
 	u, err := s.store.GetUserByEmail(ctx, norm)
 	if err != nil {
 		if isNotFound(err) {
-			return User{}, NotFound("user")
+			return User{}, NotFound(CodeUserNotFound)
 		}
 		return User{}, err
 	}
@@ -106,11 +106,11 @@ func (s *Service) GetUserByEmail(ctx context.Context, p Principal, email string)
 	case p.Kind == PrincipalSystem, p.Kind == PrincipalUser && p.UserID == u.ID:
 		return u, nil
 	case !mayView:
-		return User{}, NotFound("user")
+		return User{}, NotFound(CodeUserNotFound)
 	}
 	if _, err := s.store.GetMembership(ctx, p.CompanyID, u.ID); err != nil {
 		if isNotFound(err) {
-			return User{}, NotFound("user")
+			return User{}, NotFound(CodeUserNotFound)
 		}
 		return User{}, err
 	}
@@ -131,7 +131,7 @@ func (s *Service) canSeeUser(ctx context.Context, p Principal, id uuid.UUID) err
 	}
 	if _, err := s.store.GetMembership(ctx, p.CompanyID, id); err != nil {
 		if isNotFound(err) {
-			return NotFound("user")
+			return NotFound(CodeUserNotFound)
 		}
 		return err
 	}
@@ -145,7 +145,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id uuid.UUID, up 
 		return User{}, Unauthenticated("no principal")
 	}
 	if p.Kind != PrincipalSystem && (p.Kind != PrincipalUser || p.UserID != id) {
-		return User{}, NotFound("user")
+		return User{}, NotFound(CodeUserNotFound)
 	}
 	var out User
 	err := s.InTx(ctx, func(ctx context.Context) error {

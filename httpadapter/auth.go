@@ -45,11 +45,11 @@ func TokenAuthenticator(tok *token.Service) Authenticator {
 }
 
 var (
-	errBadScheme = &access.Error{Kind: access.ErrUnauthenticated, Code: "unsupported_scheme",
+	errBadScheme = &access.Error{Kind: access.ErrUnauthenticated, Code: access.CodeUnsupportedScheme,
 		Message: "the Authorization header must use the Bearer scheme"}
-	errTwoTokens = &access.Error{Kind: access.ErrUnauthenticated, Code: "ambiguous_credentials",
+	errTwoTokens = &access.Error{Kind: access.ErrUnauthenticated, Code: access.CodeAmbiguousCredentials,
 		Message: "send the token in either Authorization or Api-Token, not two different ones"}
-	errNoCredentials = &access.Error{Kind: access.ErrUnauthenticated, Code: "unauthenticated",
+	errNoCredentials = &access.Error{Kind: access.ErrUnauthenticated, Code: access.CodeUnauthenticated,
 		Message: "authentication is required: send a token in Authorization: Bearer or Api-Token"}
 	errSystemPrincipal = errors.New("httpadapter: the authenticator returned the system principal, which is never handed to a client")
 )

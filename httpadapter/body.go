@@ -28,12 +28,12 @@ func (h *Handler) decode(x *exchange, dst any) error {
 		if errors.As(err, &mbe) {
 			return errTooLarge
 		}
-		return badRequest("unreadable_body", "", "the request body could not be read")
+		return badRequest(access.CodeUnreadableBody, "", "the request body could not be read")
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		if x.o.bodyRequired {
-			return badRequest("body_required", "", "a JSON object body is required")
+			return badRequest(access.CodeBodyRequired, "", "a JSON object body is required")
 		}
 		return nil
 	}
@@ -41,7 +41,7 @@ func (h *Handler) decode(x *exchange, dst any) error {
 		return errMediaType
 	}
 	if trimmed[0] != '{' {
-		return badRequest("invalid_json", "", "the request body must be a JSON object")
+		return badRequest(access.CodeInvalidJSON, "", "the request body must be a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
@@ -49,7 +49,7 @@ func (h *Handler) decode(x *exchange, dst any) error {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return badRequest("trailing_data", "", "the request body has data after the JSON object")
+		return badRequest(access.CodeTrailingData, "", "the request body has data after the JSON object")
 	}
 	return nil
 }
@@ -70,18 +70,18 @@ func jsonError(err error) error {
 	case errors.As(err, &he):
 		return err
 	case errors.As(err, &syn):
-		return badRequest("invalid_json", "", fmt.Sprintf("malformed JSON at byte %d", syn.Offset))
+		return badRequest(access.CodeInvalidJSON, "", fmt.Sprintf("malformed JSON at byte %d", syn.Offset))
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return badRequest("invalid_json", "", "malformed JSON: the body ends early")
+		return badRequest(access.CodeInvalidJSON, "", "malformed JSON: the body ends early")
 	case errors.As(err, &typ):
 		field := typ.Field
-		return badRequest("invalid_"+fieldCode(field), field, fmt.Sprintf("%s must be %s", field, jsonKind(typ.Type.Kind().String())))
+		return badRequest(access.CodeInvalid, field, fmt.Sprintf("%s must be %s", field, jsonKind(typ.Type.Kind().String())))
 	}
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		f = strings.Trim(f, `"`)
-		return badRequest("unknown_field", f, fmt.Sprintf("unknown field %q", f))
+		return badRequest(access.CodeUnknownField, f, fmt.Sprintf("unknown field %q", f))
 	}
-	return badRequest("invalid_json", "", "malformed JSON")
+	return badRequest(access.CodeInvalidJSON, "", "malformed JSON")
 }
 
 func fieldCode(f string) string {
@@ -112,7 +112,7 @@ func jsonKind(k string) string {
 func pathID(x *exchange, name string) (rawID, error) {
 	v, ok := parseID(x.r.PathValue(name))
 	if !ok {
-		return rawID{}, badRequest("invalid_"+name, name, name+" must be a UUID")
+		return rawID{}, badRequest(access.CodeInvalid, name, name+" must be a UUID")
 	}
 	return v, nil
 }
@@ -159,7 +159,7 @@ func (h *Handler) pageRequest(x *exchange) (access.PageRequest, error) {
 func (h *Handler) inCompany(x *exchange, ref access.CompanyRef) (access.Principal, access.Company, error) {
 	if ref == (access.CompanyRef{}) {
 		// The nil UUID, or a caller without a company of its own.
-		return access.Principal{}, access.Company{}, access.NotFound("company")
+		return access.Principal{}, access.Company{}, access.NotFound(access.CodeCompanyNotFound)
 	}
 	c, err := h.svc.Access.FindCompany(x.ctx(), x.p, ref)
 	if err != nil {

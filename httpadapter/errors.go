@@ -20,20 +20,20 @@ type httpError struct {
 func (e *httpError) Error() string { return e.err.Error() }
 func (e *httpError) Unwrap() error { return e.err }
 
-func badRequest(code, field, msg string) error {
+func badRequest(code access.Code, field, msg string) error {
 	return &httpError{http.StatusBadRequest, &access.Error{Kind: access.ErrInvalid, Code: code, Field: field, Message: msg}}
 }
 
 var (
 	errTooLarge error = &httpError{http.StatusRequestEntityTooLarge, &access.Error{Kind: access.ErrInvalid,
-		Code: "body_too_large", Message: "the request body is too large"}}
+		Code: access.CodeBodyTooLarge, Message: "the request body is too large"}}
 	errMediaType error = &httpError{http.StatusUnsupportedMediaType, &access.Error{Kind: access.ErrInvalid,
-		Code: "unsupported_media_type", Message: "the request body must be application/json"}}
+		Code: access.CodeUnsupportedMediaType, Message: "the request body must be application/json"}}
 	errInternal = errors.New("internal error")
 )
 
 // goneCodes are the conflicts that mean "this link is gone for good".
-var goneCodes = map[string]bool{"link_used": true, "link_expired": true, "link_revoked": true}
+var goneCodes = map[access.Code]bool{access.CodeLinkUsed: true, access.CodeLinkExpired: true, access.CodeLinkRevoked: true}
 
 // statusOf is the status table: the one place that maps an error to a
 // status. Only the v1 family answers 422 for invalid input, as seed 001
@@ -67,9 +67,9 @@ func statusOf(f Family, err error) int {
 
 // problem is what an error body says, whatever the family's envelope.
 type problem struct {
-	Code    string `json:"code" doc:"stable machine-readable code, e.g. last_owner"`
-	Message string `json:"message" doc:"human readable, never a secret"`
-	Field   string `json:"field,omitempty" doc:"the offending input field"`
+	Code    access.Code `json:"code" doc:"stable machine-readable code, e.g. last_owner"`
+	Message string      `json:"message" doc:"human readable, never a secret"`
+	Field   string      `json:"field,omitempty" doc:"the offending input field"`
 	// Candidates are the companies a switch may choose from (an ambiguous
 	// or unknown name).
 	Candidates []string `json:"candidates,omitempty" doc:"the company names to choose from (switch-company)"`
@@ -79,7 +79,7 @@ type problem struct {
 
 func describe(err error, status int) problem {
 	if status == http.StatusInternalServerError {
-		return problem{Code: "internal", Message: "internal error"}
+		return problem{Code: access.CodeInternal, Message: "internal error"}
 	}
 	var pr problem
 	var e *access.Error
@@ -99,7 +99,7 @@ func describe(err error, status int) problem {
 		pr.NextAllowedAt = &t
 	}
 	if pr.Code == "" {
-		pr.Code = http.StatusText(status)
+		pr.Code = access.Code(http.StatusText(status))
 	}
 	if pr.Message == "" {
 		pr.Message = http.StatusText(status)
@@ -115,14 +115,14 @@ type (
 	}
 	// accountsError is seed 002's {"error": "..."}, with a code.
 	accountsError struct {
-		Error string `json:"error" doc:"error message"`
-		Code  string `json:"code" doc:"stable machine-readable code"`
-		Field string `json:"field,omitempty" doc:"the offending input field"`
+		Error string      `json:"error" doc:"error message"`
+		Code  access.Code `json:"code" doc:"stable machine-readable code"`
+		Field string      `json:"field,omitempty" doc:"the offending input field"`
 	}
 	// accountsDenied is seed 002's 403 {"errors": "..."}, with a code.
 	accountsDenied struct {
-		Errors string `json:"errors" doc:"error message"`
-		Code   string `json:"code" doc:"stable machine-readable code"`
+		Errors string      `json:"errors" doc:"error message"`
+		Code   access.Code `json:"code" doc:"stable machine-readable code"`
 	}
 	// managedError is seed 003's envelope for an error.
 	managedError struct {

@@ -169,7 +169,7 @@ func (p *problem) appendJSON(b []byte) []byte {
 	if p.Candidates != nil || p.NextAllowedAt != nil {
 		return nil
 	}
-	b = appendString(append(b, `{"code":`...), p.Code)
+	b = appendString(append(b, `{"code":`...), string(p.Code))
 	b = appendString(append(b, `,"message":`...), p.Message)
 	if p.Field != "" {
 		b = appendString(append(b, `,"field":`...), p.Field)

@@ -52,7 +52,7 @@ func TestAppendersMatchEncodingJSON(t *testing.T) {
 				&managed[mgmtUsers]{Status: "success", Data: mgmtUsers{NextCursor: s, Users: byHand}}},
 			tc{&managed[mgmtUsers]{Data: mgmtUsers{members: []access.Member{}}},
 				&managed[mgmtUsers]{Data: mgmtUsers{Users: []mgmtUser{}}}},
-			same(&managedError{Status: "error", Message: s, Data: problem{Code: s, Message: s, Field: s}}),
+			same(&managedError{Status: "error", Message: s, Data: problem{Code: access.Code(s), Message: s, Field: s}}),
 			same(&errorBody{Error: problem{Code: "c", Message: s}}),
 		)
 	}

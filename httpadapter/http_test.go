@@ -41,7 +41,7 @@ func TestBodyRules(t *testing.T) {
 			{"trailing data", valid + `{}`, "application/json", 400, "trailing_data", ""},
 			{"malformed", `{"email":`, "application/json", 400, "invalid_json", ""},
 			{"syntax", `{"email" "x"}`, "application/json", 400, "invalid_json", ""},
-			{"wrong type", `{"email":42}`, "application/json", 400, "invalid_email", "email"},
+			{"wrong type", `{"email":42}`, "application/json", 400, "invalid_input", "email"},
 			{"not an object", `["x"]`, "application/json", 400, "invalid_json", ""},
 			{"empty", ``, "application/json", 400, "body_required", ""},
 		}

@@ -428,7 +428,7 @@ func (h *Handler) mgmtReject(x *exchange, in *mgmtOptionalToken) (managed[mgmtIn
 		return managed[mgmtInvitation]{}, err
 	}
 	if pv.ID != iid {
-		return managed[mgmtInvitation]{}, access.NotFound("invitation")
+		return managed[mgmtInvitation]{}, access.NotFound(access.CodeInvitationNotFound)
 	}
 	inv, err := h.svc.Invite.Reject(x.ctx(), x.p, in.Token)
 	if err != nil {

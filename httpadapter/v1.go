@@ -385,7 +385,7 @@ func (h *Handler) v1DeleteUserAccess(x *exchange, _ *noBody) (noBody, error) {
 				}
 			}
 			if page.Next == "" {
-				return noBody{}, access.NotFound("user_access")
+				return noBody{}, access.NotFound(access.CodeUserAccessNotFound)
 			}
 			pr.After = page.Next
 		}
@@ -399,7 +399,7 @@ func (h *Handler) v1DeleteUserAccess(x *exchange, _ *noBody) (noBody, error) {
 		return noBody{}, err
 	}
 	if m.ID != mid {
-		return noBody{}, access.NotFound("user_access")
+		return noBody{}, access.NotFound(access.CodeUserAccessNotFound)
 	}
 	return noBody{}, acc.RemoveMember(ctx, p, uid)
 }
@@ -420,7 +420,7 @@ func (h *Handler) v1GetAccess(x *exchange, _ *noBody) (v1AccessBody, error) {
 	}
 	r, ok := h.svc.Access.Catalog().RoleByID(rid)
 	if !ok {
-		return v1AccessBody{}, access.NotFound("access")
+		return v1AccessBody{}, access.NotFound(access.CodeAccessNotFound)
 	}
 	return v1AccessBody{Access: v1AccessOf(r)}, nil
 }

@@ -234,7 +234,7 @@ func TestBothCompaniesInviteEachOther(t *testing.T) {
 				ok++
 			} else {
 				assert.ErrorIs(t, err, access.ErrConflict)
-				assert.Equal(t, "already_connected", access.CodeOf(err))
+				assert.Equal(t, access.CodeAlreadyConnected, access.CodeOf(err))
 			}
 		}
 		assert.Equal(t, 1, ok)

@@ -13,27 +13,27 @@ import (
 var (
 	// ErrEmailMismatch: a signed-in user whose e-mail is not the invited
 	// one presented the token. The invitation stays pending.
-	ErrEmailMismatch = &access.Error{Kind: access.ErrForbidden, Code: "invitation_email_mismatch",
+	ErrEmailMismatch = &access.Error{Kind: access.ErrForbidden, Code: access.CodeInvitationEmailMismatch,
 		Message: "the invitation is for another e-mail address"}
 	// ErrCompanyMismatch: the user accepting a company invitation does not
 	// act for the invited company. The invitation stays pending.
-	ErrCompanyMismatch = &access.Error{Kind: access.ErrForbidden, Code: "invitation_company_mismatch",
+	ErrCompanyMismatch = &access.Error{Kind: access.ErrForbidden, Code: access.CodeInvitationCompanyMismatch,
 		Message: "the invitation is for another company"}
 	// ErrInviterNotAuthorized: at accept time the inviter may no longer
 	// grant what the invitation offers (removed, deactivated, demoted).
-	ErrInviterNotAuthorized = &access.Error{Kind: access.ErrConflict, Code: "inviter_not_authorized",
+	ErrInviterNotAuthorized = &access.Error{Kind: access.ErrConflict, Code: access.CodeInviterNotAuthorized,
 		Message: "the inviter may no longer grant this invitation"}
 	// ErrInvitationPending: the store already holds a pending invitation
 	// of the company, kind and e-mail (a store-level conflict the Service
 	// resolves by refreshing that invitation).
-	ErrInvitationPending = &access.Error{Kind: access.ErrConflict, Code: "invitation_pending",
+	ErrInvitationPending = &access.Error{Kind: access.ErrConflict, Code: access.CodeInvitationPending,
 		Message: "a pending invitation exists for this e-mail"}
 	// ErrNotPending: a conditional change found the invitation no longer
 	// pending (a store-level conflict; the Service reports a *StateError).
-	ErrNotPending = &access.Error{Kind: access.ErrConflict, Code: "invitation_not_pending",
+	ErrNotPending = &access.Error{Kind: access.ErrConflict, Code: access.CodeInvitationNotPending,
 		Message: "the invitation is no longer pending"}
 	// ErrSelfConnection: a company cannot connect to itself.
-	ErrSelfConnection = &access.Error{Kind: access.ErrInvalid, Code: "self_connection", Field: "company",
+	ErrSelfConnection = &access.Error{Kind: access.ErrInvalid, Code: access.CodeSelfConnection, Field: "company",
 		Message: "a company cannot connect to itself"}
 )
 
@@ -48,7 +48,7 @@ func (e *StateError) Error() string { return "conflict: the invitation is " + st
 
 // Unwrap exposes the kind and code.
 func (e *StateError) Unwrap() error {
-	return access.Conflict("invitation_"+string(e.Status), "the invitation is %s", e.Status)
+	return access.Conflict(access.Code("invitation_"+string(e.Status)), "the invitation is %s", e.Status)
 }
 
 // ResendTooSoonError refuses a resend within the cooldown. It wraps
@@ -63,5 +63,5 @@ func (e *ResendTooSoonError) Error() string {
 
 // Unwrap exposes the kind and code.
 func (e *ResendTooSoonError) Unwrap() error {
-	return access.Conflict("resend_too_soon", "the invitation can be resent from %s", e.NextAllowedAt.UTC().Format(time.RFC3339))
+	return access.Conflict(access.CodeResendTooSoon, "the invitation can be resent from %s", e.NextAllowedAt.UTC().Format(time.RFC3339))
 }

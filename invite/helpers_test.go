@@ -150,7 +150,7 @@ func assertState(t *testing.T, err error, want invite.Status) {
 		assert.Equal(t, want, se.Status)
 	}
 	assert.ErrorIs(t, err, access.ErrConflict)
-	assert.Equal(t, "invitation_"+string(want), access.CodeOf(err))
+	assert.Equal(t, access.Code("invitation_"+string(want)), access.CodeOf(err))
 }
 
 func anon() access.Principal { return access.Principal{} }

@@ -190,9 +190,9 @@ func (s *Service) checkNotMember(ctx context.Context, companyID uuid.UUID, email
 	m, err := s.st.GetMembership(ctx, companyID, u.ID)
 	switch {
 	case err == nil && m.Active:
-		return access.Conflict("already_member", "the user is already a member of the company")
+		return access.Conflict(access.CodeAlreadyMember, "the user is already a member of the company")
 	case err == nil:
-		return access.Conflict("already_member", "the user is already a member of the company (deactivated: reactivate them instead)")
+		return access.Conflict(access.CodeAlreadyMember, "the user is already a member of the company (deactivated: reactivate them instead)")
 	case errors.Is(err, access.ErrNotFound):
 		return nil
 	}
@@ -378,7 +378,7 @@ func (s *Service) acceptMember(ctx context.Context, p access.Principal, inv Invi
 	}
 	role, ok := s.acc.Catalog().Role(inv.Role)
 	if !ok {
-		return Acceptance{}, access.Conflict("unknown_role", "the invited role %s no longer exists", inv.Role)
+		return Acceptance{}, access.Conflict(access.CodeUnknownRole, "the invited role %s no longer exists", inv.Role)
 	}
 	if err := s.recheckInviter(ctx, inv, role.Level, append(role.Permissions, inv.Permissions...), false); err != nil {
 		return Acceptance{}, err

@@ -90,7 +90,7 @@ func TestInviteExistingMemberIsConflict(t *testing.T) {
 	e.member(t, e.company, "bob@example.com", access.RoleViewer)
 	_, err := e.svc.Invite(e.ctx, e.owner, invite.NewInvitation{Email: "BOB@example.com", Role: access.RoleViewer})
 	assert.ErrorIs(t, err, access.ErrConflict)
-	assert.Equal(t, "already_member", access.CodeOf(err))
+	assert.Equal(t, access.CodeAlreadyMember, access.CodeOf(err))
 }
 
 func TestInviteExistingUserWorksTheSame(t *testing.T) {
@@ -449,7 +449,7 @@ func TestResend(t *testing.T) {
 	require.ErrorAs(t, err, &soon)
 	assert.Equal(t, t0.Add(48*time.Hour), soon.NextAllowedAt)
 	assert.ErrorIs(t, err, access.ErrConflict)
-	assert.Equal(t, "resend_too_soon", access.CodeOf(err))
+	assert.Equal(t, access.CodeResendTooSoon, access.CodeOf(err))
 
 	e.clock.advance(time.Hour)
 	again, err := e.svc.Resend(e.ctx, e.owner, is.Invitation.ID)

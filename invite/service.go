@@ -176,7 +176,7 @@ func isMember(a access.Actor) bool { return a.Role() != "" || a.Level() > access
 
 // notFoundInvitation is the one error for a token that does not work:
 // malformed, unknown, or replaced by a resend.
-func notFoundInvitation() error { return access.NotFound("invitation") }
+func notFoundInvitation() error { return access.NotFound(access.CodeInvitationNotFound) }
 
 // byToken finds the invitation a presented token belongs to.
 func (s *Service) byToken(ctx context.Context, tok string) (Invitation, error) {

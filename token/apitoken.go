@@ -125,7 +125,7 @@ func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (To
 	}
 	t, err := s.st.GetToken(ctx, p.CompanyID, id)
 	if errors.Is(err, access.ErrNotFound) {
-		return Token{}, access.NotFound("token")
+		return Token{}, access.NotFound(access.CodeTokenNotFound)
 	}
 	return t, err
 }
@@ -145,7 +145,7 @@ func (s *Service) Revoke(ctx context.Context, p access.Principal, id uuid.UUID) 
 		}
 		t, err := s.st.GetToken(ctx, p.CompanyID, id)
 		if errors.Is(err, access.ErrNotFound) {
-			return access.NotFound("token")
+			return access.NotFound(access.CodeTokenNotFound)
 		}
 		if err != nil {
 			return err

@@ -135,7 +135,7 @@ func TestVerifyRefusesEveryBadToken(t *testing.T) {
 		_, err := e.tok.Verify(ctx, tc.secret)
 		assert.ErrorIs(t, err, token.ErrInvalidToken, name)
 		assert.ErrorIs(t, err, access.ErrUnauthenticated, name)
-		assert.Equal(t, "invalid_token", access.CodeOf(err), name)
+		assert.Equal(t, access.CodeInvalidToken, access.CodeOf(err), name)
 		assert.Equal(t, tc.reason, token.ReasonOf(err), name)
 		msgs = append(msgs, err.Error())
 	}

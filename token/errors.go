@@ -9,19 +9,19 @@ import (
 // ErrInvalidToken is what Verify returns for any token that does not
 // verify, whatever the reason: a client learns nothing about which check
 // failed. ReasonOf tells the host, for its own logs.
-var ErrInvalidToken = &access.Error{Kind: access.ErrUnauthenticated, Code: "invalid_token", Message: "the token is invalid"}
+var ErrInvalidToken = &access.Error{Kind: access.ErrUnauthenticated, Code: access.CodeInvalidToken, Message: "the token is invalid"}
 
 // ErrInvalidLink is returned for a login link that is malformed, unknown,
 // or whose user no longer belongs to its company.
-var ErrInvalidLink = &access.Error{Kind: access.ErrUnauthenticated, Code: "invalid_link", Message: "the login link is invalid"}
+var ErrInvalidLink = &access.Error{Kind: access.ErrUnauthenticated, Code: access.CodeInvalidLink, Message: "the login link is invalid"}
 
 // The login link is gone: already redeemed, expired, or superseded by a
 // newer link for the same user and company. All three are conflicts with
 // distinct codes; the HTTP adapter answers 410 Gone for them.
 var (
-	ErrLinkUsed    = &access.Error{Kind: access.ErrConflict, Code: "link_used", Message: "the login link was already used"}
-	ErrLinkExpired = &access.Error{Kind: access.ErrConflict, Code: "link_expired", Message: "the login link has expired"}
-	ErrLinkRevoked = &access.Error{Kind: access.ErrConflict, Code: "link_revoked", Message: "the login link was replaced by a newer one"}
+	ErrLinkUsed    = &access.Error{Kind: access.ErrConflict, Code: access.CodeLinkUsed, Message: "the login link was already used"}
+	ErrLinkExpired = &access.Error{Kind: access.ErrConflict, Code: access.CodeLinkExpired, Message: "the login link has expired"}
+	ErrLinkRevoked = &access.Error{Kind: access.ErrConflict, Code: access.CodeLinkRevoked, Message: "the login link was replaced by a newer one"}
 )
 
 // Reasons a token is refused, for the host's logs (ReasonOf).

@@ -60,7 +60,7 @@ const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 
 // ErrMalformed is returned by Parse for text that is not a well-formed
 // secret with a correct checksum. It says nothing about which part failed.
-var ErrMalformed = &access.Error{Kind: access.ErrUnauthenticated, Code: "malformed_token", Message: "the token is malformed"}
+var ErrMalformed = &access.Error{Kind: access.ErrUnauthenticated, Code: access.CodeMalformedToken, Message: "the token is malformed"}
 
 // Format generates and checks secrets of one product prefix. The zero
 // value uses DefaultProduct.

@@ -106,7 +106,7 @@ func (s *Service) ownedHere(ctx context.Context, companyID, userID uuid.UUID) er
 		}
 		for _, uc := range page {
 			if uc.CompanyID != companyID {
-				return &access.Error{Kind: access.ErrForbidden, Code: "user_has_other_companies",
+				return &access.Error{Kind: access.ErrForbidden, Code: access.CodeUserHasOtherCompanies,
 					Message: "the user belongs to other companies: a login link for them is not handed out"}
 			}
 		}

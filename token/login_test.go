@@ -50,7 +50,7 @@ func TestProvisionNewUser(t *testing.T) {
 	_, err = e.tok.RedeemLoginLink(ctx, secret)
 	assert.ErrorIs(t, err, token.ErrLinkUsed)
 	assert.ErrorIs(t, err, access.ErrConflict)
-	assert.Equal(t, "link_used", access.CodeOf(err))
+	assert.Equal(t, access.CodeLinkUsed, access.CodeOf(err))
 }
 
 func TestProvisionExistingMember(t *testing.T) {
@@ -151,7 +151,7 @@ func TestLoginLinkExpiry(t *testing.T) {
 	e.clock.Add(time.Minute) // now == expires_at
 	_, err = e.tok.RedeemLoginLink(ctx, linkSecret(t, p))
 	assert.ErrorIs(t, err, token.ErrLinkExpired)
-	assert.Equal(t, "link_expired", access.CodeOf(err))
+	assert.Equal(t, access.CodeLinkExpired, access.CodeOf(err))
 
 	p, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "a@example.com", Role: access.RoleViewer})
 	require.NoError(t, err)
@@ -303,7 +303,7 @@ func TestProvisionNeverHandsOutAStrangersLink(t *testing.T) {
 
 	_, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "victim@example.com", Role: access.RoleAdmin})
 	assert.ErrorIs(t, err, access.ErrForbidden)
-	assert.Equal(t, "user_has_other_companies", access.CodeOf(err))
+	assert.Equal(t, access.CodeUserHasOtherCompanies, access.CodeOf(err))
 	_, err = e.st.GetMembership(ctx, e.company.ID, victim.ID)
 	assert.ErrorIs(t, err, access.ErrNotFound, "the refusal changed nothing")
 

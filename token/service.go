@@ -134,13 +134,13 @@ func (s *Service) checkSubject(ctx context.Context, companyID, id uuid.UUID) err
 	t, err := s.st.GetToken(ctx, companyID, id)
 	switch {
 	case errors.Is(err, access.ErrNotFound):
-		return access.NotFound("token")
+		return access.NotFound(access.CodeTokenNotFound)
 	case err != nil:
 		return err
 	case t.Revoked():
-		return access.Conflict("token_revoked", "the token is revoked")
+		return access.Conflict(access.CodeTokenRevoked, "the token is revoked")
 	case t.Expired(s.now()):
-		return access.Conflict("token_expired", "the token has expired")
+		return access.Conflict(access.CodeTokenExpired, "the token has expired")
 	}
 	return nil
 }

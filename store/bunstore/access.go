@@ -72,11 +72,11 @@ func (s *Store) CreateUser(ctx context.Context, u *access.User) error {
 	).Scan(ctx, &chk)
 	switch {
 	case err != nil:
-		return translate(ctx, err, "user")
+		return translate(ctx, err, access.CodeUserNotFound)
 	case chk.IDTaken:
-		return access.Conflict("id_taken", "user %s exists", u.ID)
+		return access.Conflict(access.CodeIDTaken, "user %s exists", u.ID)
 	case chk.EmailTaken:
-		return access.Conflict("email_taken", "the e-mail is taken")
+		return access.Conflict(access.CodeEmailTaken, "the e-mail is taken")
 	}
 	return nil
 }
@@ -84,7 +84,7 @@ func (s *Store) CreateUser(ctx context.Context, u *access.User) error {
 func (s *Store) getUser(ctx context.Context, where string, arg any) (access.User, error) {
 	var r userRow
 	if err := s.idb(ctx).NewRaw(selectUser+` WHERE `+where, arg).Scan(ctx, &r); err != nil {
-		return access.User{}, translate(ctx, err, "user")
+		return access.User{}, translate(ctx, err, access.CodeUserNotFound)
 	}
 	return r.user(), nil
 }
@@ -108,7 +108,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *access.User) error {
 		u.FirstName, u.LastName, string(u.Status), u.Profile.Lang, u.Profile.Theme, u.Profile.Currency,
 		u.Profile.Birthdate, u.Profile.AvatarURL, nullUUID(u.ActiveCompanyID), u.UpdatedAt, u.ID,
 	).Exec(ctx)
-	return affected(ctx, res, err, "user")
+	return affected(ctx, res, err, access.CodeUserNotFound)
 }
 
 // ListUsers implements access.Store.
@@ -116,7 +116,7 @@ func (s *Store) ListUsers(ctx context.Context, c access.Cursor) ([]access.User, 
 	var rows []userRow
 	if err := s.idb(ctx).NewRaw(selectUser+` WHERE u.id > ? ORDER BY u.id LIMIT ?`, c.After, limitOf(c)).
 		Scan(ctx, &rows); err != nil {
-		return nil, translate(ctx, err, "user")
+		return nil, translate(ctx, err, access.CodeUserNotFound)
 	}
 	out := make([]access.User, len(rows))
 	for i, r := range rows {
@@ -136,9 +136,9 @@ type companyChecks struct {
 func (c companyChecks) err() error {
 	switch {
 	case c.KeyTaken:
-		return access.Conflict("external_key_taken", "the external key is taken")
+		return access.Conflict(access.CodeExternalKeyTaken, "the external key is taken")
 	case c.DomainTaken:
-		return access.Conflict("domain_taken", "a domain is taken")
+		return access.Conflict(access.CodeDomainTaken, "a domain is taken")
 	}
 	return nil
 }
@@ -167,10 +167,10 @@ func (s *Store) CreateCompany(ctx context.Context, c *access.Company) error {
 		c.CreatedAt, c.UpdatedAt,
 	).Scan(ctx, &chk)
 	if err != nil {
-		return translate(ctx, err, "company")
+		return translate(ctx, err, access.CodeCompanyNotFound)
 	}
 	if chk.Found {
-		return access.Conflict("id_taken", "company %s exists", c.ID)
+		return access.Conflict(access.CodeIDTaken, "company %s exists", c.ID)
 	}
 	return chk.err()
 }
@@ -178,7 +178,7 @@ func (s *Store) CreateCompany(ctx context.Context, c *access.Company) error {
 func (s *Store) getCompany(ctx context.Context, where string, arg any) (access.Company, error) {
 	var r companyRow
 	if err := s.idb(ctx).NewRaw(selectCompany+` WHERE `+where, arg).Scan(ctx, &r); err != nil {
-		return access.Company{}, translate(ctx, err, "company")
+		return access.Company{}, translate(ctx, err, access.CodeCompanyNotFound)
 	}
 	return r.company(), nil
 }
@@ -225,9 +225,9 @@ func (s *Store) UpdateCompany(ctx context.Context, c *access.Company) error {
 	).Scan(ctx, &chk)
 	switch {
 	case err != nil:
-		return translate(ctx, err, "company")
+		return translate(ctx, err, access.CodeCompanyNotFound)
 	case !chk.Found:
-		return access.NotFound("company")
+		return access.NotFound(access.CodeCompanyNotFound)
 	}
 	return chk.err()
 }
@@ -244,7 +244,7 @@ func (s *Store) DeleteCompany(ctx context.Context, id uuid.UUID) error {
 		WHERE active_company_id = ?0 AND EXISTS (SELECT 1 FROM del)
 	)
 	SELECT count(*) FROM del`, id).Scan(ctx, &n)
-	return found(ctx, n, err, "company")
+	return found(ctx, n, err, access.CodeCompanyNotFound)
 }
 
 // LockCompany implements access.Store: the company row's FOR UPDATE lock,
@@ -254,7 +254,7 @@ func (s *Store) LockCompany(ctx context.Context, id uuid.UUID) error {
 	var n int
 	err := s.idb(ctx).NewRaw(`SELECT count(*) FROM (SELECT 1 FROM companies WHERE id = ? FOR UPDATE) AS c`, id).
 		Scan(ctx, &n)
-	return found(ctx, n, err, "company")
+	return found(ctx, n, err, access.CodeCompanyNotFound)
 }
 
 // Memberships.
@@ -288,17 +288,17 @@ func (s *Store) CreateMembership(ctx context.Context, m *access.Membership) erro
 	).Scan(ctx, &chk)
 	switch {
 	case err != nil:
-		return translate(ctx, err, "membership")
+		return translate(ctx, err, access.CodeMembershipNotFound)
 	case !chk.UserFound:
-		return access.NotFound("user")
+		return access.NotFound(access.CodeUserNotFound)
 	case !chk.CompanyFound:
-		return access.NotFound("company")
+		return access.NotFound(access.CodeCompanyNotFound)
 	case chk.Member:
-		return access.Conflict("already_member", "the user is already a member of the company")
+		return access.Conflict(access.CodeAlreadyMember, "the user is already a member of the company")
 	case chk.IDTaken:
-		return access.Conflict("id_taken", "membership %s exists", m.ID)
+		return access.Conflict(access.CodeIDTaken, "membership %s exists", m.ID)
 	case chk.PrimaryTaken:
-		return access.Conflict("primary_taken", "the user already has a primary membership")
+		return access.Conflict(access.CodePrimaryTaken, "the user already has a primary membership")
 	}
 	return nil
 }
@@ -307,7 +307,7 @@ func (s *Store) CreateMembership(ctx context.Context, m *access.Membership) erro
 func (s *Store) GetMembership(ctx context.Context, companyID, userID uuid.UUID) (access.Membership, error) {
 	var r membershipRow
 	if err := s.queryOne(ctx, &r, getMembershipSQL, companyID, userID); err != nil {
-		return access.Membership{}, translate(ctx, err, "membership")
+		return access.Membership{}, translate(ctx, err, access.CodeMembershipNotFound)
 	}
 	return r.membership(), nil
 }
@@ -333,11 +333,11 @@ func (s *Store) UpdateMembership(ctx context.Context, m *access.Membership) erro
 	).Scan(ctx, &chk)
 	switch {
 	case err != nil:
-		return translate(ctx, err, "membership")
+		return translate(ctx, err, access.CodeMembershipNotFound)
 	case !chk.Found:
-		return access.NotFound("membership")
+		return access.NotFound(access.CodeMembershipNotFound)
 	case chk.PrimaryTaken:
-		return access.Conflict("primary_taken", "the user already has a primary membership")
+		return access.Conflict(access.CodePrimaryTaken, "the user already has a primary membership")
 	}
 	return nil
 }
@@ -346,7 +346,7 @@ func (s *Store) UpdateMembership(ctx context.Context, m *access.Membership) erro
 func (s *Store) ClearPrimary(ctx context.Context, userID uuid.UUID) error {
 	_, err := s.idb(ctx).NewRaw(`UPDATE memberships SET is_primary = false WHERE user_id = ? AND is_primary`, userID).
 		Exec(ctx)
-	return translate(ctx, err, "membership")
+	return translate(ctx, err, access.CodeMembershipNotFound)
 }
 
 // DeleteMembership implements access.Store.
@@ -359,7 +359,7 @@ func (s *Store) DeleteMembership(ctx context.Context, companyID, userID uuid.UUI
 			AND EXISTS (SELECT 1 FROM del)
 	)
 	SELECT count(*) FROM del`, companyID, userID, string(access.SubjectUser)).Scan(ctx, &n)
-	return found(ctx, n, err, "membership")
+	return found(ctx, n, err, access.CodeMembershipNotFound)
 }
 
 // CountActiveOwners implements access.Store.
@@ -367,21 +367,21 @@ func (s *Store) CountActiveOwners(ctx context.Context, companyID uuid.UUID) (int
 	var n int
 	err := s.idb(ctx).NewRaw(`SELECT count(*) FROM memberships
 		WHERE company_id = ? AND is_active AND role = ?`, companyID, access.RoleOwner).Scan(ctx, &n)
-	return n, translate(ctx, err, "membership")
+	return n, translate(ctx, err, access.CodeMembershipNotFound)
 }
 
 // GetMember implements access.Store.
 func (s *Store) GetMember(ctx context.Context, companyID, userID uuid.UUID) (access.Member, error) {
 	rows, err := s.query(ctx, getMemberSQL, companyID, userID)
 	if err != nil {
-		return access.Member{}, translate(ctx, err, "membership")
+		return access.Member{}, translate(ctx, err, access.CodeMembershipNotFound)
 	}
 	ms, err := scanMembers(rows, 1)
 	switch {
 	case err != nil:
-		return access.Member{}, translate(ctx, err, "membership")
+		return access.Member{}, translate(ctx, err, access.CodeMembershipNotFound)
 	case len(ms) == 0:
-		return access.Member{}, access.NotFound("membership")
+		return access.Member{}, access.NotFound(access.CodeMembershipNotFound)
 	}
 	return ms[0], nil
 }
@@ -392,11 +392,11 @@ func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bo
 	limit := limitOf(c)
 	rows, err := s.query(ctx, listMembersSQL, companyID, c.After, nullBool(active), limit)
 	if err != nil {
-		return nil, translate(ctx, err, "membership")
+		return nil, translate(ctx, err, access.CodeMembershipNotFound)
 	}
 	ms, err := scanMembers(rows, limit)
 	if err != nil {
-		return nil, translate(ctx, err, "membership")
+		return nil, translate(ctx, err, access.CodeMembershipNotFound)
 	}
 	return ms, nil
 }
@@ -406,7 +406,7 @@ func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bo
 func (s *Store) ListUserCompanies(ctx context.Context, userID uuid.UUID, active *bool, c access.Cursor) ([]access.UserCompany, error) {
 	var rows []userCompanyRow
 	if err := s.queryAll(ctx, &rows, listUserCompaniesSQL, userID, c.After, nullBool(active), limitOf(c)); err != nil {
-		return nil, translate(ctx, err, "membership")
+		return nil, translate(ctx, err, access.CodeMembershipNotFound)
 	}
 	out := make([]access.UserCompany, len(rows))
 	for i, r := range rows {
@@ -446,13 +446,13 @@ func (s *Store) CreateGrant(ctx context.Context, g *access.Grant) error {
 	).Scan(ctx, &chk)
 	switch {
 	case err != nil:
-		return translate(ctx, err, "grant")
+		return translate(ctx, err, access.CodeGrantNotFound)
 	case !chk.CompanyFound:
-		return access.NotFound("company")
+		return access.NotFound(access.CodeCompanyNotFound)
 	case chk.IDTaken:
-		return access.Conflict("id_taken", "grant %s exists", g.ID)
+		return access.Conflict(access.CodeIDTaken, "grant %s exists", g.ID)
 	case chk.Held:
-		return access.Conflict("grant_exists", "the subject already holds a grant on this resource")
+		return access.Conflict(access.CodeGrantExists, "the subject already holds a grant on this resource")
 	}
 	return nil
 }
@@ -462,7 +462,7 @@ func (s *Store) GetGrant(ctx context.Context, companyID, id uuid.UUID) (access.G
 	var r grantRow
 	if err := s.idb(ctx).NewRaw(`SELECT `+grantCols+` FROM grants g WHERE g.id = ? AND g.company_id = ?`, id, companyID).
 		Scan(ctx, &r); err != nil {
-		return access.Grant{}, translate(ctx, err, "grant")
+		return access.Grant{}, translate(ctx, err, access.CodeGrantNotFound)
 	}
 	return r.grant(), nil
 }
@@ -471,13 +471,13 @@ func (s *Store) GetGrant(ctx context.Context, companyID, id uuid.UUID) (access.G
 func (s *Store) UpdateGrantLevel(ctx context.Context, companyID, id uuid.UUID, level int) error {
 	res, err := s.idb(ctx).NewRaw(`UPDATE grants SET level = ? WHERE id = ? AND company_id = ?`, level, id, companyID).
 		Exec(ctx)
-	return affected(ctx, res, err, "grant")
+	return affected(ctx, res, err, access.CodeGrantNotFound)
 }
 
 // DeleteGrant implements access.Store.
 func (s *Store) DeleteGrant(ctx context.Context, companyID, id uuid.UUID) error {
 	res, err := s.idb(ctx).NewRaw(`DELETE FROM grants WHERE id = ? AND company_id = ?`, id, companyID).Exec(ctx)
-	return affected(ctx, res, err, "grant")
+	return affected(ctx, res, err, access.CodeGrantNotFound)
 }
 
 // DeleteSubjectGrants implements access.Store.
@@ -485,7 +485,7 @@ func (s *Store) DeleteSubjectGrants(ctx context.Context, companyID uuid.UUID, su
 	res, err := s.idb(ctx).NewRaw(`DELETE FROM grants WHERE company_id = ? AND subject_type = ? AND subject_id = ?`,
 		companyID, string(subj.Type), subj.ID).Exec(ctx)
 	if err != nil {
-		return 0, translate(ctx, err, "grant")
+		return 0, translate(ctx, err, access.CodeGrantNotFound)
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
@@ -516,7 +516,7 @@ func (s *Store) MoveSubjectGrants(ctx context.Context, companyID uuid.UUID, from
 	AND dropped.level > o.level`,
 		companyID, string(from.Type), from.ID, string(to.Type), to.ID,
 	).Exec(ctx)
-	return translate(ctx, err, "grant")
+	return translate(ctx, err, access.CodeGrantNotFound)
 }
 
 // ListGrants implements access.Store. The filters are fixed SQL with NULL
@@ -553,7 +553,7 @@ func (s *Store) ListGrants(ctx context.Context, companyID uuid.UUID, f access.Gr
 	WHERE g.company_id = ?0 AND g.id > ?1
 	AND (?2::text IS NULL OR g.subject_type = ?2) AND (?3::uuid IS NULL OR g.subject_id = ?3)`+where.String(),
 		args...).Scan(ctx, &rows); err != nil {
-		return nil, translate(ctx, err, "grant")
+		return nil, translate(ctx, err, access.CodeGrantNotFound)
 	}
 	out := make([]access.Grant, len(rows))
 	for i, r := range rows {
@@ -569,7 +569,7 @@ func (s *Store) GetConnection(ctx context.Context, companyID, id uuid.UUID) (acc
 	var r connectionRow
 	if err := s.idb(ctx).NewRaw(`SELECT `+connectionCols+` FROM connections cn
 		WHERE cn.id = ?0 AND (cn.customer_id = ?1 OR cn.agency_id = ?1)`, id, companyID).Scan(ctx, &r); err != nil {
-		return access.Connection{}, translate(ctx, err, "connection")
+		return access.Connection{}, translate(ctx, err, access.CodeConnectionNotFound)
 	}
 	return r.connection(), nil
 }
@@ -599,13 +599,13 @@ func (s *Store) CreateConnection(ctx context.Context, c *access.Connection) erro
 	).Scan(ctx, &chk)
 	switch {
 	case err != nil:
-		return translate(ctx, err, "connection")
+		return translate(ctx, err, access.CodeConnectionNotFound)
 	case !chk.CustomerFound || !chk.AgencyFound:
-		return access.NotFound("company")
+		return access.NotFound(access.CodeCompanyNotFound)
 	case chk.IDTaken:
-		return access.Conflict("id_taken", "connection %s exists", c.ID)
+		return access.Conflict(access.CodeIDTaken, "connection %s exists", c.ID)
 	case chk.Connected:
-		return access.Conflict("already_connected", "the companies are already connected")
+		return access.Conflict(access.CodeAlreadyConnected, "the companies are already connected")
 	}
 	return nil
 }
@@ -614,14 +614,14 @@ func (s *Store) CreateConnection(ctx context.Context, c *access.Connection) erro
 func (s *Store) UpdateConnectionPermissions(ctx context.Context, c *access.Connection) error {
 	res, err := s.idb(ctx).NewRaw(`UPDATE connections SET permissions = ?::text[], updated_at = ? WHERE id = ?`,
 		pgdialect.Array(orEmpty(c.Permissions)), c.UpdatedAt, c.ID).Exec(ctx)
-	return affected(ctx, res, err, "connection")
+	return affected(ctx, res, err, access.CodeConnectionNotFound)
 }
 
 // DeleteConnection implements access.Store.
 func (s *Store) DeleteConnection(ctx context.Context, companyID, id uuid.UUID) error {
 	res, err := s.idb(ctx).NewRaw(`DELETE FROM connections WHERE id = ?0 AND (customer_id = ?1 OR agency_id = ?1)`,
 		id, companyID).Exec(ctx)
-	return affected(ctx, res, err, "connection")
+	return affected(ctx, res, err, access.CodeConnectionNotFound)
 }
 
 // ListConnections implements access.Store.
@@ -630,7 +630,7 @@ func (s *Store) ListConnections(ctx context.Context, companyID uuid.UUID, c acce
 	if err := s.idb(ctx).NewRaw(`SELECT `+connectionCols+` FROM connections cn
 	WHERE (cn.customer_id = ?0 OR cn.agency_id = ?0) AND cn.id > ?1
 	ORDER BY cn.id LIMIT ?2`, companyID, c.After, limitOf(c)).Scan(ctx, &rows); err != nil {
-		return nil, translate(ctx, err, "connection")
+		return nil, translate(ctx, err, access.CodeConnectionNotFound)
 	}
 	out := make([]access.Connection, len(rows))
 	for i, r := range rows {
@@ -651,13 +651,13 @@ func (s *Store) AppendAudit(ctx context.Context, e *access.AuditEvent) error {
 	VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?) ON CONFLICT (id) DO NOTHING`,
 		e.ID, e.CompanyID, e.Actor, e.Action, e.Target, e.Outcome, string(details), e.At).Exec(ctx)
 	if err != nil {
-		return translate(ctx, err, "audit_event")
+		return translate(ctx, err, "")
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		if err != nil {
 			return err
 		}
-		return access.Conflict("id_taken", "audit event %s exists", e.ID)
+		return access.Conflict(access.CodeIDTaken, "audit event %s exists", e.ID)
 	}
 	return nil
 }
@@ -668,7 +668,7 @@ func (s *Store) ListAudit(ctx context.Context, companyID uuid.UUID, c access.Cur
 	if err := s.idb(ctx).NewRaw(`SELECT id, company_id, actor, action, target, outcome, details, at
 	FROM audit_events WHERE company_id = ? AND id > ? ORDER BY id LIMIT ?`, companyID, c.After, limitOf(c)).
 		Scan(ctx, &rows); err != nil {
-		return nil, translate(ctx, err, "audit_event")
+		return nil, translate(ctx, err, "")
 	}
 	out := make([]access.AuditEvent, len(rows))
 	for i, r := range rows {
@@ -683,7 +683,7 @@ func (s *Store) ListAudit(ctx context.Context, companyID uuid.UUID, c access.Cur
 
 // affected turns an UPDATE or DELETE result into not found when no row
 // matched.
-func affected(ctx context.Context, res interface{ RowsAffected() (int64, error) }, err error, entity string) error {
+func affected(ctx context.Context, res interface{ RowsAffected() (int64, error) }, err error, entity access.Code) error {
 	if err != nil {
 		return translate(ctx, err, entity)
 	}
@@ -698,7 +698,7 @@ func affected(ctx context.Context, res interface{ RowsAffected() (int64, error) 
 }
 
 // found turns a count of affected rows into not found when it is zero.
-func found(ctx context.Context, n int, err error, entity string) error {
+func found(ctx context.Context, n int, err error, entity access.Code) error {
 	if err != nil {
 		return translate(ctx, err, entity)
 	}

@@ -120,27 +120,30 @@ func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context) error)
 }
 
 // uniqueCodes maps the schema's unique constraints to conflict codes.
-var uniqueCodes = map[string]struct{ code, msg string }{
-	"users_pkey":                   {"id_taken", "the user exists"},
-	"users_email_key":              {"email_taken", "the e-mail is taken"},
-	"users_email_lower_key":        {"email_taken", "the e-mail is taken"},
-	"companies_pkey":               {"id_taken", "the company exists"},
-	"companies_external_key_key":   {"external_key_taken", "the external key is taken"},
-	"company_domains_domain_key":   {"domain_taken", "the domain is taken"},
-	"memberships_pkey":             {"id_taken", "the membership exists"},
-	"memberships_company_user_key": {"already_member", "the user is already a member of the company"},
-	"memberships_one_primary_key":  {"primary_taken", "the user already has a primary membership"},
-	"grants_pkey":                  {"id_taken", "the grant exists"},
-	"grants_subject_resource_key":  {"grant_exists", "the subject already holds a grant on this resource"},
-	"connections_pkey":             {"id_taken", "the connection exists"},
-	"connections_pair_key":         {"already_connected", "the companies are already connected"},
-	"audit_events_pkey":            {"id_taken", "the audit event exists"},
+var uniqueCodes = map[string]struct {
+	code access.Code
+	msg  string
+}{
+	"users_pkey":                   {access.CodeIDTaken, "the user exists"},
+	"users_email_key":              {access.CodeEmailTaken, "the e-mail is taken"},
+	"users_email_lower_key":        {access.CodeEmailTaken, "the e-mail is taken"},
+	"companies_pkey":               {access.CodeIDTaken, "the company exists"},
+	"companies_external_key_key":   {access.CodeExternalKeyTaken, "the external key is taken"},
+	"company_domains_domain_key":   {access.CodeDomainTaken, "the domain is taken"},
+	"memberships_pkey":             {access.CodeIDTaken, "the membership exists"},
+	"memberships_company_user_key": {access.CodeAlreadyMember, "the user is already a member of the company"},
+	"memberships_one_primary_key":  {access.CodePrimaryTaken, "the user already has a primary membership"},
+	"grants_pkey":                  {access.CodeIDTaken, "the grant exists"},
+	"grants_subject_resource_key":  {access.CodeGrantExists, "the subject already holds a grant on this resource"},
+	"connections_pkey":             {access.CodeIDTaken, "the connection exists"},
+	"connections_pair_key":         {access.CodeAlreadyConnected, "the companies are already connected"},
+	"audit_events_pkey":            {access.CodeIDTaken, "the audit event exists"},
 }
 
 // foreignEntities maps the schema's foreign keys to the entity a violation
 // shows is missing.
-var foreignEntities = map[string]string{
-	"company_domains_company_id_fkey": "company",
+var foreignEntities = map[string]access.Code{
+	"company_domains_company_id_fkey": access.CodeCompanyNotFound,
 	"memberships_company_id_fkey":     "company",
 	"memberships_user_id_fkey":        "user",
 	"grants_company_id_fkey":          "company",
@@ -171,7 +174,7 @@ func pastDeadline(ctx context.Context) bool {
 // not found (of entity), constraint violations into conflict, not found or
 // invalid by constraint name. Other PostgreSQL errors keep their message
 // but lose their driver type, so nothing above the store depends on it.
-func translate(ctx context.Context, err error, entity string) error {
+func translate(ctx context.Context, err error, entity access.Code) error {
 	switch {
 	case err == nil:
 		return nil
@@ -194,7 +197,7 @@ func translate(ctx context.Context, err error, entity string) error {
 		if c, ok := uniqueCodes[constraint]; ok {
 			return access.Conflict(c.code, "%s", c.msg)
 		}
-		return access.Conflict("duplicate", "the row exists")
+		return access.Conflict(access.CodeIDTaken, "the row exists")
 	case "23503": // foreign_key_violation
 		if e, ok := foreignEntities[constraint]; ok {
 			return access.NotFound(e)

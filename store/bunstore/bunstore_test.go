@@ -118,7 +118,7 @@ func TestDrivers(t *testing.T) {
 
 			_, err := s.GetUser(ctx, newID())
 			assert.ErrorIs(t, err, access.ErrNotFound)
-			assert.Equal(t, "user_not_found", access.CodeOf(err))
+			assert.Equal(t, access.CodeUserNotFound, access.CodeOf(err))
 
 			u := user(newID(), now)
 			u.Profile.Birthdate = "1990-02-03"
@@ -180,7 +180,7 @@ func TestDrivers(t *testing.T) {
 			err = s.CreateUser(ctx, b)
 			require.NoError(t, <-done)
 			assert.ErrorIs(t, err, access.ErrConflict)
-			assert.Equal(t, "email_taken", access.CodeOf(err))
+			assert.Equal(t, access.CodeEmailTaken, access.CodeOf(err))
 			var gerr *access.Error
 			assert.True(t, errors.As(err, &gerr), "not an *access.Error: %T", err)
 		})

@@ -53,7 +53,7 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.A
 	rows, err := s.query(ctx, checkAccessSQL, q.CompanyID, q.UserID, q.Permission, q.Resource.Type != "",
 		q.Resource.Type, q.Resource.ID, token, textArray(q.AgencyRoles))
 	if err != nil {
-		return access.AccessFacts{}, translate(ctx, err, "membership")
+		return access.AccessFacts{}, translate(ctx, err, access.CodeMembershipNotFound)
 	}
 	defer rows.Close()
 	if !rows.Next() {
@@ -61,7 +61,7 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.A
 		if err == nil {
 			err = sql.ErrNoRows // the statement always yields one row
 		}
-		return access.AccessFacts{}, translate(ctx, err, "membership")
+		return access.AccessFacts{}, translate(ctx, err, access.CodeMembershipNotFound)
 	}
 	var f access.AccessFacts
 	var conn uuid.NullUUID
@@ -72,7 +72,7 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.A
 		err = rows.Close()
 	}
 	if err != nil {
-		return access.AccessFacts{}, translate(ctx, err, "membership")
+		return access.AccessFacts{}, translate(ctx, err, access.CodeMembershipNotFound)
 	}
 	f.ConnectionID = conn.UUID
 	if since.Valid {

@@ -62,13 +62,15 @@ func translateInvite(ctx context.Context, err error) error {
 		switch {
 		case code == "23505" && constraint == "invitations_pending_key":
 			return invite.ErrInvitationPending
-		case code == "23505" && (constraint == "invitations_pkey" || constraint == "invitations_token_hash_key"):
-			return access.Conflict("invitation_exists", "the invitation exists")
+		case code == "23505" && constraint == "invitations_pkey":
+			return access.Conflict(access.CodeIDTaken, "invitation %s exists", "")
+		case code == "23505" && constraint == "invitations_token_hash_key":
+			return access.Conflict(access.CodeTokenTaken, "the invitation token hash is taken")
 		case code == "23503" && constraint == "invitations_company_id_fkey":
-			return access.NotFound("company")
+			return access.NotFound(access.CodeCompanyNotFound)
 		}
 	}
-	return translate(ctx, err, "invitation")
+	return translate(ctx, err, access.CodeInvitationNotFound)
 }
 
 // inviteChecks is what CreateInvitation found before inserting.
@@ -105,9 +107,9 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation) er
 	case err != nil:
 		return translateInvite(ctx, err)
 	case !chk.CompanyFound:
-		return access.NotFound("company")
+		return access.NotFound(access.CodeCompanyNotFound)
 	case chk.Taken:
-		return access.Conflict("invitation_exists", "the invitation exists")
+		return access.Conflict(access.CodeIDTaken, "the invitation exists")
 	case chk.Pending:
 		return invite.ErrInvitationPending
 	}
@@ -158,7 +160,7 @@ func (s *Store) conditional(ctx context.Context, update string, args ...any) err
 	case res.Updated:
 		return nil
 	case !res.Found:
-		return access.NotFound("invitation")
+		return access.NotFound(access.CodeInvitationNotFound)
 	}
 	return invite.ErrNotPending
 }

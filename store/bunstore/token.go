@@ -93,17 +93,21 @@ func nullTime(t time.Time) any {
 
 // translateToken is translate with the token tables' constraints: a race
 // that slips past a method's checks still ends as the documented conflict.
-func translateToken(ctx context.Context, err error, entity string) error {
+func translateToken(ctx context.Context, err error, entity access.Code) error {
 	if code, constraint, ok := pgError(err); ok {
 		switch {
-		case code == "23505" && (constraint == "tokens_pkey" || constraint == "tokens_digest_key"):
-			return access.Conflict("token_exists", "the token exists")
-		case code == "23505" && (constraint == "login_links_pkey" || constraint == "login_links_digest_key"):
-			return access.Conflict("link_exists", "the login link exists")
+		case code == "23505" && constraint == "tokens_pkey":
+			return access.Conflict(access.CodeIDTaken, "the token exists")
+		case code == "23505" && constraint == "tokens_digest_key":
+			return access.Conflict(access.CodeTokenTaken, "the token digest is taken")
+		case code == "23505" && constraint == "login_links_pkey":
+			return access.Conflict(access.CodeIDTaken, "the login link exists")
+		case code == "23505" && constraint == "login_links_digest_key":
+			return access.Conflict(access.CodeTokenTaken, "the login link digest is taken")
 		case code == "23503" && (constraint == "tokens_company_id_fkey" || constraint == "login_links_company_id_fkey"):
-			return access.NotFound("company")
+			return access.NotFound(access.CodeCompanyNotFound)
 		case code == "23503" && (constraint == "tokens_user_id_fkey" || constraint == "login_links_user_id_fkey"):
-			return access.NotFound("user")
+			return access.NotFound(access.CodeUserNotFound)
 		}
 	}
 	return translate(ctx, err, entity)
@@ -111,19 +115,22 @@ func translateToken(ctx context.Context, err error, entity string) error {
 
 // insertChecks is what a checked insert found before inserting.
 type insertChecks struct {
+	IDTaken      bool `bun:"id_taken"`
 	Taken        bool `bun:"taken"`
 	CompanyFound bool `bun:"company_found"`
 	UserFound    bool `bun:"user_found"`
 }
 
-func (c insertChecks) err(code, entity string) error {
+func (c insertChecks) err(code access.Code, entity string) error {
 	switch {
+	case c.IDTaken:
+		return access.Conflict(access.CodeIDTaken, "the %s exists", entity)
 	case c.Taken:
-		return access.Conflict(code, "the %s exists", entity)
+		return access.Conflict(code, "the %s digest is taken", entity)
 	case !c.CompanyFound:
-		return access.NotFound("company")
+		return access.NotFound(access.CodeCompanyNotFound)
 	case !c.UserFound:
-		return access.NotFound("user")
+		return access.NotFound(access.CodeUserNotFound)
 	}
 	return nil
 }
@@ -133,23 +140,24 @@ func (c insertChecks) err(code, entity string) error {
 func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 	var chk insertChecks
 	err := s.idb(ctx).NewRaw(`WITH chk AS (SELECT
-		EXISTS (SELECT 1 FROM tokens WHERE id = ?0 OR digest = ?7) AS taken,
+		EXISTS (SELECT 1 FROM tokens WHERE id = ?0) AS id_taken,
+		EXISTS (SELECT 1 FROM tokens WHERE digest = ?7) AS taken,
 		(?2::uuid IS NULL OR EXISTS (SELECT 1 FROM companies WHERE id = ?2)) AS company_found,
 		EXISTS (SELECT 1 FROM users WHERE id = ?3) AS user_found
 	), ins AS (
 		INSERT INTO tokens (id, kind, company_id, user_id, name, permissions, level, digest, hint,
 			expires_at, last_used_at, revoked_at, created_at)
 		SELECT ?0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM chk
-		WHERE company_found AND user_found AND NOT taken
+		WHERE company_found AND user_found AND NOT taken AND NOT id_taken
 	)
 	SELECT * FROM chk`,
 		t.ID, t.Kind.String(), nullUUID(t.CompanyID), t.UserID, t.Name, pgdialect.Array(orEmpty(t.Permissions)), t.Level,
 		t.Digest[:], t.Hint, nullTime(t.ExpiresAt), nullTime(t.LastUsedAt), nullTime(t.RevokedAt), t.CreatedAt,
 	).Scan(ctx, &chk)
 	if err != nil {
-		return translateToken(ctx, err, "token")
+		return translateToken(ctx, err, access.CodeTokenNotFound)
 	}
-	return chk.err("token_exists", "token")
+	return chk.err(access.CodeTokenTaken, "token")
 }
 
 // GetTokenByHash implements token.Store: one lookup through the unique
@@ -158,7 +166,7 @@ func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 func (s *Store) GetTokenByHash(ctx context.Context, d token.Digest) (token.Token, error) {
 	var r tokenRow
 	if err := s.queryOne(ctx, &r, `SELECT `+tokenCols+` FROM tokens t WHERE t.digest = $1`, d[:]); err != nil {
-		return token.Token{}, translateToken(ctx, err, "token")
+		return token.Token{}, translateToken(ctx, err, access.CodeTokenNotFound)
 	}
 	return r.token(), nil
 }
@@ -168,7 +176,7 @@ func (s *Store) GetToken(ctx context.Context, companyID, id uuid.UUID) (token.To
 	var r tokenRow
 	if err := s.idb(ctx).NewRaw(`SELECT `+tokenCols+` FROM tokens t WHERE t.id = ? AND t.company_id = ? AND t.kind = 'api'`,
 		id, companyID).Scan(ctx, &r); err != nil {
-		return token.Token{}, translateToken(ctx, err, "token")
+		return token.Token{}, translateToken(ctx, err, access.CodeTokenNotFound)
 	}
 	return r.token(), nil
 }
@@ -179,7 +187,7 @@ func (s *Store) ListTokens(ctx context.Context, companyID uuid.UUID, c access.Cu
 	if err := s.idb(ctx).NewRaw(`SELECT `+tokenCols+` FROM tokens t
 	WHERE t.company_id = ? AND t.kind = 'api' AND t.id > ? ORDER BY t.id LIMIT ?`,
 		companyID, c.After, limitOf(c)).Scan(ctx, &rows); err != nil {
-		return nil, translateToken(ctx, err, "token")
+		return nil, translateToken(ctx, err, access.CodeTokenNotFound)
 	}
 	out := make([]token.Token, len(rows))
 	for i, r := range rows {
@@ -194,7 +202,7 @@ func (s *Store) RevokeToken(ctx context.Context, companyID, id uuid.UUID, at tim
 	if err := s.idb(ctx).NewRaw(`UPDATE tokens t SET revoked_at = coalesce(t.revoked_at, ?)
 	WHERE t.id = ? AND t.company_id IS NOT DISTINCT FROM ?::uuid RETURNING `+tokenCols,
 		at, id, nullUUID(companyID)).Scan(ctx, &r); err != nil {
-		return token.Token{}, translateToken(ctx, err, "token")
+		return token.Token{}, translateToken(ctx, err, access.CodeTokenNotFound)
 	}
 	return r.token(), nil
 }
@@ -207,10 +215,10 @@ func (s *Store) TouchToken(ctx context.Context, id uuid.UUID, at time.Time) erro
 	)
 	SELECT EXISTS (SELECT 1 FROM tokens WHERE id = ?0)`, id, at).Scan(ctx, &exists)
 	if err != nil {
-		return translateToken(ctx, err, "token")
+		return translateToken(ctx, err, access.CodeTokenNotFound)
 	}
 	if !exists {
-		return access.NotFound("token")
+		return access.NotFound(access.CodeTokenNotFound)
 	}
 	return nil
 }
@@ -219,22 +227,23 @@ func (s *Store) TouchToken(ctx context.Context, id uuid.UUID, at time.Time) erro
 func (s *Store) CreateLoginLink(ctx context.Context, l *token.LoginLink) error {
 	var chk insertChecks
 	err := s.idb(ctx).NewRaw(`WITH chk AS (SELECT
-		EXISTS (SELECT 1 FROM login_links WHERE id = ?0 OR digest = ?3) AS taken,
+		EXISTS (SELECT 1 FROM login_links WHERE id = ?0) AS id_taken,
+		EXISTS (SELECT 1 FROM login_links WHERE digest = ?3) AS taken,
 		EXISTS (SELECT 1 FROM companies WHERE id = ?1) AS company_found,
 		EXISTS (SELECT 1 FROM users WHERE id = ?2) AS user_found
 	), ins AS (
 		INSERT INTO login_links (id, company_id, user_id, digest, created_by, expires_at, used_at, revoked_at, created_at)
 		SELECT ?0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM chk
-		WHERE company_found AND user_found AND NOT taken
+		WHERE company_found AND user_found AND NOT taken AND NOT id_taken
 	)
 	SELECT * FROM chk`,
 		l.ID, l.CompanyID, l.UserID, l.Digest[:], nullUUID(l.CreatedBy), l.ExpiresAt,
 		nullTime(l.UsedAt), nullTime(l.RevokedAt), l.CreatedAt,
 	).Scan(ctx, &chk)
 	if err != nil {
-		return translateToken(ctx, err, "login_link")
+		return translateToken(ctx, err, access.CodeLoginLinkNotFound)
 	}
-	return chk.err("link_exists", "login link")
+	return chk.err(access.CodeTokenTaken, "login link")
 }
 
 // ConsumeLoginLink implements token.Store: one conditional UPDATE. Of two
@@ -250,11 +259,11 @@ func (s *Store) ConsumeLoginLink(ctx context.Context, d token.Digest, now time.T
 		return r.link(), nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return token.LoginLink{}, translateToken(ctx, err, "login_link")
+		return token.LoginLink{}, translateToken(ctx, err, access.CodeLoginLinkNotFound)
 	}
 	// Nothing matched: say why.
 	if err := db.NewRaw(`SELECT `+linkCols+` FROM login_links l WHERE l.digest = ?`, d[:]).Scan(ctx, &r); err != nil {
-		return token.LoginLink{}, translateToken(ctx, err, "login_link")
+		return token.LoginLink{}, translateToken(ctx, err, access.CodeLoginLinkNotFound)
 	}
 	switch l := r.link(); {
 	case !l.UsedAt.IsZero():
@@ -271,11 +280,11 @@ func (s *Store) RevokeLoginLinks(ctx context.Context, companyID, userID uuid.UUI
 	res, err := s.idb(ctx).NewRaw(`UPDATE login_links SET revoked_at = ?
 	WHERE company_id = ? AND user_id = ? AND used_at IS NULL AND revoked_at IS NULL`, at, companyID, userID).Exec(ctx)
 	if err != nil {
-		return 0, translateToken(ctx, err, "login_link")
+		return 0, translateToken(ctx, err, access.CodeLoginLinkNotFound)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, translateToken(ctx, err, "login_link")
+		return 0, translateToken(ctx, err, access.CodeLoginLinkNotFound)
 	}
 	return int(n), nil
 }
@@ -284,5 +293,5 @@ func (s *Store) RevokeLoginLinks(ctx context.Context, companyID, userID uuid.UUI
 func (s *Store) MoveSession(ctx context.Context, id, companyID uuid.UUID) error {
 	res, err := s.idb(ctx).NewRaw(`UPDATE tokens SET company_id = c.id FROM companies c
 	WHERE tokens.id = ? AND tokens.kind = 'ses' AND c.id = ?`, id, companyID).Exec(ctx)
-	return affected(ctx, res, err, "token")
+	return affected(ctx, res, err, access.CodeTokenNotFound)
 }

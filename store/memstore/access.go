@@ -208,10 +208,10 @@ func (s *Store) CreateUser(ctx context.Context, u *access.User) error {
 	return s.write(ctx, func(t *tx) error {
 		a := &s.acc
 		if _, ok := a.users[u.ID]; ok {
-			return access.Conflict("id_taken", "user %s exists", u.ID)
+			return access.Conflict(access.CodeIDTaken, "user %s exists", u.ID)
 		}
 		if _, ok := a.userByEmail[u.Email]; ok {
-			return access.Conflict("email_taken", "the e-mail is taken")
+			return access.Conflict(access.CodeEmailTaken, "the e-mail is taken")
 		}
 		a.users.put(t, u.ID, *u)
 		a.userByEmail.put(t, u.Email, u.ID)
@@ -228,7 +228,7 @@ func (s *Store) GetUser(ctx context.Context, id uuid.UUID) (u access.User, err e
 	if rerr := s.read(ctx, func() {
 		var ok bool
 		if u, ok = s.acc.users[id]; !ok {
-			err = access.NotFound("user")
+			err = access.NotFound(access.CodeUserNotFound)
 		}
 	}); rerr != nil {
 		return access.User{}, rerr
@@ -241,7 +241,7 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (u access.User
 	if rerr := s.read(ctx, func() {
 		id, ok := s.acc.userByEmail[email]
 		if !ok {
-			err = access.NotFound("user")
+			err = access.NotFound(access.CodeUserNotFound)
 			return
 		}
 		u = s.acc.users[id]
@@ -257,7 +257,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *access.User) error {
 		a := &s.acc
 		old, ok := a.users[u.ID]
 		if !ok {
-			return access.NotFound("user")
+			return access.NotFound(access.CodeUserNotFound)
 		}
 		nu := *u
 		nu.Email, nu.CreatedAt = old.Email, old.CreatedAt
@@ -291,12 +291,12 @@ func (s *Store) ListUsers(ctx context.Context, c access.Cursor) (out []access.Us
 func (a *accessTables) checkCompanyKeys(c *access.Company) error {
 	if c.ExternalKey != "" {
 		if id, ok := a.companyByKey[c.ExternalKey]; ok && id != c.ID {
-			return access.Conflict("external_key_taken", "the external key is taken")
+			return access.Conflict(access.CodeExternalKeyTaken, "the external key is taken")
 		}
 	}
 	for _, d := range c.Domains {
 		if id, ok := a.companyByDomain[d]; ok && id != c.ID {
-			return access.Conflict("domain_taken", "the domain %s is taken", d)
+			return access.Conflict(access.CodeDomainTaken, "the domain %s is taken", d)
 		}
 	}
 	return nil
@@ -325,7 +325,7 @@ func (s *Store) CreateCompany(ctx context.Context, c *access.Company) error {
 	return s.write(ctx, func(t *tx) error {
 		a := &s.acc
 		if _, ok := a.companies[c.ID]; ok {
-			return access.Conflict("id_taken", "company %s exists", c.ID)
+			return access.Conflict(access.CodeIDTaken, "company %s exists", c.ID)
 		}
 		if err := a.checkCompanyKeys(c); err != nil {
 			return err
@@ -344,7 +344,7 @@ func (s *Store) getCompany(ctx context.Context, lookup func() (uuid.UUID, bool))
 			c, ok = s.acc.companies[id]
 		}
 		if !ok {
-			err = access.NotFound("company")
+			err = access.NotFound(access.CodeCompanyNotFound)
 			return
 		}
 		c = cloneCompany(c)
@@ -381,7 +381,7 @@ func (s *Store) UpdateCompany(ctx context.Context, c *access.Company) error {
 		a := &s.acc
 		old, ok := a.companies[c.ID]
 		if !ok {
-			return access.NotFound("company")
+			return access.NotFound(access.CodeCompanyNotFound)
 		}
 		if err := a.checkCompanyKeys(c); err != nil {
 			return err
@@ -402,7 +402,7 @@ func (s *Store) DeleteCompany(ctx context.Context, id uuid.UUID) error {
 		a := &s.acc
 		c, ok := a.companies[id]
 		if !ok {
-			return access.NotFound("company")
+			return access.NotFound(access.CodeCompanyNotFound)
 		}
 		for _, mid := range slices.Clone(a.companyMembers[id]) {
 			a.deleteMembership(t, a.memberByID[mid])
@@ -432,7 +432,7 @@ func (s *Store) DeleteCompany(ctx context.Context, id uuid.UUID) error {
 func (s *Store) LockCompany(ctx context.Context, id uuid.UUID) error {
 	return s.write(ctx, func(*tx) error {
 		if _, ok := s.acc.companies[id]; !ok {
-			return access.NotFound("company")
+			return access.NotFound(access.CodeCompanyNotFound)
 		}
 		return nil
 	})
@@ -477,7 +477,7 @@ func (a *accessTables) unindexMembership(t *tx, m access.Membership) {
 // membership.
 func (a *accessTables) checkPrimary(m *access.Membership) error {
 	if c, ok := a.primaryOf[m.UserID]; ok && m.Primary && c != m.CompanyID {
-		return access.Conflict("primary_taken", "the user already has a primary membership")
+		return access.Conflict(access.CodePrimaryTaken, "the user already has a primary membership")
 	}
 	return nil
 }
@@ -488,17 +488,17 @@ func (s *Store) CreateMembership(ctx context.Context, m *access.Membership) erro
 	return s.write(ctx, func(t *tx) error {
 		a := &s.acc
 		if _, ok := a.users[m.UserID]; !ok {
-			return access.NotFound("user")
+			return access.NotFound(access.CodeUserNotFound)
 		}
 		if _, ok := a.companies[m.CompanyID]; !ok {
-			return access.NotFound("company")
+			return access.NotFound(access.CodeCompanyNotFound)
 		}
 		k := memberKey{m.CompanyID, m.UserID}
 		if _, ok := a.members[k]; ok {
-			return access.Conflict("already_member", "the user is already a member of the company")
+			return access.Conflict(access.CodeAlreadyMember, "the user is already a member of the company")
 		}
 		if _, ok := a.memberByID[m.ID]; ok {
-			return access.Conflict("id_taken", "membership %s exists", m.ID)
+			return access.Conflict(access.CodeIDTaken, "membership %s exists", m.ID)
 		}
 		if err := a.checkPrimary(m); err != nil {
 			return err
@@ -515,7 +515,7 @@ func (s *Store) GetMembership(ctx context.Context, companyID, userID uuid.UUID) 
 	if rerr := s.read(ctx, func() {
 		var ok bool
 		if m, ok = s.acc.members[memberKey{companyID, userID}]; !ok {
-			err = access.NotFound("membership")
+			err = access.NotFound(access.CodeMembershipNotFound)
 			return
 		}
 		m = cloneMembership(m)
@@ -532,7 +532,7 @@ func (s *Store) UpdateMembership(ctx context.Context, m *access.Membership) erro
 		k := memberKey{m.CompanyID, m.UserID}
 		old, ok := a.members[k]
 		if !ok {
-			return access.NotFound("membership")
+			return access.NotFound(access.CodeMembershipNotFound)
 		}
 		if err := a.checkPrimary(m); err != nil {
 			return err
@@ -584,7 +584,7 @@ func (s *Store) DeleteMembership(ctx context.Context, companyID, userID uuid.UUI
 	return s.write(ctx, func(t *tx) error {
 		k := memberKey{companyID, userID}
 		if _, ok := s.acc.members[k]; !ok {
-			return access.NotFound("membership")
+			return access.NotFound(access.CodeMembershipNotFound)
 		}
 		s.acc.deleteMembership(t, k)
 		return nil
@@ -634,7 +634,7 @@ func (s *Store) GetMember(ctx context.Context, companyID, userID uuid.UUID) (out
 	if rerr := s.read(ctx, func() {
 		k := memberKey{companyID, userID}
 		if _, ok := s.acc.members[k]; !ok {
-			err = access.NotFound("membership")
+			err = access.NotFound(access.CodeMembershipNotFound)
 			return
 		}
 		s.acc.member(&out, k, new(access.UserSummary), &access.UserSummary{})
@@ -758,7 +758,7 @@ func (a *accessTables) deleteGrant(t *tx, g access.Grant) {
 func (a *accessTables) grantOf(companyID, id uuid.UUID) (access.Grant, error) {
 	g, ok := a.grants[id]
 	if !ok || g.CompanyID != companyID {
-		return access.Grant{}, access.NotFound("grant")
+		return access.Grant{}, access.NotFound(access.CodeGrantNotFound)
 	}
 	return g, nil
 }
@@ -768,13 +768,13 @@ func (s *Store) CreateGrant(ctx context.Context, g *access.Grant) error {
 	return s.write(ctx, func(t *tx) error {
 		a := &s.acc
 		if _, ok := a.companies[g.CompanyID]; !ok {
-			return access.NotFound("company")
+			return access.NotFound(access.CodeCompanyNotFound)
 		}
 		if _, ok := a.grants[g.ID]; ok {
-			return access.Conflict("id_taken", "grant %s exists", g.ID)
+			return access.Conflict(access.CodeIDTaken, "grant %s exists", g.ID)
 		}
 		if _, ok := a.grantByKey[keyOf(*g)]; ok {
-			return access.Conflict("grant_exists", "the subject already holds a grant on this resource")
+			return access.Conflict(access.CodeGrantExists, "the subject already holds a grant on this resource")
 		}
 		a.putGrant(t, *g)
 		return nil
@@ -896,7 +896,7 @@ func (s *Store) GetConnection(ctx context.Context, companyID, id uuid.UUID) (c a
 	if rerr := s.read(ctx, func() {
 		var ok bool
 		if c, ok = s.acc.connOf(companyID, id); !ok {
-			err = access.NotFound("connection")
+			err = access.NotFound(access.CodeConnectionNotFound)
 			return
 		}
 		c = cloneConnection(c)
@@ -912,18 +912,18 @@ func (s *Store) CreateConnection(ctx context.Context, c *access.Connection) erro
 		a := &s.acc
 		for _, id := range []uuid.UUID{c.CustomerID, c.AgencyID} {
 			if _, ok := a.companies[id]; !ok {
-				return access.NotFound("company")
+				return access.NotFound(access.CodeCompanyNotFound)
 			}
 		}
 		if c.CustomerID == c.AgencyID {
 			return access.Invalid("agency_id", "a company cannot be connected to itself")
 		}
 		if _, ok := a.conns[c.ID]; ok {
-			return access.Conflict("id_taken", "connection %s exists", c.ID)
+			return access.Conflict(access.CodeIDTaken, "connection %s exists", c.ID)
 		}
 		p := pairOf(c.CustomerID, c.AgencyID)
 		if _, ok := a.connByPair[p]; ok {
-			return access.Conflict("already_connected", "the companies are already connected")
+			return access.Conflict(access.CodeAlreadyConnected, "the companies are already connected")
 		}
 		nc := cloneConnection(*c)
 		a.conns.put(t, c.ID, nc)
@@ -940,7 +940,7 @@ func (s *Store) UpdateConnectionPermissions(ctx context.Context, c *access.Conne
 	return s.write(ctx, func(t *tx) error {
 		old, ok := s.acc.conns[c.ID]
 		if !ok {
-			return access.NotFound("connection")
+			return access.NotFound(access.CodeConnectionNotFound)
 		}
 		old.Permissions, old.UpdatedAt = slices.Clone(c.Permissions), c.UpdatedAt
 		s.acc.conns.put(t, c.ID, old)
@@ -953,7 +953,7 @@ func (s *Store) DeleteConnection(ctx context.Context, companyID, id uuid.UUID) e
 	return s.write(ctx, func(t *tx) error {
 		c, ok := s.acc.connOf(companyID, id)
 		if !ok {
-			return access.NotFound("connection")
+			return access.NotFound(access.CodeConnectionNotFound)
 		}
 		s.acc.deleteConnection(t, c)
 		return nil
@@ -976,7 +976,7 @@ func (s *Store) ListConnections(ctx context.Context, companyID uuid.UUID, c acce
 func (s *Store) AppendAudit(ctx context.Context, e *access.AuditEvent) error {
 	return s.write(ctx, func(t *tx) error {
 		if _, ok := s.acc.audit[e.ID]; ok {
-			return access.Conflict("id_taken", "audit event %s exists", e.ID)
+			return access.Conflict(access.CodeIDTaken, "audit event %s exists", e.ID)
 		}
 		s.acc.audit.put(t, e.ID, cloneEvent(*e))
 		s.acc.companyAuditIx.add(t, e.CompanyID, e.ID)

@@ -74,13 +74,13 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation) er
 	return s.write(ctx, func(t *tx) error {
 		v := &s.inv
 		if _, ok := s.acc.companies[inv.CompanyID]; !ok {
-			return access.NotFound("company")
+			return access.NotFound(access.CodeCompanyNotFound)
 		}
 		if _, ok := v.invs[inv.ID]; ok {
-			return access.Conflict("id_taken", "invitation %s exists", inv.ID)
+			return access.Conflict(access.CodeIDTaken, "invitation %s exists", inv.ID)
 		}
 		if _, ok := v.byHash[string(inv.TokenHash)]; ok {
-			return access.Conflict("token_taken", "the token hash is taken")
+			return access.Conflict(access.CodeTokenTaken, "the token hash is taken")
 		}
 		if inv.Status == invite.StatusPending {
 			if old, ok := v.pendingBy[pendingKeyOf(*inv)]; ok {
@@ -108,7 +108,7 @@ func (s *Store) getInvitation(ctx context.Context, lookup func() (uuid.UUID, boo
 			out, ok = s.invitation(id)
 		}
 		if !ok {
-			err = access.NotFound("invitation")
+			err = access.NotFound(access.CodeInvitationNotFound)
 			return
 		}
 		out = cloneInvitation(out)
@@ -149,7 +149,7 @@ func (s *Store) update(ctx context.Context, id uuid.UUID, change func(i *invite.
 		v := &s.inv
 		old, ok := s.invitation(id)
 		if !ok {
-			return access.NotFound("invitation")
+			return access.NotFound(access.CodeInvitationNotFound)
 		}
 		n := cloneInvitation(old)
 		if err := change(&n); err != nil {
@@ -157,7 +157,7 @@ func (s *Store) update(ctx context.Context, id uuid.UUID, change func(i *invite.
 		}
 		rehash := string(old.TokenHash) != string(n.TokenHash)
 		if _, taken := v.byHash[string(n.TokenHash)]; rehash && taken {
-			return access.Conflict("token_taken", "the token hash is taken")
+			return access.Conflict(access.CodeTokenTaken, "the token hash is taken")
 		}
 		// Checked everything: from here on, only mutations.
 		if old.Status == invite.StatusPending && n.Status != invite.StatusPending {

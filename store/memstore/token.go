@@ -39,10 +39,10 @@ func (t *tokenTables) init() {
 // keys do: the company (unless uuid.Nil) and the user.
 func (a *accessTables) mustExist(companyID, userID uuid.UUID) error {
 	if _, ok := a.companies[companyID]; !ok && companyID != uuid.Nil {
-		return access.NotFound("company")
+		return access.NotFound(access.CodeCompanyNotFound)
 	}
 	if _, ok := a.users[userID]; !ok {
-		return access.NotFound("user")
+		return access.NotFound(access.CodeUserNotFound)
 	}
 	return nil
 }
@@ -57,10 +57,10 @@ func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 	return s.write(ctx, func(tx *tx) error {
 		k := &s.tok
 		if _, ok := k.tokenByID[t.ID]; ok {
-			return access.Conflict("token_exists", "token %s exists", t.ID)
+			return access.Conflict(access.CodeIDTaken, "token %s exists", t.ID)
 		}
 		if _, ok := k.tokens[t.Digest]; ok {
-			return access.Conflict("token_exists", "the token exists")
+			return access.Conflict(access.CodeTokenTaken, "the token digest is taken")
 		}
 		if err := s.acc.mustExist(t.CompanyID, t.UserID); err != nil {
 			return err
@@ -97,7 +97,7 @@ func (s *Store) GetTokenByHash(ctx context.Context, d token.Digest) (t token.Tok
 
 // errTokenNotFound is shared: a lookup of an unknown token allocates
 // nothing either.
-var errTokenNotFound = access.NotFound("token")
+var errTokenNotFound = access.NotFound(access.CodeTokenNotFound)
 
 // tokenOf returns the token id of the company.
 func (k *tokenTables) tokenOf(a *accessTables, companyID, id uuid.UUID) (token.Token, bool) {
@@ -122,7 +122,7 @@ func (s *Store) GetToken(ctx context.Context, companyID, id uuid.UUID) (t token.
 	if rerr := s.read(ctx, func() {
 		var ok bool
 		if t, ok = s.tok.tokenOf(&s.acc, companyID, id); !ok || t.Kind != token.KindAPI {
-			t, err = token.Token{}, access.NotFound("token")
+			t, err = token.Token{}, access.NotFound(access.CodeTokenNotFound)
 		}
 		t = cloneToken(t)
 	}); rerr != nil {
@@ -150,7 +150,7 @@ func (s *Store) RevokeToken(ctx context.Context, companyID, id uuid.UUID, at tim
 	err = s.write(ctx, func(tx *tx) error {
 		t, ok := s.tok.tokenOf(&s.acc, companyID, id)
 		if !ok {
-			return access.NotFound("token")
+			return access.NotFound(access.CodeTokenNotFound)
 		}
 		if t.RevokedAt.IsZero() {
 			t.RevokedAt = at
@@ -167,7 +167,7 @@ func (s *Store) TouchToken(ctx context.Context, id uuid.UUID, at time.Time) erro
 	return s.write(ctx, func(tx *tx) error {
 		d, ok := s.tok.tokenByID[id]
 		if !ok {
-			return access.NotFound("token")
+			return access.NotFound(access.CodeTokenNotFound)
 		}
 		if t := s.tok.tokens[d]; t.LastUsedAt.Before(at) {
 			t.LastUsedAt = at
@@ -182,13 +182,13 @@ func (s *Store) CreateLoginLink(ctx context.Context, l *token.LoginLink) error {
 	return s.write(ctx, func(tx *tx) error {
 		k := &s.tok
 		if _, ok := k.linkByID[l.ID]; ok {
-			return access.Conflict("link_exists", "login link %s exists", l.ID)
+			return access.Conflict(access.CodeIDTaken, "login link %s exists", l.ID)
 		}
 		if _, ok := k.links[l.Digest]; ok {
-			return access.Conflict("link_exists", "the login link exists")
+			return access.Conflict(access.CodeTokenTaken, "the login link digest is taken")
 		}
 		if l.CompanyID == uuid.Nil {
-			return access.NotFound("company")
+			return access.NotFound(access.CodeCompanyNotFound)
 		}
 		if err := s.acc.mustExist(l.CompanyID, l.UserID); err != nil {
 			return err
@@ -210,7 +210,7 @@ func (s *Store) ConsumeLoginLink(ctx context.Context, d token.Digest, now time.T
 		}
 		switch {
 		case !ok:
-			return access.NotFound("login_link")
+			return access.NotFound(access.CodeLoginLinkNotFound)
 		case !l.UsedAt.IsZero():
 			return token.ErrLinkUsed
 		case !l.RevokedAt.IsZero():
@@ -272,10 +272,10 @@ func (s *Store) MoveSession(ctx context.Context, id, companyID uuid.UUID) error 
 		k := &s.tok
 		d, ok := k.tokenByID[id]
 		if !ok || k.tokens[d].Kind != token.KindSession {
-			return access.NotFound("token")
+			return access.NotFound(access.CodeTokenNotFound)
 		}
 		if _, ok := s.acc.companies[companyID]; !ok {
-			return access.NotFound("company")
+			return access.NotFound(access.CodeCompanyNotFound)
 		}
 		t := k.tokens[d]
 		t.CompanyID = companyID

@@ -170,7 +170,7 @@ func assertNotFound(t *testing.T, err error, msgAndArgs ...any) {
 	assert.ErrorIs(t, err, access.ErrNotFound, msgAndArgs...)
 }
 
-func assertConflict(t *testing.T, err error, code string, msgAndArgs ...any) {
+func assertConflict(t *testing.T, err error, code access.Code, msgAndArgs ...any) {
 	t.Helper()
 	if assert.ErrorIs(t, err, access.ErrConflict, msgAndArgs...) && code != "" {
 		assert.Equal(t, code, access.CodeOf(err), msgAndArgs...)

@@ -425,7 +425,7 @@ func testServices(t *testing.T, newStore Factory) {
 		u, _ := w.member(t, "m", access.RoleViewer)
 		_, err = w.svc.AddMember(ctx, w.asOwner, access.NewMember{Email: u.Email, Role: access.RoleViewer})
 		assert.ErrorIs(t, err, access.ErrConflict)
-		assert.Equal(t, "already_member", access.CodeOf(err))
+		assert.Equal(t, access.CodeAlreadyMember, access.CodeOf(err))
 	})
 
 	t.Run("AuditTrail", func(t *testing.T) {

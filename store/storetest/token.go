@@ -72,11 +72,11 @@ func testTokenStore(t *testing.T, newStore Factory) {
 		dup.ID = a.ID
 		err = w.st.CreateToken(ctx, &dup)
 		assert.ErrorIs(t, err, access.ErrConflict)
-		assert.Equal(t, "token_exists", access.CodeOf(err))
+		assert.Equal(t, access.CodeIDTaken, access.CodeOf(err))
 		dup = apiToken(w)
 		dup.Digest = a.Digest
 		err = w.st.CreateToken(ctx, &dup)
-		assert.Equal(t, "token_exists", access.CodeOf(err), "digests are unique")
+		assert.Equal(t, access.CodeTokenTaken, access.CodeOf(err), "digests are unique")
 
 		orphan := apiToken(w)
 		orphan.CompanyID = uuid.New()
@@ -244,10 +244,10 @@ func testTokenStore(t *testing.T, newStore Factory) {
 		require.NoError(t, w.st.CreateLoginLink(ctx, &l))
 		dup := l
 		dup.Digest = token.Hash("other")
-		assert.Equal(t, "link_exists", access.CodeOf(w.st.CreateLoginLink(ctx, &dup)))
+		assert.Equal(t, access.CodeIDTaken, access.CodeOf(w.st.CreateLoginLink(ctx, &dup)))
 		dup = link(w, w.owner.ID, time.Minute)
 		dup.Digest = l.Digest
-		assert.Equal(t, "link_exists", access.CodeOf(w.st.CreateLoginLink(ctx, &dup)))
+		assert.Equal(t, access.CodeTokenTaken, access.CodeOf(w.st.CreateLoginLink(ctx, &dup)))
 		bad := link(w, uuid.New(), time.Minute)
 		assert.ErrorIs(t, w.st.CreateLoginLink(ctx, &bad), access.ErrNotFound)
 
