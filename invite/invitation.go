@@ -1,6 +1,7 @@
 package invite
 
 import (
+	"github.com/gatehouse-go/gatehouse/token"
 	"slices"
 	"time"
 
@@ -87,7 +88,7 @@ type Invitation struct {
 	Status Status
 	// TokenHash is the SHA-256 of the token. Only stores use it; the
 	// Service never returns it.
-	TokenHash []byte `json:"-"`
+	TokenHash token.Digest `json:"-"`
 	ExpiresAt time.Time
 	// SendCount counts the notifications with a link (the first one and
 	// every resend); LastSentAt is the time of the latest.
@@ -119,14 +120,13 @@ func (i Invitation) StatusAt(now time.Time) Status {
 // clone returns a copy that shares no slice with i.
 func (i Invitation) clone() Invitation {
 	i.Permissions = slices.Clone(i.Permissions)
-	i.TokenHash = slices.Clone(i.TokenHash)
 	return i
 }
 
 // public strips what the Service never hands out and computes the status.
 func (i Invitation) public(now time.Time) Invitation {
 	i = i.clone()
-	i.TokenHash = nil
+	i.TokenHash = token.Digest{}
 	i.Status = i.StatusAt(now)
 	return i
 }
@@ -180,10 +180,10 @@ type NewConnectionInvitation struct {
 // sent before, still works: use Resend for a new one).
 type Issued struct {
 	Invitation Invitation
-	Token      Secret
+	Token      token.Secret
 	// URL is the accept link (WithAcceptURL plus the token), when a base
 	// was configured and there is a token.
-	URL Secret
+	URL token.Secret
 	// Existing is true when Invite refreshed a pending invitation instead
 	// of creating one.
 	Existing bool

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/token"
 	"github.com/google/uuid"
 )
 
@@ -232,8 +233,8 @@ func (s *Service) claim(ctx context.Context, inv Invitation, t Transition, now t
 // Preview shows what the invitation with this token offers, to whoever
 // holds the token, without authentication (seed 001's get by code). A
 // malformed, unknown or replaced token is ErrNotFound.
-func (s *Service) Preview(ctx context.Context, token string) (Preview, error) {
-	inv, err := s.byToken(ctx, token)
+func (s *Service) Preview(ctx context.Context, secret string) (Preview, error) {
+	inv, err := s.byToken(ctx, secret)
 	if err != nil {
 		return Preview{}, err
 	}
@@ -279,13 +280,13 @@ func (s *Service) Preview(ctx context.Context, token string) (Preview, error) {
 // (else ErrInviterNotAuthorized). Errors: ErrNotFound for a token that
 // does not work; *StateError for an invitation that is not pending;
 // ErrConflict "already_member" or "already_connected".
-func (s *Service) Accept(ctx context.Context, p access.Principal, token string) (Acceptance, error) {
+func (s *Service) Accept(ctx context.Context, p access.Principal, secret string) (Acceptance, error) {
 	if p.Kind == access.PrincipalToken {
 		return Acceptance{}, access.Forbidden("an API token cannot accept an invitation")
 	}
 	var out Acceptance
 	err := s.inTx(ctx, func(ctx context.Context, emit func(Event)) error {
-		inv, err := s.byToken(ctx, token)
+		inv, err := s.byToken(ctx, secret)
 		if err != nil {
 			return err
 		}
@@ -308,7 +309,7 @@ func (s *Service) Accept(ctx context.Context, p access.Principal, token string) 
 			inv.TargetID, inv.ConnectionID = out.CompanyID, out.ConnectionID
 		}
 		out.Invitation = inv.public(now)
-		e, err := s.event(ctx, EventAccepted, inv, "")
+		e, err := s.event(ctx, EventAccepted, inv, token.Secret{})
 		if err != nil {
 			return err
 		}
@@ -433,13 +434,13 @@ func (s *Service) acceptMember(ctx context.Context, p access.Principal, inv Invi
 // (else ErrEmailMismatch). Grants the invitation held are dropped. Errors:
 // ErrNotFound for a token that does not work; *StateError for an
 // invitation that is not pending.
-func (s *Service) Reject(ctx context.Context, p access.Principal, token string) (Invitation, error) {
+func (s *Service) Reject(ctx context.Context, p access.Principal, secret string) (Invitation, error) {
 	if p.Kind == access.PrincipalToken {
 		return Invitation{}, access.Forbidden("an API token cannot reject an invitation")
 	}
 	var out Invitation
 	err := s.inTx(ctx, func(ctx context.Context, emit func(Event)) error {
-		inv, err := s.byToken(ctx, token)
+		inv, err := s.byToken(ctx, secret)
 		if err != nil {
 			return err
 		}
@@ -463,7 +464,7 @@ func (s *Service) closeAndEmit(ctx context.Context, p access.Principal, inv Invi
 	if err != nil {
 		return err
 	}
-	e, err := s.event(ctx, typ, inv, "")
+	e, err := s.event(ctx, typ, inv, token.Secret{})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package invite
 
 import (
 	"context"
+	"github.com/gatehouse-go/gatehouse/token"
 	"log/slog"
 	"time"
 )
@@ -30,8 +31,8 @@ type Event struct {
 	InviterEmail string     // "" when the system invited
 	// Token and URL carry the link to send to the invitee, only for
 	// EventCreated, EventRefreshed and EventResent. They print as "[redacted]".
-	Token Secret
-	URL   Secret
+	Token token.Secret
+	URL   token.Secret
 	At    time.Time
 }
 
@@ -82,9 +83,9 @@ func (n LogNotifier) Notify(ctx context.Context, e Event) {
 		slog.Time("expires_at", e.Invitation.ExpiresAt),
 	}
 	switch {
-	case e.URL != "":
+	case !e.URL.IsZero():
 		attrs = append(attrs, slog.String("accept_url", e.URL.Reveal()))
-	case e.Token != "":
+	case !e.Token.IsZero():
 		attrs = append(attrs, slog.String("token", e.Token.Reveal()))
 	}
 	l.LogAttrs(ctx, slog.LevelInfo, "gatehouse invitation "+string(e.Type), attrs...)

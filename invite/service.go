@@ -3,6 +3,7 @@ package invite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"time"
 
@@ -26,7 +27,7 @@ type Service struct {
 	notifier  Notifier
 	validity  time.Duration
 	cooldown  time.Duration
-	acceptURL string
+	acceptURL *url.URL
 	format    token.Format
 }
 
@@ -50,8 +51,16 @@ func WithValidity(d time.Duration) Option { return func(s *Service) { s.validity
 func WithResendCooldown(d time.Duration) Option { return func(s *Service) { s.cooldown = d } }
 
 // WithAcceptURL sets the base of the accept links handed to the Notifier:
-// the token is added as the query parameter "token".
-func WithAcceptURL(base string) Option { return func(s *Service) { s.acceptURL = base } }
+// the token is added as the query parameter "token". It panics if base is
+// not an absolute URL: a misconfigured host fails at start-up, not when
+// the first invitation is sent.
+func WithAcceptURL(base string) Option {
+	u, err := url.Parse(base)
+	if err != nil || !u.IsAbs() {
+		panic(fmt.Sprintf("invite: WithAcceptURL(%q): not an absolute URL", base))
+	}
+	return func(s *Service) { s.acceptURL = u }
+}
 
 // NewService returns a Service over acc and st, which must be the store acc
 // was built over (they share transactions). It registers invitations as
@@ -92,22 +101,10 @@ func (s *Service) checkSubject(ctx context.Context, companyID, id uuid.UUID) err
 }
 
 // link builds the accept URL for a token.
-func (s *Service) link(tok Secret) Secret {
-	if s.acceptURL == "" || tok == "" {
-		return ""
-	}
-	u, err := url.Parse(s.acceptURL)
-	if err != nil {
-		return ""
-	}
-	q := u.Query()
-	q.Set("token", tok.Reveal())
-	u.RawQuery = q.Encode()
-	return Secret(u.String())
-}
+func (s *Service) link(tok token.Secret) token.Secret { return token.WithToken(s.acceptURL, tok) }
 
 // event builds a notification from state read inside the transaction.
-func (s *Service) event(ctx context.Context, typ EventType, inv Invitation, tok Secret) (Event, error) {
+func (s *Service) event(ctx context.Context, typ EventType, inv Invitation, tok token.Secret) (Event, error) {
 	if _, nop := s.notifier.(NopNotifier); nop {
 		// Nobody listens: spare the reads (the accept link still goes
 		// into Issued).
@@ -191,7 +188,7 @@ func (s *Service) byToken(ctx context.Context, tok string) (Invitation, error) {
 		}
 		return Invitation{}, err
 	}
-	if !sameHash(inv.TokenHash, hash) || inv.Kind != kind {
+	if !inv.TokenHash.Equal(hash) || inv.Kind != kind {
 		return Invitation{}, notFoundInvitation()
 	}
 	return inv, nil

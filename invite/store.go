@@ -36,7 +36,7 @@ type Store interface {
 	GetInvitation(ctx context.Context, companyID, id uuid.UUID) (Invitation, error)
 	// GetInvitationByHash returns the invitation whose token hash is hash.
 	// ErrNotFound if none.
-	GetInvitationByHash(ctx context.Context, hash []byte) (Invitation, error)
+	GetInvitationByHash(ctx context.Context, hash token.Digest) (Invitation, error)
 	// GetPendingInvitation returns the invitation of the company, kind and
 	// e-mail whose stored status is pending (it may have expired).
 	// ErrNotFound if none.
@@ -86,7 +86,7 @@ type Transition struct {
 type Rotation struct {
 	ID         uuid.UUID
 	PrevSentAt time.Time
-	TokenHash  []byte
+	TokenHash  token.Digest
 	ExpiresAt  time.Time
 	SentAt     time.Time // the new LastSentAt, also UpdatedAt
 }

@@ -3,6 +3,7 @@ package token
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"hash/crc32"
 
 	"github.com/gatehouse-go/gatehouse/access"
@@ -174,6 +175,9 @@ func Hash(s string) Digest {
 
 // Digest is the SHA-256 of a secret: what stores keep and look up.
 type Digest [sha256.Size]byte
+
+// Equal compares two digests in constant time.
+func (d Digest) Equal(o Digest) bool { return subtle.ConstantTimeCompare(d[:], o[:]) == 1 }
 
 func parse(s string) (string, Kind, error) {
 	// product _ kind _ body

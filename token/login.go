@@ -2,7 +2,6 @@ package token
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"strconv"
 	"time"
@@ -191,13 +190,7 @@ func (s *Service) issueLink(ctx context.Context, p access.Principal, userID uuid
 }
 
 // linkURL puts secret into the "token" query parameter of the login URL.
-func (s *Service) linkURL(secret Secret) Secret {
-	u := *s.loginURL
-	q := u.Query()
-	q.Set("token", secret.v)
-	u.RawQuery = q.Encode()
-	return Secret{v: u.String()}
-}
+func (s *Service) linkURL(secret Secret) Secret { return WithToken(s.loginURL, secret) }
 
 // RedeemLoginLink redeems a login link's secret (the "token" parameter of
 // its URL) exactly once, also under concurrent redemption: the link is
@@ -237,7 +230,7 @@ func (s *Service) redeem(ctx context.Context, secret string, session bool) (Logi
 		if err != nil {
 			return err
 		}
-		if subtle.ConstantTimeCompare(l.Digest[:], d[:]) != 1 {
+		if !l.Digest.Equal(d) {
 			return ErrInvalidLink
 		}
 		m, err := s.st.GetMembership(ctx, l.CompanyID, l.UserID)
@@ -311,7 +304,7 @@ func (s *Service) Logout(ctx context.Context, secret string) error {
 		if err != nil {
 			return err
 		}
-		if subtle.ConstantTimeCompare(t.Digest[:], d[:]) != 1 || t.Kind != KindSession {
+		if !t.Digest.Equal(d) || t.Kind != KindSession {
 			return rejectUnknown
 		}
 		if t.Revoked() {
@@ -347,7 +340,7 @@ func (s *Service) SwitchSession(ctx context.Context, secret string, to access.Sw
 			return err
 		}
 		switch {
-		case subtle.ConstantTimeCompare(t.Digest[:], d[:]) != 1 || t.Kind != KindSession:
+		case !t.Digest.Equal(d) || t.Kind != KindSession:
 			return rejectUnknown
 		case t.Revoked():
 			return rejectRevoked

@@ -3,6 +3,7 @@ package token
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 )
 
 // Redacted is what every secret-holding type prints instead of its secret.
@@ -16,6 +17,20 @@ type Secret struct{ v string }
 
 // Reveal returns the plaintext, to hand to its owner exactly once.
 func (s Secret) Reveal() string { return s.v }
+
+// WithToken returns base with s in its "token" query parameter, as a
+// Secret: the one way a secret travels in a URL (login links, invitation
+// accept links). A nil base gives the zero Secret.
+func WithToken(base *url.URL, s Secret) Secret {
+	if base == nil || s.v == "" {
+		return Secret{}
+	}
+	u := *base
+	q := u.Query()
+	q.Set("token", s.v)
+	u.RawQuery = q.Encode()
+	return Secret{v: u.String()}
+}
 
 // IsZero reports whether s holds nothing.
 func (s Secret) IsZero() bool { return s.v == "" }

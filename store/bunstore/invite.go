@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/token"
 )
 
 var _ invite.Store = (*Store)(nil)
@@ -47,7 +48,7 @@ func (r invitationRow) invitation() invite.Invitation {
 		ID: r.ID, CompanyID: r.CompanyID, Kind: invite.Kind(r.Kind), Email: r.Email,
 		Role: r.Role, Permissions: nilIfEmpty(r.Permissions),
 		Relation: invite.Relation(r.Relation), TargetName: r.TargetName, TargetID: r.TargetID,
-		InvitedBy: r.InvitedBy, InvitedByToken: r.InvitedByTok, Status: invite.Status(r.Status), TokenHash: r.TokenHash,
+		InvitedBy: r.InvitedBy, InvitedByToken: r.InvitedByTok, Status: invite.Status(r.Status), TokenHash: token.Digest(r.TokenHash),
 		ExpiresAt: r.ExpiresAt.UTC(), SendCount: r.SendCount, LastSentAt: r.LastSentAt.UTC(),
 		UserID: r.UserID, ConnectionID: r.ConnectionID, ClosedAt: utcOrZero(r.ClosedAt),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
@@ -100,7 +101,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation) er
 	SELECT * FROM chk`,
 		inv.ID, inv.CompanyID, string(inv.Kind), inv.Email, inv.Role, pgdialect.Array(orEmpty(inv.Permissions)),
 		string(inv.Relation), inv.TargetName, nullUUID(inv.TargetID), nullUUID(inv.InvitedBy), string(inv.Status),
-		inv.TokenHash, inv.ExpiresAt, inv.SendCount, inv.LastSentAt, nullUUID(inv.UserID), nullUUID(inv.ConnectionID),
+		inv.TokenHash[:], inv.ExpiresAt, inv.SendCount, inv.LastSentAt, nullUUID(inv.UserID), nullUUID(inv.ConnectionID),
 		nullTime(inv.ClosedAt), inv.CreatedAt, inv.UpdatedAt, nullUUID(inv.InvitedByToken),
 	).Scan(ctx, &chk)
 	switch {
@@ -131,8 +132,8 @@ func (s *Store) GetInvitation(ctx context.Context, companyID, id uuid.UUID) (inv
 
 // GetInvitationByHash implements invite.Store: one lookup through the
 // unique index on token_hash.
-func (s *Store) GetInvitationByHash(ctx context.Context, hash []byte) (invite.Invitation, error) {
-	return s.getInvitation(ctx, `i.token_hash = ?`, hash)
+func (s *Store) GetInvitationByHash(ctx context.Context, hash token.Digest) (invite.Invitation, error) {
+	return s.getInvitation(ctx, `i.token_hash = ?`, hash[:])
 }
 
 // GetPendingInvitation implements invite.Store.
@@ -179,7 +180,7 @@ func (s *Store) RotateInvitation(ctx context.Context, r invite.Rotation) error {
 	return s.conditional(ctx, `UPDATE invitations SET token_hash = ?2, expires_at = ?3, last_sent_at = ?4,
 		updated_at = ?4, send_count = send_count + 1
 	WHERE id = ?0 AND status = 'pending' AND last_sent_at = ?1 RETURNING id`,
-		r.ID, r.PrevSentAt, r.TokenHash, r.ExpiresAt, r.SentAt)
+		r.ID, r.PrevSentAt, r.TokenHash[:], r.ExpiresAt, r.SentAt)
 }
 
 // RefreshInvitation implements invite.Store in one conditional UPDATE.

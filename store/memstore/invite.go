@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/token"
 	"github.com/google/uuid"
 )
 
@@ -25,7 +26,7 @@ type pendingKey struct {
 // company), as PostgreSQL's ON DELETE CASCADE would have removed them.
 type inviteTables struct {
 	invs           table[uuid.UUID, invite.Invitation]
-	byHash         table[string, uuid.UUID]
+	byHash         table[token.Digest, uuid.UUID]
 	pendingBy      table[pendingKey, uuid.UUID]
 	companyPending idIndex[uuid.UUID]
 	emailPending   idIndex[string]
@@ -33,7 +34,7 @@ type inviteTables struct {
 
 func (t *inviteTables) init() {
 	*t = inviteTables{
-		invs: table[uuid.UUID, invite.Invitation]{}, byHash: table[string, uuid.UUID]{},
+		invs: table[uuid.UUID, invite.Invitation]{}, byHash: table[token.Digest, uuid.UUID]{},
 		pendingBy: table[pendingKey, uuid.UUID]{}, companyPending: idIndex[uuid.UUID]{},
 		emailPending: idIndex[string]{},
 	}
@@ -41,7 +42,6 @@ func (t *inviteTables) init() {
 
 func cloneInvitation(i invite.Invitation) invite.Invitation {
 	i.Permissions = slices.Clone(i.Permissions)
-	i.TokenHash = slices.Clone(i.TokenHash)
 	return i
 }
 
@@ -79,7 +79,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation) er
 		if _, ok := v.invs[inv.ID]; ok {
 			return access.Conflict(access.CodeIDTaken, "invitation %s exists", inv.ID)
 		}
-		if _, ok := v.byHash[string(inv.TokenHash)]; ok {
+		if _, ok := v.byHash[inv.TokenHash]; ok {
 			return access.Conflict(access.CodeTokenTaken, "the token hash is taken")
 		}
 		if inv.Status == invite.StatusPending {
@@ -93,7 +93,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation) er
 		}
 		n := cloneInvitation(*inv)
 		v.invs.put(t, n.ID, n)
-		v.byHash.put(t, string(n.TokenHash), n.ID)
+		v.byHash.put(t, n.TokenHash, n.ID)
 		if n.Status == invite.StatusPending {
 			v.indexPending(t, n)
 		}
@@ -127,10 +127,10 @@ func (s *Store) GetInvitation(ctx context.Context, companyID, id uuid.UUID) (inv
 }
 
 // GetInvitationByHash implements invite.Store.
-func (s *Store) GetInvitationByHash(ctx context.Context, hash []byte) (invite.Invitation, error) {
+func (s *Store) GetInvitationByHash(ctx context.Context, hash token.Digest) (invite.Invitation, error) {
 	return s.getInvitation(ctx, func() (uuid.UUID, bool) {
-		id, ok := s.inv.byHash[string(hash)]
-		return id, ok && len(hash) > 0
+		id, ok := s.inv.byHash[hash]
+		return id, ok && hash != token.Digest{}
 	})
 }
 
@@ -155,8 +155,8 @@ func (s *Store) update(ctx context.Context, id uuid.UUID, change func(i *invite.
 		if err := change(&n); err != nil {
 			return err
 		}
-		rehash := string(old.TokenHash) != string(n.TokenHash)
-		if _, taken := v.byHash[string(n.TokenHash)]; rehash && taken {
+		rehash := old.TokenHash != n.TokenHash
+		if _, taken := v.byHash[n.TokenHash]; rehash && taken {
 			return access.Conflict(access.CodeTokenTaken, "the token hash is taken")
 		}
 		// Checked everything: from here on, only mutations.
@@ -164,8 +164,8 @@ func (s *Store) update(ctx context.Context, id uuid.UUID, change func(i *invite.
 			v.unindexPending(t, old)
 		}
 		if rehash {
-			v.byHash.del(t, string(old.TokenHash))
-			v.byHash.put(t, string(n.TokenHash), id)
+			v.byHash.del(t, old.TokenHash)
+			v.byHash.put(t, n.TokenHash, id)
 		}
 		v.invs.put(t, id, n)
 		return nil
@@ -198,7 +198,7 @@ func (s *Store) RotateInvitation(ctx context.Context, r invite.Rotation) error {
 		if i.Status != invite.StatusPending || !i.LastSentAt.Equal(r.PrevSentAt) {
 			return invite.ErrNotPending
 		}
-		i.TokenHash = slices.Clone(r.TokenHash)
+		i.TokenHash = r.TokenHash
 		i.ExpiresAt, i.LastSentAt, i.UpdatedAt = r.ExpiresAt, r.SentAt, r.SentAt
 		i.SendCount++
 		return nil
@@ -253,7 +253,7 @@ func (t *inviteTables) deleteCompany(tx *tx, companyID uuid.UUID) {
 		if i.Status == invite.StatusPending {
 			t.unindexPending(tx, i)
 		}
-		t.byHash.del(tx, string(i.TokenHash))
+		t.byHash.del(tx, i.TokenHash)
 		t.invs.del(tx, id)
 	}
 }

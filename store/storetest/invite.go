@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -42,11 +41,11 @@ func testInviteStore(t *testing.T, newStore Factory) {
 func (f *fixture) invitation(companyID uuid.UUID, email string, mods ...func(*invite.Invitation)) invite.Invitation {
 	f.t.Helper()
 	id := newID()
-	h := sha256.Sum256([]byte("token-" + id.String()))
+	h := token.Hash(("token-" + id.String()))
 	inv := invite.Invitation{
 		ID: id, CompanyID: companyID, Kind: invite.KindMember, Email: email, Role: access.RoleViewer,
 		Permissions: []string{access.UserView}, InvitedBy: newID(), Status: invite.StatusPending,
-		TokenHash: h[:], ExpiresAt: f.now.Add(time.Hour), SendCount: 1, LastSentAt: f.now,
+		TokenHash: h, ExpiresAt: f.now.Add(time.Hour), SendCount: 1, LastSentAt: f.now,
 		CreatedAt: f.now, UpdatedAt: f.now,
 	}
 	for _, m := range mods {
@@ -97,8 +96,8 @@ func testInvitationCreateGet(t *testing.T, newStore Factory) {
 	assertNotFound(t, err, "another company's invitation")
 	_, err = f.s.GetInvitation(f.ctx, c.ID, newID())
 	assertNotFound(t, err)
-	h := sha256.Sum256([]byte("unknown"))
-	_, err = f.s.GetInvitationByHash(f.ctx, h[:])
+	h := token.Hash(("unknown"))
+	_, err = f.s.GetInvitationByHash(f.ctx, h)
 	assertNotFound(t, err)
 	_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "nobody@example.com")
 	assertNotFound(t, err)
@@ -116,7 +115,7 @@ func testInvitationCreateGet(t *testing.T, newStore Factory) {
 
 	bad := member
 	bad.ID, bad.CompanyID, bad.Email = newID(), newID(), "x@example.com"
-	bad.TokenHash = []byte("0123456789abcdef0123456789abcdef")
+	bad.TokenHash = token.Digest([]byte("0123456789abcdef0123456789abcdef"))
 	assertNotFound(t, f.s.CreateInvitation(f.ctx, &bad), "unknown company")
 	dupHash := member
 	dupHash.ID, dupHash.Email = newID(), "other@example.com"
@@ -129,8 +128,8 @@ func testInvitationPendingUnique(t *testing.T, newStore Factory) {
 	first := f.invitation(c.ID, "bob@example.com")
 	dup := first
 	dup.ID = newID()
-	h := sha256.Sum256([]byte(dup.ID.String()))
-	dup.TokenHash = h[:]
+	h := token.Hash((dup.ID.String()))
+	dup.TokenHash = h
 	err := f.s.CreateInvitation(f.ctx, &dup)
 	assertConflict(t, err, "invitation_pending")
 	assert.ErrorIs(t, err, invite.ErrInvitationPending)
@@ -144,8 +143,8 @@ func testInvitationPendingUnique(t *testing.T, newStore Factory) {
 	expired := f.invitation(c.ID, "old@example.com", func(i *invite.Invitation) { i.ExpiresAt = f.now.Add(-time.Hour) })
 	blocked := expired
 	blocked.ID = newID()
-	h = sha256.Sum256([]byte(blocked.ID.String()))
-	blocked.TokenHash = h[:]
+	h = token.Hash(blocked.ID.String())
+	blocked.TokenHash = h
 	assertConflict(t, f.s.CreateInvitation(f.ctx, &blocked), "invitation_pending")
 	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: expired.ID, From: invite.StatusPending, To: invite.StatusExpired, At: f.now}))
 	require.NoError(t, f.s.CreateInvitation(f.ctx, &blocked), "a terminal invitation never blocks")
@@ -221,21 +220,21 @@ func testInvitationRotate(t *testing.T, newStore Factory) {
 	f := newFixture(t, newStore)
 	c := f.company()
 	inv := f.invitation(c.ID, "bob@example.com")
-	h := sha256.Sum256([]byte("rotated"))
+	h := token.Hash(("rotated"))
 	later := f.now.Add(48 * time.Hour)
-	r := invite.Rotation{ID: inv.ID, PrevSentAt: inv.LastSentAt, TokenHash: h[:], ExpiresAt: later.Add(time.Hour), SentAt: later}
+	r := invite.Rotation{ID: inv.ID, PrevSentAt: inv.LastSentAt, TokenHash: h, ExpiresAt: later.Add(time.Hour), SentAt: later}
 	require.NoError(t, f.s.RotateInvitation(f.ctx, r))
-	got, err := f.s.GetInvitationByHash(f.ctx, h[:])
+	got, err := f.s.GetInvitationByHash(f.ctx, h)
 	require.NoError(t, err)
 	want := inv
-	want.TokenHash, want.ExpiresAt, want.LastSentAt, want.UpdatedAt, want.SendCount = h[:], later.Add(time.Hour), later, later, 2
+	want.TokenHash, want.ExpiresAt, want.LastSentAt, want.UpdatedAt, want.SendCount = h, later.Add(time.Hour), later, later, 2
 	assert.Equal(t, normInvitation(want), normInvitation(got))
 	_, err = f.s.GetInvitationByHash(f.ctx, inv.TokenHash)
 	assertNotFound(t, err, "the old token stops working")
 
-	h2 := sha256.Sum256([]byte("rotated again"))
+	h2 := token.Hash(("rotated again"))
 	stale := r
-	stale.TokenHash = h2[:]
+	stale.TokenHash = h2
 	assertConflict(t, f.s.RotateInvitation(f.ctx, stale), "invitation_not_pending", "a concurrent resend won")
 	fresh := stale
 	fresh.PrevSentAt = later
@@ -245,9 +244,9 @@ func testInvitationRotate(t *testing.T, newStore Factory) {
 	assert.Equal(t, 3, got.SendCount)
 
 	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: inv.ID, From: invite.StatusPending, To: invite.StatusRevoked, At: later}))
-	h3 := sha256.Sum256([]byte("too late"))
-	assertConflict(t, f.s.RotateInvitation(f.ctx, invite.Rotation{ID: inv.ID, PrevSentAt: later, TokenHash: h3[:], ExpiresAt: later, SentAt: later}), "invitation_not_pending")
-	assertNotFound(t, f.s.RotateInvitation(f.ctx, invite.Rotation{ID: newID(), TokenHash: h3[:], SentAt: later}))
+	h3 := token.Hash(("too late"))
+	assertConflict(t, f.s.RotateInvitation(f.ctx, invite.Rotation{ID: inv.ID, PrevSentAt: later, TokenHash: h3, ExpiresAt: later, SentAt: later}), "invitation_not_pending")
+	assertNotFound(t, f.s.RotateInvitation(f.ctx, invite.Rotation{ID: newID(), TokenHash: h3, SentAt: later}))
 }
 
 func testInvitationRefresh(t *testing.T, newStore Factory) {
@@ -346,13 +345,13 @@ func testInvitationRollback(t *testing.T, newStore Factory) {
 	boom := errors.New("boom")
 	var created invite.Invitation
 	err := f.s.RunInTx(f.ctx, func(ctx context.Context) error {
-		h := sha256.Sum256([]byte("gone"))
+		h := token.Hash(("gone"))
 		created = kept
-		created.ID, created.Email, created.TokenHash = newID(), "gone@example.com", h[:]
+		created.ID, created.Email, created.TokenHash = newID(), "gone@example.com", h
 		require.NoError(t, f.s.CreateInvitation(ctx, &created))
 		require.NoError(t, f.s.ClaimInvitation(ctx, invite.Transition{ID: kept.ID, From: invite.StatusPending, To: invite.StatusAccepted, At: f.now}))
-		h2 := sha256.Sum256([]byte("gone2"))
-		require.ErrorIs(t, f.s.RotateInvitation(ctx, invite.Rotation{ID: kept.ID, PrevSentAt: kept.LastSentAt, TokenHash: h2[:], SentAt: f.now}), invite.ErrNotPending)
+		h2 := token.Hash(("gone2"))
+		require.ErrorIs(t, f.s.RotateInvitation(ctx, invite.Rotation{ID: kept.ID, PrevSentAt: kept.LastSentAt, TokenHash: h2, SentAt: f.now}), invite.ErrNotPending)
 		return boom
 	})
 	require.ErrorIs(t, err, boom)
