@@ -3,6 +3,8 @@ package memstore
 import (
 	"context"
 	"sync"
+
+	"github.com/gatehouse-go/gatehouse/store"
 )
 
 // Store is the in-memory store. The zero value is not usable; call New.
@@ -14,7 +16,8 @@ import (
 // context cancelled by the time it returns) replays them backwards, so it
 // leaves no trace.
 type Store struct {
-	mu  sync.RWMutex
+	mu     sync.RWMutex
+	owners store.TxOwners // who runs an open transaction (ErrOutsideTx)
 	acc accessTables
 	inv inviteTables
 	tok tokenTables
@@ -75,8 +78,11 @@ func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context) error)
 		}()
 		return fn(ctx)
 	}
-	s.mu.Lock()
+	if err := s.lock(); err != nil {
+		return err
+	}
 	defer s.mu.Unlock()
+	defer s.owners.Enter()()
 	t := &tx{s: s}
 	defer func() {
 		if r := recover(); r != nil {
@@ -105,9 +111,29 @@ func (s *Store) read(ctx context.Context, f func()) error {
 		f()
 		return nil
 	}
-	s.mu.RLock()
+	if !s.mu.TryRLock() {
+		// A transaction holds the lock: if this goroutine runs it, the
+		// call forgot the transaction's context and would wait forever.
+		if err := s.owners.Check(); err != nil {
+			return err
+		}
+		s.mu.RLock()
+	}
 	defer s.mu.RUnlock()
 	f()
+	return nil
+}
+
+// lock takes the write lock, or fails with access.ErrOutsideTx where
+// waiting for it would wait for the calling goroutine's own transaction.
+func (s *Store) lock() error {
+	if s.mu.TryLock() {
+		return nil
+	}
+	if err := s.owners.Check(); err != nil {
+		return err
+	}
+	s.mu.Lock()
 	return nil
 }
 
@@ -121,7 +147,9 @@ func (s *Store) write(ctx context.Context, f func(t *tx) error) error {
 	if t := s.txFrom(ctx); t != nil {
 		return f(t)
 	}
-	s.mu.Lock()
+	if err := s.lock(); err != nil {
+		return err
+	}
 	defer s.mu.Unlock()
 	t := &tx{s: s}
 	err := f(t)
