@@ -18,9 +18,9 @@ import (
 type Store struct {
 	mu     sync.RWMutex
 	owners store.TxOwners // who runs an open transaction (ErrOutsideTx)
-	acc accessTables
-	inv inviteTables
-	tok tokenTables
+	acc    accessTables
+	inv    inviteTables
+	tok    tokenTables
 }
 
 // New returns an empty store.
