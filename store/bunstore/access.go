@@ -36,6 +36,11 @@ var (
 	listMembersSQL = selectMember + `
 	WHERE m.company_id = $1 AND m.id > $2 AND ($3::boolean IS NULL OR m.is_active = $3)
 	ORDER BY m.id LIMIT $4`
+	// The numbered page (seed 000): the same rows as listMembersSQL,
+	// skipping OFFSET of them instead of following a cursor.
+	listMembersAtSQL = selectMember + `
+	WHERE m.company_id = $1 AND ($2::boolean IS NULL OR m.is_active = $2)
+	ORDER BY m.id OFFSET $3 LIMIT $4`
 	listUserCompaniesSQL = `SELECT ` + membershipCols + `, ` + companyCols("c", "c_") + `
 	FROM memberships m JOIN companies c ON c.id = m.company_id
 	WHERE m.user_id = $1 AND m.id > $2 AND ($3::boolean IS NULL OR m.is_active = $3)
@@ -312,6 +317,17 @@ func (s *Store) GetMembership(ctx context.Context, companyID, userID uuid.UUID) 
 	return r.membership(), nil
 }
 
+// GetMembershipByID implements access.Store. A membership of another
+// company is not found, as one that does not exist.
+func (s *Store) GetMembershipByID(ctx context.Context, companyID, id uuid.UUID) (access.Membership, error) {
+	var r membershipRow
+	if err := s.idb(ctx).NewRaw(`SELECT `+membershipCols+` FROM memberships m WHERE m.id = ? AND m.company_id = ?`,
+		id, companyID).Scan(ctx, &r); err != nil {
+		return access.Membership{}, translate(ctx, err, access.CodeMembershipNotFound)
+	}
+	return r.membership(), nil
+}
+
 // UpdateMembership implements access.Store.
 func (s *Store) UpdateMembership(ctx context.Context, m *access.Membership) error {
 	var chk struct {
@@ -401,6 +417,25 @@ func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bo
 	return ms, nil
 }
 
+// ListMembersAt implements access.Store: the rows ListMembers lists,
+// skipping offset of them (a numbered page), in one statement. The
+// service bounds offset; PostgreSQL walks the (company_id, id) index past
+// the skipped rows.
+func (s *Store) ListMembersAt(ctx context.Context, companyID uuid.UUID, active *bool, offset, limit int) ([]access.Member, error) {
+	if limit <= 0 {
+		limit = access.DefaultPageLimit
+	}
+	rows, err := s.query(ctx, listMembersAtSQL, companyID, nullBool(active), max(offset, 0), limit)
+	if err != nil {
+		return nil, translate(ctx, err, access.CodeMembershipNotFound)
+	}
+	ms, err := scanMembers(rows, limit)
+	if err != nil {
+		return nil, translate(ctx, err, access.CodeMembershipNotFound)
+	}
+	return ms, nil
+}
+
 // ListUserCompanies implements access.Store: one statement per page, the
 // companies' domains aggregated in it.
 func (s *Store) ListUserCompanies(ctx context.Context, userID uuid.UUID, active *bool, c access.Cursor) ([]access.UserCompany, error) {
@@ -471,6 +506,15 @@ func (s *Store) GetGrant(ctx context.Context, companyID, id uuid.UUID) (access.G
 func (s *Store) UpdateGrantLevel(ctx context.Context, companyID, id uuid.UUID, level int) error {
 	res, err := s.idb(ctx).NewRaw(`UPDATE grants SET level = ? WHERE id = ? AND company_id = ?`, level, id, companyID).
 		Exec(ctx)
+	return affected(ctx, res, err, access.CodeGrantNotFound)
+}
+
+// SetGrantSubject implements access.Store: the grant changes hands and
+// keeps its ID. A subject that already holds a grant on the resource is
+// refused by grants_subject_resource_key (access.CodeGrantExists).
+func (s *Store) SetGrantSubject(ctx context.Context, companyID, id uuid.UUID, to access.Subject) error {
+	res, err := s.idb(ctx).NewRaw(`UPDATE grants SET subject_type = ?, subject_id = ? WHERE id = ? AND company_id = ?`,
+		string(to.Type), to.ID, id, companyID).Exec(ctx)
 	return affected(ctx, res, err, access.CodeGrantNotFound)
 }
 
