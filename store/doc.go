@@ -18,9 +18,17 @@
 // So accepting an invitation can create a user and a membership, move
 // grants and close the invitation in one transaction although those methods
 // belong to different packages' interfaces. fn's error comes back
-// unchanged and nothing of fn's work remains; work done with a context that
-// does not carry the transaction is not part of it. A RunInTx nested in fn
-// is a savepoint.
+// unchanged and nothing of fn's work remains. A RunInTx nested in fn is a
+// savepoint.
+//
+// A context that does not carry the transaction is never part of it. From
+// the goroutine running fn such a call is a mistake (it passed the
+// caller's context instead of fn's) and every store method, RunInTx
+// included, fails it at once with access.ErrOutsideTx instead of waiting
+// for the transaction it runs in (store.TxOwners keeps that promise for
+// both stores). From another goroutine it is an ordinary call: memstore
+// runs it after the transaction ends, bunstore beside it, and a rollback
+// does not undo it.
 //
 // Errors: stores translate their driver's errors at the boundary into the
 // kinds of package access (not found, conflict by SQLSTATE, never by message

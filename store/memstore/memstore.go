@@ -4,8 +4,11 @@ import (
 	"context"
 	"sync"
 
+	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/store"
 )
+
+var _ access.Store = (*Store)(nil)
 
 // Store is the in-memory store. The zero value is not usable; call New.
 //
@@ -21,6 +24,28 @@ type Store struct {
 	acc    accessTables
 	inv    inviteTables
 	tok    tokenTables
+}
+
+// accessTables holds the state of package access's Store, one struct per
+// aggregate (in the file of that aggregate). Rows are values; their slices
+// are never changed in place (an update stores a new slice), so CheckAccess
+// may read them without copying.
+type accessTables struct {
+	userTables
+	companyTables
+	memberTables
+	grantTables
+	connTables
+	auditTables
+}
+
+func (a *accessTables) init() {
+	a.userTables.init()
+	a.companyTables.init()
+	a.memberTables.init()
+	a.grantTables.init()
+	a.connTables.init()
+	a.auditTables.init()
 }
 
 // New returns an empty store.

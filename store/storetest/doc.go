@@ -1,12 +1,24 @@
-// Package storetest is the one conformance suite of store.Store. Every
+// Package storetest is the one conformance suite of store.Store, and the
+// one test fixture (World) of the packages built on a store. Every
 // implementation calls Run from its own tests:
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) store.Store { return memstore.New() })
 //	}
 //
-// It covers every store method (round trips, uniqueness, not found,
-// rollback, keyset pagination that is stable under inserts, isolation
-// between companies) and then the services' rules on top of the store, so a
-// behaviour proven here is proven on every store.
+// run.go is the table of contents: one category per aggregate (users.go,
+// companies.go, memberships.go, grants.go, connections.go, audit.go,
+// check.go, transactions.go, invitations.go, tokens.go), each covering its
+// store methods (round trips, uniqueness, not found and conflicts by their
+// codes, rollback, keyset pages that are stable under inserts, isolation
+// between companies), then the services' rules on top of the store
+// (services.go, and the invite and token flows after their store tests), so a behaviour proven here is proven on every store.
+//
+// A service-level test anywhere starts from a World:
+//
+//	w := storetest.NewWorld(t, memstore.New())
+//	u, asU := w.Member(t, "ada", access.RoleAdmin)
+//	w.Clock.Advance(time.Hour)
+//
+// The package imports testing: only tests may import it.
 package storetest

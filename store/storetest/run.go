@@ -7,15 +7,53 @@ import (
 )
 
 // Factory returns a new, empty store for one test. It registers its own
-// clean-up with t.Cleanup.
+// clean-up with t.Cleanup. Run calls it from several tests at once: the
+// stores it returns must be independent of each other.
 type Factory func(t *testing.T) store.Store
 
-// Run is the conformance suite every store.Store implementation passes:
-// the store contract method by method, then the rules of the services on
-// top of it (so every rule is proven on every store).
+// category is one area of the suite, in the file named after it. Each
+// builds its own stores, so categories may run at the same time.
+type category struct {
+	name string
+	test func(t *testing.T, newStore Factory)
+}
+
+// categories is the table of contents of the suite: the store contract
+// aggregate by aggregate, then the services' rules on top of it (so every
+// rule is proven on every store).
+var categories = []category{
+	{"users", testUsers},                // users.go
+	{"companies", testCompanies},        // companies.go
+	{"memberships", testMemberships},    // memberships.go
+	{"grants", testGrants},              // grants.go
+	{"connections", testConnections},    // connections.go
+	{"audit", testAudit},                // audit.go
+	{"check", testCheckAccess},          // check.go
+	{"transactions", testTransactions},  // transactions.go
+	{"invitations", testInvitations},    // invitations.go
+	{"tokens", testTokens},              // tokens.go
+	{"access service", testAccessFlows}, // services.go
+	{"invite service", testInviteFlows}, // invitations.go
+	{"token service", testTokenFlows},   // tokens.go
+}
+
+// Run is the conformance suite every store.Store implementation passes.
+// Its categories run in parallel (as many at once as go test's -parallel
+// flag allows); the tests inside a category run one after the other.
 func Run(t *testing.T, newStore Factory) {
-	t.Run("access", func(t *testing.T) { testAccessStore(t, newStore) })
-	t.Run("invite", func(t *testing.T) { testInviteStore(t, newStore) })
-	t.Run("token", func(t *testing.T) { testTokenStore(t, newStore) })
-	t.Run("service", func(t *testing.T) { testServices(t, newStore) })
+	for _, c := range categories {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.test(t, newStore)
+		})
+	}
+}
+
+// RunSerial is Run one category at a time, for a store whose Factory
+// cannot hand out independent stores at once, or to read a failure in
+// order.
+func RunSerial(t *testing.T, newStore Factory) {
+	for _, c := range categories {
+		t.Run(c.name, func(t *testing.T) { c.test(t, newStore) })
+	}
 }

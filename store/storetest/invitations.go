@@ -17,11 +17,8 @@ import (
 	"github.com/gatehouse-go/gatehouse/token"
 )
 
-// testInviteStore covers package invite's Store method by method, then the
-// concurrency promises of invitations through the Service: one success of
-// many concurrent accepts, one connection when both companies invite each
-// other and accept at once.
-func testInviteStore(t *testing.T, newStore Factory) {
+// testInvitations covers package invite's Store, method by method.
+func testInvitations(t *testing.T, newStore Factory) {
 	t.Run("create and get", func(t *testing.T) { testInvitationCreateGet(t, newStore) })
 	t.Run("one pending per company kind email", func(t *testing.T) { testInvitationPendingUnique(t, newStore) })
 	t.Run("claim", func(t *testing.T) { testInvitationClaim(t, newStore) })
@@ -31,50 +28,10 @@ func testInviteStore(t *testing.T, newStore Factory) {
 	t.Run("list pending by email", func(t *testing.T) { testInvitationListByEmail(t, newStore) })
 	t.Run("rollback", func(t *testing.T) { testInvitationRollback(t, newStore) })
 	t.Run("company deleted", func(t *testing.T) { testInvitationCompanyDeleted(t, newStore) })
-	t.Run("accept after company deleted", func(t *testing.T) { testAcceptAfterCompanyDeleted(t, newStore) })
-	t.Run("token invitation needs its token", func(t *testing.T) { testTokenInvitationNeedsItsToken(t, newStore) })
-	t.Run("concurrent accepts", func(t *testing.T) { testInvitationConcurrentAccept(t, newStore) })
-	t.Run("concurrent cross invitations", func(t *testing.T) { testInvitationCrossConnect(t, newStore) })
-}
-
-// invitation stores a pending member invitation of company to email.
-func (f *fixture) invitation(companyID uuid.UUID, email string, mods ...func(*invite.Invitation)) invite.Invitation {
-	f.t.Helper()
-	id := newID()
-	h := token.Hash(("token-" + id.String()))
-	inv := invite.Invitation{
-		ID: id, CompanyID: companyID, Kind: invite.KindMember, Email: email, Role: access.RoleViewer,
-		Permissions: []string{access.UserView}, InvitedBy: newID(), Status: invite.StatusPending,
-		TokenHash: h, ExpiresAt: f.now.Add(time.Hour), SendCount: 1, LastSentAt: f.now,
-		CreatedAt: f.now, UpdatedAt: f.now,
-	}
-	for _, m := range mods {
-		m(&inv)
-	}
-	require.NoError(f.t, f.s.CreateInvitation(f.ctx, &inv))
-	return inv
-}
-
-func normInvitation(i invite.Invitation) invite.Invitation {
-	for _, t := range []*time.Time{&i.ExpiresAt, &i.LastSentAt, &i.ClosedAt, &i.CreatedAt, &i.UpdatedAt} {
-		if t.IsZero() {
-			*t = time.Time{}
-		} else {
-			*t = t.UTC()
-		}
-	}
-	if len(i.Permissions) == 0 {
-		i.Permissions = nil
-	}
-	return i
-}
-
-func invIDs(invs []invite.Invitation) []uuid.UUID {
-	return idsOf(invs, func(i invite.Invitation) uuid.UUID { return i.ID })
 }
 
 func testInvitationCreateGet(t *testing.T, newStore Factory) {
-	f := newFixture(t, newStore)
+	f := newRows(t, newStore)
 	c, other := f.company(), f.company()
 	member := f.invitation(c.ID, "bob@example.com")
 	conn := f.invitation(c.ID, "ada@example.com", func(i *invite.Invitation) {
@@ -93,16 +50,16 @@ func testInvitationCreateGet(t *testing.T, newStore Factory) {
 		assert.Equal(t, want.ID, got.ID)
 	}
 	_, err := f.s.GetInvitation(f.ctx, other.ID, member.ID)
-	assertNotFound(t, err, "another company's invitation")
+	assertNotFound(t, err, access.CodeInvitationNotFound, "another company's invitation")
 	_, err = f.s.GetInvitation(f.ctx, c.ID, newID())
-	assertNotFound(t, err)
-	h := token.Hash(("unknown"))
+	assertNotFound(t, err, access.CodeInvitationNotFound)
+	h := token.Hash("unknown")
 	_, err = f.s.GetInvitationByHash(f.ctx, h)
-	assertNotFound(t, err)
+	assertNotFound(t, err, access.CodeInvitationNotFound)
 	_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "nobody@example.com")
-	assertNotFound(t, err)
+	assertNotFound(t, err, access.CodeInvitationNotFound)
 	_, err = f.s.GetPendingInvitation(f.ctx, other.ID, invite.KindMember, "bob@example.com")
-	assertNotFound(t, err)
+	assertNotFound(t, err, access.CodeInvitationNotFound)
 
 	// The copy handed out is not the stored row.
 	got, err := f.s.GetInvitation(f.ctx, c.ID, member.ID)
@@ -116,22 +73,29 @@ func testInvitationCreateGet(t *testing.T, newStore Factory) {
 	bad := member
 	bad.ID, bad.CompanyID, bad.Email = newID(), newID(), "x@example.com"
 	bad.TokenHash = token.Digest([]byte("0123456789abcdef0123456789abcdef"))
-	assertNotFound(t, f.s.CreateInvitation(f.ctx, &bad), "unknown company")
+	assertNotFound(t, f.s.CreateInvitation(f.ctx, &bad), access.CodeCompanyNotFound, "unknown company")
 	dupHash := member
 	dupHash.ID, dupHash.Email = newID(), "other@example.com"
-	assert.ErrorIs(t, f.s.CreateInvitation(f.ctx, &dupHash), access.ErrConflict, "token hash taken")
+	assertConflict(t, f.s.CreateInvitation(f.ctx, &dupHash), access.CodeTokenTaken)
+	dupID := member
+	dupID.Email, dupID.TokenHash = "third@example.com", token.Hash("third")
+	assertConflict(t, f.s.CreateInvitation(f.ctx, &dupID), access.CodeIDTaken)
+	for _, refused := range []invite.Invitation{dupHash, dupID} {
+		_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, refused.Email)
+		assertNotFound(t, err, access.CodeInvitationNotFound, "a refused invitation was stored")
+	}
 }
 
 func testInvitationPendingUnique(t *testing.T, newStore Factory) {
-	f := newFixture(t, newStore)
+	f := newRows(t, newStore)
 	c, other := f.company(), f.company()
 	first := f.invitation(c.ID, "bob@example.com")
 	dup := first
 	dup.ID = newID()
-	h := token.Hash((dup.ID.String()))
+	h := token.Hash(dup.ID.String())
 	dup.TokenHash = h
 	err := f.s.CreateInvitation(f.ctx, &dup)
-	assertConflict(t, err, "invitation_pending")
+	assertConflict(t, err, access.CodeInvitationPending)
 	assert.ErrorIs(t, err, invite.ErrInvitationPending)
 
 	// Another kind, another company, another e-mail: fine.
@@ -145,7 +109,7 @@ func testInvitationPendingUnique(t *testing.T, newStore Factory) {
 	blocked.ID = newID()
 	h = token.Hash(blocked.ID.String())
 	blocked.TokenHash = h
-	assertConflict(t, f.s.CreateInvitation(f.ctx, &blocked), "invitation_pending")
+	assertConflict(t, f.s.CreateInvitation(f.ctx, &blocked), access.CodeInvitationPending)
 	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: expired.ID, From: invite.StatusPending, To: invite.StatusExpired, At: f.now}))
 	require.NoError(t, f.s.CreateInvitation(f.ctx, &blocked), "a terminal invitation never blocks")
 
@@ -155,13 +119,13 @@ func testInvitationPendingUnique(t *testing.T, newStore Factory) {
 		require.NoError(t, err)
 		require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: cur.ID, From: invite.StatusPending, To: to, At: f.now}))
 		_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "bob@example.com")
-		assertNotFound(t, err)
+		assertNotFound(t, err, access.CodeInvitationNotFound)
 		f.invitation(c.ID, "bob@example.com")
 	}
 }
 
 func testInvitationClaim(t *testing.T, newStore Factory) {
-	f := newFixture(t, newStore)
+	f := newRows(t, newStore)
 	c, target := f.company(), f.company()
 	inv := f.invitation(c.ID, "bob@example.com")
 	at := f.now.Add(time.Minute)
@@ -177,10 +141,10 @@ func testInvitationClaim(t *testing.T, newStore Factory) {
 
 	for _, to := range []invite.Status{invite.StatusAccepted, invite.StatusRejected, invite.StatusRevoked, invite.StatusExpired} {
 		err := f.s.ClaimInvitation(f.ctx, invite.Transition{ID: inv.ID, From: invite.StatusPending, To: to, At: at})
-		assertConflict(t, err, "invitation_not_pending", to)
+		assertConflict(t, err, access.CodeInvitationNotPending, to)
 		assert.ErrorIs(t, err, invite.ErrNotPending)
 	}
-	assertNotFound(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: newID(), From: invite.StatusPending, To: invite.StatusRevoked, At: at}))
+	assertNotFound(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: newID(), From: invite.StatusPending, To: invite.StatusRevoked, At: at}), access.CodeInvitationNotFound)
 
 	// now >= expires_at is expired: only the move to expired is allowed.
 	exp := f.invitation(c.ID, "exp@example.com")
@@ -217,10 +181,10 @@ func testInvitationClaim(t *testing.T, newStore Factory) {
 }
 
 func testInvitationRotate(t *testing.T, newStore Factory) {
-	f := newFixture(t, newStore)
+	f := newRows(t, newStore)
 	c := f.company()
 	inv := f.invitation(c.ID, "bob@example.com")
-	h := token.Hash(("rotated"))
+	h := token.Hash("rotated")
 	later := f.now.Add(48 * time.Hour)
 	r := invite.Rotation{ID: inv.ID, PrevSentAt: inv.LastSentAt, TokenHash: h, ExpiresAt: later.Add(time.Hour), SentAt: later}
 	require.NoError(t, f.s.RotateInvitation(f.ctx, r))
@@ -230,12 +194,19 @@ func testInvitationRotate(t *testing.T, newStore Factory) {
 	want.TokenHash, want.ExpiresAt, want.LastSentAt, want.UpdatedAt, want.SendCount = h, later.Add(time.Hour), later, later, 2
 	assert.Equal(t, normInvitation(want), normInvitation(got))
 	_, err = f.s.GetInvitationByHash(f.ctx, inv.TokenHash)
-	assertNotFound(t, err, "the old token stops working")
+	assertNotFound(t, err, access.CodeInvitationNotFound, "the old token stops working")
 
-	h2 := token.Hash(("rotated again"))
+	taken := f.invitation(c.ID, "taken@example.com")
+	clash := invite.Rotation{ID: inv.ID, PrevSentAt: later, TokenHash: taken.TokenHash, ExpiresAt: later.Add(time.Hour), SentAt: later}
+	assertConflict(t, f.s.RotateInvitation(f.ctx, clash), access.CodeTokenTaken, "another invitation's token hash")
+	got, err = f.s.GetInvitationByHash(f.ctx, h)
+	require.NoError(t, err, "the refused rotation changed the token hash")
+	assert.Equal(t, 2, got.SendCount)
+
+	h2 := token.Hash("rotated again")
 	stale := r
 	stale.TokenHash = h2
-	assertConflict(t, f.s.RotateInvitation(f.ctx, stale), "invitation_not_pending", "a concurrent resend won")
+	assertConflict(t, f.s.RotateInvitation(f.ctx, stale), access.CodeInvitationNotPending, "a concurrent resend won")
 	fresh := stale
 	fresh.PrevSentAt = later
 	require.NoError(t, f.s.RotateInvitation(f.ctx, fresh))
@@ -244,13 +215,13 @@ func testInvitationRotate(t *testing.T, newStore Factory) {
 	assert.Equal(t, 3, got.SendCount)
 
 	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: inv.ID, From: invite.StatusPending, To: invite.StatusRevoked, At: later}))
-	h3 := token.Hash(("too late"))
-	assertConflict(t, f.s.RotateInvitation(f.ctx, invite.Rotation{ID: inv.ID, PrevSentAt: later, TokenHash: h3, ExpiresAt: later, SentAt: later}), "invitation_not_pending")
-	assertNotFound(t, f.s.RotateInvitation(f.ctx, invite.Rotation{ID: newID(), TokenHash: h3, SentAt: later}))
+	h3 := token.Hash("too late")
+	assertConflict(t, f.s.RotateInvitation(f.ctx, invite.Rotation{ID: inv.ID, PrevSentAt: later, TokenHash: h3, ExpiresAt: later, SentAt: later}), access.CodeInvitationNotPending)
+	assertNotFound(t, f.s.RotateInvitation(f.ctx, invite.Rotation{ID: newID(), TokenHash: h3, SentAt: later}), access.CodeInvitationNotFound)
 }
 
 func testInvitationRefresh(t *testing.T, newStore Factory) {
-	f := newFixture(t, newStore)
+	f := newRows(t, newStore)
 	c := f.company()
 	inv := f.invitation(c.ID, "bob@example.com")
 	later := f.now.Add(time.Hour)
@@ -266,14 +237,14 @@ func testInvitationRefresh(t *testing.T, newStore Factory) {
 	assert.Equal(t, normInvitation(want), normInvitation(got))
 
 	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: inv.ID, From: invite.StatusPending, To: invite.StatusRejected, At: later}))
-	assertConflict(t, f.s.RefreshInvitation(f.ctx, &upd), "invitation_not_pending")
+	assertConflict(t, f.s.RefreshInvitation(f.ctx, &upd), access.CodeInvitationNotPending)
 	missing := upd
 	missing.ID = newID()
-	assertNotFound(t, f.s.RefreshInvitation(f.ctx, &missing))
+	assertNotFound(t, f.s.RefreshInvitation(f.ctx, &missing), access.CodeInvitationNotFound)
 }
 
 func testInvitationListPending(t *testing.T, newStore Factory) {
-	f := newFixture(t, newStore)
+	f := newRows(t, newStore)
 	c, other := f.company(), f.company()
 	var members, conns []uuid.UUID
 	for i := range 5 {
@@ -318,7 +289,7 @@ func testInvitationListPending(t *testing.T, newStore Factory) {
 }
 
 func testInvitationListByEmail(t *testing.T, newStore Factory) {
-	f := newFixture(t, newStore)
+	f := newRows(t, newStore)
 	a, b := f.company(), f.company()
 	x := f.invitation(a.ID, "bob@example.com")
 	y := f.invitation(b.ID, "bob@example.com", func(i *invite.Invitation) { i.Kind = invite.KindConnection })
@@ -339,26 +310,26 @@ func testInvitationListByEmail(t *testing.T, newStore Factory) {
 }
 
 func testInvitationRollback(t *testing.T, newStore Factory) {
-	f := newFixture(t, newStore)
+	f := newRows(t, newStore)
 	c := f.company()
 	kept := f.invitation(c.ID, "kept@example.com")
 	boom := errors.New("boom")
 	var created invite.Invitation
 	err := f.s.RunInTx(f.ctx, func(ctx context.Context) error {
-		h := token.Hash(("gone"))
+		h := token.Hash("gone")
 		created = kept
 		created.ID, created.Email, created.TokenHash = newID(), "gone@example.com", h
 		require.NoError(t, f.s.CreateInvitation(ctx, &created))
 		require.NoError(t, f.s.ClaimInvitation(ctx, invite.Transition{ID: kept.ID, From: invite.StatusPending, To: invite.StatusAccepted, At: f.now}))
-		h2 := token.Hash(("gone2"))
+		h2 := token.Hash("gone2")
 		require.ErrorIs(t, f.s.RotateInvitation(ctx, invite.Rotation{ID: kept.ID, PrevSentAt: kept.LastSentAt, TokenHash: h2, SentAt: f.now}), invite.ErrNotPending)
 		return boom
 	})
 	require.ErrorIs(t, err, boom)
 	_, err = f.s.GetInvitation(f.ctx, c.ID, created.ID)
-	assertNotFound(t, err)
+	assertNotFound(t, err, access.CodeInvitationNotFound)
 	_, err = f.s.GetInvitationByHash(f.ctx, created.TokenHash)
-	assertNotFound(t, err)
+	assertNotFound(t, err, access.CodeInvitationNotFound)
 	got, err := f.s.GetInvitation(f.ctx, c.ID, kept.ID)
 	require.NoError(t, err)
 	assert.Equal(t, normInvitation(kept), normInvitation(got))
@@ -370,31 +341,36 @@ func testInvitationRollback(t *testing.T, newStore Factory) {
 }
 
 func testInvitationCompanyDeleted(t *testing.T, newStore Factory) {
-	f := newFixture(t, newStore)
+	f := newRows(t, newStore)
 	c := f.company()
 	inv := f.invitation(c.ID, "bob@example.com")
 	require.NoError(t, f.s.DeleteCompany(f.ctx, c.ID))
 	_, err := f.s.GetInvitation(f.ctx, c.ID, inv.ID)
-	assertNotFound(t, err)
+	assertNotFound(t, err, access.CodeInvitationNotFound)
 	_, err = f.s.GetInvitationByHash(f.ctx, inv.TokenHash)
-	assertNotFound(t, err)
+	assertNotFound(t, err, access.CodeInvitationNotFound)
 	got, err := f.s.ListPendingByEmail(f.ctx, "bob@example.com", f.now, all())
 	require.NoError(t, err)
 	assert.Empty(t, got)
 }
 
-// inviteWorld is newWorld with an invite Service.
-func inviteWorld(t *testing.T, newStore Factory) (*world, *invite.Service) {
-	t.Helper()
-	w := newWorld(t, newStore)
-	return w, invite.NewService(w.svc, w.st)
+// testInviteFlows runs the invite Service's promises that depend on the
+// store: one success of many concurrent accepts, one connection when two
+// companies invite each other and accept at once, invitations that die
+// with their company or their token.
+func testInviteFlows(t *testing.T, newStore Factory) {
+	t.Run("concurrent accepts", func(t *testing.T) { testInvitationConcurrentAccept(t, newStore) })
+	t.Run("concurrent cross invitations", func(t *testing.T) { testInvitationCrossConnect(t, newStore) })
+	t.Run("accept after company deleted", func(t *testing.T) { testAcceptAfterCompanyDeleted(t, newStore) })
+	t.Run("token invitation needs its token", func(t *testing.T) { testTokenInvitationNeedsItsToken(t, newStore) })
 }
 
 func testInvitationConcurrentAccept(t *testing.T, newStore Factory) {
-	w, svc := inviteWorld(t, newStore)
+	w := NewWorld(t, newStore(t))
+	svc := w.Invite
 	ctx := context.Background()
 	email := fmt.Sprintf("bob-%s@example.com", uuid.NewString()[:8])
-	is, err := svc.Invite(ctx, w.asOwner, invite.NewInvitation{Email: email, Role: access.RoleViewer})
+	is, err := svc.Invite(ctx, w.AsOwner, invite.NewInvitation{Email: email, Role: access.RoleViewer})
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -415,38 +391,39 @@ func testInvitationConcurrentAccept(t *testing.T, newStore Factory) {
 	}
 	wg.Wait()
 	require.Len(t, wins, 1, "exactly one success")
-	u, err := w.st.GetUserByEmail(ctx, email)
+	u, err := w.Store.GetUserByEmail(ctx, email)
 	require.NoError(t, err)
 	assert.Equal(t, u.ID, wins[0].UserID)
-	members, err := w.st.ListMembers(ctx, w.company.ID, nil, all())
+	members, err := w.Store.ListMembers(ctx, w.Company.ID, nil, all())
 	require.NoError(t, err)
 	assert.Len(t, members, 2, "the owner and one new member")
-	got, err := w.st.GetInvitation(ctx, w.company.ID, is.Invitation.ID)
+	got, err := w.Store.GetInvitation(ctx, w.Company.ID, is.Invitation.ID)
 	require.NoError(t, err)
 	assert.Equal(t, invite.StatusAccepted, got.Status)
 }
 
 func testInvitationCrossConnect(t *testing.T, newStore Factory) {
-	w, svc := inviteWorld(t, newStore)
+	w := NewWorld(t, newStore(t))
+	svc := w.Invite
 	ctx := context.Background()
 	// The agency, with an ADMIN who accepts for it.
-	boss := w.user(t, "boss")
-	agency, err := w.svc.CreateCompany(ctx, access.UserPrincipal(boss.ID, uuid.Nil), access.NewCompany{Name: "Agency " + uuid.NewString()[:8]})
+	boss := w.User(t, "boss")
+	agency, err := w.Access.CreateCompany(ctx, access.UserPrincipal(boss.ID, uuid.Nil), access.NewCompany{Name: "Agency " + uuid.NewString()[:8]})
 	require.NoError(t, err)
 	asBoss := access.UserPrincipal(boss.ID, agency.ID)
 
-	toAgency, err := svc.InviteCompany(ctx, w.asOwner, invite.NewConnectionInvitation{
+	toAgency, err := svc.InviteCompany(ctx, w.AsOwner, invite.NewConnectionInvitation{
 		Email: boss.Email, Relation: invite.RelationAgency, CompanyName: agency.Name, Permissions: []string{access.UserView}})
 	require.NoError(t, err)
 	toCustomer, err := svc.InviteCompany(ctx, asBoss, invite.NewConnectionInvitation{
-		Email: w.owner.Email, Relation: invite.RelationCustomer, CompanyID: w.company.ID})
+		Email: w.Owner.Email, Relation: invite.RelationCustomer, CompanyID: w.Company.ID})
 	require.NoError(t, err)
 
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	wg.Add(2)
 	go func() { defer wg.Done(); _, errs[0] = svc.Accept(ctx, asBoss, toAgency.Token.Reveal()) }()
-	go func() { defer wg.Done(); _, errs[1] = svc.Accept(ctx, w.asOwner, toCustomer.Token.Reveal()) }()
+	go func() { defer wg.Done(); _, errs[1] = svc.Accept(ctx, w.AsOwner, toCustomer.Token.Reveal()) }()
 	wg.Wait()
 	ok := 0
 	for _, err := range errs {
@@ -454,10 +431,10 @@ func testInvitationCrossConnect(t *testing.T, newStore Factory) {
 			ok++
 			continue
 		}
-		assertConflict(t, err, "already_connected")
+		assertConflict(t, err, access.CodeAlreadyConnected)
 	}
 	assert.Equal(t, 1, ok, "one acceptance wins")
-	conns, err := w.st.ListConnections(ctx, w.company.ID, all())
+	conns, err := w.Store.ListConnections(ctx, w.Company.ID, all())
 	require.NoError(t, err)
 	assert.Len(t, conns, 1, "one connection per pair")
 }
@@ -465,11 +442,12 @@ func testInvitationCrossConnect(t *testing.T, newStore Factory) {
 // testAcceptAfterCompanyDeleted: an invitation of a deleted company is gone
 // on every store, so accepting it is the ErrNotFound of an unknown token.
 func testAcceptAfterCompanyDeleted(t *testing.T, newStore Factory) {
-	w, svc := inviteWorld(t, newStore)
+	w := NewWorld(t, newStore(t))
+	svc := w.Invite
 	ctx := context.Background()
-	is, err := svc.Invite(ctx, w.asOwner, invite.NewInvitation{Email: "late-" + uuid.NewString()[:8] + "@example.com", Role: access.RoleViewer})
+	is, err := svc.Invite(ctx, w.AsOwner, invite.NewInvitation{Email: "late-" + uuid.NewString()[:8] + "@example.com", Role: access.RoleViewer})
 	require.NoError(t, err)
-	require.NoError(t, w.svc.DeleteCompany(ctx, w.asOwner))
+	require.NoError(t, w.Access.DeleteCompany(ctx, w.AsOwner))
 	_, err = svc.Accept(ctx, access.SystemPrincipal(), is.Token.Reveal())
 	assert.ErrorIs(t, err, access.ErrNotFound)
 }
@@ -478,10 +456,11 @@ func testAcceptAfterCompanyDeleted(t *testing.T, newStore Factory) {
 // accepted only while that token still stands (not revoked, not expired),
 // and within the token's own ceiling.
 func testTokenInvitationNeedsItsToken(t *testing.T, newStore Factory) {
-	w, svc := inviteWorld(t, newStore)
+	w := NewWorld(t, newStore(t))
+	svc := w.Invite
 	ctx := context.Background()
-	tokens := token.NewService(w.svc, w.st)
-	made, err := tokens.Create(ctx, w.asOwner, token.NewToken{Name: "inviter", Role: access.RoleAdmin})
+	tokens := w.Token
+	made, err := tokens.Create(ctx, w.AsOwner, token.NewToken{Name: "inviter", Role: access.RoleAdmin})
 	require.NoError(t, err)
 	p, err := tokens.Verify(ctx, made.Secret.Reveal())
 	require.NoError(t, err)
@@ -492,7 +471,7 @@ func testTokenInvitationNeedsItsToken(t *testing.T, newStore Factory) {
 	_, err = svc.Accept(ctx, access.SystemPrincipal(), first.Token.Reveal())
 	require.NoError(t, err, "accepted while the token stands")
 
-	_, err = tokens.Revoke(ctx, w.asOwner, made.Token.ID)
+	_, err = tokens.Revoke(ctx, w.AsOwner, made.Token.ID)
 	require.NoError(t, err)
 	_, err = svc.Accept(ctx, access.SystemPrincipal(), second.Token.Reveal())
 	assert.ErrorIs(t, err, invite.ErrInviterNotAuthorized, "a revoked token no longer vouches for its invitation")

@@ -1,0 +1,389 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/token"
+)
+
+// testTokens covers package token's Store: API and session tokens, then
+// login links.
+func testTokens(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	now := T0
+	t.Run("CreateAndGetTokens", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, owner := f.company(), f.user()
+		a := f.apiToken(c.ID, owner.ID, access.UserEdit, access.UserView)
+		a.ExpiresAt = now.Add(24 * time.Hour)
+		require.NoError(t, f.s.CreateToken(ctx, &a))
+		got, err := f.s.GetTokenByHash(ctx, a.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, a, got)
+		got, err = f.s.GetToken(ctx, c.ID, a.ID)
+		require.NoError(t, err)
+		assert.Equal(t, a, got)
+
+		none := f.apiToken(c.ID, owner.ID)
+		require.NoError(t, f.s.CreateToken(ctx, &none))
+		got, err = f.s.GetToken(ctx, c.ID, none.ID)
+		require.NoError(t, err)
+		assert.Empty(t, got.Permissions)
+		assert.True(t, got.ExpiresAt.IsZero() && got.LastUsedAt.IsZero() && got.RevokedAt.IsZero(), "zero times stay zero")
+
+		s := f.session(owner.ID)
+		require.NoError(t, f.s.CreateToken(ctx, &s))
+		got, err = f.s.GetTokenByHash(ctx, s.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, s, got)
+		_, err = f.s.GetToken(ctx, uuid.Nil, s.ID)
+		assertNotFound(t, err, access.CodeTokenNotFound, "GetToken finds API tokens only")
+
+		dup := f.apiToken(c.ID, owner.ID)
+		dup.ID = a.ID
+		assertConflict(t, f.s.CreateToken(ctx, &dup), access.CodeIDTaken)
+		_, err = f.s.GetTokenByHash(ctx, dup.Digest)
+		assertNotFound(t, err, access.CodeTokenNotFound, "the refused token was stored")
+		dup = f.apiToken(c.ID, owner.ID)
+		dup.Digest = a.Digest
+		assertConflict(t, f.s.CreateToken(ctx, &dup), access.CodeTokenTaken, "digests are unique")
+
+		orphan := f.apiToken(c.ID, owner.ID)
+		orphan.CompanyID = uuid.New()
+		assertNotFound(t, f.s.CreateToken(ctx, &orphan), access.CodeCompanyNotFound)
+		orphan = f.apiToken(c.ID, owner.ID)
+		orphan.UserID = uuid.New()
+		assertNotFound(t, f.s.CreateToken(ctx, &orphan), access.CodeUserNotFound)
+
+		_, err = f.s.GetTokenByHash(ctx, token.Hash("unknown"))
+		assertNotFound(t, err, access.CodeTokenNotFound)
+		_, err = f.s.GetToken(ctx, c.ID, uuid.New())
+		assertNotFound(t, err, access.CodeTokenNotFound)
+	})
+
+	t.Run("TokensAreIsolatedByCompany", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, owner := f.company(), f.user()
+		other := f.company()
+		a := f.apiToken(c.ID, owner.ID)
+		require.NoError(t, f.s.CreateToken(ctx, &a))
+		_, err := f.s.GetToken(ctx, other.ID, a.ID)
+		assertNotFound(t, err, access.CodeTokenNotFound)
+		_, err = f.s.RevokeToken(ctx, other.ID, a.ID, now)
+		assertNotFound(t, err, access.CodeTokenNotFound)
+		_, err = f.s.RevokeToken(ctx, uuid.Nil, a.ID, now)
+		assertNotFound(t, err, access.CodeTokenNotFound, "an API token is no session")
+		list, err := f.s.ListTokens(ctx, other.ID, access.Cursor{})
+		require.NoError(t, err)
+		assert.Empty(t, list)
+		got, err := f.s.GetToken(ctx, c.ID, a.ID)
+		require.NoError(t, err)
+		assert.False(t, got.Revoked())
+	})
+
+	t.Run("ListTokens", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, owner := f.company(), f.user()
+		var ids []uuid.UUID
+		for range 5 {
+			a := f.apiToken(c.ID, owner.ID, access.UserView)
+			require.NoError(t, f.s.CreateToken(ctx, &a))
+			ids = append(ids, a.ID)
+		}
+		s := f.session(owner.ID)
+		require.NoError(t, f.s.CreateToken(ctx, &s))
+		var got []uuid.UUID
+		cur := access.Cursor{Limit: 2}
+		for range 5 {
+			page, err := f.s.ListTokens(ctx, c.ID, cur)
+			require.NoError(t, err)
+			for _, tk := range page {
+				got = append(got, tk.ID)
+				assert.Equal(t, []string{access.UserView}, tk.Permissions)
+			}
+			if len(page) < cur.Limit {
+				break
+			}
+			cur.After = page[len(page)-1].ID
+		}
+		assert.Equal(t, ids, got, "ordered by ID, sessions left out")
+	})
+
+	t.Run("RevokeToken", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, owner := f.company(), f.user()
+		a := f.apiToken(c.ID, owner.ID)
+		require.NoError(t, f.s.CreateToken(ctx, &a))
+		r, err := f.s.RevokeToken(ctx, c.ID, a.ID, now.Add(time.Second))
+		require.NoError(t, err)
+		assert.Equal(t, now.Add(time.Second), r.RevokedAt)
+		r, err = f.s.RevokeToken(ctx, c.ID, a.ID, now.Add(time.Hour))
+		require.NoError(t, err)
+		assert.Equal(t, now.Add(time.Second), r.RevokedAt, "the first revocation stays")
+		got, err := f.s.GetTokenByHash(ctx, a.Digest)
+		require.NoError(t, err)
+		assert.True(t, got.Revoked(), "revoked tokens are still found, to be refused")
+
+		s := f.session(owner.ID)
+		require.NoError(t, f.s.CreateToken(ctx, &s))
+		_, err = f.s.RevokeToken(ctx, c.ID, s.ID, now)
+		assertNotFound(t, err, access.CodeTokenNotFound)
+		r, err = f.s.RevokeToken(ctx, uuid.Nil, s.ID, now)
+		require.NoError(t, err)
+		assert.Equal(t, now, r.RevokedAt)
+		_, err = f.s.RevokeToken(ctx, c.ID, uuid.New(), now)
+		assertNotFound(t, err, access.CodeTokenNotFound)
+	})
+
+	t.Run("MoveSession", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, owner := f.company(), f.user()
+		s := f.session(owner.ID)
+		s.CompanyID = c.ID
+		require.NoError(t, f.s.CreateToken(ctx, &s))
+		other := f.company()
+		require.NoError(t, f.s.MoveSession(ctx, s.ID, other.ID))
+		got, err := f.s.GetTokenByHash(ctx, s.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, other.ID, got.CompanyID)
+		assertNotFound(t, f.s.MoveSession(ctx, s.ID, uuid.New()), access.CodeCompanyNotFound)
+		assertNotFound(t, f.s.MoveSession(ctx, uuid.New(), other.ID), access.CodeTokenNotFound)
+		a := f.apiToken(c.ID, owner.ID)
+		require.NoError(t, f.s.CreateToken(ctx, &a))
+		assertNotFound(t, f.s.MoveSession(ctx, a.ID, other.ID), access.CodeTokenNotFound)
+		got, err = f.s.GetTokenByHash(ctx, a.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, c.ID, got.CompanyID, "an API token never moves")
+	})
+
+	t.Run("TouchToken", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, owner := f.company(), f.user()
+		a := f.apiToken(c.ID, owner.ID)
+		require.NoError(t, f.s.CreateToken(ctx, &a))
+		require.NoError(t, f.s.TouchToken(ctx, a.ID, now.Add(time.Minute)))
+		got, err := f.s.GetToken(ctx, c.ID, a.ID)
+		require.NoError(t, err)
+		assert.Equal(t, now.Add(time.Minute), got.LastUsedAt)
+		require.NoError(t, f.s.TouchToken(ctx, a.ID, now), "an earlier use is no error")
+		got, err = f.s.GetToken(ctx, c.ID, a.ID)
+		require.NoError(t, err)
+		assert.Equal(t, now.Add(time.Minute), got.LastUsedAt, "and changes nothing")
+		assertNotFound(t, f.s.TouchToken(ctx, uuid.New(), now), access.CodeTokenNotFound)
+	})
+
+	t.Run("DeletedCompanyTakesItsTokens", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, owner := f.company(), f.user()
+		a := f.apiToken(c.ID, owner.ID)
+		require.NoError(t, f.s.CreateToken(ctx, &a))
+		l := f.link(c.ID, owner.ID, time.Hour)
+		require.NoError(t, f.s.CreateLoginLink(ctx, &l))
+		require.NoError(t, f.s.DeleteCompany(ctx, c.ID))
+		_, err := f.s.GetTokenByHash(ctx, a.Digest)
+		assertNotFound(t, err, access.CodeTokenNotFound)
+		_, err = f.s.GetToken(ctx, c.ID, a.ID)
+		assertNotFound(t, err, access.CodeTokenNotFound)
+		_, err = f.s.ConsumeLoginLink(ctx, l.Digest, now)
+		assertNotFound(t, err, access.CodeLoginLinkNotFound)
+	})
+
+	t.Run("TokenRollback", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, owner := f.company(), f.user()
+		a := f.apiToken(c.ID, owner.ID)
+		boom := errors.New("boom")
+		err := f.s.RunInTx(ctx, func(ctx context.Context) error {
+			require.NoError(t, f.s.CreateToken(ctx, &a))
+			require.NoError(t, f.s.TouchToken(ctx, a.ID, now))
+			return boom
+		})
+		require.ErrorIs(t, err, boom)
+		_, err = f.s.GetTokenByHash(ctx, a.Digest)
+		assertNotFound(t, err, access.CodeTokenNotFound)
+
+		// A conflict inside a transaction leaves it usable.
+		require.NoError(t, f.s.CreateToken(ctx, &a))
+		b := f.apiToken(c.ID, owner.ID)
+		require.NoError(t, f.s.RunInTx(ctx, func(ctx context.Context) error {
+			dup := f.apiToken(c.ID, owner.ID)
+			dup.Digest = a.Digest
+			assertConflict(t, f.s.CreateToken(ctx, &dup), access.CodeTokenTaken)
+			return f.s.CreateToken(ctx, &b)
+		}))
+		_, err = f.s.GetTokenByHash(ctx, b.Digest)
+		assert.NoError(t, err)
+	})
+
+	t.Run("LoginLinks", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, owner := f.company(), f.user()
+		l := f.link(c.ID, owner.ID, time.Minute)
+		require.NoError(t, f.s.CreateLoginLink(ctx, &l))
+		dup := l
+		dup.Digest = token.Hash("other")
+		assertConflict(t, f.s.CreateLoginLink(ctx, &dup), access.CodeIDTaken)
+		dup = f.link(c.ID, owner.ID, time.Minute)
+		dup.Digest = l.Digest
+		assertConflict(t, f.s.CreateLoginLink(ctx, &dup), access.CodeTokenTaken)
+		bad := f.link(c.ID, uuid.New(), time.Minute)
+		assertNotFound(t, f.s.CreateLoginLink(ctx, &bad), access.CodeUserNotFound)
+		bad = f.link(uuid.New(), owner.ID, time.Minute)
+		assertNotFound(t, f.s.CreateLoginLink(ctx, &bad), access.CodeCompanyNotFound)
+
+		got, err := f.s.ConsumeLoginLink(ctx, l.Digest, now.Add(time.Second))
+		require.NoError(t, err)
+		want := l
+		want.UsedAt = now.Add(time.Second)
+		assert.Equal(t, want, got)
+		_, err = f.s.ConsumeLoginLink(ctx, l.Digest, now.Add(2*time.Second))
+		assert.ErrorIs(t, err, token.ErrLinkUsed)
+		_, err = f.s.ConsumeLoginLink(ctx, token.Hash("unknown"), now)
+		assertNotFound(t, err, access.CodeLoginLinkNotFound)
+
+		expired := f.link(c.ID, owner.ID, time.Minute)
+		require.NoError(t, f.s.CreateLoginLink(ctx, &expired))
+		_, err = f.s.ConsumeLoginLink(ctx, expired.Digest, expired.ExpiresAt)
+		assert.ErrorIs(t, err, token.ErrLinkExpired, "now >= expires_at is expired")
+		_, err = f.s.ConsumeLoginLink(ctx, expired.Digest, expired.ExpiresAt.Add(-time.Microsecond))
+		assert.NoError(t, err, "a microsecond before is not")
+
+		// A failed transaction does not consume.
+		again := f.link(c.ID, owner.ID, time.Minute)
+		require.NoError(t, f.s.CreateLoginLink(ctx, &again))
+		boom := errors.New("boom")
+		require.ErrorIs(t, f.s.RunInTx(ctx, func(ctx context.Context) error {
+			_, err := f.s.ConsumeLoginLink(ctx, again.Digest, now)
+			require.NoError(t, err)
+			return boom
+		}), boom)
+		_, err = f.s.ConsumeLoginLink(ctx, again.Digest, now)
+		assert.NoError(t, err)
+	})
+
+	t.Run("RevokeLoginLinks", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, owner := f.company(), f.user()
+		u := f.user()
+		open1, open2 := f.link(c.ID, u.ID, time.Minute), f.link(c.ID, u.ID, time.Minute)
+		used, mine := f.link(c.ID, u.ID, time.Minute), f.link(c.ID, owner.ID, time.Minute)
+		for _, l := range []*token.LoginLink{&open1, &open2, &used, &mine} {
+			require.NoError(t, f.s.CreateLoginLink(ctx, l))
+		}
+		_, err := f.s.ConsumeLoginLink(ctx, used.Digest, now)
+		require.NoError(t, err)
+		n, err := f.s.RevokeLoginLinks(ctx, c.ID, u.ID, now)
+		require.NoError(t, err)
+		assert.Equal(t, 2, n, "the open links of that user in that company")
+		n, err = f.s.RevokeLoginLinks(ctx, c.ID, u.ID, now)
+		require.NoError(t, err)
+		assert.Zero(t, n)
+		for _, l := range []token.LoginLink{open1, open2} {
+			_, err = f.s.ConsumeLoginLink(ctx, l.Digest, now)
+			assert.ErrorIs(t, err, token.ErrLinkRevoked)
+		}
+		_, err = f.s.ConsumeLoginLink(ctx, used.Digest, now)
+		assert.ErrorIs(t, err, token.ErrLinkUsed, "used stays used")
+		_, err = f.s.ConsumeLoginLink(ctx, mine.Digest, now)
+		assert.NoError(t, err, "another user's link is untouched")
+	})
+}
+
+// testTokenFlows runs the token Service's rules that depend on the store:
+// single use under concurrency, instant revocation, a token shrinking with
+// its creator, sessions from login links.
+func testTokenFlows(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	t.Run("ConcurrentRedemption", func(t *testing.T) {
+		w := NewWorld(t, newStore(t))
+		tok := w.Token
+		p, err := tok.Provision(ctx, w.AsOwner, token.Provision{Email: "jit-" + uuid.NewString()[:8] + "@example.com", Role: access.RoleAdmin})
+		require.NoError(t, err)
+		u, err := url.Parse(p.LoginURL.Reveal())
+		require.NoError(t, err)
+		secret := u.Query().Get("token")
+		const n = 20
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[i] = tok.RedeemLoginLinkSession(ctx, secret)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			if err == nil {
+				ok++
+				continue
+			}
+			assert.ErrorIs(t, err, token.ErrLinkUsed)
+		}
+		assert.Equal(t, 1, ok, "exactly one redemption")
+		page, err := w.Access.ListAudit(ctx, w.AsOwner, access.PageRequest{Limit: access.MaxPageLimit})
+		require.NoError(t, err)
+		sessions := 0
+		for _, e := range page.Items {
+			if e.Action == "session.created" {
+				sessions++
+			}
+		}
+		assert.Equal(t, 1, sessions, "exactly one session")
+	})
+
+	t.Run("TokenServiceRules", func(t *testing.T) {
+		w := NewWorld(t, newStore(t))
+		tok := w.Token
+		admin, asAdmin := w.Member(t, "admin", access.RoleAdmin)
+		c, err := tok.Create(ctx, asAdmin, token.NewToken{Name: "ci", Role: access.RoleAdmin})
+		require.NoError(t, err)
+		p, err := tok.Verify(ctx, c.Secret.Reveal())
+		require.NoError(t, err)
+		assert.Equal(t, access.TokenPrincipal(c.Token.ID, admin.ID, w.Company.ID, c.Token.Permissions, access.LevelAdmin, c.Token.CreatedAt), p)
+		require.NoError(t, w.Access.Check(ctx, p, access.UserDelete))
+
+		_, err = w.Access.UpdateMember(ctx, w.AsOwner, admin.ID, access.MemberUpdate{Role: new(access.RoleViewer)})
+		require.NoError(t, err)
+		assert.ErrorIs(t, w.Access.Check(ctx, p, access.UserDelete), access.ErrForbidden, "the token shrinks with its creator")
+		assert.NoError(t, w.Access.Check(ctx, p, access.UserView))
+
+		page, err := tok.List(ctx, w.AsOwner, access.PageRequest{})
+		require.NoError(t, err)
+		require.Len(t, page.Items, 1)
+		assert.False(t, page.Items[0].LastUsedAt.IsZero(), "the last use is recorded")
+
+		_, err = tok.Revoke(ctx, w.AsOwner, c.Token.ID)
+		require.NoError(t, err)
+		_, err = tok.Verify(ctx, c.Secret.Reveal())
+		assert.ErrorIs(t, err, token.ErrInvalidToken, "revocation is effective at once")
+
+		// A login link minting a session; the session follows the user.
+		prov, err := tok.Provision(ctx, w.AsOwner, token.Provision{Email: admin.Email, Role: access.RoleAdmin})
+		require.NoError(t, err)
+		u, err := url.Parse(prov.LoginURL.Reveal())
+		require.NoError(t, err)
+		login, err := tok.RedeemLoginLinkSession(ctx, u.Query().Get("token"))
+		require.NoError(t, err)
+		sp, err := tok.Verify(ctx, login.Session.Secret.Reveal())
+		require.NoError(t, err)
+		assert.Equal(t, access.UserPrincipal(admin.ID, w.Company.ID), sp)
+		require.NoError(t, tok.Logout(ctx, login.Session.Secret.Reveal()))
+		_, err = tok.Verify(ctx, login.Session.Secret.Reveal())
+		assert.ErrorIs(t, err, token.ErrInvalidToken)
+	})
+}
