@@ -174,6 +174,12 @@ type Actor struct {
 	agency bool // acting through an agency connection
 }
 
+// IsMember reports whether the actor acts through its own membership of
+// the company with its whole role (or is the system): not an agency acting
+// through a connection, nor a token holding less than its creator's role.
+// Connections are managed by such actors only.
+func (a Actor) IsMember() bool { return a.system || a.role != "" }
+
 // Agency reports whether the actor acts through an agency connection
 // rather than a membership of the company.
 func (a Actor) Agency() bool { return a.agency }

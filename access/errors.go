@@ -74,6 +74,7 @@ const (
 	CodeLinkExpired      Code = "link_expired"
 	CodeLinkRevoked      Code = "link_revoked"
 	CodeOutsideTx        Code = "outside_transaction" // a store call inside RunInTx without its context
+	CodeConsentRefused   Code = "consent_refused"     // Connect: the other company's consent does not hold
 )
 
 // Invitations and connections (package invite).
@@ -115,6 +116,12 @@ const (
 // ErrLastOwner is returned when a change would leave a company that has
 // members without an active OWNER. It is a conflict.
 var ErrLastOwner = &Error{Kind: ErrConflict, Code: CodeLastOwner, Message: "the company must keep at least one active OWNER"}
+
+// ErrConsentRefused is returned by Connect when the consenting principal
+// (an accepted invitation's inviter) may not, or no longer, connect its
+// company. It is forbidden.
+var ErrConsentRefused = &Error{Kind: ErrForbidden, Code: CodeConsentRefused,
+	Message: "the other company's consent to the connection does not hold"}
 
 // ErrOutsideTx is returned by a store method called, while a transaction
 // opened by RunInTx is running, with the very context RunInTx was given

@@ -49,8 +49,8 @@ type MemberFilter struct {
 	Page   PageRequest
 }
 
-// NewMember is the input of Service.AddMember: an existing user named by
-// exactly one of UserID and Email.
+// NewMember is the input of Service.AddMember and Service.ProvisionMember:
+// a user named by exactly one of UserID and Email.
 type NewMember struct {
 	UserID      uuid.UUID
 	Email       string
@@ -60,6 +60,22 @@ type NewMember struct {
 	Inactive bool
 	// NoSwitch forbids switching to this company. The zero value allows it.
 	NoSwitch bool
+	// Primary makes it the user's primary membership (unsetting any
+	// other): only the user themself or the system choose that.
+	Primary bool
+	// CreateUser creates the user when Email is unknown, as accepting an
+	// invitation and provisioning do. The zero value needs an existing user.
+	CreateUser bool
+	// NewUserID, with CreateUser, is the ID the created user gets (default:
+	// a fresh one), for a caller that recorded it before the user existed
+	// (an invitation's claim). If the e-mail's user exists with another
+	// ID, AddMember fails with ErrConflict (CodeEmailTaken).
+	NewUserID uuid.UUID
+	// GrantsFrom, if set, hands every grant this subject (a pending
+	// invitation, a token) holds in the company to the new member: an
+	// accepted invitation's grants become its member's. Where the member
+	// already holds a grant on the same resource, the higher level stays.
+	GrantsFrom Subject
 }
 
 // MemberUpdate changes a membership. Nil fields are left as they are.

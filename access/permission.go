@@ -69,3 +69,18 @@ func (c *Catalog) normalizePermissions(field string, codes []string) ([]string, 
 	slices.Sort(out)
 	return slices.Compact(out), nil
 }
+
+// removals validates permission codes to remove. Unlike additions they are
+// not closed under implication: removing USER_EDIT keeps USER_VIEW, while
+// removing USER_VIEW also removes what implies it (applyPermissions).
+func (c *Catalog) removals(field string, codes []string) ([]string, error) {
+	out := make([]string, 0, len(codes))
+	for _, code := range codes {
+		code = strings.ToUpper(strings.TrimSpace(code))
+		if _, ok := c.perms[code]; !ok {
+			return nil, Invalid(field, "unknown permission %q", code)
+		}
+		out = append(out, code)
+	}
+	return out, nil
+}

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,7 +21,8 @@ type Service struct {
 	// agencyRoles are the role codes (level >= ADMIN) whose holders in an
 	// agency act in connected customer companies.
 	agencyRoles []string
-	subjects    map[SubjectType]SubjectChecker
+	subjectsMu  sync.RWMutex
+	subjects    map[SubjectType]SubjectKind
 }
 
 // Option configures a Service.

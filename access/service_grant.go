@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"maps"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -53,25 +54,40 @@ func (s *Service) Grant(ctx context.Context, p Principal, in NewGrant) (Grant, e
 
 func subjectTarget(sub Subject) string { return string(sub.Type) + ":" + sub.ID.String() }
 
-// SubjectChecker verifies that a non-user grant subject (an invitation, an
-// API token) exists in a company; packages invite and token register theirs
-// with WithSubjectChecker.
-type SubjectChecker func(ctx context.Context, companyID, id uuid.UUID) error
-
-// WithSubjectChecker lets grants name subjects of type t.
-func WithSubjectChecker(t SubjectType, check SubjectChecker) Option {
-	return func(s *Service) {
-		if s.subjects == nil {
-			s.subjects = map[SubjectType]SubjectChecker{}
-		}
-		s.subjects[t] = check
-	}
+// SubjectKind is what package invite or token tells access about a kind
+// of grant subject it owns (SubjectInvite, SubjectToken). They register
+// theirs when they are built over the Service (invite.NewService,
+// token.NewService), so a Service always knows the subjects of the
+// services built on it.
+type SubjectKind struct {
+	// Check verifies that the subject exists in the company and may hold
+	// grants there.
+	Check func(ctx context.Context, companyID, id uuid.UUID) error
+	// Withdraw withdraws the subject itself for p (revokes the pending
+	// invitation, the API token), in the transaction of ctx: RemoveAccess
+	// calls it after revoking the subject's grant. A subject already gone
+	// or closed is not an error.
+	Withdraw func(ctx context.Context, p Principal, id uuid.UUID) error
 }
 
-// RegisterSubject is WithSubjectChecker for a Service already built; call it
-// at start-up, before the Service is used concurrently.
-func (s *Service) RegisterSubject(t SubjectType, check SubjectChecker) {
-	WithSubjectChecker(t, check)(s)
+// RegisterSubject lets grants name subjects of type t. It is safe to call
+// while the Service is in use.
+func (s *Service) RegisterSubject(t SubjectType, k SubjectKind) {
+	s.subjectsMu.Lock()
+	defer s.subjectsMu.Unlock()
+	next := maps.Clone(s.subjects)
+	if next == nil {
+		next = map[SubjectType]SubjectKind{}
+	}
+	next[t] = k
+	s.subjects = next
+}
+
+func (s *Service) subjectKind(t SubjectType) (SubjectKind, bool) {
+	s.subjectsMu.RLock()
+	defer s.subjectsMu.RUnlock()
+	k, ok := s.subjects[t]
+	return k, ok
 }
 
 func (s *Service) checkSubject(ctx context.Context, companyID uuid.UUID, sub Subject) error {
@@ -91,11 +107,11 @@ func (s *Service) checkSubject(ctx context.Context, companyID uuid.UUID, sub Sub
 		}
 		return nil
 	}
-	check, ok := s.subjects[sub.Type]
-	if !ok {
+	k, ok := s.subjectKind(sub.Type)
+	if !ok || k.Check == nil {
 		return Invalid("subject_type", "unknown subject type %q", sub.Type)
 	}
-	return check(ctx, companyID, sub.ID)
+	return k.Check(ctx, companyID, sub.ID)
 }
 
 // ListGrants lists the grants of the principal's company, optionally only
@@ -124,6 +140,94 @@ func (s *Service) ListGrants(ctx context.Context, p Principal, f GrantFilter) (P
 		return Page[Grant]{}, err
 	}
 	return pageOf(rows, limit, func(g Grant) uuid.UUID { return g.ID }), nil
+}
+
+// RemoveAccess is seed 002's removal of an account access: it revokes the
+// grant as Revoke does and, for a grant held by a pending invitation or an
+// API token, withdraws that subject too (the invitation is revoked, the
+// token revoked), in one transaction.
+func (s *Service) RemoveAccess(ctx context.Context, p Principal, grantID uuid.UUID) (Grant, error) {
+	var g Grant
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if g, err = s.Revoke(ctx, p, grantID); err != nil {
+			return err
+		}
+		if k, ok := s.subjectKind(g.Subject.Type); ok && k.Withdraw != nil {
+			return k.Withdraw(ctx, p, g.Subject.ID)
+		}
+		return nil
+	})
+	return g, err
+}
+
+// RemoveSubjectGrants removes every grant a subject other than a user (a
+// closed invitation, a revoked API token) holds in the principal's
+// company, when the subject itself goes, and reports how many there were.
+// The package that owns the subject has decided that it goes; p must act
+// in the company. A user's grants go with their membership.
+func (s *Service) RemoveSubjectGrants(ctx context.Context, p Principal, sub Subject) (int, error) {
+	if sub.Type == SubjectUser {
+		return 0, Invalid("subject_type", "a user's grants go with their membership")
+	}
+	if _, err := s.Authorize(ctx, p, ""); err != nil {
+		return 0, err
+	}
+	return s.store.DeleteSubjectGrants(ctx, p.CompanyID, sub)
+}
+
+// moveGrants hands every grant of from in the company to to. Where to
+// already holds a grant on the same resource, the higher level stays on
+// to's grant and from's goes. The stores only move rows; this is the one
+// place of the policy.
+func (s *Service) moveGrants(ctx context.Context, companyID uuid.UUID, from, to Subject) error {
+	moving, err := s.allGrants(ctx, companyID, from)
+	if err != nil || len(moving) == 0 {
+		return err
+	}
+	held, err := s.allGrants(ctx, companyID, to)
+	if err != nil {
+		return err
+	}
+	byResource := make(map[Resource]Grant, len(held))
+	for _, g := range held {
+		byResource[g.Resource] = g
+	}
+	for _, g := range moving {
+		h, ok := byResource[g.Resource]
+		if !ok {
+			if err := s.store.SetGrantSubject(ctx, companyID, g.ID, to); err != nil {
+				return err
+			}
+			continue
+		}
+		if g.Level > h.Level {
+			if err := s.store.UpdateGrantLevel(ctx, companyID, h.ID, g.Level); err != nil {
+				return err
+			}
+		}
+		if err := s.store.DeleteGrant(ctx, companyID, g.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// allGrants lists every grant of a subject in the company.
+func (s *Service) allGrants(ctx context.Context, companyID uuid.UUID, sub Subject) ([]Grant, error) {
+	var all []Grant
+	c := Cursor{Limit: MaxPageLimit}
+	for {
+		page, err := s.store.ListGrants(ctx, companyID, GrantQuery{Subject: &sub}, c)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < c.Limit {
+			return all, nil
+		}
+		c.After = page[len(page)-1].ID
+	}
 }
 
 // Revoke removes a grant of the principal's company. Needs ADMIN or above

@@ -9,27 +9,17 @@ import (
 	"github.com/google/uuid"
 )
 
-// AddMember gives an existing user (by ID or e-mail) access to the
-// principal's company. It needs USER_ADD, and never a role above the
-// principal's own level or a permission it lacks. Errors: ErrInvalid naming
-// the field; ErrNotFound (code "user_not_found") for an unknown user;
-// ErrConflict (code "already_member"); ErrForbidden.
+// AddMember gives a user (by ID or e-mail) access to the principal's
+// company. It needs USER_ADD, and never a role above the principal's own
+// level or a permission it lacks. With in.CreateUser an unknown e-mail
+// becomes a new user; with in.GrantsFrom that subject's grants in the
+// company pass to the new member; with in.Primary it becomes the user's
+// primary company (only the user themself or the system choose that). A
+// user without an active company gets this one. Errors: ErrInvalid naming
+// the field; ErrNotFound (CodeUserNotFound) for an unknown user;
+// ErrConflict (CodeAlreadyMember); ErrForbidden.
 func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Member, error) {
-	var email string
-	switch {
-	case in.UserID != uuid.Nil && in.Email != "":
-		return Member{}, Invalid("user_id", "name the user by user_id or by email, not both")
-	case in.UserID == uuid.Nil:
-		var err error
-		if email, err = NormalizeEmail(in.Email); err != nil {
-			return Member{}, err
-		}
-	}
-	role, err := s.catalog.roleCode("role", in.Role)
-	if err != nil {
-		return Member{}, err
-	}
-	extra, err := s.catalog.normalizePermissions("permissions", in.Permissions)
+	add, err := s.parseNewMember(p, in)
 	if err != nil {
 		return Member{}, err
 	}
@@ -39,63 +29,204 @@ func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Mem
 		if err != nil {
 			return err
 		}
-		if err := a.CanGrant(role.Level, append(slices.Clone(role.Permissions), extra...)); err != nil {
+		if err := a.CanGrant(add.role.Level, append(slices.Clone(add.role.Permissions), add.extra...)); err != nil {
 			return err
 		}
-		var u User
-		if email != "" {
-			u, err = s.store.GetUserByEmail(ctx, email)
-		} else {
-			u, err = s.store.GetUser(ctx, in.UserID)
-		}
+		u, _, err := s.memberUser(ctx, p, add)
 		if err != nil {
 			return err
 		}
-		m, err := s.addMembership(ctx, p, u.ID, role.Code, extra, !in.Inactive, !in.NoSwitch)
-		if err != nil {
-			return err
-		}
-		out, err = s.store.GetMember(ctx, m.CompanyID, m.UserID)
-		out.Editable = a.Has(UserEdit) && a.CanManage(role.Level)
+		out, err = s.addMembership(ctx, p, a, u, add)
 		return err
 	})
 	return out, err
 }
 
-// MembershipSpec is the input of AddMembership. The zero flags give an
-// active membership that allows switching.
-type MembershipSpec struct {
-	UserID   uuid.UUID
-	Role     string
-	Extra    []string // validated and closed under implication by the caller
-	Inactive bool
-	NoSwitch bool
-}
-
-// AddMembership creates a membership in p's company for an authorized
-// caller, inside the transaction of ctx. It is for sibling packages that
-// have already checked the rank rules (accepting an invitation,
-// provisioning).
-func (s *Service) AddMembership(ctx context.Context, p Principal, m MembershipSpec) (Membership, error) {
-	return s.addMembership(ctx, p, m.UserID, m.Role, m.Extra, !m.Inactive, !m.NoSwitch)
-}
-
-func (s *Service) addMembership(ctx context.Context, p Principal, userID uuid.UUID, role string, extra []string, active, allowSwitch bool) (Membership, error) {
-	_, hasPrimary, err := s.primaryOf(ctx, userID)
+// ProvisionMember is the access half of seed 000's just-in-time
+// provisioning (token.Service.Provision adds the login link): the user with
+// in.Email, created when unknown, gets in.Role in the principal's company,
+// in one transaction. A new membership is added as AddMember adds it; an
+// existing one is changed to in.Role, made active and given in.NoSwitch
+// under UpdateMember's rank rules (only an OWNER touches a member at or
+// above their own level, no one raises their own role, the company keeps
+// an active OWNER). It needs USER_ADD.
+func (s *Service) ProvisionMember(ctx context.Context, p Principal, in NewMember) (Provisioned, error) {
+	if in.UserID != uuid.Nil {
+		return Provisioned{}, Invalid("user_id", "provisioning names the user by e-mail")
+	}
+	in.CreateUser = true
+	add, err := s.parseNewMember(p, in)
 	if err != nil {
-		return Membership{}, err
+		return Provisioned{}, err
+	}
+	var out Provisioned
+	err = s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.lockCompany(ctx, p); err != nil {
+			return err
+		}
+		a, err := s.Authorize(ctx, p, UserAdd)
+		if err != nil {
+			return err
+		}
+		if err := a.CanGrant(add.role.Level, add.role.Permissions); err != nil {
+			return err
+		}
+		u, created, err := s.memberUser(ctx, p, add)
+		if err != nil {
+			return err
+		}
+		out.UserCreated = created
+		if !created {
+			if out.Elsewhere, err = s.memberElsewhere(ctx, u.ID, p.CompanyID); err != nil {
+				return err
+			}
+		}
+		m, err := s.store.GetMembership(ctx, p.CompanyID, u.ID)
+		switch {
+		case isNotFound(err):
+			out.Member, err = s.addMembership(ctx, p, a, u, add)
+			return err
+		case err != nil:
+			return err
+		}
+		active, allowSwitch := true, !in.NoSwitch
+		out.Member, err = s.changeMembership(ctx, p, a, m, memberChange{role: add.role, active: &active, allowSwitch: &allowSwitch})
+		return err
+	})
+	return out, err
+}
+
+// Provisioned is what ProvisionMember did.
+type Provisioned struct {
+	Member      Member
+	UserCreated bool // the e-mail was unknown: the user is new
+	// Elsewhere: the user also belongs to another company, so the caller's
+	// company does not own the account (token.Service.Provision hands out
+	// no login link for it).
+	Elsewhere bool
+}
+
+// newMember is a NewMember checked and resolved against the catalog.
+type newMember struct {
+	NewMember
+	email string
+	role  *Role
+	extra []string
+}
+
+func (s *Service) parseNewMember(p Principal, in NewMember) (newMember, error) {
+	add := newMember{NewMember: in}
+	switch {
+	case in.UserID != uuid.Nil && in.Email != "":
+		return newMember{}, Invalid("user_id", "name the user by user_id or by email, not both")
+	case in.UserID == uuid.Nil:
+		var err error
+		if add.email, err = NormalizeEmail(in.Email); err != nil {
+			return newMember{}, err
+		}
+	case in.CreateUser:
+		return newMember{}, Invalid("user_id", "only a user named by e-mail can be created")
+	}
+	var err error
+	if add.role, err = s.catalog.roleCode("role", in.Role); err != nil {
+		return newMember{}, err
+	}
+	if add.extra, err = s.catalog.normalizePermissions("permissions", in.Permissions); err != nil {
+		return newMember{}, err
+	}
+	if in.Primary && p.Kind != PrincipalSystem && !(p.Kind == PrincipalUser && p.UserID == in.UserID) {
+		return newMember{}, Forbidden("only the member themself may choose their primary company")
+	}
+	if in.GrantsFrom != (Subject{}) && in.GrantsFrom.Type == SubjectUser {
+		return newMember{}, Invalid("grants_from", "grants pass from an invitation or a token, not from a user")
+	}
+	return add, nil
+}
+
+// memberUser finds the user a NewMember names, creating it for CreateUser.
+func (s *Service) memberUser(ctx context.Context, p Principal, add newMember) (User, bool, error) {
+	var u User
+	var err error
+	if add.email == "" {
+		u, err = s.store.GetUser(ctx, add.UserID)
+	} else {
+		u, err = s.store.GetUserByEmail(ctx, add.email)
+	}
+	if err == nil && add.NewUserID != uuid.Nil && u.ID != add.NewUserID {
+		return User{}, false, Conflict(CodeEmailTaken, "the e-mail's user was created meanwhile")
+	}
+	if err == nil || !isNotFound(err) || !add.CreateUser {
+		return u, false, err
+	}
+	if u, err = s.newUser(NewUser{Email: add.email}); err != nil {
+		return User{}, false, err
+	}
+	if add.NewUserID != uuid.Nil {
+		u.ID = add.NewUserID
+	}
+	u.ActiveCompanyID = p.CompanyID
+	if err := s.store.CreateUser(ctx, &u); err != nil {
+		return User{}, false, err
+	}
+	return u, true, s.Audit(ctx, p, p.CompanyID, "user.created", userTarget(u.ID), nil)
+}
+
+// memberElsewhere reports whether the user has a membership in a company
+// other than companyID.
+func (s *Service) memberElsewhere(ctx context.Context, userID, companyID uuid.UUID) (bool, error) {
+	page, err := s.store.ListUserCompanies(ctx, userID, nil, Cursor{Limit: 2})
+	if err != nil {
+		return false, err
+	}
+	for _, uc := range page {
+		if uc.CompanyID != companyID {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// addMembership creates the membership of a checked NewMember for an
+// authorized actor, inside the transaction of ctx, and returns the member.
+func (s *Service) addMembership(ctx context.Context, p Principal, a Actor, u User, add newMember) (Member, error) {
+	primary := add.Primary
+	if !primary {
+		_, hasPrimary, err := s.primaryOf(ctx, u.ID)
+		if err != nil {
+			return Member{}, err
+		}
+		primary = !hasPrimary
+	} else if err := s.store.ClearPrimary(ctx, u.ID); err != nil {
+		return Member{}, err
 	}
 	now := s.Now()
-	m := Membership{ID: s.newID(), CompanyID: p.CompanyID, UserID: userID, Role: role, Extra: extra,
-		Active: active, Primary: !hasPrimary, AllowSwitch: allowSwitch, CreatedAt: now, UpdatedAt: now}
+	m := Membership{ID: s.newID(), CompanyID: p.CompanyID, UserID: u.ID, Role: add.role.Code, Extra: add.extra,
+		Active: !add.Inactive, Primary: primary, AllowSwitch: !add.NoSwitch, CreatedAt: now, UpdatedAt: now}
 	if p.Kind != PrincipalSystem {
 		m.CreatedBy = p.UserID
 	}
 	if err := s.store.CreateMembership(ctx, &m); err != nil {
-		return Membership{}, err
+		return Member{}, err
 	}
-	return m, s.Audit(ctx, p, p.CompanyID, "membership.created", userTarget(userID),
-		map[string]string{"role": role, "permissions": strings.Join(extra, ","), "active": strconv.FormatBool(active)})
+	if add.GrantsFrom != (Subject{}) {
+		if err := s.moveGrants(ctx, p.CompanyID, add.GrantsFrom, Subject{Type: SubjectUser, ID: u.ID}); err != nil {
+			return Member{}, err
+		}
+	}
+	if u.ActiveCompanyID == uuid.Nil {
+		u.ActiveCompanyID, u.UpdatedAt = p.CompanyID, now
+		if err := s.store.UpdateUser(ctx, &u); err != nil {
+			return Member{}, err
+		}
+	}
+	if err := s.Audit(ctx, p, p.CompanyID, "membership.created", userTarget(u.ID), map[string]string{
+		"role": m.Role, "permissions": strings.Join(m.Extra, ","), "active": strconv.FormatBool(m.Active)}); err != nil {
+		return Member{}, err
+	}
+	out, err := s.store.GetMember(ctx, p.CompanyID, u.ID)
+	self := p.Kind == PrincipalUser && p.UserID == u.ID
+	out.Editable = !self && a.Has(UserEdit) && a.CanManage(add.role.Level)
+	return out, err
 }
 
 // GetMember returns a member of the principal's company: the principal's
@@ -148,12 +279,58 @@ func (s *Service) ListMembers(ctx context.Context, p Principal, f MemberFilter) 
 	if err != nil {
 		return Page[Member]{}, err
 	}
+	s.markEditable(p, a, rows)
+	return pageOf(rows, limit, func(m Member) uuid.UUID { return m.ID }), nil
+}
+
+// MaxPageOffset bounds numbered pages (ListMembersNumbered): a page may
+// start at most this many rows into the listing. Deeper pages are read
+// with the keyset listing (ListMembers), whose cost does not grow with
+// depth.
+const MaxPageOffset = 10_000
+
+// NumberedPage is one page of a numbered listing (seed 000's page and
+// per_page).
+type NumberedPage[T any] struct {
+	Items   []T
+	Page    int  // from 1
+	HasNext bool // a page follows
+}
+
+// ListMembersNumbered is ListMembers by page number: page (from 1) of
+// perPage (1 to MaxPageLimit) members, ordered as ListMembers orders them.
+// The page must start within MaxPageOffset rows (else ErrInvalid naming
+// "page"); it is one store query whatever its number.
+func (s *Service) ListMembersNumbered(ctx context.Context, p Principal, f MemberFilter, page, perPage int) (NumberedPage[Member], error) {
+	switch {
+	case perPage < 1 || perPage > MaxPageLimit:
+		return NumberedPage[Member]{}, Invalid("per_page", "per_page must be between 1 and %d", MaxPageLimit)
+	case page < 1:
+		return NumberedPage[Member]{}, Invalid("page", "page must be 1 or more")
+	case (page-1)*perPage > MaxPageOffset:
+		return NumberedPage[Member]{}, Invalid("page", "a page may start at most %d members in; list deeper with the cursor listing", MaxPageOffset)
+	}
+	a, err := s.Authorize(ctx, p, UserView)
+	if err != nil {
+		return NumberedPage[Member]{}, err
+	}
+	rows, err := s.store.ListMembersAt(ctx, p.CompanyID, f.Active, (page-1)*perPage, perPage+1)
+	if err != nil {
+		return NumberedPage[Member]{}, err
+	}
+	out := NumberedPage[Member]{Page: page, HasNext: len(rows) > perPage}
+	out.Items = rows[:min(len(rows), perPage)]
+	s.markEditable(p, a, out.Items)
+	return out, nil
+}
+
+// markEditable sets Editable on listed members for actor a.
+func (s *Service) markEditable(p Principal, a Actor, rows []Member) {
 	canEdit := a.Has(UserEdit)
 	for i := range rows {
 		self := p.Kind == PrincipalUser && rows[i].UserID == p.UserID
 		rows[i].Editable = canEdit && !self && a.CanManage(s.catalog.Level(rows[i].Role))
 	}
-	return pageOf(rows, limit, func(m Member) uuid.UUID { return m.ID }), nil
 }
 
 // UpdateMember changes a member of the principal's company. Role,
@@ -176,18 +353,12 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 	if err != nil {
 		return Member{}, err
 	}
-	// Removals are not closed under implication: removing USER_EDIT keeps
-	// USER_VIEW, while removing USER_VIEW also removes what implies it.
-	var remove []string
-	for _, code := range up.RemovePermissions {
-		code = strings.ToUpper(strings.TrimSpace(code))
-		if !s.catalog.HasPermission(code) {
-			return Member{}, Invalid("remove_permissions", "unknown permission %q", code)
-		}
-		remove = append(remove, code)
+	remove, err := s.catalog.removals("remove_permissions", up.RemovePermissions)
+	if err != nil {
+		return Member{}, err
 	}
+	ch := memberChange{role: role, add: add, remove: remove, active: up.Active, allowSwitch: up.AllowSwitch, primary: up.Primary}
 	self := p.Kind == PrincipalUser && p.UserID == userID
-	onlyPrimary := role == nil && len(add) == 0 && len(remove) == 0 && up.Active == nil && up.AllowSwitch == nil
 	if up.Primary != nil && !self && p.Kind != PrincipalSystem {
 		return Member{}, Forbidden("only the member themself may choose their primary company")
 	}
@@ -197,7 +368,7 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 			return err
 		}
 		need := UserEdit
-		if onlyPrimary {
+		if ch.onlyPrimary() {
 			need = ""
 		}
 		a, err := s.Authorize(ctx, p, need)
@@ -208,68 +379,85 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 		if err != nil {
 			return err
 		}
-		before := m
-		level := s.catalog.Level(m.Role)
-		if !self && !onlyPrimary && !a.CanManage(level) {
-			return Forbidden("only an OWNER may change a member at or above their own level")
-		}
-		details := map[string]string{}
-		if role != nil && role.Code != m.Role {
-			if self && role.Level > level {
-				return Forbidden("no one raises their own role")
-			}
-			if err := a.CanGrant(role.Level, role.Permissions); err != nil {
-				return err
-			}
-			details["role_from"], details["role_to"] = m.Role, role.Code
-			m.Role = role.Code
-		}
-		if len(add) > 0 || len(remove) > 0 {
-			if err := a.CanGrant(0, add); err != nil {
-				return err
-			}
-			extra := slices.DeleteFunc(append(slices.Clone(m.Extra), add...), func(c string) bool {
-				return slices.Contains(remove, c) || slices.Contains(remove, implied(c))
-			})
-			slices.Sort(extra)
-			m.Extra = slices.Compact(extra)
-			details["permissions"] = strings.Join(m.Extra, ",")
-		}
-		if up.Active != nil && *up.Active != m.Active {
-			m.Active = *up.Active
-			details["active"] = strconv.FormatBool(m.Active)
-		}
-		if up.AllowSwitch != nil && *up.AllowSwitch != m.AllowSwitch {
-			m.AllowSwitch = *up.AllowSwitch
-			details["allow_switch"] = strconv.FormatBool(m.AllowSwitch)
-		}
-		if up.Primary != nil && *up.Primary != m.Primary {
-			if *up.Primary {
-				if err := s.store.ClearPrimary(ctx, userID); err != nil {
-					return err
-				}
-			}
-			m.Primary = *up.Primary
-			details["primary"] = strconv.FormatBool(m.Primary)
-		}
-		if len(details) == 0 {
-			out, err = s.store.GetMember(ctx, p.CompanyID, userID)
-			return err
-		}
-		m.UpdatedAt = s.Now()
-		if err := s.store.UpdateMembership(ctx, &m); err != nil {
-			return err
-		}
-		if err := s.keepOwner(ctx, before, m.Active && m.Role == RoleOwner); err != nil {
-			return err
-		}
-		if err := s.Audit(ctx, p, p.CompanyID, "membership.updated", userTarget(userID), details); err != nil {
-			return err
-		}
-		out, err = s.store.GetMember(ctx, p.CompanyID, userID)
-		out.Editable = !self && a.Has(UserEdit) && a.CanManage(s.catalog.Level(out.Role))
+		out, err = s.changeMembership(ctx, p, a, m, ch)
 		return err
 	})
+	return out, err
+}
+
+// memberChange is a checked change of one membership; nil and empty
+// fields leave it as it is.
+type memberChange struct {
+	role                         *Role
+	add, remove                  []string
+	active, allowSwitch, primary *bool
+}
+
+func (ch memberChange) onlyPrimary() bool {
+	return ch.role == nil && len(ch.add) == 0 && len(ch.remove) == 0 && ch.active == nil && ch.allowSwitch == nil
+}
+
+// changeMembership applies ch to m for actor a, under the rank rules, in
+// the transaction of ctx (which holds the company's lock): only an OWNER
+// changes a member at or above their own level, no one raises their own
+// role or grants beyond their own, and the company keeps an active OWNER.
+// It records the change and returns the member as stored.
+func (s *Service) changeMembership(ctx context.Context, p Principal, a Actor, m Membership, ch memberChange) (Member, error) {
+	self := p.Kind == PrincipalUser && p.UserID == m.UserID
+	before := m
+	level := s.catalog.Level(m.Role)
+	if !self && !ch.onlyPrimary() && !a.CanManage(level) {
+		return Member{}, Forbidden("only an OWNER may change a member at or above their own level")
+	}
+	details := map[string]string{}
+	if ch.role != nil && ch.role.Code != m.Role {
+		if self && ch.role.Level > level {
+			return Member{}, Forbidden("no one raises their own role")
+		}
+		if err := a.CanGrant(ch.role.Level, ch.role.Permissions); err != nil {
+			return Member{}, err
+		}
+		details["role_from"], details["role_to"] = m.Role, ch.role.Code
+		m.Role = ch.role.Code
+	}
+	if len(ch.add) > 0 || len(ch.remove) > 0 {
+		if err := a.CanGrant(0, ch.add); err != nil {
+			return Member{}, err
+		}
+		m.Extra = applyPermissions(m.Extra, ch.add, ch.remove)
+		details["permissions"] = strings.Join(m.Extra, ",")
+	}
+	if ch.active != nil && *ch.active != m.Active {
+		m.Active = *ch.active
+		details["active"] = strconv.FormatBool(m.Active)
+	}
+	if ch.allowSwitch != nil && *ch.allowSwitch != m.AllowSwitch {
+		m.AllowSwitch = *ch.allowSwitch
+		details["allow_switch"] = strconv.FormatBool(m.AllowSwitch)
+	}
+	if ch.primary != nil && *ch.primary != m.Primary {
+		if *ch.primary {
+			if err := s.store.ClearPrimary(ctx, m.UserID); err != nil {
+				return Member{}, err
+			}
+		}
+		m.Primary = *ch.primary
+		details["primary"] = strconv.FormatBool(m.Primary)
+	}
+	if len(details) > 0 {
+		m.UpdatedAt = s.Now()
+		if err := s.store.UpdateMembership(ctx, &m); err != nil {
+			return Member{}, err
+		}
+		if err := s.keepOwner(ctx, before, m.Active && m.Role == RoleOwner); err != nil {
+			return Member{}, err
+		}
+		if err := s.Audit(ctx, p, p.CompanyID, "membership.updated", userTarget(m.UserID), details); err != nil {
+			return Member{}, err
+		}
+	}
+	out, err := s.store.GetMember(ctx, m.CompanyID, m.UserID)
+	out.Editable = !self && a.Has(UserEdit) && a.CanManage(s.catalog.Level(out.Role))
 	return out, err
 }
 
@@ -315,33 +503,51 @@ func (s *Service) keepOwner(ctx context.Context, before Membership, stillOwner b
 // else needs USER_DELETE and the rank rules. Removing the last active OWNER
 // fails with ErrLastOwner.
 func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUID) error {
-	self := p.Kind == PrincipalUser && p.UserID == userID
+	return s.removeMember(ctx, p, func(ctx context.Context) (Membership, error) {
+		return s.member(ctx, p.CompanyID, userID)
+	})
+}
+
+// RemoveMembership is RemoveMember for the membership with this ID (seed
+// 001's user_access id). A membership of another company is ErrNotFound.
+func (s *Service) RemoveMembership(ctx context.Context, p Principal, membershipID uuid.UUID) error {
+	return s.removeMember(ctx, p, func(ctx context.Context) (Membership, error) {
+		m, err := s.store.GetMembershipByID(ctx, p.CompanyID, membershipID)
+		if err != nil && isNotFound(err) {
+			return Membership{}, NotFound(CodeMemberNotFound)
+		}
+		return m, err
+	})
+}
+
+func (s *Service) removeMember(ctx context.Context, p Principal, find func(ctx context.Context) (Membership, error)) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
 		if err := s.lockCompany(ctx, p); err != nil {
 			return err
 		}
-		need := UserDelete
-		if self {
-			need = ""
-		}
-		a, err := s.Authorize(ctx, p, need)
+		a, err := s.Authorize(ctx, p, "")
 		if err != nil {
 			return err
 		}
-		m, err := s.member(ctx, p.CompanyID, userID)
+		m, err := find(ctx)
 		if err != nil {
 			return err
 		}
-		if !self && !a.CanManage(s.catalog.Level(m.Role)) {
-			return Forbidden("only an OWNER may remove a member at or above their own level")
+		if self := p.Kind == PrincipalUser && p.UserID == m.UserID; !self {
+			if !a.Has(UserDelete) {
+				return Forbidden("missing permission %s", UserDelete)
+			}
+			if !a.CanManage(s.catalog.Level(m.Role)) {
+				return Forbidden("only an OWNER may remove a member at or above their own level")
+			}
 		}
-		if err := s.store.DeleteMembership(ctx, p.CompanyID, userID); err != nil {
+		if err := s.store.DeleteMembership(ctx, p.CompanyID, m.UserID); err != nil {
 			return err
 		}
 		if err := s.keepOwner(ctx, m, false); err != nil {
 			return err
 		}
-		u, err := s.store.GetUser(ctx, userID)
+		u, err := s.store.GetUser(ctx, m.UserID)
 		if err != nil {
 			return err
 		}
@@ -352,7 +558,7 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 				return err
 			}
 		}
-		return s.Audit(ctx, p, p.CompanyID, "membership.removed", userTarget(userID), map[string]string{"role": m.Role})
+		return s.Audit(ctx, p, p.CompanyID, "membership.removed", userTarget(m.UserID), map[string]string{"role": m.Role})
 	})
 }
 
@@ -408,4 +614,35 @@ func (s *Service) TransferOwnership(ctx context.Context, p Principal, toUserID u
 		return s.Audit(ctx, p, p.CompanyID, "ownership.transferred", userTarget(toUserID),
 			map[string]string{"from": p.UserID.String()})
 	})
+}
+
+// CanJoin reports whether the person with e-mail may be invited into the
+// principal's company: nil when no user has the e-mail or its user has no
+// membership there, ErrConflict (CodeAlreadyMember) when it has one
+// (active or deactivated). Needs USER_ADD: it is the inviter's question.
+func (s *Service) CanJoin(ctx context.Context, p Principal, email string) error {
+	norm, err := NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Authorize(ctx, p, UserAdd); err != nil {
+		return err
+	}
+	u, err := s.store.GetUserByEmail(ctx, norm)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m, err := s.store.GetMembership(ctx, p.CompanyID, u.ID)
+	switch {
+	case err == nil && m.Active:
+		return Conflict(CodeAlreadyMember, "the user is already a member of the company")
+	case err == nil:
+		return Conflict(CodeAlreadyMember, "the user is already a member of the company (deactivated: reactivate them instead)")
+	case isNotFound(err):
+		return nil
+	}
+	return err
 }

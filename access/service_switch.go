@@ -185,3 +185,43 @@ func (s *Service) ListAudit(ctx context.Context, p Principal, pr PageRequest) (P
 	}
 	return pageOf(rows, limit, func(e AuditEvent) uuid.UUID { return e.ID }), nil
 }
+
+// SignIn lets the user of p into p's company, for the services that
+// authenticate users (a redeemed login link): the user must be active and
+// an active member there, and the company becomes their active one. It
+// returns the user and the company. Anything else is ErrUnauthenticated:
+// a credential for a company its user has left does not work.
+func (s *Service) SignIn(ctx context.Context, p Principal) (User, Company, error) {
+	if p.Kind != PrincipalUser {
+		return User{}, Company{}, Unauthenticated("only a user signs in")
+	}
+	var u User
+	var c Company
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		m, err := s.store.GetMembership(ctx, p.CompanyID, p.UserID)
+		if isNotFound(err) || err == nil && !m.Active {
+			return Unauthenticated("the user is not an active member of the company")
+		}
+		if err != nil {
+			return err
+		}
+		if c, err = s.store.GetCompany(ctx, p.CompanyID); err != nil {
+			return err
+		}
+		if u, err = s.store.GetUser(ctx, p.UserID); err != nil {
+			return err
+		}
+		if u.Status != UserActive {
+			return Unauthenticated("the user is disabled")
+		}
+		if u.ActiveCompanyID != p.CompanyID {
+			u.ActiveCompanyID, u.UpdatedAt = p.CompanyID, s.Now()
+			return s.store.UpdateUser(ctx, &u)
+		}
+		return nil
+	})
+	if err != nil {
+		return User{}, Company{}, err
+	}
+	return u, c, nil
+}

@@ -48,31 +48,6 @@ func (s *Service) newUser(in NewUser) (User, error) {
 		Status: UserActive, Profile: in.Profile, CreatedAt: now, UpdatedAt: now}, nil
 }
 
-// EnsureUser returns the user with e-mail, creating it when it does not
-// exist yet, inside the transaction of ctx. It is for sibling packages
-// (invitations, provisioning) that have already authorized the caller.
-func (s *Service) EnsureUser(ctx context.Context, p Principal, email string) (User, bool, error) {
-	norm, err := NormalizeEmail(email)
-	if err != nil {
-		return User{}, false, err
-	}
-	u, err := s.store.GetUserByEmail(ctx, norm)
-	if err == nil {
-		return u, false, nil
-	}
-	if !isNotFound(err) {
-		return User{}, false, err
-	}
-	u, err = s.newUser(NewUser{Email: norm})
-	if err != nil {
-		return User{}, false, err
-	}
-	if err := s.store.CreateUser(ctx, &u); err != nil {
-		return User{}, false, err
-	}
-	return u, true, s.Audit(ctx, p, p.CompanyID, "user.created", userTarget(u.ID), nil)
-}
-
 // GetUser returns a user the principal may see: itself, or a member of the
 // principal's company when it holds USER_VIEW there. Anyone else is
 // ErrNotFound, as if the user did not exist.

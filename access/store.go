@@ -72,6 +72,10 @@ type Store interface {
 	// GetMembership returns the user's membership in the company.
 	// ErrNotFound if none.
 	GetMembership(ctx context.Context, companyID, userID uuid.UUID) (Membership, error)
+	// GetMembershipByID returns the membership with that ID in the
+	// company. ErrNotFound (CodeMembershipNotFound) if none, also when it
+	// belongs to another company.
+	GetMembershipByID(ctx context.Context, companyID, id uuid.UUID) (Membership, error)
 	// UpdateMembership stores Role, Extra, Active, Primary, AllowSwitch and
 	// UpdatedAt of the membership (CompanyID, UserID). ErrNotFound if none;
 	// ErrConflict if it would give the user a second primary membership.
@@ -89,6 +93,10 @@ type Store interface {
 	// ListMembers lists a company's memberships joined with their users,
 	// in one query per page.
 	ListMembers(ctx context.Context, companyID uuid.UUID, active *bool, c Cursor) ([]Member, error)
+	// ListMembersAt is ListMembers skipping offset rows instead of
+	// following a cursor: seed 000's numbered pages. The services bound
+	// offset by MaxPageOffset.
+	ListMembersAt(ctx context.Context, companyID uuid.UUID, active *bool, offset, limit int) ([]Member, error)
 	// ListUserCompanies lists a user's memberships joined with their
 	// companies.
 	ListUserCompanies(ctx context.Context, userID uuid.UUID, active *bool, c Cursor) ([]UserCompany, error)
@@ -112,10 +120,11 @@ type Store interface {
 	// DeleteSubjectGrants removes every grant of a subject in the company
 	// and reports how many there were.
 	DeleteSubjectGrants(ctx context.Context, companyID uuid.UUID, s Subject) (int, error)
-	// MoveSubjectGrants hands every grant of from in the company to to
-	// (an accepted invitation's grants go to its new member). Where to
-	// already holds a grant on the same resource, the higher level stays.
-	MoveSubjectGrants(ctx context.Context, companyID uuid.UUID, from, to Subject) error
+	// SetGrantSubject hands a grant of the company to another subject.
+	// ErrNotFound if none; ErrConflict (CodeGrantExists) if to already
+	// holds a grant on that resource. (Which grant stays when two collide
+	// is the Service's policy, not the store's.)
+	SetGrantSubject(ctx context.Context, companyID, id uuid.UUID, to Subject) error
 	// ListGrants lists a company's grants matching the filter.
 	ListGrants(ctx context.Context, companyID uuid.UUID, f GrantQuery, c Cursor) ([]Grant, error)
 

@@ -6,13 +6,14 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/token"
 )
 
 // BenchmarkAccept accepts an invitation end to end on the memory store:
 // token check, inviter re-check, user and membership creation, grants,
 // audit, in one transaction. Creating the invitations is not timed.
 func BenchmarkAccept(b *testing.B) {
-	e := newEnv(b, invite.WithNotifier(invite.NopNotifier{}))
+	e := newEnv(b, invite.WithNotifier(token.NopNotifier{}))
 	toks := make([]string, b.N)
 	for i := range toks {
 		is, err := e.svc.Invite(e.ctx, e.owner, invite.NewInvitation{Email: fmt.Sprintf("u%d@example.com", i), Role: access.RoleViewer})

@@ -52,12 +52,12 @@ func TestConnectCustomerInvitesAgency(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ag.id, res.CompanyID)
 	assert.Equal(t, ag.id, res.Invitation.TargetID)
-	conn, err := e.svc.GetConnection(e.ctx, e.owner, res.ConnectionID)
+	conn, err := e.acc.GetConnection(e.ctx, e.owner, res.ConnectionID)
 	require.NoError(t, err)
 	assert.Equal(t, e.company, conn.CustomerID)
 	assert.Equal(t, ag.id, conn.AgencyID)
 	assert.Equal(t, []string{access.UserView}, conn.Permissions)
-	_, err = e.svc.GetConnection(e.ctx, ag.owner, res.ConnectionID)
+	_, err = e.acc.GetConnection(e.ctx, ag.owner, res.ConnectionID)
 	assert.NoError(t, err, "either side sees it")
 
 	// Alice (ADMIN of the agency) acts in the customer with at most the
@@ -83,7 +83,7 @@ func TestConnectAgencyInvitesCustomer(t *testing.T) {
 
 	res, err := e.svc.Accept(e.ctx, e.owner, is.Token.Reveal())
 	require.NoError(t, err)
-	conn, err := e.svc.GetConnection(e.ctx, e.owner, res.ConnectionID)
+	conn, err := e.acc.GetConnection(e.ctx, e.owner, res.ConnectionID)
 	require.NoError(t, err)
 	assert.Equal(t, e.company, conn.CustomerID)
 	assert.Equal(t, ag.id, conn.AgencyID)
@@ -123,7 +123,7 @@ func TestConnectionAcceptRules(t *testing.T) {
 	assert.ErrorIs(t, err, invite.ErrCompanyMismatch)
 
 	assert.Equal(t, invite.StatusPending, e.stored(t, is.Invitation.ID).Status, "failures leave it pending")
-	conns, err := e.svc.ListConnections(e.ctx, e.owner, access.PageRequest{})
+	conns, err := e.acc.ListConnections(e.ctx, e.owner, access.PageRequest{})
 	require.NoError(t, err)
 	assert.Empty(t, conns.Items)
 
@@ -165,42 +165,42 @@ func TestAgencyPermissionsAndRemoval(t *testing.T) {
 	require.NoError(t, err)
 	inCustomer := access.UserPrincipal(ag.alice.UserID, e.company)
 
-	_, err = e.svc.UpdateAgencyPermissions(e.ctx, ag.owner, res.ConnectionID, invite.AgencyUpdate{Add: []string{access.UserEdit}})
+	_, err = e.acc.UpdateAgencyPermissions(e.ctx, ag.owner, res.ConnectionID, access.AgencyUpdate{Add: []string{access.UserEdit}})
 	assert.ErrorIs(t, err, access.ErrForbidden, "the agency does not set its own permissions")
-	_, err = e.svc.UpdateAgencyPermissions(e.ctx, inCustomer, res.ConnectionID, invite.AgencyUpdate{Add: []string{access.UserEdit}})
+	_, err = e.acc.UpdateAgencyPermissions(e.ctx, inCustomer, res.ConnectionID, access.AgencyUpdate{Add: []string{access.UserEdit}})
 	assert.ErrorIs(t, err, access.ErrForbidden, "nor through the connection")
 	limited := e.member(t, e.company, "ed@acme.example", access.RoleAdmin)
 	r := access.RoleViewerPlus
 	_, err = e.acc.UpdateMember(e.ctx, e.owner, limited.UserID, access.MemberUpdate{Role: &r})
 	require.NoError(t, err)
-	_, err = e.svc.UpdateAgencyPermissions(e.ctx, limited, res.ConnectionID, invite.AgencyUpdate{Add: []string{access.UserDelete}})
+	_, err = e.acc.UpdateAgencyPermissions(e.ctx, limited, res.ConnectionID, access.AgencyUpdate{Add: []string{access.UserDelete}})
 	assert.ErrorIs(t, err, access.ErrForbidden, "never more than the editor holds")
-	_, err = e.svc.UpdateAgencyPermissions(e.ctx, e.owner, res.ConnectionID, invite.AgencyUpdate{Add: []string{"NOPE"}})
+	_, err = e.acc.UpdateAgencyPermissions(e.ctx, e.owner, res.ConnectionID, access.AgencyUpdate{Add: []string{"NOPE"}})
 	assert.ErrorIs(t, err, access.ErrInvalid)
 
-	conn, err := e.svc.UpdateAgencyPermissions(e.ctx, e.owner, res.ConnectionID, invite.AgencyUpdate{Add: []string{access.UserEdit}})
+	conn, err := e.acc.UpdateAgencyPermissions(e.ctx, e.owner, res.ConnectionID, access.AgencyUpdate{Add: []string{access.UserEdit}})
 	require.NoError(t, err)
 	assert.Equal(t, []string{access.UserEdit, access.UserView}, conn.Permissions)
 	assert.NoError(t, e.acc.Check(e.ctx, inCustomer, access.UserEdit), "takes effect on the next check")
-	conn, err = e.svc.UpdateAgencyPermissions(e.ctx, e.owner, res.ConnectionID, invite.AgencyUpdate{Remove: []string{access.UserEdit}})
+	conn, err = e.acc.UpdateAgencyPermissions(e.ctx, e.owner, res.ConnectionID, access.AgencyUpdate{Remove: []string{access.UserEdit}})
 	require.NoError(t, err)
 	assert.ErrorIs(t, e.acc.Check(e.ctx, inCustomer, access.UserEdit), access.ErrForbidden)
 	assert.Contains(t, actions(e.audit(t, e.company)), "connection.updated")
 	_ = conn
 
 	viewer := e.member(t, e.company, "viewer@acme.example", access.RoleViewer)
-	assert.ErrorIs(t, e.svc.RemoveConnection(e.ctx, viewer, res.ConnectionID), access.ErrForbidden)
+	assert.ErrorIs(t, e.acc.RemoveConnection(e.ctx, viewer, res.ConnectionID), access.ErrForbidden)
 	other, otherOwner := e.newCompany(t, "Other", "o@other.example")
-	assert.ErrorIs(t, e.svc.RemoveConnection(e.ctx, access.UserPrincipal(otherOwner, other), res.ConnectionID), access.ErrNotFound)
+	assert.ErrorIs(t, e.acc.RemoveConnection(e.ctx, access.UserPrincipal(otherOwner, other), res.ConnectionID), access.ErrNotFound)
 
 	_, err = e.acc.UpdateMember(e.ctx, e.owner, ag.alice.UserID, access.MemberUpdate{})
 	assert.Error(t, err) // alice is no member of Acme
 	require.NoError(t, e.acc.Check(e.ctx, inCustomer, access.UserView))
-	require.NoError(t, e.svc.RemoveConnection(e.ctx, ag.owner, res.ConnectionID), "either side may end it")
+	require.NoError(t, e.acc.RemoveConnection(e.ctx, ag.owner, res.ConnectionID), "either side may end it")
 	assert.ErrorIs(t, e.acc.Check(e.ctx, inCustomer, access.UserView), access.ErrNotFound, "ends the moment it is removed")
 	assert.Contains(t, actions(e.audit(t, e.company)), "connection.removed")
 	assert.Contains(t, actions(e.audit(t, ag.id)), "connection.removed")
-	_, err = e.svc.GetConnection(e.ctx, e.owner, res.ConnectionID)
+	_, err = e.acc.GetConnection(e.ctx, e.owner, res.ConnectionID)
 	assert.ErrorIs(t, err, access.ErrNotFound)
 }
 
@@ -238,7 +238,7 @@ func TestBothCompaniesInviteEachOther(t *testing.T) {
 			}
 		}
 		assert.Equal(t, 1, ok)
-		conns, err := e.svc.ListConnections(e.ctx, e.owner, access.PageRequest{})
+		conns, err := e.acc.ListConnections(e.ctx, e.owner, access.PageRequest{})
 		require.NoError(t, err)
 		assert.Len(t, conns.Items, 1, "one connection per pair")
 	}

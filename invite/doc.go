@@ -1,15 +1,20 @@
 // Package invite invites people into a company by e-mail and connects two
 // companies (a customer and its agency), on top of package access.
 //
-// A Service is built over an access.Service and a Store that shares its
-// transactions (store/memstore, store/bunstore):
+// A Service is built on a token.Service, itself built on an access.Service,
+// over one store that keeps all three packages' tables (store/memstore,
+// store/bunstore) and shares their transactions:
 //
-//	st := memstore.New()
-//	acc := access.NewService(st)
-//	inv := invite.NewService(acc, st, invite.WithNotifier(myMailer))
+//	acc := access.NewService(memstore.New())
+//	tok := token.NewService(acc)
+//	inv := invite.NewService(tok, invite.WithNotifier(myMailer)) // a token.Notifier
 //	issued, err := inv.Invite(ctx, admin, invite.NewInvitation{Email: "bob@example.com", Role: access.RoleViewer})
 //	// issued.Token is shown once, and handed to the Notifier for the e-mail.
 //	res, err := inv.Accept(ctx, access.Principal{}, issued.Token.Reveal())
+//
+// Invitations are this package's; the users, memberships, grants and
+// connections an accepted invitation makes are changed only through the
+// access.Service's checked operations (AddMember, Connect), under its rules.
 //
 // The rules, each of which has a test:
 //
@@ -47,7 +52,7 @@
 //     and the two companies are connected (one connection per pair). The
 //     customer side sets what the agency may do in it (agency
 //     permissions); the agency's ADMINs act in the customer company with
-//     at most those, until RemoveConnection.
+//     at most those, until access.Service.RemoveConnection.
 //   - Every change writes an audit event (never a secret) in its
 //     transaction; the Notifier hears of every status change after the
 //     transaction committed, never from inside it.

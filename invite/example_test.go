@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
 	"github.com/gatehouse-go/gatehouse/store/memstore"
+	"github.com/gatehouse-go/gatehouse/token"
 )
 
 // exampleLogger logs like a host would, except that it hides the random
@@ -24,7 +25,7 @@ func exampleLogger() *slog.Logger {
 			case slog.TimeKey, "invitation_id", "expires_at":
 				return slog.Attr{}
 			case "accept_url":
-				return slog.String(a.Key, "https://app.example/invite/accept?token=gh_inv_…")
+				return slog.String(a.Key, "https://app.example/invite/accept?token=gate_inv_…")
 			}
 			return a
 		},
@@ -36,8 +37,8 @@ func Example() {
 	st := memstore.New()
 	now := func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
 	acc := access.NewService(st, access.WithClock(now))
-	inv := invite.NewService(acc, st,
-		invite.WithNotifier(invite.LogNotifier{Logger: exampleLogger()}),
+	inv := invite.NewService(token.NewService(acc),
+		invite.WithNotifier(token.LogNotifier{Logger: exampleLogger()}),
 		invite.WithAcceptURL("https://app.example/invite/accept"))
 
 	alice, _ := acc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "alice@acme.example", FirstName: "Alice"})
@@ -68,11 +69,11 @@ func Example() {
 	_, err = inv.Accept(ctx, access.Principal{}, issued.Token.Reveal())
 	fmt.Println("again:", access.CodeOf(err))
 	// Output:
-	// level=INFO msg="gatehouse invitation created" event=created kind=member company=Acme email=bob@example.com status=pending accept_url="https://app.example/invite/accept?token=gh_inv_…"
+	// level=INFO msg="gatehouse invitation.created" event=created kind=member company=Acme email=bob@example.com status=pending accept_url="https://app.example/invite/accept?token=gate_inv_…"
 	// invited: bob@example.com pending until 2026-11-30
 	// printing the token shows: [REDACTED]
 	// Alice invites you to Acme as VIEWER
-	// level=INFO msg="gatehouse invitation accepted" event=accepted kind=member company=Acme email=bob@example.com status=accepted
+	// level=INFO msg="gatehouse invitation.accepted" event=accepted kind=member company=Acme email=bob@example.com status=accepted
 	// member: bob@example.com VIEWER new user: true
 	// again: invitation_accepted
 }
@@ -81,7 +82,7 @@ func ExampleService_InviteCompany() {
 	ctx := context.Background()
 	st := memstore.New()
 	acc := access.NewService(st)
-	inv := invite.NewService(acc, st) // NopNotifier: the host mails Issued.URL itself
+	inv := invite.NewService(token.NewService(acc)) // NopNotifier: the host mails Issued.URL itself
 
 	newCompany := func(name, email string) access.Principal {
 		u, _ := acc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: email})
@@ -107,9 +108,9 @@ func ExampleService_InviteCompany() {
 	fmt.Println("edit users:", acc.Check(ctx, ada, access.UserEdit) == nil)
 
 	// The customer widens them; later it ends the connection.
-	_, _ = inv.UpdateAgencyPermissions(ctx, customer, res.ConnectionID, invite.AgencyUpdate{Add: []string{access.UserEdit}})
+	_, _ = acc.UpdateAgencyPermissions(ctx, customer, res.ConnectionID, access.AgencyUpdate{Add: []string{access.UserEdit}})
 	fmt.Println("edit users:", acc.Check(ctx, ada, access.UserEdit) == nil)
-	_ = inv.RemoveConnection(ctx, customer, res.ConnectionID)
+	_ = acc.RemoveConnection(ctx, customer, res.ConnectionID)
 	fmt.Println("view users:", acc.Check(ctx, ada, access.UserView) == nil)
 	// Output:
 	// view users: true

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
 	"github.com/gatehouse-go/gatehouse/store/memstore"
+	"github.com/gatehouse-go/gatehouse/token"
 )
 
 // clock is a settable clock for the services.
@@ -40,7 +41,8 @@ type notes struct {
 	during func(invite.Event) // called inside Notify, if set
 }
 
-func (n *notes) Notify(_ context.Context, e invite.Event) {
+func (n *notes) Notify(_ context.Context, ev token.Event) {
+	e := ev.(invite.Event)
 	if n.during != nil {
 		n.during(e)
 	}
@@ -71,6 +73,7 @@ type env struct {
 	ctx     context.Context
 	st      *memstore.Store
 	acc     *access.Service
+	tok     *token.Service
 	svc     *invite.Service
 	clock   *clock
 	notes   *notes
@@ -83,9 +86,16 @@ var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 func newEnv(t testing.TB, opts ...invite.Option) *env {
 	t.Helper()
+	return newEnvWith(t, nil, opts...)
+}
+
+// newEnvWith is newEnv with options for the token service too.
+func newEnvWith(t testing.TB, tokOpts []token.Option, opts ...invite.Option) *env {
+	t.Helper()
 	e := &env{ctx: context.Background(), st: memstore.New(), clock: &clock{t: t0}, notes: &notes{}}
 	e.acc = access.NewService(e.st, access.WithClock(e.clock.now))
-	e.svc = invite.NewService(e.acc, e.st, append([]invite.Option{invite.WithNotifier(e.notes),
+	e.tok = token.NewService(e.acc, tokOpts...)
+	e.svc = invite.NewService(e.tok, append([]invite.Option{invite.WithNotifier(e.notes),
 		invite.WithAcceptURL("https://app.example/invite/accept")}, opts...)...)
 	e.company, e.ownerID = e.newCompany(t, "Acme", "owner@acme.example")
 	e.owner = access.UserPrincipal(e.ownerID, e.company)

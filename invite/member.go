@@ -64,14 +64,14 @@ func (s *Service) issueOnce(ctx context.Context, p access.Principal, draft Invit
 		if err != nil {
 			return err
 		}
-		if draft.Kind == KindConnection && !isMember(a) {
+		if draft.Kind == KindConnection && !a.IsMember() {
 			return access.Forbidden("only a member of the company may connect it to another one")
 		}
 		if err := a.CanGrant(level, perms); err != nil {
 			return err
 		}
 		if draft.Kind == KindMember {
-			if err := s.checkNotMember(ctx, p.CompanyID, draft.Email); err != nil {
+			if err := s.acc.CanJoin(ctx, p, draft.Email); err != nil {
 				return err
 			}
 		}
@@ -180,33 +180,16 @@ func terms(inv Invitation) map[string]string {
 	return d
 }
 
-func (s *Service) checkNotMember(ctx context.Context, companyID uuid.UUID, email string) error {
-	u, err := s.st.GetUserByEmail(ctx, email)
-	if errors.Is(err, access.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	m, err := s.st.GetMembership(ctx, companyID, u.ID)
-	switch {
-	case err == nil && m.Active:
-		return access.Conflict(access.CodeAlreadyMember, "the user is already a member of the company")
-	case err == nil:
-		return access.Conflict(access.CodeAlreadyMember, "the user is already a member of the company (deactivated: reactivate them instead)")
-	case errors.Is(err, access.ErrNotFound):
-		return nil
-	}
-	return err
-}
-
 // close moves a pending invitation into a terminal state other than
 // accepted, dropping the grants it held, with an audit event.
 func (s *Service) close(ctx context.Context, p access.Principal, inv Invitation, to Status, now time.Time) error {
 	if err := s.claim(ctx, inv, Transition{ID: inv.ID, From: StatusPending, To: to, At: now}, now); err != nil {
 		return err
 	}
-	if _, err := s.st.DeleteSubjectGrants(ctx, inv.CompanyID, access.Subject{Type: access.SubjectInvite, ID: inv.ID}); err != nil {
+	// The invitation's state machine has decided: its grants go, whoever
+	// closed it (an anonymous invitee's rejection too).
+	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: inv.CompanyID}
+	if _, err := s.acc.RemoveSubjectGrants(ctx, sys, access.Subject{Type: access.SubjectInvite, ID: inv.ID}); err != nil {
 		return err
 	}
 	return s.acc.Audit(ctx, p, inv.CompanyID, "invitation."+string(to), inviteTarget(inv.ID),
@@ -238,19 +221,19 @@ func (s *Service) Preview(ctx context.Context, secret string) (Preview, error) {
 	if err != nil {
 		return Preview{}, err
 	}
-	c, err := s.st.GetCompany(ctx, inv.CompanyID)
+	company, _, err := s.parties(ctx, inv)
 	if err != nil {
 		return Preview{}, err
 	}
 	pv := Preview{ID: inv.ID, Kind: inv.Kind, Status: inv.StatusAt(s.acc.Now()), Email: inv.Email,
-		CompanyName: c.Name, ExpiresAt: inv.ExpiresAt}
+		CompanyName: company, ExpiresAt: inv.ExpiresAt}
 	if inv.Kind == KindMember {
 		pv.Role, pv.Permissions = inv.Role, slices.Clone(inv.Permissions)
 	} else {
 		pv.Relation, pv.TargetName = inv.Relation, inv.TargetName
 	}
 	if inv.InvitedBy != uuid.Nil {
-		u, err := s.st.GetUser(ctx, inv.InvitedBy)
+		u, err := s.acc.GetUser(ctx, access.SystemPrincipal(), inv.InvitedBy)
 		switch {
 		case err == nil:
 			pv.InviterName = u.FullName()
@@ -327,7 +310,7 @@ func (s *Service) checkInvitee(ctx context.Context, p access.Principal, inv Invi
 	if p.Kind != access.PrincipalUser {
 		return nil
 	}
-	u, err := s.st.GetUser(ctx, p.UserID)
+	u, err := s.acc.GetUser(ctx, p, p.UserID)
 	if err != nil {
 		if errors.Is(err, access.ErrNotFound) {
 			return access.Unauthenticated("unknown user")
@@ -340,93 +323,69 @@ func (s *Service) checkInvitee(ctx context.Context, p access.Principal, inv Invi
 	return nil
 }
 
-// recheckInviter verifies that the inviter may still grant level and perms
-// in the inviting company.
-func (s *Service) recheckInviter(ctx context.Context, inv Invitation, level int, perms []string, needMember bool) error {
-	if inv.InvitedBy == uuid.Nil {
-		return nil
-	}
-	inviter := inviterPrincipal(inv)
+// inviter is the principal an invitation acts as when it takes effect:
+// the inviting user, the API token that sent it (while the token stands),
+// or the system, in the inviting company. ErrInviterNotAuthorized when the
+// token no longer stands.
+func (s *Service) inviter(ctx context.Context, inv Invitation) (access.Principal, error) {
 	if inv.InvitedByToken != uuid.Nil {
-		t, err := s.st.GetToken(ctx, inv.CompanyID, inv.InvitedByToken)
+		p, err := s.tok.Standing(ctx, inv.CompanyID, inv.InvitedByToken)
 		if errors.Is(err, access.ErrNotFound) {
-			return ErrInviterNotAuthorized
+			return access.Principal{}, ErrInviterNotAuthorized
 		}
-		if err != nil {
-			return err
-		}
-		if t.Revoked() || t.Expired(s.acc.Now()) {
-			return ErrInviterNotAuthorized
-		}
-		inviter = access.TokenPrincipal(t.ID, t.UserID, inv.CompanyID, t.Permissions, t.Level, t.CreatedAt)
+		return p, err
 	}
-	a, err := s.acc.Authorize(ctx, inviter, access.UserAdd)
-	if err != nil {
-		if errors.Is(err, access.ErrForbidden) || errors.Is(err, access.ErrNotFound) || errors.Is(err, access.ErrUnauthenticated) {
-			return ErrInviterNotAuthorized
-		}
-		return err
-	}
-	if a.CanGrant(level, perms) != nil || needMember && !isMember(a) {
+	return inviterPrincipal(inv), nil
+}
+
+// asInviter turns a refusal of the inviter's authority (removed,
+// deactivated, demoted since) into ErrInviterNotAuthorized: the invitation
+// offers what its inviter may no longer grant.
+func asInviter(err error) error {
+	if errors.Is(err, access.ErrForbidden) || errors.Is(err, access.ErrNotFound) && access.CodeOf(err) == access.CodeCompanyNotFound ||
+		errors.Is(err, access.ErrUnauthenticated) {
 		return ErrInviterNotAuthorized
 	}
-	return nil
+	return err
 }
 
 func (s *Service) acceptMember(ctx context.Context, p access.Principal, inv Invitation, now time.Time) (Acceptance, error) {
 	if err := s.checkInvitee(ctx, p, inv); err != nil {
 		return Acceptance{}, err
 	}
-	role, ok := s.acc.Catalog().Role(inv.Role)
-	if !ok {
+	if _, ok := s.acc.Catalog().Role(inv.Role); !ok {
 		return Acceptance{}, access.Conflict(access.CodeUnknownRole, "the invited role %s no longer exists", inv.Role)
 	}
-	if err := s.recheckInviter(ctx, inv, role.Level, append(role.Permissions, inv.Permissions...), false); err != nil {
+	inviter, err := s.inviter(ctx, inv)
+	if err != nil {
 		return Acceptance{}, err
 	}
 	// The user, found or about to be created, is known before the claim,
 	// so the claim (the row lock that serialises concurrent accepts) comes
-	// first and records the member.
-	u, err := s.st.GetUserByEmail(ctx, inv.Email)
+	// first and records the member. The membership is then added under the
+	// inviter's authority, checked again now, and the invitation's grants
+	// pass to the member.
+	u, err := s.acc.GetUserByEmail(ctx, access.SystemPrincipal(), inv.Email)
 	isNew := errors.Is(err, access.ErrNotFound)
 	if err != nil && !isNew {
 		return Acceptance{}, err
 	}
 	if isNew {
-		u = access.User{ID: s.acc.NewID(), Email: inv.Email, Status: access.UserActive, CreatedAt: now, UpdatedAt: now}
+		u.ID = s.acc.NewID()
 	}
 	if err := s.claim(ctx, inv, Transition{ID: inv.ID, From: StatusPending, To: StatusAccepted, At: now, UserID: u.ID}, now); err != nil {
 		return Acceptance{}, err
 	}
-	inviter := inviterPrincipal(inv)
-	if isNew {
-		u.ActiveCompanyID = inv.CompanyID
-		if err := s.st.CreateUser(ctx, &u); err != nil {
-			return Acceptance{}, err
-		}
-		if err := s.acc.Audit(ctx, inviter, inv.CompanyID, "user.created", "user:"+u.ID.String(),
-			map[string]string{"via": inviteTarget(inv.ID)}); err != nil {
-			return Acceptance{}, err
-		}
+	m, err := s.acc.AddMember(ctx, inviter, access.NewMember{Email: inv.Email, Role: inv.Role, Permissions: inv.Permissions,
+		CreateUser: true, NewUserID: u.ID, GrantsFrom: access.Subject{Type: access.SubjectInvite, ID: inv.ID}})
+	if err != nil {
+		return Acceptance{}, asInviter(err)
 	}
-	if _, err := s.acc.AddMembership(ctx, inviter, access.MembershipSpec{UserID: u.ID, Role: role.Code, Extra: slices.Clone(inv.Permissions)}); err != nil {
+	if err := s.acc.Audit(ctx, access.UserPrincipal(m.UserID, inv.CompanyID), inv.CompanyID, "invitation.accepted",
+		inviteTarget(inv.ID), map[string]string{"kind": string(inv.Kind), "email": inv.Email, "role": m.Role}); err != nil {
 		return Acceptance{}, err
 	}
-	if err := s.st.MoveSubjectGrants(ctx, inv.CompanyID, access.Subject{Type: access.SubjectInvite, ID: inv.ID},
-		access.Subject{Type: access.SubjectUser, ID: u.ID}); err != nil {
-		return Acceptance{}, err
-	}
-	if !isNew && u.ActiveCompanyID == uuid.Nil {
-		u.ActiveCompanyID, u.UpdatedAt = inv.CompanyID, now
-		if err := s.st.UpdateUser(ctx, &u); err != nil {
-			return Acceptance{}, err
-		}
-	}
-	if err := s.acc.Audit(ctx, access.UserPrincipal(u.ID, inv.CompanyID), inv.CompanyID, "invitation.accepted",
-		inviteTarget(inv.ID), map[string]string{"kind": string(inv.Kind), "email": inv.Email, "role": role.Code}); err != nil {
-		return Acceptance{}, err
-	}
-	return Acceptance{UserID: u.ID, NewUser: isNew, CompanyID: inv.CompanyID}, nil
+	return Acceptance{UserID: m.UserID, NewUser: isNew, CompanyID: inv.CompanyID}, nil
 }
 
 // Reject declines the invitation with this token, for its invitee: anyone
@@ -435,6 +394,14 @@ func (s *Service) acceptMember(ctx context.Context, p access.Principal, inv Invi
 // ErrNotFound for a token that does not work; *StateError for an
 // invitation that is not pending.
 func (s *Service) Reject(ctx context.Context, p access.Principal, secret string) (Invitation, error) {
+	return s.RejectByID(ctx, p, uuid.Nil, secret)
+}
+
+// RejectByID is Reject for a client that also names the invitation (seed
+// 003's /access/invite/{invitation_id}/reject): a token that does not
+// belong to invitation id is ErrNotFound, as an unknown one. uuid.Nil
+// names no invitation.
+func (s *Service) RejectByID(ctx context.Context, p access.Principal, id uuid.UUID, secret string) (Invitation, error) {
 	if p.Kind == access.PrincipalToken {
 		return Invitation{}, access.Forbidden("an API token cannot reject an invitation")
 	}
@@ -443,6 +410,9 @@ func (s *Service) Reject(ctx context.Context, p access.Principal, secret string)
 		inv, err := s.byToken(ctx, secret)
 		if err != nil {
 			return err
+		}
+		if id != uuid.Nil && inv.ID != id {
+			return notFoundInvitation()
 		}
 		now := s.acc.Now()
 		if st := inv.StatusAt(now); st != StatusPending {
@@ -627,7 +597,7 @@ func (s *Service) ListForEmail(ctx context.Context, p access.Principal, email st
 	switch p.Kind {
 	case access.PrincipalSystem:
 	case access.PrincipalUser:
-		u, err := s.st.GetUser(ctx, p.UserID)
+		u, err := s.acc.GetUser(ctx, p, p.UserID)
 		if err != nil && !errors.Is(err, access.ErrNotFound) {
 			return access.Page[Invitation]{}, err
 		}

@@ -33,7 +33,7 @@ func TestInviteCreatesPendingInvitation(t *testing.T) {
 	assert.Equal(t, 1, inv.SendCount)
 	assert.Zero(t, inv.TokenHash, "the service never hands out the hash")
 	assert.False(t, is.Existing)
-	assert.True(t, strings.HasPrefix(is.Token.Reveal(), "gh_inv_"), "token format of package token")
+	assert.True(t, strings.HasPrefix(is.Token.Reveal(), "gate_inv_"), "token format of package token")
 	assert.Contains(t, is.URL.Reveal(), "https://app.example/invite/accept?token="+is.Token.Reveal())
 
 	ev := e.notes.last()
@@ -607,16 +607,14 @@ func TestIssuedTokenIsRedacted(t *testing.T) {
 }
 
 func TestTokenFormatOption(t *testing.T) {
-	f, err := token.NewFormat("acme")
-	require.NoError(t, err)
-	e := newEnv(t, invite.WithTokenFormat(f))
+	e := newEnvWith(t, []token.Option{token.WithPrefix("acme")})
 	is := e.invite(t, "bob@example.com", access.RoleViewer)
 	assert.True(t, strings.HasPrefix(is.Token.Reveal(), "acme_inv_"), "the host's product prefix")
 
 	// A well-formed invitation token of another product is not ours.
 	other := newEnv(t)
 	foreign := other.invite(t, "bob@example.com", access.RoleViewer)
-	_, err = e.svc.Accept(e.ctx, access.SystemPrincipal(), foreign.Token.Reveal())
+	_, err := e.svc.Accept(e.ctx, access.SystemPrincipal(), foreign.Token.Reveal())
 	assert.ErrorIs(t, err, access.ErrNotFound, "like any unknown invitation token")
 	_, err = e.svc.Accept(e.ctx, access.SystemPrincipal(), is.Token.Reveal())
 	assert.NoError(t, err)

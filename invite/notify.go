@@ -1,10 +1,10 @@
 package invite
 
 import (
-	"context"
-	"github.com/gatehouse-go/gatehouse/token"
 	"log/slog"
 	"time"
+
+	"github.com/gatehouse-go/gatehouse/token"
 )
 
 // EventType names a change of an invitation.
@@ -20,7 +20,8 @@ const (
 	EventRevoked   EventType = "revoked"
 )
 
-// Event tells the Notifier of one change. Both parties are in it: the
+// Event tells the Notifier (token.Notifier) of one change of an invitation
+// (created, refreshed, resent, accepted, rejected, revoked). Both parties are in it: the
 // inviting side (Invitation.CompanyID, CompanyName, Invitation.InvitedBy,
 // InviterEmail) and the invited one (Invitation.Email, and for a company
 // invitation Invitation.TargetName / TargetID).
@@ -36,43 +37,12 @@ type Event struct {
 	At    time.Time
 }
 
-// Notifier hears of every status change of an invitation (created,
-// refreshed, resent, accepted, rejected, revoked), once, after its
-// transaction committed, on the caller's goroutine: the host sends the
-// e-mails to both parties, or queues them. The change stands whatever the
-// Notifier does; failures (and retries) are the Notifier's to handle.
-type Notifier interface {
-	Notify(ctx context.Context, e Event)
-}
+// EventName implements token.Event: "invitation." and the event type.
+func (e Event) EventName() string { return "invitation." + string(e.Type) }
 
-// NotifierFunc adapts a function to Notifier.
-type NotifierFunc func(ctx context.Context, e Event)
-
-// Notify calls f.
-func (f NotifierFunc) Notify(ctx context.Context, e Event) { f(ctx, e) }
-
-// NopNotifier drops every event. It is the default.
-type NopNotifier struct{}
-
-// Notify does nothing.
-func (NopNotifier) Notify(context.Context, Event) {}
-
-// LogNotifier logs every event with log/slog, for the examples and for
-// development: a person sees there the link that would be mailed.
-//
-// Beware: for EventCreated, EventRefreshed and EventResent it logs the accept link, with
-// the plaintext token, on purpose; that is its job. Do not use it where
-// logs are kept or shared. Nothing else in gatehouse ever logs a secret.
-type LogNotifier struct {
-	Logger *slog.Logger // nil: slog.Default()
-}
-
-// Notify logs e.
-func (n LogNotifier) Notify(ctx context.Context, e Event) {
-	l := n.Logger
-	if l == nil {
-		l = slog.Default()
-	}
+// RevealAttrs implements token.Event, with the accept link (or token) in
+// plaintext for the events that send one.
+func (e Event) RevealAttrs() []slog.Attr {
 	attrs := []slog.Attr{
 		slog.String("event", string(e.Type)),
 		slog.String("invitation_id", e.Invitation.ID.String()),
@@ -88,5 +58,5 @@ func (n LogNotifier) Notify(ctx context.Context, e Event) {
 	case !e.Token.IsZero():
 		attrs = append(attrs, slog.String("token", e.Token.Reveal()))
 	}
-	l.LogAttrs(ctx, slog.LevelInfo, "gatehouse invitation "+string(e.Type), attrs...)
+	return attrs
 }

@@ -11,11 +11,12 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/token"
 )
 
 func TestLogNotifierLogsTheLinkOnlyWhenSent(t *testing.T) {
 	var buf bytes.Buffer
-	log := invite.LogNotifier{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
+	log := token.LogNotifier{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
 	e := newEnv(t, invite.WithNotifier(log))
 	is := e.invite(t, "bob@example.com", access.RoleViewer)
 	assert.Contains(t, buf.String(), is.Token.Reveal(), "the logging notifier shows the link to mail, on purpose")
@@ -34,9 +35,9 @@ func TestLogNotifierLogsTheLinkOnlyWhenSent(t *testing.T) {
 }
 
 func TestNopNotifierAndFunc(t *testing.T) {
-	invite.NopNotifier{}.Notify(context.Background(), invite.Event{})
+	token.NopNotifier{}.Notify(context.Background(), invite.Event{})
 	var got invite.EventType
-	e := newEnv(t, invite.WithNotifier(invite.NotifierFunc(func(_ context.Context, ev invite.Event) { got = ev.Type })))
+	e := newEnv(t, invite.WithNotifier(token.NotifierFunc(func(_ context.Context, ev token.Event) { got = ev.(invite.Event).Type })))
 	e.invite(t, "bob@example.com", access.RoleViewer)
 	assert.Equal(t, invite.EventCreated, got)
 	e2 := newEnv(t, invite.WithNotifier(nil))

@@ -23,8 +23,9 @@ const (
 // for concurrent use.
 type Service struct {
 	acc       *access.Service
+	tok       *token.Service
 	st        Store
-	notifier  Notifier
+	notifier  token.Notifier
 	validity  time.Duration
 	cooldown  time.Duration
 	acceptURL *url.URL
@@ -34,13 +35,8 @@ type Service struct {
 // Option configures a Service.
 type Option func(*Service)
 
-// WithTokenFormat sets the format of invitation tokens, so they carry the
-// host's product prefix like its API tokens (token.Service.Format).
-// Default: the zero token.Format, product "gh".
-func WithTokenFormat(f token.Format) Option { return func(s *Service) { s.format = f } }
-
-// WithNotifier sets who hears of every change (default NopNotifier).
-func WithNotifier(n Notifier) Option { return func(s *Service) { s.notifier = n } }
+// WithNotifier sets who hears of every change (default token.NopNotifier).
+func WithNotifier(n token.Notifier) Option { return func(s *Service) { s.notifier = n } }
 
 // WithValidity sets how long an invitation (and a resent one) stays valid
 // (default 7 days).
@@ -62,13 +58,23 @@ func WithAcceptURL(base string) Option {
 	return func(s *Service) { s.acceptURL = u }
 }
 
-// NewService returns a Service over acc and st, which must be the store acc
-// was built over (they share transactions). It registers invitations as
-// grant subjects (access.SubjectInvite) with acc: a grant may name a
-// pending member invitation of the company, and accepting it hands the
-// grants to the new member.
-func NewService(acc *access.Service, st Store, opts ...Option) *Service {
-	s := &Service{acc: acc, st: st, notifier: NopNotifier{}, validity: DefaultValidity, cooldown: DefaultResendCooldown}
+// NewService returns the invitation Service built on tok and the access
+// Service tok is built on, over the same store (they share transactions):
+// invitation tokens take tok's format (its product prefix). It registers
+// pending member invitations as grant subjects (access.SubjectInvite)
+// with the access Service: a grant may name one, accepting it hands the
+// grants to the new member, and removing the grant's account access
+// revokes it. It panics if that store does not keep invitations (it
+// implements no invite.Store): a wiring error of the host, found at
+// start-up.
+func NewService(tok *token.Service, opts ...Option) *Service {
+	acc := tok.Access()
+	st, ok := acc.Store().(Store)
+	if !ok {
+		panic(fmt.Sprintf("invite.NewService: the access Service's store (%T) does not implement invite.Store", acc.Store()))
+	}
+	s := &Service{acc: acc, tok: tok, st: st, format: tok.Format(), notifier: token.NopNotifier{},
+		validity: DefaultValidity, cooldown: DefaultResendCooldown}
 	for _, o := range opts {
 		o(s)
 	}
@@ -79,10 +85,20 @@ func NewService(acc *access.Service, st Store, opts ...Option) *Service {
 		s.cooldown = 0
 	}
 	if s.notifier == nil {
-		s.notifier = NopNotifier{}
+		s.notifier = token.NopNotifier{}
 	}
-	acc.RegisterSubject(access.SubjectInvite, s.checkSubject)
+	acc.RegisterSubject(access.SubjectInvite, access.SubjectKind{Check: s.checkSubject, Withdraw: s.withdraw})
 	return s
+}
+
+// withdraw revokes a pending invitation whose account access was removed
+// (access.Service.RemoveAccess); one no longer pending stays as it is.
+func (s *Service) withdraw(ctx context.Context, p access.Principal, id uuid.UUID) error {
+	_, err := s.Revoke(ctx, p, id)
+	if _, closed := errors.AsType[*StateError](err); closed {
+		return nil
+	}
+	return err
 }
 
 // checkSubject lets grants name a pending member invitation of a company.
@@ -105,26 +121,36 @@ func (s *Service) link(tok token.Secret) token.Secret { return token.WithToken(s
 
 // event builds a notification from state read inside the transaction.
 func (s *Service) event(ctx context.Context, typ EventType, inv Invitation, tok token.Secret) (Event, error) {
-	if _, nop := s.notifier.(NopNotifier); nop {
+	if _, nop := s.notifier.(token.NopNotifier); nop {
 		// Nobody listens: spare the reads (the accept link still goes
 		// into Issued).
 		return Event{URL: s.link(tok)}, nil
 	}
 	e := Event{Type: typ, Invitation: inv.public(s.acc.Now()), Token: tok, URL: s.link(tok), At: s.acc.Now()}
-	c, err := s.st.GetCompany(ctx, inv.CompanyID)
+	var err error
+	e.CompanyName, e.InviterEmail, err = s.parties(ctx, inv)
+	return e, err
+}
+
+// parties reads the inviting company's name and the inviter's e-mail ("" if
+// the system invited or the inviter is gone) for a notification or a
+// preview. It reads as the system: what a holder of the invitation's token
+// may see has been decided by the invitation, and it is only these names.
+func (s *Service) parties(ctx context.Context, inv Invitation) (company, inviter string, err error) {
+	sys := access.SystemPrincipal()
+	c, err := s.acc.GetCompany(ctx, sys, inv.CompanyID)
 	if err != nil {
-		return Event{}, err
+		return "", "", err
 	}
-	e.CompanyName = c.Name
 	if inv.InvitedBy != uuid.Nil {
-		u, err := s.st.GetUser(ctx, inv.InvitedBy)
+		u, err := s.acc.GetUser(ctx, sys, inv.InvitedBy)
 		if err == nil {
-			e.InviterEmail = u.Email
+			inviter = u.Email
 		} else if !errors.Is(err, access.ErrNotFound) {
-			return Event{}, err
+			return "", "", err
 		}
 	}
-	return e, nil
+	return c.Name, inviter, nil
 }
 
 // inTx runs fn in one transaction and hands the events fn collected to the
@@ -136,7 +162,7 @@ func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, emit fu
 		if err := fn(ctx, func(e Event) { events = append(events, e) }); err != nil {
 			return err
 		}
-		if _, nop := s.notifier.(NopNotifier); nop || len(events) == 0 {
+		if _, nop := s.notifier.(token.NopNotifier); nop || len(events) == 0 {
 			return nil
 		}
 		s.acc.AfterCommit(ctx, func() {
@@ -166,10 +192,6 @@ func invitedBy(p access.Principal) uuid.UUID {
 	}
 	return p.UserID
 }
-
-// isMember reports whether the actor acts through its own membership (or
-// is the system), not through an agency connection.
-func isMember(a access.Actor) bool { return a.Role() != "" || a.Level() > access.LevelOwner }
 
 // notFoundInvitation is the one error for a token that does not work:
 // malformed, unknown, or replaced by a resend.

@@ -9,21 +9,17 @@ import (
 	"github.com/google/uuid"
 )
 
-// Store is what the invite Service needs from storage: the access Store
-// (users, memberships, grants, connections, audit, one shared transaction)
-// and the invitations themselves. Invitations are stored with their stored
+// Store is what the invite Service needs from storage: its own table, the
+// invitations, and the shared transaction (RunInTx, as access.Store
+// declares it). Users, memberships, grants and connections are read and
+// changed only through access.Service. Invitations are stored with their stored
 // Status; expiry is the Service's business, computed from ExpiresAt.
 //
 // Unless a method says otherwise, ErrNotFound (code "invitation_not_found")
 // when the invitation does not exist, and any other error for storage
 // failures.
 type Store interface {
-	access.Store
-
-	// GetToken returns an API token of the company (package token's
-	// Store method of the same name): accepting an invitation a token made
-	// re-checks that token. ErrNotFound if none.
-	GetToken(ctx context.Context, companyID, id uuid.UUID) (token.Token, error)
+	RunInTx(ctx context.Context, fn func(ctx context.Context) error) error
 
 	// CreateInvitation inserts inv. ErrConflict with code
 	// "invitation_pending" (ErrInvitationPending) when the company already

@@ -162,7 +162,7 @@ func (s *Service) Revoke(ctx context.Context, p access.Principal, id uuid.UUID) 
 		if out, err = s.st.RevokeToken(ctx, p.CompanyID, id, s.now()); err != nil {
 			return err
 		}
-		n, err := s.st.DeleteSubjectGrants(ctx, p.CompanyID, access.Subject{Type: access.SubjectToken, ID: id})
+		n, err := s.acc.RemoveSubjectGrants(ctx, p, access.Subject{Type: access.SubjectToken, ID: id})
 		if err != nil {
 			return err
 		}

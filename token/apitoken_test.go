@@ -26,8 +26,8 @@ func TestCreateAndVerify(t *testing.T) {
 	assert.Equal(t, "deploy", c.Token.Name)
 	assert.Equal(t, []string{access.UserEdit, access.UserView}, c.Token.Permissions, "implications closed")
 	assert.Equal(t, token.Hash(secret), c.Token.Digest)
-	assert.Equal(t, secret[:7]+"…"+secret[len(secret)-4:], c.Token.Hint)
-	assert.NotContains(t, c.Token.Hint, secret[7:len(secret)-6], "the hint shows no random part")
+	assert.Equal(t, secret[:len("gate_api_")]+"…"+secret[len(secret)-4:], c.Token.Hint)
+	assert.NotContains(t, c.Token.Hint, secret[len("gate_api_"):len(secret)-6], "the hint shows no random part")
 
 	p, err := e.tok.Verify(ctx, secret)
 	require.NoError(t, err)
@@ -169,9 +169,9 @@ func TestMalformedTokenCostsNoStoreAccess(t *testing.T) {
 	// A token service over a store that panics on any call it does not
 	// count.
 	bare := &counting{}
-	svc := token.NewService(access.NewService(e.st.Store), bare)
+	svc := token.NewService(access.NewService(bare))
 	for _, bad := range []string{"", "Bearer " + s, typo(s), s + "0", strings.ToUpper(s),
-		strings.Replace(s, "gh_", "xx_", 1)} {
+		strings.Replace(s, "gate_", "xx_", 1)} {
 		_, err := svc.Verify(ctx, bad)
 		assert.ErrorIs(t, err, token.ErrInvalidToken)
 		_, err = svc.RedeemLoginLink(ctx, bad)

@@ -13,7 +13,7 @@
 //
 //   - product is 2 to 16 lower-case letters and digits, starting with a
 //     letter, naming the product to whoever finds a leaked secret (default
-//     "gh", host-configurable with WithPrefix or NewFormat);
+//     "gate", host-configurable with WithPrefix or NewFormat);
 //   - kind is "api" (API token), "ses" (session token), "inv" (member
 //     invitation), "cnx" (company-to-company invitation) or "lnk" (login
 //     link), and a secret of one kind never works as another;
@@ -22,15 +22,17 @@
 //   - checksum is the CRC-32 (IEEE) of everything before it, as 6 base62
 //     characters (most significant first, zero-padded with "0").
 //
-// So an API token is "gh_api_" and 49 characters, 56 in all.
+// So an API token is "gate_api_" and 49 characters, 58 in all. (The
+// default product is not a prefix that secret scanners already attribute
+// to another vendor, as "gate_" would be GitHub's.)
 // A mistyped or truncated secret fails the checksum and is refused without
 // touching the store; secret scanners find leaked ones with
 //
-//	\bgh_(?:api|ses|inv|cnx|lnk)_[0-9A-Za-z]{49}\b
+//	\bgate_(?:api|ses|inv|cnx|lnk)_[0-9A-Za-z]{49}\b
 //
 // (Format.Pattern gives it for another product). Stores keep only the
 // SHA-256 of the whole secret (Hash), looked up through a unique index and
-// compared with crypto/subtle, plus a non-secret Hint ("gh_api_…x9Zq") for
+// compared with crypto/subtle, plus a non-secret Hint ("gate_api_…x9Zq") for
 // listings. The plaintext leaves the library once, in the result of the
 // call that made it, as a Secret: a type that prints and encodes as
 // "[REDACTED]" everywhere and yields its text only through Reveal.
@@ -53,14 +55,21 @@
 //
 // # Login links and sessions
 //
-// Service.Provision creates the user and the membership if needed and
-// issues a login link (default lifetime 10 minutes), invalidating earlier
+// Service.Provision (access.Service.ProvisionMember, then a link) creates
+// the user and the membership if needed and issues a login link (default lifetime 10 minutes), invalidating earlier
 // unused links of that user for that company. RedeemLoginLink consumes a
 // link exactly once, even under concurrent redemption, and returns the user
 // and company; RedeemLoginLinkSession also mints a session token (default
 // lifetime 12 hours) that acts as the user in the link's company, and moves
 // only when switched through itself (SwitchSession): a session handed to
 // someone else never follows its user into other companies.
+//
+// # Wiring and notices
+//
+// token.NewService(acc) takes acc's store, which must implement Store
+// (both stores do); invite.NewService takes the token Service in turn. One
+// Notifier type (Notifier, with NopNotifier, NotifierFunc and LogNotifier)
+// serves the whole library: it hears invite.Event and Granted.
 //
 // Every change writes an audit event in its transaction; none holds a
 // secret.

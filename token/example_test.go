@@ -17,7 +17,7 @@ func ExampleService_Create() {
 	ctx := context.Background()
 	st := memstore.New()
 	acc := access.NewService(st)
-	tokens := token.NewService(acc, st, token.WithPrefix("acme"))
+	tokens := token.NewService(acc, token.WithPrefix("acme"))
 
 	alice, _ := acc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "alice@example.com"})
 	co, _ := acc.CreateCompany(ctx, access.UserPrincipal(alice.ID, uuid.Nil), access.NewCompany{Name: "Acme"})
@@ -52,7 +52,7 @@ func ExampleService_Provision() {
 	ctx := context.Background()
 	st := memstore.New()
 	acc := access.NewService(st)
-	tokens := token.NewService(acc, st, token.WithLoginURL("https://app.example.com/login"))
+	tokens := token.NewService(acc, token.WithLoginURL("https://app.example.com/login"))
 
 	alice, _ := acc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "alice@example.com"})
 	co, _ := acc.CreateCompany(ctx, access.UserPrincipal(alice.ID, uuid.Nil), access.NewCompany{Name: "Acme"})
@@ -64,7 +64,7 @@ func ExampleService_Provision() {
 	}
 	link := prov.LoginURL.Reveal() // return it to the partner as login_url
 	fmt.Println(prov.Member.User.Email, prov.Member.Role, prov.UserCreated)
-	fmt.Println(strings.SplitAfter(link, "token=gh_lnk_")[0])
+	fmt.Println(strings.SplitAfter(link, "token=gate_lnk_")[0])
 
 	u, _ := url.Parse(link)
 	login, err := tokens.RedeemLoginLinkSession(ctx, u.Query().Get("token"))
@@ -79,7 +79,7 @@ func ExampleService_Provision() {
 	fmt.Println(err)
 	// Output:
 	// bob@example.com ADMIN true
-	// https://app.example.com/login?token=gh_lnk_
+	// https://app.example.com/login?token=gate_lnk_
 	// bob@example.com Acme
 	// true true
 	// conflict: the login link was already used
@@ -89,10 +89,10 @@ func ExampleParse() {
 	s := token.Generate(token.KindInvitation).Reveal()
 	product, kind, err := token.Parse(s)
 	fmt.Println(product, kind, err)
-	_, _, err = token.Parse("gh_inv_not-a-token")
+	_, _, err = token.Parse("gate_inv_not-a-token")
 	fmt.Println(err)
 	// Output:
-	// gh inv <nil>
+	// gate inv <nil>
 	// unauthenticated: the token is malformed
 }
 

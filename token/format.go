@@ -44,7 +44,7 @@ func kindOf(code string) Kind {
 
 // DefaultProduct is the product part of every secret's prefix unless the
 // host chooses its own with WithPrefix or NewFormat.
-const DefaultProduct = "gh"
+const DefaultProduct = "gate"
 
 // The sizes of a secret's parts (see the package documentation).
 const (

@@ -10,11 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/store/memstore"
 	"github.com/gatehouse-go/gatehouse/token"
 )
 
 // docPattern is the regular expression the package documentation gives.
-const docPattern = `\bgh_(?:api|ses|inv|cnx|lnk)_[0-9A-Za-z]{49}\b`
+const docPattern = `\bgate_(?:api|ses|inv|cnx|lnk)_[0-9A-Za-z]{49}\b`
 
 var kinds = []token.Kind{token.KindAPI, token.KindSession, token.KindInvitation, token.KindConnectionInvitation, token.KindLoginLink}
 
@@ -27,12 +28,12 @@ func TestGenerateAndParse(t *testing.T) {
 			s := token.Generate(k).Reveal()
 			require.False(t, seen[s], "secrets are unique")
 			seen[s] = true
-			assert.True(t, strings.HasPrefix(s, "gh_"+k.String()+"_"), s)
-			assert.Len(t, s, len("gh_api_")+49)
+			assert.True(t, strings.HasPrefix(s, "gate_"+k.String()+"_"), s)
+			assert.Len(t, s, len("gate_api_")+49)
 			assert.True(t, re.MatchString("leaked: "+s+"."), "the documented pattern finds it")
 			product, got, err := token.Parse(s)
 			require.NoError(t, err)
-			assert.Equal(t, "gh", product)
+			assert.Equal(t, "gate", product)
 			assert.Equal(t, k, got)
 			assert.NoError(t, token.Format{}.Parse(s, k))
 		}
@@ -44,7 +45,7 @@ func TestRandomPartIsUniform(t *testing.T) {
 	counts := map[rune]int{}
 	for range 2000 {
 		s := token.Generate(token.KindAPI).Reveal()
-		for _, c := range s[7 : 7+43] {
+		for _, c := range s[len("gate_api_") : len("gate_api_")+43] {
 			counts[c]++
 		}
 	}
@@ -75,8 +76,8 @@ func TestParseRejects(t *testing.T) {
 		"checksum typo":      flip(len(good) - 1),
 		"kind changed":       strings.Replace(good, "_api_", "_ses_", 1),
 		"unknown kind":       strings.Replace(good, "_api_", "_xyz_", 1),
-		"upper-case product": strings.Replace(good, "gh_", "GH_", 1),
-		"no separator":       strings.Replace(good, "gh_", "gh-", 1),
+		"upper-case product": strings.Replace(good, "gate_", "GATE_", 1),
+		"no separator":       strings.Replace(good, "gate_", "gate-", 1),
 		"space inside":       good[:20] + " " + good[21:],
 		"non-ascii":          good[:20] + "é" + good[22:],
 		"too long product":   strings.Repeat("a", 17) + good[2:],
@@ -97,7 +98,7 @@ func TestParseRejects(t *testing.T) {
 }
 
 func TestNewFormat(t *testing.T) {
-	for _, p := range []string{"gh", "acme", "a1", "abcdefghijklmnop"} {
+	for _, p := range []string{"gate", "acme", "a1", "abcdefghijklmnop"} {
 		f, err := token.NewFormat(p)
 		require.NoError(t, err, p)
 		s := f.Generate(token.KindSession).Reveal()
@@ -108,7 +109,7 @@ func TestNewFormat(t *testing.T) {
 	for _, p := range []string{"", "g", "1a", "Gh", "g_h", "g-h", "abcdefghijklmnopq"} {
 		_, err := token.NewFormat(p)
 		assert.ErrorIs(t, err, access.ErrInvalid, p)
-		assert.Panics(t, func() { token.NewService(nil, nil, token.WithPrefix(p)) }, p)
+		assert.Panics(t, func() { token.NewService(access.NewService(memstore.New()), token.WithPrefix(p)) }, p)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/store"
 	"github.com/gatehouse-go/gatehouse/store/memstore"
 	"github.com/gatehouse-go/gatehouse/token"
 )
@@ -52,14 +53,14 @@ func newEnv(t testing.TB, opts ...token.Option) *env {
 	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 	var mu sync.Mutex
 	events := &[]access.AuditEvent{}
-	acc := access.NewService(mem, access.WithClock(clk.Now), access.WithAuditHook(func(e access.AuditEvent) {
+	st := &counting{Store: mem}
+	acc := access.NewService(st, access.WithClock(clk.Now), access.WithAuditHook(func(e access.AuditEvent) {
 		mu.Lock()
 		defer mu.Unlock()
 		*events = append(*events, e)
 	}))
-	st := &counting{Store: mem}
 	e := &env{st: st, acc: acc, clock: clk, events: events}
-	e.tok = token.NewService(acc, st, opts...)
+	e.tok = token.NewService(acc, opts...)
 	e.owner = e.user(t, "owner")
 	c, err := acc.CreateCompany(context.Background(), access.UserPrincipal(e.owner.ID, uuid.Nil), access.NewCompany{Name: "Acme"})
 	require.NoError(t, err)
@@ -98,7 +99,7 @@ func (e *env) create(t *testing.T, p access.Principal, in token.NewToken) token.
 // Store, any other call panics: a test that expects no store access at
 // all uses that.
 type counting struct {
-	token.Store
+	store.Store
 	lookups, touches, calls atomic.Int64
 }
 

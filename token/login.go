@@ -10,162 +10,68 @@ import (
 	"github.com/google/uuid"
 )
 
-// Provision is seed 000's just-in-time provisioning: in one transaction it
-// creates the user if the e-mail is unknown, gives them in.Role in the
-// principal's company (creating the membership, or updating an existing one
-// to that role, active, with in.NoSwitch), and issues a one-time login link,
-// which invalidates every earlier unused link of that user for that
-// company. It returns the member and the link's URL, whose secret is shown
-// this once. The system principal provisions in the company it names
-// (Principal.CompanyID).
+// Provision is seed 000's just-in-time provisioning, in one transaction:
+// access.Service.ProvisionMember gives the user with in.Email (created when
+// unknown) in.Role in the principal's company, under its rank rules, and a
+// one-time login link is issued, which invalidates every earlier unused
+// link of that user for that company. The system principal provisions in
+// the company it names (Principal.CompanyID).
 //
-// The principal needs USER_ADD, never grants a role above its own level or
-// with permissions it lacks, and changes an existing member only if it may
-// manage the member's current level (only an OWNER touches an equal or
-// higher one); no one raises their own role, and the company keeps an
-// active OWNER (access.ErrLastOwner).
+// A login link logs its holder in as the user, so it is issued only for a
+// user the caller's company owns: a new user, or one with no membership
+// in any other company (otherwise any company could provision a
+// stranger's e-mail and sign in as them). For a user who belongs to other
+// companies it is ErrForbidden (CodeUserHasOtherCompanies), unless the
+// caller is the system, asks for no link (in.NoLink), or asks for the
+// notice (in.Notify): then the access is granted without a link and the
+// user signs in on their own.
 //
-// A login link logs its holder in as the user, so it is handed to the
-// caller only for a user the caller's company fully owns: a new user, or
-// one with no membership in any other company. For a user who belongs to
-// other companies it is ErrForbidden (code "user_has_other_companies"),
-// unless the caller is the system or asks for no link (in.NoLink):
-// otherwise any company could provision a stranger's e-mail and sign in as
-// them. Errors: ErrInvalid naming the field, ErrForbidden, ErrNotFound,
-// ErrConflict.
+// Without in.Notify the link's URL is returned, its secret shown this
+// once. With in.Notify it goes only to the person, through the Notifier
+// (a Granted event, after the commit), never to the caller. Errors:
+// ErrInvalid naming the field, ErrForbidden, ErrNotFound, ErrConflict.
 func (s *Service) Provision(ctx context.Context, p access.Principal, in Provision) (Provisioned, error) {
-	email, err := access.NormalizeEmail(in.Email)
-	if err != nil {
-		return Provisioned{}, err
-	}
-	role, err := s.acc.Catalog().ParseRole("role", in.Role)
-	if err != nil {
-		return Provisioned{}, err
-	}
 	secret := s.format.Generate(KindLoginLink)
 	var out Provisioned
-	err = s.acc.InTx(ctx, func(ctx context.Context) error {
-		if err := s.st.LockCompany(ctx, p.CompanyID); err != nil {
-			if errors.Is(err, access.ErrNotFound) && p.Kind != access.PrincipalSystem {
-				_, err = s.acc.Authorize(ctx, p, "") // say what the caller may know
-			}
-			return err
-		}
-		a, err := s.acc.Authorize(ctx, p, access.UserAdd)
+	var granted Granted
+	err := s.acc.InTx(ctx, func(ctx context.Context) error {
+		pm, err := s.acc.ProvisionMember(ctx, p, access.NewMember{Email: in.Email, Role: in.Role, NoSwitch: in.NoSwitch})
 		if err != nil {
 			return err
 		}
-		if err := a.CanGrant(role.Level, role.Permissions); err != nil {
-			return err
-		}
-		u, created, err := s.acc.EnsureUser(ctx, p, email)
-		if err != nil {
-			return err
-		}
-		if !created && !in.NoLink && p.Kind != access.PrincipalSystem {
-			if err := s.ownedHere(ctx, p.CompanyID, u.ID); err != nil {
-				return err
+		out = Provisioned{Member: pm.Member, UserCreated: pm.UserCreated}
+		link := !in.NoLink
+		if pm.Elsewhere && p.Kind != access.PrincipalSystem && link {
+			if !in.Notify {
+				return &access.Error{Kind: access.ErrForbidden, Code: access.CodeUserHasOtherCompanies,
+					Message: "the user belongs to other companies: a login link for them is not handed out"}
 			}
-		}
-		if err := s.provisionMembership(ctx, p, a, u.ID, role, !in.NoSwitch); err != nil {
-			return err
+			link = false
 		}
 		var l LoginLink
-		if !in.NoLink {
-			if l, err = s.issueLink(ctx, p, u.ID, secret); err != nil {
+		if link {
+			if l, err = s.issueLink(ctx, p, pm.Member.UserID, secret); err != nil {
 				return err
 			}
+			out.LoginURL, out.LinkExpiresAt = s.linkURL(secret), l.ExpiresAt
 		}
-		m, err := s.st.GetMember(ctx, p.CompanyID, u.ID)
+		if !in.Notify {
+			return nil
+		}
+		c, err := s.acc.GetCompany(ctx, p, p.CompanyID)
 		if err != nil {
 			return err
 		}
-		self := p.Kind == access.PrincipalUser && p.UserID == u.ID
-		m.Editable = !self && a.Has(access.UserEdit) && a.CanManage(role.Level)
-		out = Provisioned{Member: m, UserCreated: created}
-		if !in.NoLink {
-			out.LoginURL, out.LinkExpiresAt = s.linkURL(secret), l.ExpiresAt
-		}
+		granted = Granted{Company: c, Member: out.Member, NewUser: out.UserCreated, GrantedBy: p,
+			LoginURL: out.LoginURL, LinkExpiresAt: out.LinkExpiresAt}
+		out.LoginURL, out.LinkExpiresAt = Secret{}, time.Time{}
+		s.acc.AfterCommit(ctx, func() { s.notifier.Notify(context.WithoutCancel(ctx), granted) })
 		return nil
 	})
 	if err != nil {
 		return Provisioned{}, err
 	}
 	return out, nil
-}
-
-// ownedHere refuses a login link for a user with a membership in any
-// company other than companyID.
-func (s *Service) ownedHere(ctx context.Context, companyID, userID uuid.UUID) error {
-	c := access.Cursor{Limit: access.MaxPageLimit}
-	for {
-		page, err := s.st.ListUserCompanies(ctx, userID, nil, c)
-		if err != nil {
-			return err
-		}
-		for _, uc := range page {
-			if uc.CompanyID != companyID {
-				return &access.Error{Kind: access.ErrForbidden, Code: access.CodeUserHasOtherCompanies,
-					Message: "the user belongs to other companies: a login link for them is not handed out"}
-			}
-		}
-		if len(page) < c.Limit {
-			return nil
-		}
-		c.After = page[len(page)-1].ID
-	}
-}
-
-// provisionMembership gives userID role in p's company: a new membership,
-// or the existing one updated under the rank rules.
-func (s *Service) provisionMembership(ctx context.Context, p access.Principal, a access.Actor, userID uuid.UUID, role access.Role, allowSwitch bool) error {
-	m, err := s.st.GetMembership(ctx, p.CompanyID, userID)
-	if errors.Is(err, access.ErrNotFound) {
-		_, err = s.acc.AddMembership(ctx, p, access.MembershipSpec{UserID: userID, Role: role.Code, NoSwitch: !allowSwitch})
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	cur := s.acc.Catalog().Level(m.Role)
-	self := p.Kind == access.PrincipalUser && p.UserID == userID
-	if self && role.Level > cur {
-		return access.Forbidden("no one raises their own role")
-	}
-	if !self && !a.CanManage(cur) {
-		return access.Forbidden("only an OWNER may change a member at or above their own level")
-	}
-	before := m
-	details := map[string]string{}
-	if m.Role != role.Code {
-		details["role_from"], details["role_to"] = m.Role, role.Code
-		m.Role = role.Code
-	}
-	if !m.Active {
-		m.Active = true
-		details["active"] = "true"
-	}
-	if m.AllowSwitch != allowSwitch {
-		m.AllowSwitch = allowSwitch
-		details["allow_switch"] = strconv.FormatBool(allowSwitch)
-	}
-	if len(details) == 0 {
-		return nil
-	}
-	m.UpdatedAt = s.now()
-	if err := s.st.UpdateMembership(ctx, &m); err != nil {
-		return err
-	}
-	if before.Active && before.Role == access.RoleOwner && m.Role != access.RoleOwner {
-		n, err := s.st.CountActiveOwners(ctx, p.CompanyID)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return access.ErrLastOwner
-		}
-	}
-	return s.acc.Audit(ctx, p, p.CompanyID, "membership.updated", "user:"+userID.String(), details)
 }
 
 // issueLink stores a login link for secret, after revoking the user's
@@ -233,31 +139,14 @@ func (s *Service) redeem(ctx context.Context, secret string, session bool) (Logi
 		if !l.Digest.Equal(d) {
 			return ErrInvalidLink
 		}
-		m, err := s.st.GetMembership(ctx, l.CompanyID, l.UserID)
-		if errors.Is(err, access.ErrNotFound) || err == nil && !m.Active {
+		p := access.UserPrincipal(l.UserID, l.CompanyID)
+		u, c, err := s.acc.SignIn(ctx, p)
+		if errors.Is(err, access.ErrUnauthenticated) {
 			return ErrInvalidLink
 		}
 		if err != nil {
 			return err
 		}
-		c, err := s.st.GetCompany(ctx, l.CompanyID)
-		if err != nil {
-			return err
-		}
-		u, err := s.st.GetUser(ctx, l.UserID)
-		if err != nil {
-			return err
-		}
-		if u.Status != access.UserActive {
-			return ErrInvalidLink
-		}
-		if u.ActiveCompanyID != l.CompanyID {
-			u.ActiveCompanyID, u.UpdatedAt = l.CompanyID, now
-			if err := s.st.UpdateUser(ctx, &u); err != nil {
-				return err
-			}
-		}
-		p := access.UserPrincipal(u.ID, l.CompanyID)
 		if err := s.acc.Audit(ctx, p, l.CompanyID, "login_link.redeemed", "user:"+u.ID.String(),
 			map[string]string{"link_id": l.ID.String()}); err != nil {
 			return err

@@ -37,7 +37,7 @@ func (s Secret) IsZero() bool { return s.v == "" }
 
 // Hint is the short, non-secret form shown in listings: the prefix and the
 // last four characters (which belong to the checksum), e.g.
-// "gh_api_…x9Zq".
+// "gate_api_…x9Zq".
 func (s Secret) Hint() string { return hintOf(s.v) }
 
 func hintOf(v string) string {

@@ -33,6 +33,7 @@ type Service struct {
 	linkTTL    time.Duration
 	sessionTTL time.Duration
 	loginURL   *url.URL
+	notifier   Notifier
 	err        error // the first invalid option
 }
 
@@ -40,7 +41,7 @@ type Service struct {
 type Option func(*Service)
 
 // WithPrefix sets the product part of every secret's prefix (default
-// DefaultProduct, "gh"): 2 to 16 lower-case letters and digits, starting
+// DefaultProduct, "gate"): 2 to 16 lower-case letters and digits, starting
 // with a letter.
 func WithPrefix(product string) Option {
 	return func(s *Service) {
@@ -95,6 +96,10 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// WithNotifier sets who hears of access granted by Provision with
+// Provision.Notify (default NopNotifier).
+func WithNotifier(n Notifier) Option { return func(s *Service) { s.notifier = n } }
+
 // WithIDs sets the ID source (default: the access Service's).
 func WithIDs(newID func() uuid.UUID) Option { return func(s *Service) { s.newID = newID } }
 
@@ -104,15 +109,19 @@ func (s *Service) setErr(err error) {
 	}
 }
 
-// NewService returns the token Service over st, which must be the store acc
-// was built over (they share its transactions). It registers API tokens as
-// subjects of resource grants with acc (access.SubjectToken, seed 002's
-// ApiToken specifier), so call it at start-up, before acc is used
-// concurrently. It panics if an option is invalid: that is a programming
-// error of the host, found at start-up.
-func NewService(acc *access.Service, st Store, opts ...Option) *Service {
+// NewService returns the token Service built on acc, over acc's store
+// (they share its transactions). It registers API tokens as subjects of
+// resource grants with acc (access.SubjectToken, seed 002's ApiToken
+// specifier). It panics if an option is invalid or acc's store does not
+// keep tokens (it implements no token.Store): programming errors of the
+// host, found at start-up.
+func NewService(acc *access.Service, opts ...Option) *Service {
+	st, ok := acc.Store().(Store)
+	if !ok {
+		panic(fmt.Sprintf("token.NewService: the access Service's store (%T) does not implement token.Store", acc.Store()))
+	}
 	base, _ := url.Parse(DefaultLoginURL)
-	s := &Service{acc: acc, st: st, now: acc.Now, newID: acc.NewID,
+	s := &Service{acc: acc, st: st, now: acc.Now, newID: acc.NewID, notifier: NopNotifier{},
 		linkTTL: DefaultLoginLinkTTL, sessionTTL: DefaultSessionTTL, loginURL: base}
 	for _, o := range opts {
 		o(s)
@@ -120,8 +129,41 @@ func NewService(acc *access.Service, st Store, opts ...Option) *Service {
 	if s.err != nil {
 		panic(fmt.Sprintf("token.NewService: %v", s.err))
 	}
-	acc.RegisterSubject(access.SubjectToken, s.checkSubject)
+	if s.notifier == nil {
+		s.notifier = NopNotifier{}
+	}
+	acc.RegisterSubject(access.SubjectToken, access.SubjectKind{Check: s.checkSubject, Withdraw: s.withdraw})
 	return s
+}
+
+// Access returns the access Service this Service is built on, for the
+// services built on it in turn (invite.NewService).
+func (s *Service) Access() *access.Service { return s.acc }
+
+// withdraw revokes an API token whose account access was removed
+// (access.Service.RemoveAccess).
+func (s *Service) withdraw(ctx context.Context, p access.Principal, id uuid.UUID) error {
+	_, err := s.Revoke(ctx, p, id)
+	return err
+}
+
+// Standing returns the principal of the company's API token id while the
+// token stands (neither revoked nor expired), so that what it started can
+// be checked again when it takes effect: an invitation sent by a token is
+// accepted only while the token stands and within its ceiling. ErrNotFound
+// (CodeTokenNotFound) otherwise. It holds no secret and checks nothing
+// else: the caller authorizes the principal as any other.
+func (s *Service) Standing(ctx context.Context, companyID, id uuid.UUID) (access.Principal, error) {
+	t, err := s.st.GetToken(ctx, companyID, id)
+	switch {
+	case errors.Is(err, access.ErrNotFound):
+		return access.Principal{}, access.NotFound(access.CodeTokenNotFound)
+	case err != nil:
+		return access.Principal{}, err
+	case t.Revoked() || t.Expired(s.now()):
+		return access.Principal{}, access.NotFound(access.CodeTokenNotFound)
+	}
+	return access.TokenPrincipal(t.ID, t.UserID, t.CompanyID, t.Permissions, t.Level, t.CreatedAt), nil
 }
 
 // Format returns the secret format of the Service, so sibling packages
@@ -193,14 +235,14 @@ func (s *Service) Verify(ctx context.Context, secret string) (access.Principal, 
 		p = access.Principal{Kind: access.PrincipalToken, UserID: t.UserID, CompanyID: t.CompanyID,
 			TokenID: t.ID, TokenPermissions: t.Permissions, TokenLevel: t.Level, TokenIssuedAt: t.CreatedAt}
 	} else {
-		u, err := s.st.GetUser(ctx, t.UserID)
+		p = access.UserPrincipal(t.UserID, t.CompanyID)
+		u, err := s.acc.GetUser(ctx, p, t.UserID)
 		if errors.Is(err, access.ErrNotFound) || err == nil && u.Status != access.UserActive {
 			return access.Principal{}, rejectUserUnknown
 		}
 		if err != nil {
 			return access.Principal{}, err
 		}
-		p = access.UserPrincipal(u.ID, t.CompanyID)
 	}
 	if t.LastUsedAt.IsZero() || now.Sub(t.LastUsedAt) >= touchInterval {
 		// Best effort: a failed bookkeeping write does not refuse a token

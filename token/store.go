@@ -8,16 +8,17 @@ import (
 	"github.com/google/uuid"
 )
 
-// Store is what the token Service needs from storage: the access Store
-// (users, memberships, audit, one shared transaction) and the tokens and
-// login links themselves. store/memstore and store/bunstore implement it;
+// Store is what the token Service needs from storage: its own tables, the
+// tokens and login links, and the shared transaction (RunInTx, as
+// access.Store declares it). Users, memberships and the audit trail are
+// read and changed only through access.Service. store/memstore and store/bunstore implement it;
 // store/storetest proves them.
 //
 // API and session tokens share one table (Token.Kind tells them apart);
 // both are found by the SHA-256 Digest of their secret through a unique
 // index. Plaintext secrets never reach a store.
 type Store interface {
-	access.Store
+	RunInTx(ctx context.Context, fn func(ctx context.Context) error) error
 
 	// CreateToken inserts t. ErrConflict (code "token_exists") if its ID
 	// or Digest is taken.

@@ -26,7 +26,7 @@ type Token struct {
 	Permissions []string
 	Level       int
 	Digest      Digest
-	Hint        string    // e.g. "gh_api_…x9Zq"
+	Hint        string    // e.g. "gate_api_…x9Zq"
 	ExpiresAt   time.Time // zero: never
 	LastUsedAt  time.Time // zero: never used; updated at most once a minute
 	RevokedAt   time.Time // zero: not revoked
@@ -92,6 +92,11 @@ type Provision struct {
 	// NoLink grants the access only and issues no login link (LoginURL
 	// stays empty): for a user who signs in on their own.
 	NoLink bool
+	// Notify sends the person a Granted event through the Notifier, with
+	// the login link when one is issued, instead of returning the link to
+	// the caller: a user who belongs to other companies gets the notice
+	// without a link.
+	Notify bool
 }
 
 // Provisioned is the result of Service.Provision.

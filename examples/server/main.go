@@ -80,12 +80,12 @@ func run(ctx context.Context, c config, ln net.Listener, out io.Writer, logger *
 		logger.Info("store: in memory")
 	}
 	base := "http://" + ln.Addr().String()
+	notifier := token.LogNotifier{Logger: logger}
 	acc := access.NewService(st)
-	inv := invite.NewService(acc, st, invite.WithNotifier(invite.LogNotifier{Logger: logger}))
-	tok := token.NewService(acc, st)
+	tok := token.NewService(acc, token.WithLoginURL(base+httpadapter.LoginPath), token.WithNotifier(notifier))
+	inv := invite.NewService(tok, invite.WithNotifier(notifier))
 	h := httpadapter.New(httpadapter.Services{Access: acc, Invite: inv, Token: tok},
 		httpadapter.WithLoginBaseURL(base),
-		httpadapter.WithNotifier(httpadapter.LogNotifier{Logger: logger}),
 		httpadapter.WithLogger(logger))
 
 	if err := bootstrap(ctx, c, acc, tok, base, out); err != nil {
