@@ -105,12 +105,12 @@ func newEnv(t testing.TB, st backend, opts ...httpadapter.Option) *env {
 	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, logBuf: &bytes.Buffer{}}
 	e.st = st.open(t)
 	e.acc = access.NewService(e.st, access.WithClock(e.clock.now))
-	e.inv = invite.NewService(e.acc, e.st, invite.WithNotifier(invite.NotifierFunc(func(_ context.Context, ev invite.Event) {
+	e.tok = token.NewService(e.acc)
+	e.inv = invite.NewService(e.tok, invite.WithNotifier(token.NotifierFunc(func(_ context.Context, ev token.Event) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		e.events = append(e.events, ev)
+		e.events = append(e.events, ev.(invite.Event))
 	})))
-	e.tok = token.NewService(e.acc, e.st)
 	base := []httpadapter.Option{
 		httpadapter.WithNotifier(httpadapter.NotifierFunc(func(_ context.Context, g httpadapter.Grant) {
 			e.mu.Lock()
@@ -227,6 +227,9 @@ func (r *resp) str(path ...any) string {
 	s, _ := r.get(path...).(string)
 	return s
 }
+
+// code is the error code at path, e.g. r.code("data", "code").
+func (r *resp) code(path ...any) access.Code { return access.Code(r.str(path...)) }
 
 // call sends a request; body may be nil, a string (sent as is) or a value
 // (encoded as JSON). Every JSON response is validated against the OpenAPI

@@ -35,34 +35,50 @@ var (
 // goneCodes are the conflicts that mean "this link is gone for good".
 var goneCodes = map[access.Code]bool{access.CodeLinkUsed: true, access.CodeLinkExpired: true, access.CodeLinkRevoked: true}
 
-// statusOf is the status table: the one place that maps an error to a
-// status. Only the v1 family answers 422 for invalid input, as seed 001
-// documents.
+// kinds is the status table: the one place that maps an error kind to a
+// status, and the code an error of that kind shows when it carries none of
+// its own (a host Authenticator's fmt.Errorf("%w", access.ErrUnauthenticated)).
+// Only the v1 family answers 422 for invalid input, as seed 001 documents.
+var kinds = []struct {
+	kind   error
+	status int
+	code   access.Code
+}{
+	{access.ErrInvalid, http.StatusBadRequest, access.CodeInvalid},
+	{access.ErrUnauthenticated, http.StatusUnauthorized, access.CodeUnauthenticated},
+	{access.ErrForbidden, http.StatusForbidden, access.CodeForbidden},
+	{access.ErrNotFound, http.StatusNotFound, ""},
+	{access.ErrConflict, http.StatusConflict, ""},
+}
+
+// statusOf is the status of err in family f: the adapter's own status for
+// its request errors, 410 for the gone codes, else the kind's.
 func statusOf(f Family, err error) int {
-	var he *httpError
-	if errors.As(err, &he) {
+	if he, ok := errors.AsType[*httpError](err); ok {
 		return he.status
 	}
-	var e *access.Error
-	if errors.As(err, &e) && goneCodes[e.Code] {
+	if goneCodes[access.CodeOf(err)] {
 		return http.StatusGone
 	}
-	switch {
-	case errors.Is(err, access.ErrInvalid):
-		if f == V1 {
-			return http.StatusUnprocessableEntity
+	for _, k := range kinds {
+		if errors.Is(err, k.kind) {
+			if k.kind == access.ErrInvalid && f == V1 {
+				return http.StatusUnprocessableEntity
+			}
+			return k.status
 		}
-		return http.StatusBadRequest
-	case errors.Is(err, access.ErrUnauthenticated):
-		return http.StatusUnauthorized
-	case errors.Is(err, access.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(err, access.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, access.ErrConflict):
-		return http.StatusConflict
 	}
 	return http.StatusInternalServerError
+}
+
+// kindCode is the code of the kind err wraps, for an error without a code.
+func kindCode(err error) access.Code {
+	for _, k := range kinds {
+		if errors.Is(err, k.kind) {
+			return k.code
+		}
+	}
+	return ""
 }
 
 // problem is what an error body says, whatever the family's envelope.
@@ -82,23 +98,25 @@ func describe(err error, status int) problem {
 		return problem{Code: access.CodeInternal, Message: "internal error"}
 	}
 	var pr problem
-	var e *access.Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*access.Error](err); ok {
 		pr = problem{Code: e.Code, Message: e.Message, Field: e.Field}
 	}
-	var amb *access.AmbiguousError
-	if errors.As(err, &amb) {
+	if amb, ok := errors.AsType[*access.AmbiguousError](err); ok {
 		pr.Candidates = amb.Candidates
 		if len(pr.Candidates) == 0 {
 			pr.Candidates = []string{}
 		}
 	}
-	var soon *invite.ResendTooSoonError
-	if errors.As(err, &soon) {
+	if soon, ok := errors.AsType[*invite.ResendTooSoonError](err); ok {
 		t := soon.NextAllowedAt.UTC()
 		pr.NextAllowedAt = &t
 	}
 	if pr.Code == "" {
+		pr.Code = kindCode(err)
+	}
+	if pr.Code == "" {
+		// No code exists yet for a bare not found or conflict; no gatehouse
+		// error is one (each carries its code).
 		pr.Code = access.Code(http.StatusText(status))
 	}
 	if pr.Message == "" {

@@ -24,8 +24,8 @@ func Example() {
 	ctx := context.Background()
 	st := memstore.New()
 	acc := access.NewService(st)
-	inv := invite.NewService(acc, st)
-	tok := token.NewService(acc, st)
+	tok := token.NewService(acc)
+	inv := invite.NewService(tok)
 	h := httpadapter.New(httpadapter.Services{Access: acc, Invite: inv, Token: tok})
 
 	alice, _ := acc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "alice@example.com", FirstName: "Alice"})
@@ -68,7 +68,7 @@ func ExampleWithAuthenticator() {
 	acme, _ := acc.CreateCompany(ctx, access.UserPrincipal(alice.ID, uuid.Nil), access.NewCompany{Name: "Acme"})
 	sessions := map[string]access.Principal{"s3cret": access.UserPrincipal(alice.ID, acme.ID)}
 
-	h := httpadapter.New(httpadapter.Services{Access: acc, Invite: invite.NewService(acc, st)},
+	h := httpadapter.New(httpadapter.Services{Access: acc, Invite: invite.NewService(token.NewService(acc))},
 		httpadapter.WithFamilies(httpadapter.V1),
 		httpadapter.WithAuthenticator(httpadapter.AuthenticatorFunc(func(r *http.Request) (access.Principal, error) {
 			c, err := r.Cookie("session")

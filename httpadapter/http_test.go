@@ -3,6 +3,7 @@ package httpadapter_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -32,18 +33,19 @@ func TestBodyRules(t *testing.T) {
 		cases := []struct {
 			name, body, ct string
 			status         int
-			code, field    string
+			code           access.Code
+			field          string
 		}{
-			{"text/plain", valid, "text/plain", 415, "unsupported_media_type", ""},
-			{"form", "email=x", "application/x-www-form-urlencoded", 415, "unsupported_media_type", ""},
-			{"too large", `{"email":"` + strings.Repeat("a", 300) + `"}`, "application/json", 413, "body_too_large", ""},
-			{"unknown field", `{"email":"` + newbie.Email + `","admin":true}`, "application/json", 400, "unknown_field", "admin"},
-			{"trailing data", valid + `{}`, "application/json", 400, "trailing_data", ""},
-			{"malformed", `{"email":`, "application/json", 400, "invalid_json", ""},
-			{"syntax", `{"email" "x"}`, "application/json", 400, "invalid_json", ""},
-			{"wrong type", `{"email":42}`, "application/json", 400, "invalid_input", "email"},
-			{"not an object", `["x"]`, "application/json", 400, "invalid_json", ""},
-			{"empty", ``, "application/json", 400, "body_required", ""},
+			{"text/plain", valid, "text/plain", 415, access.CodeUnsupportedMediaType, ""},
+			{"form", "email=x", "application/x-www-form-urlencoded", 415, access.CodeUnsupportedMediaType, ""},
+			{"too large", `{"email":"` + strings.Repeat("a", 300) + `"}`, "application/json", 413, access.CodeBodyTooLarge, ""},
+			{"unknown field", `{"email":"` + newbie.Email + `","admin":true}`, "application/json", 400, access.CodeUnknownField, "admin"},
+			{"trailing data", valid + `{}`, "application/json", 400, access.CodeTrailingData, ""},
+			{"malformed", `{"email":`, "application/json", 400, access.CodeInvalidJSON, ""},
+			{"syntax", `{"email" "x"}`, "application/json", 400, access.CodeInvalidJSON, ""},
+			{"wrong type", `{"email":42}`, "application/json", 400, access.CodeInvalid, "email"},
+			{"not an object", `["x"]`, "application/json", 400, access.CodeInvalidJSON, ""},
+			{"empty", ``, "application/json", 400, access.CodeBodyRequired, ""},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -52,7 +54,7 @@ func TestBodyRules(t *testing.T) {
 					r = e.call("POST", "/access/add", e.ownerT, tc.body, "Content-Type", tc.ct)
 				}
 				must(t, tc.status, r)
-				assert.Equal(t, tc.code, r.str("data", "code"))
+				assert.Equal(t, tc.code, r.code("data", "code"))
 				assert.Equal(t, tc.field, r.str("data", "field"))
 			})
 		}
@@ -78,7 +80,7 @@ func TestAuthentication(t *testing.T) {
 		must(t, 200, e.call("GET", "/access", e.ownerT, nil, "Api-Token", e.ownerT), "the same token twice is fine")
 		_, _, otherT := e.otherCompany("Other")
 		r = must(t, 401, e.call("GET", "/access", e.ownerT, nil, "Api-Token", otherT))
-		assert.Equal(t, "ambiguous_credentials", r.str("data", "code"))
+		assert.Equal(t, access.CodeAmbiguousCredentials, r.code("data", "code"))
 
 		// A session token is accepted like an API token.
 		must(t, 200, e.call("GET", "/access", e.session(e.owner), nil))
@@ -99,6 +101,9 @@ func TestHostAuthenticator(t *testing.T) {
 				return access.SystemPrincipal(), nil
 			case "broken":
 				return access.Principal{}, errors.New("session store down: password=hunter2")
+			case "expired":
+				// A host's own error of a kind, without a gatehouse code.
+				return access.Principal{}, fmt.Errorf("%w: session expired", access.ErrUnauthenticated)
 			}
 			return access.Principal{}, access.Unauthenticated("unknown session")
 		})))
@@ -106,6 +111,8 @@ func TestHostAuthenticator(t *testing.T) {
 		must(t, 401, e.call("GET", "/access", "", nil))
 		must(t, 200, e.call("GET", "/access", "", nil, "X-Session", "owner"))
 		must(t, 401, e.call("GET", "/access", "", nil, "X-Session", "stale"))
+		r := must(t, 401, e.call("GET", "/access", "", nil, "X-Session", "expired"))
+		assert.Equal(t, access.CodeUnauthenticated, r.code("data", "code"), "a bare kind shows the kind's code")
 		// Neither a system principal nor a failing session store leaks: a 500
 		// that says only "internal error", the cause in the host's log.
 		for _, s := range []string{"system", "broken"} {
@@ -114,7 +121,8 @@ func TestHostAuthenticator(t *testing.T) {
 			req.Header.Set("X-Session", s)
 			e.h.ServeHTTP(rec, req)
 			assert.Equal(t, 500, rec.Code)
-			assert.JSONEq(t, `{"status":"error","message":"internal error","data":{"code":"internal","message":"internal error"}}`, rec.Body.String())
+			assert.JSONEq(t, fmt.Sprintf(`{"status":"error","message":"internal error","data":{"code":%q,"message":"internal error"}}`,
+				access.CodeInternal), rec.Body.String())
 		}
 		assert.Contains(t, e.logBuf.String(), "session store down")
 		assert.Contains(t, e.logBuf.String(), "route=\"GET /access\"")

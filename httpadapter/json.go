@@ -82,10 +82,11 @@ var (
 	nosniff         = []string{"nosniff"}
 )
 
+// jsonBuffer holds an encoded response until it is written, so that an
+// encoding error can still become a 500.
 type jsonBuffer struct {
-	buf     bytes.Buffer
-	enc     *json.Encoder
-	scratch []byte
+	buf bytes.Buffer
+	enc *json.Encoder
 }
 
 var jsonBuffers = sync.Pool{New: func() any {
@@ -105,27 +106,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		}
 	}()
 	j.buf.Reset()
-	var out []byte
-	if a, ok := v.(jsonAppender); ok {
-		if out = a.appendJSON(j.scratch[:0]); out != nil {
-			out = append(out, '\n') // as json.Encoder ends its output
-			if cap(out) <= 1<<20 {
-				j.scratch = out
-			}
-		}
-	}
-	if out == nil {
-		if err := j.enc.Encode(v); err != nil {
-			// Only a programming error gets here (our types all encode).
-			http.Error(w, `{"error":"internal error"}`, http.StatusInternalServerError)
-			return
-		}
-		out = j.buf.Bytes()
+	if err := j.enc.Encode(v); err != nil {
+		// Only a programming error gets here (our types all encode).
+		http.Error(w, `{"error":"internal error"}`, http.StatusInternalServerError)
+		return
 	}
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h["Cache-Control"] = noStore
 	h["X-Content-Type-Options"] = nosniff
 	w.WriteHeader(status)
-	_, _ = w.Write(out)
+	_, _ = w.Write(j.buf.Bytes())
 }

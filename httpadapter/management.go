@@ -1,7 +1,6 @@
 package httpadapter
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/access"
@@ -39,11 +38,6 @@ type (
 	mgmtUsers struct {
 		Users      []mgmtUser `json:"users"`
 		NextCursor string     `json:"next_cursor,omitempty" doc:"pass as cursor for the next page; absent on the last"`
-		// members, when set, stand in for Users: GET /access encodes the
-		// page it listed straight to Users' JSON (appendJSON, MarshalJSON)
-		// instead of copying it into Users first.
-		members []access.Member
-		perms   *rolePerms
 	}
 	mgmtAdd struct {
 		Email string   `json:"email" required:"" format:"email" doc:"an existing user's e-mail"`
@@ -250,36 +244,13 @@ func (h *Handler) mgmtList(x *exchange, _ *noBody) (managed[mgmtUsers], error) {
 	if err != nil {
 		return managed[mgmtUsers]{}, err
 	}
-	members := page.Items
-	if members == nil {
-		members = []access.Member{} // "users": [], not null
+	perms := rolePerms{cat: h.svc.Access.Catalog()}
+	out := mgmtUsers{Users: make([]mgmtUser, len(page.Items)), NextCursor: page.Next} // "users": [], not null
+	for i := range page.Items {
+		m := &page.Items[i]
+		out.Users[i] = mgmtUserOf(m, perms.of(m.Role, m.Extra))
 	}
-	return ok(mgmtUsers{members: members, perms: &rolePerms{cat: h.svc.Access.Catalog()}, NextCursor: page.Next})
-}
-
-// users returns Users, or the members they stand for.
-func (l *mgmtUsers) users() []mgmtUser {
-	if l.members == nil {
-		return l.Users
-	}
-	out := make([]mgmtUser, len(l.members))
-	for i := range l.members {
-		out[i] = l.user(i)
-	}
-	return out
-}
-
-// user is member i as the wire shows it.
-func (l *mgmtUsers) user(i int) mgmtUser {
-	m := &l.members[i]
-	return mgmtUserOf(m, l.perms.of(m.Role, m.Extra))
-}
-
-// MarshalJSON encodes the members through encoding/json as Users, for any
-// path that does not use appendJSON.
-func (l mgmtUsers) MarshalJSON() ([]byte, error) {
-	type plain mgmtUsers
-	return json.Marshal(plain{Users: l.users(), NextCursor: l.NextCursor})
+	return ok(out)
 }
 
 func (h *Handler) mgmtAdd(x *exchange, in *mgmtAdd) (managed[mgmtUser], error) {
@@ -458,7 +429,7 @@ func (h *Handler) mgmtAgencyRoles(x *exchange, _ *noBody) (managed[mgmtAgency], 
 	if err != nil {
 		return managed[mgmtAgency]{}, err
 	}
-	c, err := h.svc.Invite.GetConnection(x.ctx(), x.p, cid)
+	c, err := h.svc.Access.GetConnection(x.ctx(), x.p, cid)
 	if err != nil {
 		return managed[mgmtAgency]{}, err
 	}
@@ -470,7 +441,7 @@ func (h *Handler) mgmtAgencyEdit(x *exchange, in *mgmtAgencyEdit) (managed[mgmtA
 	if err != nil {
 		return managed[mgmtAgency]{}, err
 	}
-	c, err := h.svc.Invite.UpdateAgencyPermissions(x.ctx(), x.p, cid, invite.AgencyUpdate{Add: in.AddRoles, Remove: in.RemoveRoles})
+	c, err := h.svc.Access.UpdateAgencyPermissions(x.ctx(), x.p, cid, access.AgencyUpdate{Add: in.AddRoles, Remove: in.RemoveRoles})
 	if err != nil {
 		return managed[mgmtAgency]{}, err
 	}

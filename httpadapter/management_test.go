@@ -46,7 +46,7 @@ func TestManagementUsers(t *testing.T) {
 
 		// Last owner: the only OWNER can neither leave, be demoted nor be deactivated.
 		r = must(t, 409, e.call("POST", "/access/delete", e.ownerT, map[string]any{"user_id": e.owner.ID.String()}))
-		assert.Equal(t, "last_owner", r.str("data", "code"))
+		assert.Equal(t, access.CodeLastOwner, r.code("data", "code"))
 		must(t, 409, e.call("POST", "/access/edit", e.ownerT, map[string]any{"user_id": e.owner.ID.String(), "role": "ADMIN"}))
 
 		must(t, 403, e.call("POST", "/access/delete", viewerT, map[string]any{"user_id": newbie.ID.String()}))
@@ -161,7 +161,7 @@ func TestManagementConnections(t *testing.T) {
 		connID := r.str("data", "connection_id")
 		require.NotEmpty(t, connID)
 		r = must(t, 409, e.call("POST", "/access/invite/accept", agencySession, map[string]any{"token": tok}), "single use")
-		assert.Equal(t, "invitation_accepted", r.str("data", "code"))
+		assert.Equal(t, access.CodeInvitationAccepted, r.code("data", "code"))
 
 		// Agency roles: both sides see them, only the customer edits them.
 		r = must(t, 200, e.call("GET", "/access/invite/"+connID+"/agency-roles", agencySession, nil))
@@ -188,7 +188,7 @@ func TestManagementInvitationLifecycle(t *testing.T) {
 
 		// Resend: too early, then after the 2-day cooldown, with a new token.
 		r = must(t, 409, e.call("POST", "/access/invite/"+invID+"/resend", e.ownerT, nil))
-		assert.Equal(t, "resend_too_soon", r.str("data", "code"))
+		assert.Equal(t, access.CodeResendTooSoon, r.code("data", "code"))
 		assert.NotEmpty(t, r.str("data", "next_allowed_at"))
 		e.clock.advance(49 * time.Hour)
 		r = must(t, 200, e.call("POST", "/access/invite/"+invID+"/resend", e.ownerT, nil))

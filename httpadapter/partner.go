@@ -223,7 +223,7 @@ func (h *Handler) partnerGrant(x *exchange, in *partnerGrant) (partnerResult[par
 		return partnerResult[partnerUser]{}, err
 	}
 	pv, err := h.svc.Token.Provision(x.ctx(), p, token.Provision{Email: in.Email, Role: in.Role})
-	if access.CodeOf(err) == "user_has_other_companies" {
+	if access.CodeOf(err) == access.CodeUserHasOtherCompanies {
 		// The user has an account elsewhere and signs in on their own:
 		// grant the access and notify without a link.
 		pv, err = h.svc.Token.Provision(x.ctx(), p, token.Provision{Email: in.Email, Role: in.Role, NoLink: true})

@@ -127,7 +127,7 @@ func TestPartnerGrantProvisionAndLoginLink(t *testing.T) {
 		r = must(t, 200, e.call("GET", users+"/"+userID+"?merchant_id=acme-key", session, nil), "the session acts as the user")
 		assert.Equal(t, "ADMIN", r.str("result", "role"))
 		r = must(t, 410, e.call("POST", path, "", nil))
-		assert.Equal(t, "link_used", r.str("error", "code"))
+		assert.Equal(t, access.CodeLinkUsed, r.code("error", "code"))
 
 		// Expiry: 410 too.
 		r = must(t, 200, e.call("POST", users+"/provision?merchant_id=acme-key", e.ownerT, map[string]any{"email": "late@example.com", "role": "ADMIN"}))
@@ -144,7 +144,7 @@ func TestPartnerGrantProvisionAndLoginLink(t *testing.T) {
 		_, err = e.acc.CreateCompany(context.Background(), access.UserPrincipal(victim.ID, uuid.Nil), access.NewCompany{Name: "Victim Inc"})
 		require.NoError(t, err)
 		r = must(t, 403, e.call("POST", users+"/provision?merchant_id=acme-key", e.ownerT, map[string]any{"email": "victim@example.com", "role": "ADMIN"}))
-		assert.Equal(t, "user_has_other_companies", r.str("error", "code"))
+		assert.Equal(t, access.CodeUserHasOtherCompanies, r.code("error", "code"))
 		n := len(e.grants)
 		must(t, 200, e.call("POST", users+"?merchant_id=acme-key", e.ownerT, map[string]any{"email": "victim@example.com", "role": "ADMIN"}))
 		require.Len(t, e.grants, n+1)
