@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -179,11 +180,58 @@ func testTransactions(t *testing.T, newStore Factory) {
 		_, err = f.s.GetUser(f.ctx, nested.ID)
 		assertNotFound(t, err, access.CodeUserNotFound)
 	})
+	t.Run("a refused write leaves it usable", func(t *testing.T) { testConflictInTx(t, newStore) })
 	t.Run("outside the transaction's context", func(t *testing.T) { testOutsideTx(t, newStore) })
 	t.Run("another goroutine", func(t *testing.T) { testTxOtherGoroutine(t, newStore) })
 }
 
 var errSentinel = errors.New("storetest: sentinel")
+
+// testConflictInTx: a write a unique rule refuses fails alone; the
+// transaction goes on and commits the rest (a service may catch a
+// conflict and carry on, as invite does with a pending invitation).
+func testConflictInTx(t *testing.T, newStore Factory) {
+	f := newRows(t, newStore)
+	u := f.user()
+	c, p := f.company(), f.company()
+	f.member(c.ID, u.ID, access.RoleOwner)
+	g := f.grant(c.ID, userSubject(u.ID), projA, access.LevelViewer)
+	f.connect(c.ID, p.ID)
+	var after access.User
+	err := f.s.RunInTx(f.ctx, func(ctx context.Context) error {
+		for name, refused := range map[string]func() error{
+			"email": func() error {
+				dup := access.User{ID: newID(), Email: u.Email, Status: access.UserActive, CreatedAt: f.now, UpdatedAt: f.now}
+				return f.s.CreateUser(ctx, &dup)
+			},
+			"membership": func() error {
+				dup := access.Membership{ID: newID(), CompanyID: c.ID, UserID: u.ID, Role: access.RoleViewer, CreatedAt: f.now, UpdatedAt: f.now}
+				return f.s.CreateMembership(ctx, &dup)
+			},
+			"grant": func() error {
+				dup := g
+				dup.ID = newID()
+				return f.s.CreateGrant(ctx, &dup)
+			},
+			"connection": func() error {
+				dup := access.Connection{ID: newID(), CustomerID: p.ID, AgencyID: c.ID, CreatedAt: f.now, UpdatedAt: f.now}
+				return f.s.CreateConnection(ctx, &dup)
+			},
+		} {
+			if err := refused(); !errors.Is(err, access.ErrConflict) {
+				return fmt.Errorf("%s: want a conflict, got %v", name, err)
+			}
+			if _, err := f.s.GetUser(ctx, u.ID); err != nil {
+				return fmt.Errorf("a read after the refused %s: %w", name, err)
+			}
+		}
+		after = access.User{ID: newID(), Email: "after@example.com", Status: access.UserActive, CreatedAt: f.now, UpdatedAt: f.now}
+		return f.s.CreateUser(ctx, &after)
+	})
+	require.NoError(t, err)
+	_, err = f.s.GetUser(f.ctx, after.ID)
+	assert.NoError(t, err, "the work after the refusals was committed")
+}
 
 // txWait bounds how long the tests below wait for a transaction: a store
 // that waits for its own transaction fails them instead of hanging them.
