@@ -199,30 +199,30 @@ func testConflictInTx(t *testing.T, newStore Factory) {
 	f.connect(c.ID, p.ID)
 	var after access.User
 	err := f.s.RunInTx(f.ctx, func(ctx context.Context) error {
-		for name, refused := range map[string]func() error{
-			"email": func() error {
+		for code, refused := range map[access.Code]func() error{
+			access.CodeEmailTaken: func() error {
 				dup := access.User{ID: newID(), Email: u.Email, Status: access.UserActive, CreatedAt: f.now, UpdatedAt: f.now}
 				return f.s.CreateUser(ctx, &dup)
 			},
-			"membership": func() error {
+			access.CodeAlreadyMember: func() error {
 				dup := access.Membership{ID: newID(), CompanyID: c.ID, UserID: u.ID, Role: access.RoleViewer, CreatedAt: f.now, UpdatedAt: f.now}
 				return f.s.CreateMembership(ctx, &dup)
 			},
-			"grant": func() error {
+			access.CodeGrantExists: func() error {
 				dup := g
 				dup.ID = newID()
 				return f.s.CreateGrant(ctx, &dup)
 			},
-			"connection": func() error {
+			access.CodeAlreadyConnected: func() error {
 				dup := access.Connection{ID: newID(), CustomerID: p.ID, AgencyID: c.ID, CreatedAt: f.now, UpdatedAt: f.now}
 				return f.s.CreateConnection(ctx, &dup)
 			},
 		} {
-			if err := refused(); !errors.Is(err, access.ErrConflict) {
-				return fmt.Errorf("%s: want a conflict, got %v", name, err)
+			if err := refused(); !errors.Is(err, access.ErrConflict) || access.CodeOf(err) != code {
+				return fmt.Errorf("want a conflict %s, got %v", code, err)
 			}
 			if _, err := f.s.GetUser(ctx, u.ID); err != nil {
-				return fmt.Errorf("a read after the refused %s: %w", name, err)
+				return fmt.Errorf("a read after the refused write (%s): %w", code, err)
 			}
 		}
 		after = access.User{ID: newID(), Email: "after@example.com", Status: access.UserActive, CreatedAt: f.now, UpdatedAt: f.now}
