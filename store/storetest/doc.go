@@ -12,7 +12,10 @@
 // store methods (round trips, uniqueness, not found and conflicts by their
 // codes, rollback, keyset pages that are stable under inserts, isolation
 // between companies), then the services' rules on top of the store
-// (services.go, and the invite and token flows after their store tests), so a behaviour proven here is proven on every store.
+// (services.go for access; the invite and token flows follow their store
+// tests), so a behaviour proven here is proven on every store. Run runs
+// the categories in parallel, each with stores of its own; RunSerial one
+// after the other.
 //
 // A service-level test anywhere starts from a World:
 //
