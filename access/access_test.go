@@ -1,13 +1,16 @@
 package access_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/store/memstore"
 )
 
 func TestNormalizeEmail(t *testing.T) {
@@ -114,4 +117,24 @@ func TestErrorKinds(t *testing.T) {
 	assert.ErrorIs(t, last, access.ErrConflict)
 	assert.NotErrorIs(t, access.Conflict(access.CodeEmailTaken, "x"), access.ErrLastOwner)
 	assert.Equal(t, access.CodeInternal, access.CodeOf(errors.New("boom")))
+}
+
+func TestCheckRejectsUnknownPermission(t *testing.T) {
+	ctx := context.Background()
+	svc := access.NewService(memstore.New())
+	u, err := svc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "olga@acme.example"})
+	require.NoError(t, err)
+	c, err := svc.CreateCompany(ctx, access.UserPrincipal(u.ID, uuid.Nil), access.NewCompany{Name: "Acme"})
+	require.NoError(t, err)
+	owner := access.UserPrincipal(u.ID, c.ID)
+	for _, p := range []access.Principal{owner, access.SystemPrincipal(), {}} {
+		err := svc.Check(ctx, p, "USER_VEIW")
+		assert.ErrorIs(t, err, access.ErrInvalid, "a typo is the caller's mistake, not a denial")
+		assert.Equal(t, "permission", access.FieldOf(err))
+		assert.Contains(t, err.Error(), "USER_VEIW", "the error names it")
+		ok, err := svc.Can(ctx, p, "USER_VEIW")
+		assert.False(t, ok)
+		assert.ErrorIs(t, err, access.ErrInvalid)
+	}
+	assert.NoError(t, svc.Check(ctx, owner, access.UserView))
 }

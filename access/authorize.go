@@ -12,8 +12,19 @@ import (
 // for an API token also the token's own permissions. It fails with
 // ErrUnauthenticated for no principal, ErrNotFound when p has no relation to
 // the company (so the company cannot be probed), ErrForbidden otherwise.
-// An unknown permission is denied.
+// A permission the catalog does not know is a mistake of the caller, not a
+// denial: ErrInvalid (field "permission") naming it, for every principal.
 func (s *Service) Check(ctx context.Context, p Principal, perm string) error {
+	err := s.check(ctx, p, perm)
+	// Only a refusal (or the system's pass) asks whether perm exists: a
+	// granted check holds a known permission, and stays one lookup.
+	if (err == nil && p.Kind == PrincipalSystem || err != nil && isDenial(err) || p.IsZero()) && !s.catalog.HasPermission(perm) {
+		return Invalid("permission", "unknown permission %q", perm)
+	}
+	return err
+}
+
+func (s *Service) check(ctx context.Context, p Principal, perm string) error {
 	switch p.Kind {
 	case PrincipalSystem:
 		return nil
@@ -21,8 +32,6 @@ func (s *Service) Check(ctx context.Context, p Principal, perm string) error {
 	default:
 		return Unauthenticated("no principal")
 	}
-	// An unknown permission needs no lookup of its own to fail closed: no
-	// role, extra set or connection can hold it, as all are validated.
 	if p.Kind == PrincipalToken && !slices.Contains(p.TokenPermissions, perm) {
 		return Forbidden("the token does not hold %s", perm)
 	}
@@ -55,7 +64,7 @@ func (s *Service) Check(ctx context.Context, p Principal, perm string) error {
 }
 
 // Can is Check as a boolean: false for a denial, an error only for a
-// storage failure or a missing principal.
+// storage failure, a missing principal or an unknown permission.
 func (s *Service) Can(ctx context.Context, p Principal, perm string) (bool, error) {
 	err := s.Check(ctx, p, perm)
 	if err == nil {
