@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
 )
@@ -17,7 +19,7 @@ import (
 
 type (
 	accountAccess struct {
-		ID            id             `json:"id" doc:"the account access (grant) id"`
+		ID            uuid.UUID      `json:"id" doc:"the account access (grant) id"`
 		SpecifierType string         `json:"specifier_type" enum:"User,Invite,ApiToken"`
 		Specifier     specifier      `json:"specifier" doc:"a User (id, email, name, two_factor_authentication_enabled), an Invite (id, email) or an ApiToken (id, name, author_name, token, expires_at)"`
 		Resources     []accountRes   `json:"resources"`
@@ -26,13 +28,13 @@ type (
 	// specifier is the union of seed 002's three specifier shapes; each
 	// type fills its own fields.
 	specifier struct {
-		ID         id         `json:"id"`
-		Email      string     `json:"email,omitempty" format:"email"`
-		Name       string     `json:"name,omitempty"`
-		TwoFactor  *bool      `json:"two_factor_authentication_enabled,omitempty" doc:"User: always false, gatehouse has no second factor"`
-		AuthorName string     `json:"author_name,omitempty" doc:"ApiToken: its creator"`
-		Token      string     `json:"token,omitempty" doc:"ApiToken: a non-secret hint of the token, never the secret"`
-		ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+		ID         uuid.UUID `json:"id"`
+		Email      string    `json:"email,omitempty" format:"email"`
+		Name       string    `json:"name,omitempty"`
+		TwoFactor  *bool     `json:"two_factor_authentication_enabled,omitempty" doc:"User: always false, gatehouse has no second factor"`
+		AuthorName string    `json:"author_name,omitempty" doc:"ApiToken: its creator"`
+		Token      string    `json:"token,omitempty" doc:"ApiToken: a non-secret hint of the token, never the secret"`
+		ExpiresAt  time.Time `json:"expires_at,omitzero"`
 	}
 	accountRes struct {
 		ResourceID   string `json:"resource_id" doc:"the host's resource id; empty for the account itself"`
@@ -40,7 +42,7 @@ type (
 		AccessLevel  int    `json:"access_level" enum:"1000,100,50,10,1"`
 	}
 	accountDeleted struct {
-		ID id `json:"id" doc:"the removed account access"`
+		ID uuid.UUID `json:"id" doc:"the removed account access"`
 	}
 )
 
@@ -109,14 +111,14 @@ func (h *Handler) accountsList(x *exchange, _ *noBody) ([]accountAccess, error) 
 	if err != nil {
 		return nil, err
 	}
-	sp := specifiers{h: h, p: p, users: map[rawID]*access.User{}}
+	sp := specifiers{h: h, p: p, users: map[uuid.UUID]*access.User{}}
 	out := make([]accountAccess, len(page.Items))
 	for i, g := range page.Items {
 		s, err := sp.of(ctx, g.Subject)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = accountAccess{ID: id(g.ID), SpecifierType: string(g.Subject.Type), Specifier: s,
+		out[i] = accountAccess{ID: g.ID, SpecifierType: string(g.Subject.Type), Specifier: s,
 			Resources:   []accountRes{{ResourceID: g.Resource.ID, ResourceType: g.Resource.Type, AccessLevel: g.Level}},
 			Permissions: access.DerivePermissions(g.Level)}
 	}
@@ -134,11 +136,11 @@ func (h *Handler) accountsList(x *exchange, _ *noBody) ([]accountAccess, error) 
 type specifiers struct {
 	h     *Handler
 	p     access.Principal
-	users map[rawID]*access.User
+	users map[uuid.UUID]*access.User
 }
 
 // user returns a user visible to the caller, nil when gone.
-func (s *specifiers) user(ctx context.Context, uid rawID) (*access.User, error) {
+func (s *specifiers) user(ctx context.Context, uid uuid.UUID) (*access.User, error) {
 	if u, ok := s.users[uid]; ok {
 		return u, nil
 	}
@@ -155,7 +157,7 @@ func (s *specifiers) user(ctx context.Context, uid rawID) (*access.User, error) 
 }
 
 func (s *specifiers) of(ctx context.Context, sub access.Subject) (specifier, error) {
-	out := specifier{ID: id(sub.ID)}
+	out := specifier{ID: sub.ID}
 	switch sub.Type {
 	case access.SubjectUser:
 		u, err := s.user(ctx, sub.ID)
@@ -187,7 +189,7 @@ func (s *specifiers) of(ctx context.Context, sub access.Subject) (specifier, err
 		if err != nil {
 			return out, err
 		}
-		out.Name, out.Token, out.ExpiresAt = t.Name, t.Hint, optTime(t.ExpiresAt)
+		out.Name, out.Token, out.ExpiresAt = t.Name, t.Hint, t.ExpiresAt
 		if u, err := s.user(ctx, t.UserID); err != nil {
 			return out, err
 		} else if u != nil {
@@ -234,5 +236,5 @@ func (h *Handler) accountsDelete(x *exchange, _ *noBody) (accountDeleted, error)
 	if err != nil {
 		return accountDeleted{}, err
 	}
-	return accountDeleted{ID: id(gid)}, nil
+	return accountDeleted{ID: gid}, nil
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/gatehouse-go/gatehouse/access"
 )
 
@@ -108,32 +110,43 @@ func jsonKind(k string) string {
 	return "of another type"
 }
 
+// parseID parses a UUID in its canonical 8-4-4-4-12 form only: uuid.Parse
+// alone also takes the 32-digit, braced and urn:uuid: forms, which the
+// document (format uuid) does not.
+func parseID(s string) (uuid.UUID, bool) {
+	if len(s) != 36 {
+		return uuid.Nil, false
+	}
+	v, err := uuid.Parse(s)
+	return v, err == nil
+}
+
 // pathID parses the path wildcard name as a UUID (400 otherwise).
-func pathID(x *exchange, name string) (rawID, error) {
+func pathID(x *exchange, name string) (uuid.UUID, error) {
 	v, ok := parseID(x.r.PathValue(name))
 	if !ok {
-		return rawID{}, badRequest(access.CodeInvalid, name, name+" must be a UUID")
+		return uuid.Nil, badRequest(access.CodeInvalid, name, name+" must be a UUID")
 	}
 	return v, nil
 }
 
 // bodyID parses a UUID given in a request body field; "" is the zero id.
-func bodyID(field, s string) (rawID, error) {
+func bodyID(field, s string) (uuid.UUID, error) {
 	if s == "" {
-		return rawID{}, nil
+		return uuid.Nil, nil
 	}
 	v, ok := parseID(s)
 	if !ok {
-		return rawID{}, access.Invalid(field, "%s must be a UUID", field)
+		return uuid.Nil, access.Invalid(field, "%s must be a UUID", field)
 	}
 	return v, nil
 }
 
 // queryID parses an optional UUID query parameter.
-func queryID(x *exchange, name string) (rawID, error) {
+func queryID(x *exchange, name string) (uuid.UUID, error) {
 	s := x.r.URL.Query().Get(name)
 	if s == "" {
-		return rawID{}, nil
+		return uuid.Nil, nil
 	}
 	return bodyID(name, s)
 }

@@ -63,6 +63,12 @@ func TestBodyRules(t *testing.T) {
 			"/api/accounts/7/account_accesses", "/access/invite/7/agency-roles"} {
 			must(t, 400, e.call("GET", target, e.ownerT, nil), target)
 		}
+		// Only the canonical form: uuid.Parse alone takes these too.
+		for _, other := range []string{strings.ReplaceAll(e.company.ID.String(), "-", ""), "urn:uuid:" + e.company.ID.String(),
+			"{" + e.company.ID.String() + "}"} {
+			must(t, 400, e.call("GET", "/api/v1/companies/"+other, e.ownerT, nil), other)
+		}
+		must(t, 200, e.call("GET", "/api/v1/companies/"+strings.ToUpper(e.company.ID.String()), e.ownerT, nil), "upper case is canonical too")
 		assert.Equal(t, before, audit(), "no refused request changed anything")
 		must(t, 200, e.call("POST", "/access/add", e.ownerT, valid))
 		assert.Greater(t, audit(), before)

@@ -62,8 +62,8 @@ func (h *Handler) loginRedeem(x *exchange) error {
 		return err
 	}
 	s := l.Session
-	writeJSON(x.w, http.StatusOK, &loginResult{SessionToken: s.Secret.Reveal(), UserID: id(l.User.ID),
-		CompanyID: id(l.Company.ID), ExpiresAt: s.Token.ExpiresAt.UTC().Format(time.RFC3339)})
+	writeJSON(x.w, http.StatusOK, &loginResult{SessionToken: s.Secret.Reveal(), UserID: l.User.ID,
+		CompanyID: l.Company.ID, ExpiresAt: s.Token.ExpiresAt.UTC().Format(time.RFC3339)})
 	return nil
 }
 

@@ -3,6 +3,8 @@ package httpadapter
 import (
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
 	"github.com/gatehouse-go/gatehouse/token"
@@ -26,14 +28,14 @@ func ok[T any](data T) (managed[T], error) {
 
 type (
 	mgmtUser struct {
-		ID        id       `json:"id" doc:"the user id"`
-		Email     string   `json:"email" format:"email"`
-		FirstName string   `json:"first_name"`
-		LastName  string   `json:"last_name"`
-		Role      string   `json:"role" doc:"the membership's role: OWNER, ADMIN, VIEWER_PLUS, VIEWER or a host role"`
-		Roles     []string `json:"roles" doc:"the permission roles the user holds: the role's defaults and the extra ones"`
-		IsActive  bool     `json:"is_active"`
-		Editable  bool     `json:"editable" doc:"whether the caller may change or remove this user"`
+		ID        uuid.UUID `json:"id" doc:"the user id"`
+		Email     string    `json:"email" format:"email"`
+		FirstName string    `json:"first_name"`
+		LastName  string    `json:"last_name"`
+		Role      string    `json:"role" doc:"the membership's role: OWNER, ADMIN, VIEWER_PLUS, VIEWER or a host role"`
+		Roles     []string  `json:"roles" doc:"the permission roles the user holds: the role's defaults and the extra ones"`
+		IsActive  bool      `json:"is_active"`
+		Editable  bool      `json:"editable" doc:"whether the caller may change or remove this user"`
 	}
 	mgmtUsers struct {
 		Users      []mgmtUser `json:"users"`
@@ -48,7 +50,7 @@ type (
 		UserID string `json:"user_id" required:"" format:"uuid"`
 	}
 	mgmtUserID struct {
-		UserID id `json:"user_id"`
+		UserID uuid.UUID `json:"user_id"`
 	}
 	mgmtEdit struct {
 		UserID      string   `json:"user_id" required:"" format:"uuid"`
@@ -85,22 +87,22 @@ type (
 		Roles       []string `json:"roles" doc:"the agency's initial permission roles (relation agency only)"`
 	}
 	mgmtInvitation struct {
-		ID          id         `json:"id"`
-		Kind        string     `json:"kind" enum:"member,connection"`
-		Status      string     `json:"status" enum:"pending,accepted,rejected,revoked,expired"`
-		CompanyID   id         `json:"company_id" doc:"the inviting company"`
-		Email       string     `json:"email" format:"email"`
-		Role        string     `json:"role,omitempty" doc:"member invitations: the offered role"`
-		Roles       []string   `json:"roles" doc:"member invitations: extra permission roles; connections: the agency's"`
-		Relation    string     `json:"relation,omitempty" enum:"agency,customer"`
-		CompanyName string     `json:"company_name,omitempty" doc:"connections: the invited company's name"`
-		TargetID    *id        `json:"target_company_id,omitempty" doc:"connections: the invited company, once known"`
-		ExpiresAt   time.Time  `json:"expires_at"`
-		SendCount   int        `json:"send_count"`
-		LastSentAt  time.Time  `json:"last_sent_at"`
-		CreatedAt   time.Time  `json:"created_at"`
-		Connection  *id        `json:"connection_id,omitempty" doc:"the connection an accepted company invitation created"`
-		ClosedAt    *time.Time `json:"closed_at,omitempty"`
+		ID          uuid.UUID `json:"id"`
+		Kind        string    `json:"kind" enum:"member,connection"`
+		Status      string    `json:"status" enum:"pending,accepted,rejected,revoked,expired"`
+		CompanyID   uuid.UUID `json:"company_id" doc:"the inviting company"`
+		Email       string    `json:"email" format:"email"`
+		Role        string    `json:"role,omitempty" doc:"member invitations: the offered role"`
+		Roles       []string  `json:"roles" doc:"member invitations: extra permission roles; connections: the agency's"`
+		Relation    string    `json:"relation,omitempty" enum:"agency,customer"`
+		CompanyName string    `json:"company_name,omitempty" doc:"connections: the invited company's name"`
+		TargetID    uuid.UUID `json:"target_company_id,omitzero" doc:"connections: the invited company, once known"`
+		ExpiresAt   time.Time `json:"expires_at"`
+		SendCount   int       `json:"send_count"`
+		LastSentAt  time.Time `json:"last_sent_at"`
+		CreatedAt   time.Time `json:"created_at"`
+		Connection  uuid.UUID `json:"connection_id,omitzero" doc:"the connection an accepted company invitation created"`
+		ClosedAt    time.Time `json:"closed_at,omitzero"`
 	}
 	mgmtInvitations struct {
 		Sent       []mgmtInvitation `json:"sent" doc:"pending invitations the company sent"`
@@ -114,18 +116,18 @@ type (
 		Token string `json:"token" doc:"the invitation's token: the invited side rejects with it; without it the inviting side withdraws the invitation"`
 	}
 	mgmtAccepted struct {
-		Kind         string `json:"kind" enum:"member,connection" doc:"what was accepted: a person's invitation or a company connection"`
-		InvitationID id     `json:"invitation_id"`
-		CompanyID    id     `json:"company_id" doc:"member: the company joined; connection: the accepting company"`
-		UserID       id     `json:"user_id"`
-		NewUser      bool   `json:"new_user" doc:"the acceptance created the user"`
-		ConnectionID *id    `json:"connection_id,omitempty"`
+		Kind         string    `json:"kind" enum:"member,connection" doc:"what was accepted: a person's invitation or a company connection"`
+		InvitationID uuid.UUID `json:"invitation_id"`
+		CompanyID    uuid.UUID `json:"company_id" doc:"member: the company joined; connection: the accepting company"`
+		UserID       uuid.UUID `json:"user_id"`
+		NewUser      bool      `json:"new_user" doc:"the acceptance created the user"`
+		ConnectionID uuid.UUID `json:"connection_id,omitzero"`
 	}
 	mgmtAgency struct {
-		ConnectionID id       `json:"connection_id"`
-		CustomerID   id       `json:"customer_id"`
-		AgencyID     id       `json:"agency_id"`
-		Roles        []string `json:"roles" doc:"what the agency's ADMINs may do in the customer company"`
+		ConnectionID uuid.UUID `json:"connection_id"`
+		CustomerID   uuid.UUID `json:"customer_id"`
+		AgencyID     uuid.UUID `json:"agency_id"`
+		Roles        []string  `json:"roles" doc:"what the agency's ADMINs may do in the customer company"`
 	}
 	mgmtAgencyEdit struct {
 		AddRoles    []string `json:"add_roles"`
@@ -139,22 +141,22 @@ type (
 		ExpiresAt *time.Time `json:"expires_at" doc:"when it stops working; never when absent"`
 	}
 	mgmtCreatedToken struct {
-		ID        id         `json:"id"`
-		Name      string     `json:"name"`
-		Token     string     `json:"token" doc:"the secret, shown this once: store it now"`
-		Hint      string     `json:"hint" doc:"a non-secret reminder of the token, as listings show it"`
-		Level     int        `json:"level"`
-		Roles     []string   `json:"roles"`
-		ExpiresAt *time.Time `json:"expires_at,omitempty"`
-		CreatedAt time.Time  `json:"created_at"`
+		ID        uuid.UUID `json:"id"`
+		Name      string    `json:"name"`
+		Token     string    `json:"token" doc:"the secret, shown this once: store it now"`
+		Hint      string    `json:"hint" doc:"a non-secret reminder of the token, as listings show it"`
+		Level     int       `json:"level"`
+		Roles     []string  `json:"roles"`
+		ExpiresAt time.Time `json:"expires_at,omitzero"`
+		CreatedAt time.Time `json:"created_at"`
 	}
 	mgmtSwitch struct {
 		CompanyID   string `json:"company_id" format:"uuid"`
 		CompanyName string `json:"company_name" doc:"an exact name (case-insensitive) or an unambiguous part of one"`
 	}
 	mgmtCompany struct {
-		ID   id     `json:"id"`
-		Name string `json:"name"`
+		ID   uuid.UUID `json:"id"`
+		Name string    `json:"name"`
 	}
 	mgmtSwitched struct {
 		Company mgmtCompany `json:"company"`
@@ -231,7 +233,7 @@ func (rp *rolePerms) of(role string, extra []string) []string {
 }
 
 func mgmtUserOf(m *access.Member, perms []string) mgmtUser {
-	return mgmtUser{ID: id(m.UserID), Email: m.User.Email, FirstName: m.User.FirstName, LastName: m.User.LastName,
+	return mgmtUser{ID: m.UserID, Email: m.User.Email, FirstName: m.User.FirstName, LastName: m.User.LastName,
 		Role: m.Role, Roles: perms, IsActive: m.Active, Editable: m.Editable}
 }
 
@@ -273,7 +275,7 @@ func (h *Handler) mgmtDelete(x *exchange, in *mgmtUserRef) (managed[mgmtUserID],
 	if err := h.svc.Access.RemoveMember(x.ctx(), x.p, uid); err != nil {
 		return managed[mgmtUserID]{}, err
 	}
-	return ok(mgmtUserID{UserID: id(uid)})
+	return ok(mgmtUserID{UserID: uid})
 }
 
 func (h *Handler) mgmtEdit(x *exchange, in *mgmtEdit) (managed[mgmtUser], error) {
@@ -315,10 +317,10 @@ func (h *Handler) mgmtRoles(x *exchange, _ *noBody) (managed[mgmtRoles], error) 
 }
 
 func mgmtInvitationOf(inv invite.Invitation) mgmtInvitation {
-	out := mgmtInvitation{ID: id(inv.ID), Kind: string(inv.Kind), Status: string(inv.Status), CompanyID: id(inv.CompanyID),
+	out := mgmtInvitation{ID: inv.ID, Kind: string(inv.Kind), Status: string(inv.Status), CompanyID: inv.CompanyID,
 		Email: inv.Email, Role: inv.Role, Roles: nonNil(inv.Permissions), Relation: string(inv.Relation),
 		CompanyName: inv.TargetName, ExpiresAt: inv.ExpiresAt, SendCount: inv.SendCount, LastSentAt: inv.LastSentAt,
-		CreatedAt: inv.CreatedAt, TargetID: optID(inv.TargetID), Connection: optID(inv.ConnectionID), ClosedAt: optTime(inv.ClosedAt)}
+		CreatedAt: inv.CreatedAt, TargetID: inv.TargetID, Connection: inv.ConnectionID, ClosedAt: inv.ClosedAt}
 	return out
 }
 
@@ -372,8 +374,8 @@ func (h *Handler) mgmtAccept(x *exchange, in *mgmtToken) (managed[mgmtAccepted],
 	if err != nil {
 		return managed[mgmtAccepted]{}, err
 	}
-	return ok(mgmtAccepted{Kind: string(a.Invitation.Kind), InvitationID: id(a.Invitation.ID), CompanyID: id(a.CompanyID),
-		UserID: id(a.UserID), NewUser: a.NewUser, ConnectionID: optID(a.ConnectionID)})
+	return ok(mgmtAccepted{Kind: string(a.Invitation.Kind), InvitationID: a.Invitation.ID, CompanyID: a.CompanyID,
+		UserID: a.UserID, NewUser: a.NewUser, ConnectionID: a.ConnectionID})
 }
 
 func (h *Handler) mgmtReject(x *exchange, in *mgmtOptionalToken) (managed[mgmtInvitation], error) {
@@ -421,7 +423,7 @@ func (h *Handler) mgmtResend(x *exchange, _ *noBody) (managed[mgmtInvitation], e
 }
 
 func mgmtAgencyOf(c access.Connection) mgmtAgency {
-	return mgmtAgency{ConnectionID: id(c.ID), CustomerID: id(c.CustomerID), AgencyID: id(c.AgencyID), Roles: nonNil(c.Permissions)}
+	return mgmtAgency{ConnectionID: c.ID, CustomerID: c.CustomerID, AgencyID: c.AgencyID, Roles: nonNil(c.Permissions)}
 }
 
 func (h *Handler) mgmtAgencyRoles(x *exchange, _ *noBody) (managed[mgmtAgency], error) {
@@ -458,8 +460,8 @@ func (h *Handler) mgmtAddToken(x *exchange, in *mgmtNewToken) (managed[mgmtCreat
 		return managed[mgmtCreatedToken]{}, err
 	}
 	t := c.Token
-	return ok(mgmtCreatedToken{ID: id(t.ID), Name: t.Name, Token: c.Secret.Reveal(), Hint: t.Hint, Level: t.Level,
-		Roles: nonNil(t.Permissions), ExpiresAt: optTime(t.ExpiresAt), CreatedAt: t.CreatedAt})
+	return ok(mgmtCreatedToken{ID: t.ID, Name: t.Name, Token: c.Secret.Reveal(), Hint: t.Hint, Level: t.Level,
+		Roles: nonNil(t.Permissions), ExpiresAt: t.ExpiresAt, CreatedAt: t.CreatedAt})
 }
 
 func (h *Handler) mgmtSwitch(x *exchange, in *mgmtSwitch) (managed[mgmtSwitched], error) {
@@ -479,7 +481,7 @@ func (h *Handler) mgmtSwitch(x *exchange, in *mgmtSwitch) (managed[mgmtSwitched]
 	if err != nil {
 		return managed[mgmtSwitched]{}, err
 	}
-	return ok(mgmtSwitched{Company: mgmtCompany{ID: id(c.ID), Name: c.Name}})
+	return ok(mgmtSwitched{Company: mgmtCompany{ID: c.ID, Name: c.Name}})
 }
 
 // sessionOf returns the request's credentials and their kind when they are
@@ -500,9 +502,9 @@ func (h *Handler) sessionOf(x *exchange) (string, token.Kind) {
 }
 
 // requiredID parses a UUID body field that must be present.
-func requiredID(field, s string) (rawID, error) {
+func requiredID(field, s string) (uuid.UUID, error) {
 	if s == "" {
-		return rawID{}, access.Invalid(field, "%s is required", field)
+		return uuid.Nil, access.Invalid(field, "%s is required", field)
 	}
 	return bodyID(field, s)
 }
@@ -512,19 +514,4 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-func optID(v [16]byte) *id {
-	if v == ([16]byte{}) {
-		return nil
-	}
-	i := id(v)
-	return &i
-}
-
-func optTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
 }

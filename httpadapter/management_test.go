@@ -185,6 +185,10 @@ func TestManagementInvitationLifecycle(t *testing.T) {
 			"company_name": "Agency Two", "relation": "agency"}))
 		invID := r.str("data", "id")
 		first := e.lastEvent().Token.Reveal()
+		// What a pending invitation does not have yet is absent, not a zero
+		// UUID or time.
+		assert.NotContains(t, r.get("data"), "connection_id")
+		assert.NotContains(t, r.get("data"), "closed_at")
 
 		// Resend: too early, then after the 2-day cooldown, with a new token.
 		r = must(t, 409, e.call("POST", "/access/invite/"+invID+"/resend", e.ownerT, nil))
@@ -200,6 +204,7 @@ func TestManagementInvitationLifecycle(t *testing.T) {
 		must(t, 404, e.call("POST", "/access/invite/"+invID+"/reject", "", map[string]any{"token": first}))
 		r = must(t, 200, e.call("POST", "/access/invite/"+invID+"/reject", "", map[string]any{"token": second}))
 		assert.Equal(t, "rejected", r.str("data", "status"))
+		assert.NotEmpty(t, r.str("data", "closed_at"))
 		must(t, 409, e.call("POST", "/access/invite/"+invID+"/reject", "", map[string]any{"token": second}))
 
 		// The inviting side withdraws a pending one by ID.
@@ -231,6 +236,7 @@ func TestManagementAcceptMemberInvitation(t *testing.T) {
 		must(t, 404, e.call("POST", "/access/invite/accept", "", map[string]any{"token": "gh_inv_nope"}))
 		r = must(t, 200, e.call("POST", "/access/invite/accept", "", map[string]any{"token": tok}))
 		assert.Equal(t, "member", r.str("data", "kind"))
+		assert.NotContains(t, r.get("data"), "connection_id", "a member invitation makes no connection")
 		assert.Equal(t, true, r.get("data", "new_user"))
 		assert.Equal(t, e.company.ID.String(), r.str("data", "company_id"))
 		must(t, 409, e.call("POST", "/access/invite/accept", "", map[string]any{"token": tok}), "single use")

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // The OpenAPI 3.1 document is generated from the mounted routes and from
@@ -34,15 +36,16 @@ type schemaGen struct {
 }
 
 var (
-	typeID   = reflect.TypeFor[id]()
+	typeUUID = reflect.TypeFor[uuid.UUID]()
 	typeTime = reflect.TypeFor[time.Time]()
+	ownPkg   = reflect.TypeFor[op]().PkgPath()
 	falseVal = false
 )
 
 // componentName names the package's own non-generic struct types, which
 // become components; others are inlined.
 func componentName(t reflect.Type) string {
-	if t.Kind() != reflect.Struct || t.PkgPath() != typeID.PkgPath() || t.Name() == "" || strings.Contains(t.Name(), "[") {
+	if t.Kind() != reflect.Struct || t.PkgPath() != ownPkg || t.Name() == "" || strings.Contains(t.Name(), "[") {
 		return ""
 	}
 	n := t.Name()
@@ -54,7 +57,7 @@ func componentName(t reflect.Type) string {
 
 func (g *schemaGen) of(t reflect.Type, request bool) *schema {
 	switch {
-	case t == typeID:
+	case t == typeUUID:
 		return &schema{Type: "string", Format: "uuid"}
 	case t == typeTime:
 		return &schema{Type: "string", Format: "date-time"}
@@ -107,7 +110,7 @@ func (g *schemaGen) fields(s *schema, t reflect.Type, request bool) {
 		if name == "" {
 			name = f.Name
 		}
-		omit := strings.Contains(opts, "omitempty")
+		omit := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
 		fs := g.of(f.Type, request)
 		if fs.Ref != "" && (f.Tag.Get("doc") != "") {
 			// A $ref with siblings is fine in 3.1; keep the description.

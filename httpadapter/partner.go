@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/google/uuid"
+
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/token"
 )
@@ -32,13 +34,13 @@ type (
 		Result []partnerUser `json:"result"`
 	}
 	partnerRef struct {
-		ID        id     `json:"id"`
-		Email     string `json:"email" format:"email"`
-		FirstName string `json:"first_name"`
-		LastName  string `json:"last_name"`
+		ID        uuid.UUID `json:"id"`
+		Email     string    `json:"email" format:"email"`
+		FirstName string    `json:"first_name"`
+		LastName  string    `json:"last_name"`
 	}
 	partnerUser struct {
-		ID        id          `json:"id" doc:"the user id"`
+		ID        uuid.UUID   `json:"id" doc:"the user id"`
 		Email     string      `json:"email" format:"email"`
 		FirstName string      `json:"first_name"`
 		LastName  string      `json:"last_name"`
@@ -56,11 +58,11 @@ type (
 		AccessSwitch *bool  `json:"access_switch" doc:"false forbids the user to switch to this company (default true)"`
 	}
 	partnerProvisioned struct {
-		ID       id     `json:"id" doc:"the provisioned user's id"`
-		Email    string `json:"email" format:"email"`
-		Role     string `json:"role" enum:"OWNER,ADMIN"`
-		IsActive bool   `json:"is_active"`
-		LoginURL string `json:"login_url" format:"uri" doc:"a one-time magic link (10 minutes by default); GET shows a confirmation page, POST signs in"`
+		ID       uuid.UUID `json:"id" doc:"the provisioned user's id"`
+		Email    string    `json:"email" format:"email"`
+		Role     string    `json:"role" enum:"OWNER,ADMIN"`
+		IsActive bool      `json:"is_active"`
+		LoginURL string    `json:"login_url" format:"uri" doc:"a one-time magic link (10 minutes by default); GET shows a confirmation page, POST signs in"`
 	}
 	partnerUpdate struct {
 		Role     *string `json:"role" enum:"OWNER,ADMIN"`
@@ -68,10 +70,10 @@ type (
 	}
 	partnerDeleted struct{}
 	loginResult    struct {
-		SessionToken string `json:"session_token" doc:"a bearer token acting as the user in the link's company"`
-		UserID       id     `json:"user_id"`
-		CompanyID    id     `json:"company_id"`
-		ExpiresAt    string `json:"expires_at" format:"date-time"`
+		SessionToken string    `json:"session_token" doc:"a bearer token acting as the user in the link's company"`
+		UserID       uuid.UUID `json:"user_id"`
+		CompanyID    uuid.UUID `json:"company_id"`
+		ExpiresAt    string    `json:"expires_at" format:"date-time"`
 	}
 )
 
@@ -136,10 +138,10 @@ func (h *Handler) partnerCompany(x *exchange) (access.Principal, access.Company,
 }
 
 func partnerUserOf(m access.Member) partnerUser {
-	out := partnerUser{ID: id(m.UserID), Email: m.User.Email, FirstName: m.User.FirstName, LastName: m.User.LastName,
+	out := partnerUser{ID: m.UserID, Email: m.User.Email, FirstName: m.User.FirstName, LastName: m.User.LastName,
 		Role: m.Role, IsActive: m.Active}
 	if u := m.CreatedByUser; u != nil {
-		out.CreatedBy = &partnerRef{ID: id(u.ID), Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
+		out.CreatedBy = &partnerRef{ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
 	}
 	return out
 }
@@ -260,7 +262,7 @@ func (h *Handler) partnerProvision(x *exchange, in *partnerProvision) (partnerRe
 		return partnerResult[partnerProvisioned]{}, err
 	}
 	m := pv.Member
-	return partnerResult[partnerProvisioned]{Result: partnerProvisioned{ID: id(m.UserID), Email: m.User.Email,
+	return partnerResult[partnerProvisioned]{Result: partnerProvisioned{ID: m.UserID, Email: m.User.Email,
 		Role: m.Role, IsActive: m.Active, LoginURL: link}}, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
 )
@@ -17,31 +19,31 @@ import (
 
 type (
 	v1Company struct {
-		ID       id     `json:"id"`
-		Name     string `json:"name"`
-		Default  bool   `json:"default" doc:"the company the caller acts in (a session's current company)"`
-		ParentID *id    `json:"parent_company_id" doc:"null for a top-level company"`
+		ID       uuid.UUID  `json:"id"`
+		Name     string     `json:"name"`
+		Default  bool       `json:"default" doc:"the company the caller acts in (a session's current company)"`
+		ParentID *uuid.UUID `json:"parent_company_id" doc:"null for a top-level company"`
 	}
 	v1Access struct {
-		ID   id     `json:"id"`
-		Name string `json:"name"`
-		Code string `json:"code"`
+		ID   uuid.UUID `json:"id"`
+		Name string    `json:"name"`
+		Code string    `json:"code"`
 	}
 	v1User struct {
-		ID          id     `json:"id"`
-		FirstName   string `json:"first_name"`
-		LastName    string `json:"last_name"`
-		Email       string `json:"email" format:"email"`
-		Status      string `json:"status" enum:"active,disabled"`
-		Lang        string `json:"lang"`
-		Theme       string `json:"theme"`
-		Currency    string `json:"currency"`
-		Birthdate   string `json:"birthdate" doc:"YYYY-MM-DD or empty"`
-		FullName    string `json:"full_name"`
-		AvatarRoute string `json:"avatar_route"`
+		ID          uuid.UUID `json:"id"`
+		FirstName   string    `json:"first_name"`
+		LastName    string    `json:"last_name"`
+		Email       string    `json:"email" format:"email"`
+		Status      string    `json:"status" enum:"active,disabled"`
+		Lang        string    `json:"lang"`
+		Theme       string    `json:"theme"`
+		Currency    string    `json:"currency"`
+		Birthdate   string    `json:"birthdate" doc:"YYYY-MM-DD or empty"`
+		FullName    string    `json:"full_name"`
+		AvatarRoute string    `json:"avatar_route"`
 	}
 	v1UserAccess struct {
-		ID       id        `json:"id" doc:"the user access (membership) id"`
+		ID       uuid.UUID `json:"id" doc:"the user access (membership) id"`
 		Primary  bool      `json:"primary"`
 		IsActive bool      `json:"is_active"`
 		Company  v1Company `json:"company"`
@@ -89,20 +91,20 @@ type (
 	}
 	v1CompanyUser struct {
 		v1User
-		UserAccessID id       `json:"user_access_id"`
-		Access       v1Access `json:"access"`
-		Primary      bool     `json:"primary"`
-		IsActive     bool     `json:"is_active"`
+		UserAccessID uuid.UUID `json:"user_access_id"`
+		Access       v1Access  `json:"access"`
+		Primary      bool      `json:"primary"`
+		IsActive     bool      `json:"is_active"`
 	}
 	v1CompanyUsers struct {
 		Users []v1CompanyUser `json:"users"`
 		Meta  v1Meta          `json:"meta"`
 	}
 	v1Invitation struct {
-		ID          id        `json:"id"`
+		ID          uuid.UUID `json:"id"`
 		Kind        string    `json:"kind" enum:"member,connection"`
 		Status      string    `json:"status" enum:"pending,accepted,rejected,revoked,expired"`
-		CompanyID   id        `json:"company_id" doc:"the inviting company"`
+		CompanyID   uuid.UUID `json:"company_id" doc:"the inviting company"`
 		Email       string    `json:"email" format:"email"`
 		Access      *v1Access `json:"access,omitempty" doc:"member invitations: the offered access"`
 		Permissions []string  `json:"permissions"`
@@ -125,7 +127,7 @@ type (
 		Permissions []string `json:"permissions" doc:"extra permissions on top of the access's"`
 	}
 	v1Preview struct {
-		ID          id        `json:"id"`
+		ID          uuid.UUID `json:"id"`
 		Kind        string    `json:"kind" enum:"member,connection"`
 		Status      string    `json:"status" enum:"pending,accepted,rejected,revoked,expired"`
 		Email       string    `json:"email" format:"email"`
@@ -181,7 +183,7 @@ func (h *Handler) mountV1() {
 		query:       append([]param{{name: "email", desc: "the invited e-mail", required: true}}, pageParams...)}, h.v1InvitationsByEmail)
 }
 
-func v1AccessOf(r access.Role) v1Access { return v1Access{ID: id(r.ID), Name: r.Name, Code: r.Code} }
+func v1AccessOf(r access.Role) v1Access { return v1Access{ID: r.ID, Name: r.Name, Code: r.Code} }
 
 // v1AccessByCode is the access object of a role code; an unknown (removed)
 // role shows its code.
@@ -203,30 +205,30 @@ func (h *Handler) v1Role(s string, required bool) (string, error) {
 	}
 	r, ok := h.svc.Access.Catalog().RoleByID(raw)
 	if !ok {
-		return "", access.Invalid("access_id", "unknown access %s", id(raw))
+		return "", access.Invalid("access_id", "unknown access %s", raw)
 	}
 	return r.Code, nil
 }
 
 func v1UserOf(u access.User) v1User {
-	return v1User{ID: id(u.ID), FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Status: string(u.Status),
+	return v1User{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Status: string(u.Status),
 		Lang: u.Profile.Lang, Theme: u.Profile.Theme, Currency: u.Profile.Currency, Birthdate: u.Profile.Birthdate,
 		FullName: u.FullName(), AvatarRoute: u.Profile.AvatarURL}
 }
 
 func (x *exchange) v1CompanyOf(c access.Company) v1Company {
-	return v1Company{ID: id(c.ID), Name: c.Name, Default: c.ID == x.p.CompanyID, ParentID: optID(c.ParentID)}
+	return v1Company{ID: c.ID, Name: c.Name, Default: c.ID == x.p.CompanyID, ParentID: nilIfZero(c.ParentID)}
 }
 
 func (h *Handler) v1UserAccessOf(x *exchange, m access.Membership, c access.Company, u access.User) v1UserAccess {
-	return v1UserAccess{ID: id(m.ID), Primary: m.Primary, IsActive: m.Active, Company: x.v1CompanyOf(c),
+	return v1UserAccess{ID: m.ID, Primary: m.Primary, IsActive: m.Active, Company: x.v1CompanyOf(c),
 		Access: h.v1AccessByCode(m.Role), User: v1UserOf(u)}
 }
 
 // v1Target is the principal acting in company_id, for user_access routes:
 // the given one, or the caller's own company when none is given.
-func (h *Handler) v1Target(x *exchange, companyID rawID) (access.Principal, access.Company, error) {
-	if companyID == (rawID{}) {
+func (h *Handler) v1Target(x *exchange, companyID uuid.UUID) (access.Principal, access.Company, error) {
+	if companyID == uuid.Nil {
 		companyID = x.p.CompanyID
 	}
 	return h.inCompany(x, access.CompanyRef{ID: companyID})
@@ -235,7 +237,7 @@ func (h *Handler) v1Target(x *exchange, companyID rawID) (access.Principal, acce
 // v1VisibleUser finds a user the caller may see, in the target company or
 // else in the caller's own: access.Service adds members by e-mail, and
 // only shows users to those who may see them.
-func (h *Handler) v1VisibleUser(x *exchange, p access.Principal, uid rawID) (access.User, error) {
+func (h *Handler) v1VisibleUser(x *exchange, p access.Principal, uid uuid.UUID) (access.User, error) {
 	u, err := h.svc.Access.GetUser(x.ctx(), p, uid)
 	if errors.Is(err, access.ErrNotFound) && p.CompanyID != x.p.CompanyID {
 		u, err = h.svc.Access.GetUser(x.ctx(), x.p, uid)
@@ -250,7 +252,7 @@ func (h *Handler) v1CreateUserAccess(x *exchange, in *v1NewUserAccess) (v1UserAc
 	}
 	if bid, err := bodyID("user_id", in.UserID); err != nil {
 		return v1UserAccessBody{}, err
-	} else if bid != (rawID{}) && bid != uid {
+	} else if bid != uuid.Nil && bid != uid {
 		return v1UserAccessBody{}, access.Invalid("user_id", "user_id must equal the path's user_id")
 	}
 	cid, err := requiredID("company_id", in.CompanyID)
@@ -300,7 +302,7 @@ func (h *Handler) v1ListUserAccess(x *exchange, _ *noBody) (v1UserAccesses, erro
 		return v1UserAccesses{}, err
 	}
 	out := v1UserAccesses{UserAccesses: []v1UserAccess{}}
-	if x.p.Kind == access.PrincipalUser && x.p.UserID == uid && cid == (rawID{}) {
+	if x.p.Kind == access.PrincipalUser && x.p.UserID == uid && cid == uuid.Nil {
 		u, err := h.svc.Access.GetUser(x.ctx(), x.p, uid)
 		if err != nil {
 			return v1UserAccesses{}, err
@@ -369,7 +371,7 @@ func (h *Handler) v1DeleteUserAccess(x *exchange, _ *noBody) (noBody, error) {
 		return noBody{}, err
 	}
 	ctx, acc := x.ctx(), h.svc.Access
-	if x.p.Kind == access.PrincipalUser && x.p.UserID == uid && cid == (rawID{}) {
+	if x.p.Kind == access.PrincipalUser && x.p.UserID == uid && cid == uuid.Nil {
 		// Leaving one of one's own companies: find it among them.
 		pr := access.PageRequest{Limit: access.MaxPageLimit}
 		for {
@@ -490,14 +492,14 @@ func (h *Handler) v1CompanyUsers(x *exchange, _ *noBody) (v1CompanyUsers, error)
 	}
 	out := v1CompanyUsers{Users: make([]v1CompanyUser, len(page.Items)), Meta: v1Meta{NextCursor: page.Next}}
 	for i, m := range page.Items {
-		out.Users[i] = v1CompanyUser{v1User: v1UserOf(m.User), UserAccessID: id(m.ID), Access: h.v1AccessByCode(m.Role),
+		out.Users[i] = v1CompanyUser{v1User: v1UserOf(m.User), UserAccessID: m.ID, Access: h.v1AccessByCode(m.Role),
 			Primary: m.Primary, IsActive: m.Active}
 	}
 	return out, nil
 }
 
 func (h *Handler) v1InvitationOf(inv invite.Invitation) v1Invitation {
-	out := v1Invitation{ID: id(inv.ID), Kind: string(inv.Kind), Status: string(inv.Status), CompanyID: id(inv.CompanyID),
+	out := v1Invitation{ID: inv.ID, Kind: string(inv.Kind), Status: string(inv.Status), CompanyID: inv.CompanyID,
 		Email: inv.Email, Permissions: nonNil(inv.Permissions), Relation: string(inv.Relation), CompanyName: inv.TargetName,
 		ExpiresAt: inv.ExpiresAt, SendCount: inv.SendCount, CreatedAt: inv.CreatedAt}
 	if inv.Kind == invite.KindMember {
@@ -565,7 +567,7 @@ func (h *Handler) v1InvitationByCode(x *exchange, _ *noBody) (v1PreviewBody, err
 	if err != nil {
 		return v1PreviewBody{}, err
 	}
-	out := v1Preview{ID: id(pv.ID), Kind: string(pv.Kind), Status: string(pv.Status), Email: pv.Email,
+	out := v1Preview{ID: pv.ID, Kind: string(pv.Kind), Status: string(pv.Status), Email: pv.Email,
 		CompanyName: pv.CompanyName, Permissions: nonNil(pv.Permissions), Relation: string(pv.Relation),
 		TargetName: pv.TargetName, InviterName: pv.InviterName, ExpiresAt: pv.ExpiresAt}
 	if pv.Kind == invite.KindMember {
@@ -585,4 +587,13 @@ func (h *Handler) v1InvitationsByEmail(x *exchange, _ *noBody) (v1Invitations, e
 		return v1Invitations{}, err
 	}
 	return h.v1Invitations(page), nil
+}
+
+// nilIfZero is nil for uuid.Nil: a top-level company's parent_company_id
+// is null.
+func nilIfZero(v uuid.UUID) *uuid.UUID {
+	if v == uuid.Nil {
+		return nil
+	}
+	return &v
 }
