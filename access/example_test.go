@@ -11,7 +11,6 @@ import (
 	"github.com/gatehouse-go/gatehouse/store/memstore"
 )
 
-func ptr[T any](v T) *T { return &v }
 
 func ExampleService() {
 	ctx := context.Background()
@@ -30,7 +29,7 @@ func ExampleService() {
 	fmt.Println(svc.Check(ctx, asBob, access.UserView))
 	fmt.Println(svc.Check(ctx, asBob, access.UserAdd))
 	fmt.Println(svc.RemoveMember(ctx, asAlice, alice.ID))
-	_, err = svc.UpdateMember(ctx, asBob, bob.ID, access.MemberUpdate{Role: ptr(access.RoleOwner)})
+	_, err = svc.UpdateMember(ctx, asBob, bob.ID, access.MemberUpdate{Role: new(access.RoleOwner)})
 	fmt.Println(errors.Is(err, access.ErrForbidden))
 	// Output:
 	// <nil>

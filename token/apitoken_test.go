@@ -16,7 +16,6 @@ import (
 
 var ctx = context.Background()
 
-func ptr[T any](v T) *T { return &v }
 
 func TestCreateAndVerify(t *testing.T) {
 	e := newEnv(t)
@@ -232,7 +231,7 @@ func TestTokenShrinksWithItsCreator(t *testing.T) {
 	assert.NoError(t, e.acc.Check(ctx, p, access.UserDelete))
 	assert.NoError(t, e.acc.CheckLevel(ctx, p, account, access.LevelAdmin))
 
-	_, err = e.acc.UpdateMember(ctx, e.asOwner, admin.ID, access.MemberUpdate{Role: ptr(access.RoleViewer)})
+	_, err = e.acc.UpdateMember(ctx, e.asOwner, admin.ID, access.MemberUpdate{Role: new(access.RoleViewer)})
 	require.NoError(t, err)
 	p, err = e.tok.Verify(ctx, c.Secret.Reveal())
 	require.NoError(t, err)
@@ -246,11 +245,11 @@ func TestTokenShrinksWithItsCreator(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, access.LevelViewer, a.Level())
 
-	_, err = e.acc.UpdateMember(ctx, e.asOwner, admin.ID, access.MemberUpdate{Active: ptr(false)})
+	_, err = e.acc.UpdateMember(ctx, e.asOwner, admin.ID, access.MemberUpdate{Active: new(false)})
 	require.NoError(t, err)
 	assert.ErrorIs(t, e.acc.Check(ctx, p, access.UserView), access.ErrForbidden, "deactivated creator: the token stops")
 
-	_, err = e.acc.UpdateMember(ctx, e.asOwner, admin.ID, access.MemberUpdate{Active: ptr(true), Role: ptr(access.RoleAdmin)})
+	_, err = e.acc.UpdateMember(ctx, e.asOwner, admin.ID, access.MemberUpdate{Active: new(true), Role: new(access.RoleAdmin)})
 	require.NoError(t, err)
 	assert.NoError(t, e.acc.Check(ctx, p, access.UserDelete), "restored")
 	require.NoError(t, e.acc.RemoveMember(ctx, e.asOwner, admin.ID))

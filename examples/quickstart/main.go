@@ -87,9 +87,9 @@ func run(ctx context.Context, st store.Store) error {
 	}
 	_, err = svc.AddMember(ctx, asBob, access.NewMember{Email: dave.Email, Role: access.RoleViewerPlus})
 	report("bob adds dave as VIEWER_PLUS", err)
-	_, err = svc.UpdateMember(ctx, asBob, bob.ID, access.MemberUpdate{Role: ptr(access.RoleOwner)})
+	_, err = svc.UpdateMember(ctx, asBob, bob.ID, access.MemberUpdate{Role: new(access.RoleOwner)})
 	report("bob makes himself OWNER", err)
-	_, err = svc.UpdateMember(ctx, asBob, alice.ID, access.MemberUpdate{Active: ptr(false)})
+	_, err = svc.UpdateMember(ctx, asBob, alice.ID, access.MemberUpdate{Active: new(false)})
 	report("bob deactivates alice", err)
 	_, err = svc.AddMember(ctx, asCarol, access.NewMember{Email: "eve-" + suffix + "@example.com", Role: access.RoleViewer})
 	report("carol adds a member", err)
@@ -120,6 +120,5 @@ func run(ctx context.Context, st store.Store) error {
 	return nil
 }
 
-func ptr[T any](v T) *T { return &v }
 
 func init() { log.SetFlags(0); log.SetOutput(os.Stderr) }
