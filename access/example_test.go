@@ -11,7 +11,6 @@ import (
 	"github.com/gatehouse-go/gatehouse/store/memstore"
 )
 
-
 func ExampleService() {
 	ctx := context.Background()
 	svc := access.NewService(memstore.New()) // or bunstore.New(db) on PostgreSQL

@@ -16,7 +16,6 @@ import (
 
 var ctx = context.Background()
 
-
 func TestCreateAndVerify(t *testing.T) {
 	e := newEnv(t)
 	c := e.create(t, e.asOwner, token.NewToken{Name: " deploy ", Permissions: []string{access.UserEdit}, Level: access.LevelAdmin})

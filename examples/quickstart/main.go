@@ -120,5 +120,4 @@ func run(ctx context.Context, st store.Store) error {
 	return nil
 }
 
-
 func init() { log.SetFlags(0); log.SetOutput(os.Stderr) }
