@@ -25,7 +25,7 @@ import (
 func BenchmarkCheckAccess(b *testing.B) {
 	ctx := context.Background()
 	tg := freshDatabase(b)
-	setup := open(b, tg, pgDriver)
+	setup := open(b, tg, pgxCache)
 	require.NoError(b, bunstore.Migrate(ctx, setup))
 	shape := seedShape{companies: 1000, perCompany: 100, users: 20000}
 	seed(b, setup, shape)
@@ -143,7 +143,7 @@ func rawPage(ctx context.Context, stmt *sql.Stmt, company uuid.UUID) error {
 func BenchmarkMembers(b *testing.B) {
 	ctx := context.Background()
 	tg := freshDatabase(b)
-	setup := open(b, tg, pgDriver)
+	setup := open(b, tg, pgxCache)
 	require.NoError(b, bunstore.Migrate(ctx, setup))
 	shape := seedShape{companies: 1, perCompany: 100_000, users: 100_000}
 	seed(b, setup, shape)

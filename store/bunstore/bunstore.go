@@ -9,15 +9,20 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/invite"
 	"github.com/gatehouse-go/gatehouse/store"
+	"github.com/gatehouse-go/gatehouse/token"
 )
 
-// access.go, invite.go and token.go implement the domain packages' Stores.
+// One file per aggregate implements the domain packages' Stores: users,
+// companies, memberships, grants, connections, audit and check (access),
+// invitations (invite), tokens (token).
 var (
 	_ access.Store = (*Store)(nil)
+	_ invite.Store = (*Store)(nil)
+	_ token.Store  = (*Store)(nil)
 	_ store.Store  = (*Store)(nil)
 )
 
@@ -28,6 +33,7 @@ type Store struct {
 	db     *bun.DB
 	txOpts *sql.TxOptions
 	prep   prepared
+	owners store.TxOwners // who runs an open transaction (access.ErrOutsideTx)
 }
 
 // Option configures a Store.
@@ -42,9 +48,9 @@ func WithTxOptions(o sql.TxOptions) Option {
 }
 
 // New returns a store over db, which the host opened with the pgdialect and
-// a PostgreSQL driver of its choice (bun's pgdriver or pgx's stdlib), and
-// migrated with Migrate. Make one Store per *bun.DB and keep it: it holds
-// the prepared statements of the hot reads (see Close).
+// pgx's stdlib driver, and migrated with Migrate. Make one Store per
+// *bun.DB and keep it: it holds the prepared statements of the hot reads
+// (see Close).
 func New(db *bun.DB, opts ...Option) *Store {
 	s := &Store{db: db}
 	for _, o := range opts {
@@ -71,32 +77,49 @@ func (s *Store) txFrom(ctx context.Context) (bun.Tx, bool) {
 	return v.tx, true
 }
 
-// idb is the handle a method runs its statements on: the transaction in
-// ctx, or the pool.
-func (s *Store) idb(ctx context.Context) bun.IDB {
+// idb is the handle every statement of the store runs on, and the one
+// place that picks it: the transaction in ctx, else the pool, unless the
+// calling goroutine runs an open transaction's fn and ctx forgot it
+// (access.ErrOutsideTx, instead of a statement outside the transaction or
+// waiting for its row locks forever). With no transaction open the check
+// is one atomic load.
+func (s *Store) idb(ctx context.Context) (bun.IDB, error) {
 	if tx, ok := s.txFrom(ctx); ok {
-		return tx
+		return tx, nil
 	}
-	return s.db
+	if err := s.owners.Check(); err != nil {
+		return nil, err
+	}
+	return s.db, nil
 }
 
 // RunInTx runs fn in a database transaction carried by the context it gets.
 // Called with such a context it opens a savepoint instead, so a failure
-// undoes only fn's own work. fn's error comes back unchanged after the
-// rollback; so does a panic. A context cancelled before fn returns rolls
-// back too.
+// undoes only fn's own work: a caller that handles a store call's error
+// and goes on runs that call in a nested RunInTx, since a failed statement
+// aborts the rest of its transaction. fn's error comes back unchanged
+// after the rollback; so does a panic. A context cancelled before fn
+// returns rolls back too.
 func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	var tx bun.Tx
-	if parent, ok := s.txFrom(ctx); ok {
+	parent, nested := s.txFrom(ctx)
+	switch {
+	case nested:
 		tx, err = parent.BeginTx(ctx, nil) // SAVEPOINT
-	} else {
+	default:
+		if err := s.owners.Check(); err != nil {
+			return err
+		}
 		tx, err = s.db.BeginTx(ctx, s.txOpts)
 	}
 	if err != nil {
 		return translate(ctx, err, "")
+	}
+	if !nested {
+		defer s.owners.Enter()()
 	}
 	committed := false
 	defer func() {
@@ -119,50 +142,81 @@ func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context) error)
 	return nil
 }
 
-// uniqueCodes maps the schema's unique constraints to conflict codes.
-var uniqueCodes = map[string]struct {
-	code access.Code
-	msg  string
-}{
-	"users_pkey":                   {access.CodeIDTaken, "the user exists"},
-	"users_email_key":              {access.CodeEmailTaken, "the e-mail is taken"},
-	"users_email_lower_key":        {access.CodeEmailTaken, "the e-mail is taken"},
-	"companies_pkey":               {access.CodeIDTaken, "the company exists"},
-	"companies_external_key_key":   {access.CodeExternalKeyTaken, "the external key is taken"},
-	"company_domains_domain_key":   {access.CodeDomainTaken, "the domain is taken"},
-	"memberships_pkey":             {access.CodeIDTaken, "the membership exists"},
-	"memberships_company_user_key": {access.CodeAlreadyMember, "the user is already a member of the company"},
-	"memberships_one_primary_key":  {access.CodePrimaryTaken, "the user already has a primary membership"},
-	"grants_pkey":                  {access.CodeIDTaken, "the grant exists"},
-	"grants_subject_resource_key":  {access.CodeGrantExists, "the subject already holds a grant on this resource"},
-	"connections_pkey":             {access.CodeIDTaken, "the connection exists"},
-	"connections_pair_key":         {access.CodeAlreadyConnected, "the companies are already connected"},
-	"audit_events_pkey":            {access.CodeIDTaken, "the audit event exists"},
+// constraintErrors is every rule the schema's constraints hold, by
+// constraint name, with the error its violation means: the one place a
+// rule's translation is written (TestConstraintsTranslated checks that
+// every constraint of the schema is here). The messages name the rule; the
+// codes are those memstore returns for the same broken rule.
+var constraintErrors = map[string]error{
+	// Unique: a duplicate ID.
+	"users_pkey":        access.Conflict(access.CodeIDTaken, "a user with this ID exists"),
+	"companies_pkey":    access.Conflict(access.CodeIDTaken, "a company with this ID exists"),
+	"memberships_pkey":  access.Conflict(access.CodeIDTaken, "a membership with this ID exists"),
+	"grants_pkey":       access.Conflict(access.CodeIDTaken, "a grant with this ID exists"),
+	"connections_pkey":  access.Conflict(access.CodeIDTaken, "a connection with this ID exists"),
+	"audit_events_pkey": access.Conflict(access.CodeIDTaken, "an audit event with this ID exists"),
+	"invitations_pkey":  access.Conflict(access.CodeIDTaken, "an invitation with this ID exists"),
+	"tokens_pkey":       access.Conflict(access.CodeIDTaken, "a token with this ID exists"),
+	"login_links_pkey":  access.Conflict(access.CodeIDTaken, "a login link with this ID exists"),
+
+	// Unique: the domain's rules.
+	"users_email_lower_key":        access.Conflict(access.CodeEmailTaken, "the e-mail is taken"),
+	"companies_external_key_key":   access.Conflict(access.CodeExternalKeyTaken, "the external key is taken"),
+	"company_domains_domain_key":   access.Conflict(access.CodeDomainTaken, "a domain is taken"),
+	"memberships_company_user_key": access.Conflict(access.CodeAlreadyMember, "the user is already a member of the company"),
+	"memberships_one_primary_key":  access.Conflict(access.CodePrimaryTaken, "the user already has a primary membership"),
+	"grants_subject_resource_key":  access.Conflict(access.CodeGrantExists, "the subject already holds a grant on this resource"),
+	"connections_pair_key":         access.Conflict(access.CodeAlreadyConnected, "the companies are already connected"),
+	"invitations_pending_key":      invite.ErrInvitationPending,
+	"invitations_token_hash_key":   access.Conflict(access.CodeTokenTaken, "the invitation token's digest is taken"),
+	"tokens_digest_key":            access.Conflict(access.CodeTokenTaken, "the token's digest is taken"),
+	"login_links_digest_key":       access.Conflict(access.CodeTokenTaken, "the login link's digest is taken"),
+
+	// Foreign keys: what a violation shows is missing.
+	"company_domains_company_id_fkey": access.NotFound(access.CodeCompanyNotFound),
+	"memberships_company_id_fkey":     access.NotFound(access.CodeCompanyNotFound),
+	"memberships_user_id_fkey":        access.NotFound(access.CodeUserNotFound),
+	"grants_company_id_fkey":          access.NotFound(access.CodeCompanyNotFound),
+	"connections_customer_id_fkey":    access.NotFound(access.CodeCompanyNotFound),
+	"connections_agency_id_fkey":      access.NotFound(access.CodeCompanyNotFound),
+	"invitations_company_id_fkey":     access.NotFound(access.CodeCompanyNotFound),
+	"tokens_company_id_fkey":          access.NotFound(access.CodeCompanyNotFound),
+	"tokens_user_id_fkey":             access.NotFound(access.CodeUserNotFound),
+	"login_links_company_id_fkey":     access.NotFound(access.CodeCompanyNotFound),
+	"login_links_user_id_fkey":        access.NotFound(access.CodeUserNotFound),
+
+	// Checks the services enforce first; reaching one is a caller's bug
+	// the store still names.
+	"connections_distinct_check":          access.Invalid("agency_id", "a company cannot be connected to itself"),
+	"invitations_kind_check":              access.Invalid("kind", "an invitation is of kind member or connection"),
+	"invitations_status_check":            access.Invalid("status", "not a status of an invitation"),
+	"invitations_token_hash_length_check": access.Invalid("token_hash", "a digest is 32 bytes"),
+	"tokens_kind_check":                   access.Invalid("kind", "a token is an API or a session token"),
+	"tokens_company_check":                access.Invalid("company_id", "an API token belongs to a company"),
+	"tokens_digest_length_check":          access.Invalid("digest", "a digest is 32 bytes"),
+	"login_links_digest_length_check":     access.Invalid("digest", "a digest is 32 bytes"),
 }
 
-// foreignEntities maps the schema's foreign keys to the entity a violation
-// shows is missing.
-var foreignEntities = map[string]access.Code{
-	"company_domains_company_id_fkey": access.CodeCompanyNotFound,
-	"memberships_company_id_fkey":     "company",
-	"memberships_user_id_fkey":        "user",
-	"grants_company_id_fkey":          "company",
-	"connections_customer_id_fkey":    "company",
-	"connections_agency_id_fkey":      "company",
-}
+// SQLSTATE classes of the violations constraintErrors translates.
+const (
+	foreignKeyViolation = "23503"
+	uniqueViolation     = "23505"
+	checkViolation      = "23514"
+)
 
-// pgError reads the SQLSTATE and constraint name of a PostgreSQL error
-// from either driver a host may use. ok is false for other errors.
+// pgError reads the SQLSTATE of a PostgreSQL error through the method
+// drivers give their errors (pgx's *pgconn.PgError, lib/pq's *pq.Error),
+// and the violated constraint's name, which database/sql has no common
+// way to carry, from pgx's error. ok is false for other errors.
 func pgError(err error) (code, constraint string, ok bool) {
-	var pgxErr *pgconn.PgError
-	if errors.As(err, &pgxErr) {
-		return pgxErr.Code, pgxErr.ConstraintName, true
+	var state interface{ SQLState() string }
+	if !errors.As(err, &state) {
+		return "", "", false
 	}
-	var bunErr pgdriver.Error
-	if errors.As(err, &bunErr) {
-		return bunErr.Field('C'), bunErr.Field('n'), true
+	if pgErr, isPgx := errors.AsType[*pgconn.PgError](err); isPgx {
+		constraint = pgErr.ConstraintName
 	}
-	return "", "", false
+	return state.SQLState(), constraint, true
 }
 
 func pastDeadline(ctx context.Context) bool {
@@ -170,21 +224,23 @@ func pastDeadline(ctx context.Context) bool {
 	return ok && !time.Now().Before(d)
 }
 
-// translate turns a driver error into gatehouse's kinds: no rows into
-// not found (of entity), constraint violations into conflict, not found or
-// invalid by constraint name. Other PostgreSQL errors keep their message
-// but lose their driver type, so nothing above the store depends on it.
+// translate turns a driver error into gatehouse's kinds: no rows into not
+// found (of entity), a violated constraint into the error constraintErrors
+// gives it. Other PostgreSQL errors keep their message but lose their
+// driver type, so nothing above the store depends on it.
 func translate(ctx context.Context, err error, entity access.Code) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, sql.ErrNoRows):
 		return access.NotFound(entity)
+	case errors.Is(err, access.ErrOutsideTx):
+		return err
 	case ctx.Err() != nil:
 		// The driver reports a cancellation in its own words.
 		return fmt.Errorf("bunstore: %w", ctx.Err())
 	case pastDeadline(ctx):
-		// pgdriver sets the socket deadline to the context's, which can
+		// A driver may set the socket deadline to the context's, which can
 		// fire just before the context's own timer.
 		return fmt.Errorf("bunstore: %w", context.DeadlineExceeded)
 	}
@@ -193,18 +249,12 @@ func translate(ctx context.Context, err error, entity access.Code) error {
 		return fmt.Errorf("bunstore: %w", err)
 	}
 	switch code {
-	case "23505": // unique_violation
-		if c, ok := uniqueCodes[constraint]; ok {
-			return access.Conflict(c.code, "%s", c.msg)
+	case uniqueViolation, foreignKeyViolation, checkViolation:
+		if e, ok := constraintErrors[constraint]; ok {
+			return e
 		}
-		return access.Conflict(access.CodeIDTaken, "the row exists")
-	case "23503": // foreign_key_violation
-		if e, ok := foreignEntities[constraint]; ok {
-			return access.NotFound(e)
-		}
-	case "23514": // check_violation
-		if constraint == "connections_distinct_check" {
-			return access.Invalid("agency_id", "a company cannot be connected to itself")
+		if code == uniqueViolation {
+			return access.Conflict(access.CodeIDTaken, "the row exists (constraint %q)", constraint)
 		}
 	}
 	return fmt.Errorf("bunstore: %s", err.Error())

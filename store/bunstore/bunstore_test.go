@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/store"
@@ -55,7 +57,7 @@ func TestMigrate(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("idempotent", func(t *testing.T) {
-		_, db := freshStore(t, pgDriver)
+		_, db := freshStore(t, pgxCache)
 		n := countMigrations(t, db)
 		require.Positive(t, n)
 		require.NoError(t, bunstore.Migrate(ctx, db))
@@ -99,7 +101,7 @@ func TestMigrate(t *testing.T) {
 	})
 
 	t.Run("needs two connections", func(t *testing.T) {
-		db := open(t, freshDatabase(t), pgDriver)
+		db := open(t, freshDatabase(t), pgxCache)
 		db.SetMaxOpenConns(1)
 		err := bunstore.Migrate(ctx, db)
 		require.Error(t, err)
@@ -113,7 +115,7 @@ func TestDrivers(t *testing.T) {
 	for _, d := range drivers {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			s, _ := freshStore(t, d)
+			s, db := freshStore(t, d)
 			now := time.Now().UTC().Truncate(time.Microsecond)
 
 			_, err := s.GetUser(ctx, newID())
@@ -151,9 +153,11 @@ func TestDrivers(t *testing.T) {
 			require.Len(t, es, 1)
 			assert.Equal(t, *e, es[0])
 
-			// A unique violation the statement's own checks cannot see: the
-			// other transaction has not committed yet when they run, so the
-			// constraint refuses the row and translate maps it by name.
+			// Two inserts of one e-mail race: a's transaction has inserted
+			// but not committed, b's INSERT waits on a's row in the unique
+			// index, and a commits only once the server shows b waiting, so
+			// the race is exercised on every run. The constraint refuses
+			// b's row when a commits, and translate maps it by name.
 			email := "race@example.com"
 			locked := make(chan struct{})
 			release := make(chan struct{})
@@ -173,11 +177,11 @@ func TestDrivers(t *testing.T) {
 			<-locked
 			b := user(newID(), now)
 			b.Email = email
-			go func() {
-				time.Sleep(100 * time.Millisecond) // let b's INSERT wait on a's row
-				close(release)
-			}()
-			err = s.CreateUser(ctx, b)
+			raced := make(chan error, 1)
+			go func() { raced <- s.CreateUser(ctx, b) }()
+			waitForLockWait(t, db, "INSERT INTO")
+			close(release)
+			err = <-raced
 			require.NoError(t, <-done)
 			assert.ErrorIs(t, err, access.ErrConflict)
 			assert.Equal(t, access.CodeEmailTaken, access.CodeOf(err))
@@ -185,6 +189,19 @@ func TestDrivers(t *testing.T) {
 			assert.True(t, errors.As(err, &gerr), "not an *access.Error: %T", err)
 		})
 	}
+}
+
+// waitForLockWait returns once a session of db's database runs a statement
+// containing marker and waits for a lock another transaction holds.
+func waitForLockWait(t *testing.T, db *bun.DB, marker string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		var n int
+		err := db.NewRaw(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND position(? in query) > 0`, marker).
+			Scan(context.Background(), &n)
+		return err == nil && n > 0
+	}, 30*time.Second, time.Millisecond, "no statement waited for the other transaction's lock")
 }
 
 // TestQueryCounts proves the round-trip promises, counted at the driver:
@@ -265,6 +282,7 @@ func TestQueryCounts(t *testing.T) {
 // statements, with the arguments they were sent with: CheckAccess and the
 // listings.
 func TestIndexUsage(t *testing.T) {
+	plannerTests(t)
 	if testing.Short() {
 		t.Skip("seeds 20,000 memberships")
 	}
@@ -307,11 +325,11 @@ func TestIndexUsage(t *testing.T) {
 		qs := rec.count(call)
 		require.Len(t, qs, 1, name)
 		q := qs[0]
-		// The plan for the actual arguments and, for the prepared hot
-		// reads, the generic plan PostgreSQL may keep for them from their
-		// sixth call on (TestHotReadsKeepGenericPlans): a page's must walk
-		// its index in order too, or a large company's page would sort
-		// every member past the cursor.
+		// The plan for the actual arguments and, for the prepared check,
+		// the generic plan PostgreSQL keeps for it from its sixth call on
+		// (TestHotReadsKeepGenericPlans). Pages are planned for their
+		// arguments on every call, and must walk their index in order, or
+		// a large company's page would sort every member past the cursor.
 		explains := map[string]func(conn *sql.Conn) (*sql.Rows, error){
 			"actual": func(conn *sql.Conn) (*sql.Rows, error) { return conn.QueryContext(ctx, "EXPLAIN "+q.query, q.args...) },
 		}
@@ -323,7 +341,13 @@ func TestIndexUsage(t *testing.T) {
 					}
 				}
 				marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.args)), ", ")
-				return conn.QueryContext(ctx, db.NewRaw("EXPLAIN EXECUTE generic ("+marks+")", q.args...).String())
+				args := slices.Clone(q.args)
+				for i, a := range args {
+					if ss, ok := a.([]string); ok {
+						args[i] = pgdialect.Array(ss)
+					}
+				}
+				return conn.QueryContext(ctx, db.NewRaw("EXPLAIN EXECUTE generic ("+marks+")", args...).String())
 			}
 		}
 		for mode, explain := range explains {
@@ -365,7 +389,7 @@ func TestIndexUsage(t *testing.T) {
 // cancellation while a statement waits, panics, and the pool afterwards.
 func TestRunInTx(t *testing.T) {
 	ctx := context.Background()
-	s, db := freshStore(t, pgDriver)
+	s, db := freshStore(t, pgxCache)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	c := company(newID(), now)
 	require.NoError(t, s.CreateCompany(ctx, c))
@@ -427,14 +451,18 @@ func TestRunInTx(t *testing.T) {
 	})
 
 	t.Run("savepoint after a conflict", func(t *testing.T) {
-		// A refused write does not abort the transaction: the caller goes
-		// on and commits the rest, as with memstore.
+		// A refused write aborts what is left of its transaction, so a
+		// caller that handles the conflict and goes on runs the write in a
+		// nested RunInTx: the savepoint takes the failure back, and the
+		// rest commits, as with memstore.
 		a, b := user(newID(), now), user(newID(), now)
 		err := s.RunInTx(ctx, func(ctx context.Context) error {
 			require.NoError(t, s.CreateUser(ctx, a))
 			dup := user(newID(), now)
 			dup.Email = a.Email
-			require.ErrorIs(t, s.CreateUser(ctx, dup), access.ErrConflict)
+			conflict := s.RunInTx(ctx, func(ctx context.Context) error { return s.CreateUser(ctx, dup) })
+			require.ErrorIs(t, conflict, access.ErrConflict)
+			assert.Equal(t, access.CodeEmailTaken, access.CodeOf(conflict))
 			inner := s.RunInTx(ctx, func(ctx context.Context) error {
 				require.NoError(t, s.CreateUser(ctx, user(newID(), now)))
 				_, err := s.GetUser(ctx, newID())
@@ -448,6 +476,31 @@ func TestRunInTx(t *testing.T) {
 			_, err := s.GetUser(ctx, u.ID)
 			assert.NoError(t, err)
 		}
+	})
+
+	t.Run("call that forgot the transaction", func(t *testing.T) {
+		// Inside fn, a call with the caller's context instead of fn's
+		// fails at once, through Bun or prepared, and so does a RunInTx:
+		// none of them runs beside the transaction or waits for its locks.
+		// Another goroutine with that context is not the transaction's
+		// and runs on the pool.
+		u := user(newID(), now)
+		outer := ctx
+		err := s.RunInTx(outer, func(ctx context.Context) error {
+			require.NoError(t, s.LockCompany(ctx, c.ID))
+			assert.ErrorIs(t, s.CreateUser(outer, u), access.ErrOutsideTx)
+			_, err := s.GetCompany(outer, c.ID)
+			assert.ErrorIs(t, err, access.ErrOutsideTx)
+			_, err = s.CheckAccess(outer, access.AccessQuery{CompanyID: c.ID, UserID: u.ID})
+			assert.ErrorIs(t, err, access.ErrOutsideTx)
+			assert.ErrorIs(t, s.RunInTx(outer, func(context.Context) error { return nil }), access.ErrOutsideTx)
+			done := make(chan error)
+			go func() { done <- s.CreateUser(outer, u) }()
+			return <-done
+		})
+		require.NoError(t, err)
+		_, err = s.GetUser(ctx, u.ID)
+		assert.NoError(t, err, "the other goroutine's write")
 	})
 
 	t.Run("pool still works", func(t *testing.T) {
@@ -474,7 +527,7 @@ func TestRunInTx(t *testing.T) {
 	t.Run("foreign transaction ignored", func(t *testing.T) {
 		// A store over another database does not join this one's
 		// transaction from the context.
-		other, _ := freshStore(t, pgDriver)
+		other, _ := freshStore(t, pgxCache)
 		u := user(newID(), now)
 		err := s.RunInTx(ctx, func(ctx context.Context) error {
 			require.NoError(t, other.CreateUser(ctx, u))

@@ -23,7 +23,7 @@ import (
 func twoInstances(t *testing.T, hooks ...bun.QueryHook) (a, b *access.Service, db *bun.DB) {
 	t.Helper()
 	target := freshDatabase(t)
-	db1 := open(t, target, pgDriver, hooks...)
+	db1 := open(t, target, pgxCache, hooks...)
 	db2 := open(t, target, pgxSimple, hooks...)
 	require.NoError(t, bunstore.Migrate(context.Background(), db1))
 	return access.NewService(bunstore.New(db1)), access.NewService(bunstore.New(db2)), db1
@@ -214,10 +214,10 @@ func (k *killAfter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 func TestDroppedConnectionMidChange(t *testing.T) {
 	ctx := context.Background()
 	target := freshDatabase(t)
-	admin := open(t, target, pgDriver)
+	admin := open(t, target, pgxCache)
 	require.NoError(t, bunstore.Migrate(ctx, admin))
 	hook := &killAfter{marker: "INSERT INTO companies", admin: admin}
-	db := open(t, target, pgDriver, hook)
+	db := open(t, target, pgxCache, hook)
 	svc := access.NewService(bunstore.New(db))
 	owner, err := svc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "owner@example.com"})
 	require.NoError(t, err)

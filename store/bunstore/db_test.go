@@ -3,7 +3,6 @@ package bunstore_test
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/gatehouse-go/gatehouse/store/bunstore"
 	"github.com/gatehouse-go/gatehouse/store/bunstore/pgtest"
@@ -23,15 +21,15 @@ import (
 
 // The PostgreSQL tests need a server: pgtest reads
 // GATEHOUSE_TEST_DATABASE_URL and gives each test a database of its own
-// (or skips, or fails in CI). They reach it through every driver a host may
-// choose, so they open their pools themselves.
+// (or skips, or fails in CI). They reach it through pgx's stdlib, the
+// documented driver, in each of the protocol modes a host may configure, so
+// they open their pools themselves.
 
-// driver is a way to reach PostgreSQL through database/sql.
+// driver is a way to reach PostgreSQL through database/sql: pgx's stdlib
+// in one of its query modes.
 type driver string
 
 const (
-	// pgDriver is bun's own driver.
-	pgDriver driver = "pgdriver"
 	// pgxSimple is pgx's stdlib with the simple protocol: one round trip
 	// per statement, as bun interpolates arguments itself.
 	pgxSimple driver = "pgx-simple"
@@ -39,7 +37,7 @@ const (
 	pgxCache driver = "pgx-cache"
 )
 
-var drivers = []driver{pgDriver, pgxSimple, pgxCache}
+var drivers = []driver{pgxSimple, pgxCache}
 
 // target says which database (and schema, "" for the default search path)
 // a pool connects to.
@@ -52,39 +50,28 @@ type target struct {
 // do not wait for the disk: the tests' databases are thrown away.
 func open(tb testing.TB, t target, d driver, hooks ...bun.QueryHook) *bun.DB {
 	tb.Helper()
-	var sqldb *sql.DB
+	cfg, err := pgx.ParseConfig(t.url)
+	require.NoError(tb, err)
+	cfg.RuntimeParams["synchronous_commit"] = "off"
+	if t.schema != "" {
+		cfg.RuntimeParams["search_path"] = t.schema
+	}
 	switch d {
-	case pgDriver:
-		opts := []pgdriver.Option{pgdriver.WithDSN(t.url)}
-		params := map[string]any{"synchronous_commit": "off"}
-		if t.schema != "" {
-			params["search_path"] = t.schema
-		}
-		opts = append(opts, pgdriver.WithConnParams(params))
-		sqldb = sql.OpenDB(pgdriver.NewConnector(opts...))
-	case pgxSimple, pgxCache:
-		cfg, err := pgx.ParseConfig(t.url)
-		require.NoError(tb, err)
-		cfg.RuntimeParams["synchronous_commit"] = "off"
-		if t.schema != "" {
-			cfg.RuntimeParams["search_path"] = t.schema
-		}
-		if d == pgxSimple {
-			cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-		} else {
-			cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
-		}
-		sqldb = stdlib.OpenDB(*cfg)
+	case pgxSimple:
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	case pgxCache:
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
 	default:
 		tb.Fatalf("unknown driver %q", d)
 	}
+	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
 	db := bun.NewDB(sqldb, pgdialect.New())
-	for _, h := range hooks {
-		db.AddQueryHook(h)
-	}
 	tb.Cleanup(func() { _ = db.Close() })
+	for _, h := range hooks {
+		db = db.WithQueryHook(h)
+	}
 	return db
 }
 
@@ -131,7 +118,7 @@ type pooledSchema struct {
 func newSchemaPool(tb testing.TB, d driver) *schemaPool {
 	tb.Helper()
 	t := freshDatabase(tb)
-	return &schemaPool{owner: tb, db: t, driver: d, admin: open(tb, t, pgDriver)}
+	return &schemaPool{owner: tb, db: t, driver: d, admin: open(tb, t, pgxSimple)}
 }
 
 // store returns a store over an empty, migrated schema, given back at the

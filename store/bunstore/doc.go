@@ -2,9 +2,10 @@
 // (pgdialect): the store for production, and for hosts that run many
 // instances of their application against one database.
 //
-// The host owns the *bun.DB (pool, driver, settings) and hands it over:
+// The host owns the *bun.DB (pool, driver, settings) and hands it over;
+// pgx's stdlib is the driver bunstore is built and tested with:
 //
-//	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+//	sqldb := stdlib.OpenDB(*pgxConfig) // github.com/jackc/pgx/v5/stdlib
 //	db := bun.NewDB(sqldb, pgdialect.New())
 //	if err := bunstore.Migrate(ctx, db); err != nil { ... }
 //	st := bunstore.New(db)
@@ -20,15 +21,21 @@
 // pending invitation per company and e-mail, one connection per pair of
 // companies), foreign keys with cascades, and a row lock on the company
 // (LockCompany) that serialises the "last active OWNER" rule across
-// processes. Unique and foreign-key violations are translated to
-// access.ErrConflict and access.ErrNotFound by SQLSTATE and constraint
-// name, never by message text.
+// processes. Each rule is written once, as its constraint; a violation is
+// translated by its SQLSTATE and the constraint's name (one table,
+// constraintErrors), never by message text.
 //
 // RunInTx maps to a database transaction carried in the context; methods
 // called with that context join it, a nested RunInTx is a savepoint, and a
-// cancelled context rolls everything back. The hot reads (the permission
-// check, a member, a page of members, a token by hash) run as server-side
-// prepared statements, planned once per connection; everything else goes
-// through Bun. Bun's own pgdriver and pgx's stdlib both work; the README
-// has the measurements behind the recommended set-up.
+// cancelled context rolls everything back. A method called, inside fn,
+// with a context that does not carry the transaction fails with
+// access.ErrOutsideTx. An insert a unique rule refuses leaves the
+// transaction usable; any other failed statement aborts the rest of it, so
+// a caller that handles such an error and goes on runs the call in a
+// nested RunInTx.
+//
+// Reads and writes go through Bun (its query builder and its scanning into
+// row structs), so a host's Bun query hooks see them. Two reads are the
+// exception, server-side prepared statements because benchmarks show they
+// pay: the permission check and the token look-up by digest (prepared.go).
 package bunstore

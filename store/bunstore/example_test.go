@@ -2,13 +2,13 @@ package bunstore_test
 
 import (
 	"context"
-	"database/sql"
 	"log"
 	"os"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/store/bunstore"
@@ -19,7 +19,11 @@ import (
 // keeps one Store for the pool. Compiled, not run: it needs a server.
 func Example() {
 	ctx := context.Background()
-	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(os.Getenv("DATABASE_URL"))))
+	cfg, err := pgx.ParseConfig(os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	sqldb := stdlib.OpenDB(*cfg)
 	db := bun.NewDB(sqldb, pgdialect.New())
 	defer db.Close()
 	if err := bunstore.Migrate(ctx, db); err != nil {

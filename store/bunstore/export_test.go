@@ -4,6 +4,19 @@ package bunstore
 // same SQL prepared by hand on the raw driver.
 const CheckAccessSQL = checkAccessSQL
 
-// ListMembersSQL is the page statement, for the benchmark that reads the
-// server's own execution time of it.
-var ListMembersSQL = listMembersSQL
+// ListMembersSQL is the page statement with PostgreSQL's placeholders, for
+// the benchmarks that read the server's own execution time of it and run
+// it raw.
+var ListMembersSQL = selectMember + `
+	WHERE m.company_id = $1 AND m.id > $2 AND ($3::boolean IS NULL OR m.is_active = $3)
+	ORDER BY m.id LIMIT $4`
+
+// TranslatedConstraints lists the constraints whose violation the store
+// translates, for the test that every constraint of the schema is one.
+func TranslatedConstraints() []string {
+	names := make([]string, 0, len(constraintErrors))
+	for name := range constraintErrors {
+		names = append(names, name)
+	}
+	return names
+}

@@ -2,6 +2,7 @@ package bunstore_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -18,7 +19,8 @@ import (
 // connection, so pg_prepared_statements shows the store's statements.
 func oneSession(t *testing.T, shape seedShape) (*bunstore.Store, *bun.DB) {
 	t.Helper()
-	db := open(t, freshDatabase(t), pgDriver)
+	// The simple protocol: pgx prepares no statement of its own.
+	db := open(t, freshDatabase(t), pgxSimple)
 	require.NoError(t, bunstore.Migrate(context.Background(), db))
 	seed(t, db, shape)
 	db.DB.SetMaxIdleConns(1)
@@ -42,20 +44,22 @@ func plans(t *testing.T, db *bun.DB, like string) []planCounts {
 	return out
 }
 
-// TestHotReadsKeepGenericPlans: the prepared hot reads whose plan does not
-// depend on their arguments' values (the check, a membership, a member, a
-// token by hash) are planned for their first five calls and run their
-// generic plan from then on: a call costs no planning.
-//
-// The pages are left out on purpose. Where one company dominates the table
-// PostgreSQL plans a page anew on every call (it costs a generic LIMIT $n
-// as a tenth of the rows), about a third of the page's time. Writing the
-// LIMIT into the statement made it keep a generic plan, but that plan is
-// built from average estimates: with many small companies it became a
-// bitmap scan and a sort, which for a large company sorts every member
-// past the cursor. TestIndexUsage holds the plan PostgreSQL may cache for
-// a page, the fast-start ordered index scan.
+// plannerTests skips a test of PostgreSQL's planner choices (plan caching,
+// index shapes) unless GATEHOUSE_TEST_PLANNER=1: they test the server's
+// heuristics, which change between versions and data, not gatehouse.
+func plannerTests(t *testing.T) {
+	t.Helper()
+	if os.Getenv("GATEHOUSE_TEST_PLANNER") != "1" {
+		t.Skip("a test of PostgreSQL's planner: set GATEHOUSE_TEST_PLANNER=1 to run it")
+	}
+}
+
+// TestHotReadsKeepGenericPlans: the two prepared reads (the check, a token
+// by digest), whose plans do not depend on their arguments' values, are
+// planned for their first five calls and run their generic plan from then
+// on: a call costs no planning. Nothing else is prepared by the store.
 func TestHotReadsKeepGenericPlans(t *testing.T) {
+	plannerTests(t)
 	ctx := context.Background()
 	shape := seedShape{companies: 2, perCompany: 3000, users: 6000}
 	s, db := oneSession(t, shape)
@@ -69,15 +73,13 @@ func TestHotReadsKeepGenericPlans(t *testing.T) {
 		}
 		_, err := s.CheckAccess(ctx, q)
 		require.NoError(t, err)
-		_, err = s.GetMembership(ctx, c, u)
-		require.NoError(t, err)
 		_, err = s.GetMember(ctx, c, u)
 		require.NoError(t, err)
 		_, err = s.GetTokenByHash(ctx, token.Digest{byte(i)})
 		require.ErrorIs(t, err, access.ErrNotFound)
 	}
 	ps := plans(t, db, "")
-	require.Len(t, ps, 4, "the check, a membership, a member, a token")
+	require.Len(t, ps, 2, "the check and a token by digest")
 	for _, p := range ps {
 		head := strings.Join(strings.Fields(p.Statement), " ")
 		assert.Equal(t, 5, p.Custom, head)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/token"
 )
 
 // BenchmarkAccept accepts an invitation end to end on PostgreSQL, per
@@ -24,7 +25,7 @@ func BenchmarkAccept(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			st, _ := freshStore(b, d)
 			acc := access.NewService(st)
-			svc := invite.NewService(acc, st)
+			svc := invite.NewService(token.NewService(acc))
 			owner, err := acc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "owner@acme.example"})
 			if err != nil {
 				b.Fatal(err)

@@ -4,17 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+
+	"github.com/uptrace/bun"
 )
 
-// The hot reads (the permission check, a member, a page of members, a
-// token by hash) run as server-side prepared statements with real
-// parameters instead of through Bun's argument interpolation. An
+// Two reads run as server-side prepared statements with real parameters
+// instead of through Bun: the permission check (check.go) and the token
+// look-up by digest (tokens.go), the two calls made on every request. An
 // interpolated statement is new text on every call, so PostgreSQL parses
-// and plans it again each time, which costs several times the lookup
-// itself; a prepared one is planned once per connection. database/sql
-// prepares each statement lazily on every pooled connection that runs it.
-//
-// Their SQL uses $n placeholders and is written once, as constants.
+// and plans it again each time; a prepared one is planned once per
+// connection and then keeps its generic plan. BenchmarkCheckAccess and
+// BenchmarkVerify measure what that pays. Everything else goes through
+// Bun, so hosts' Bun query hooks (tracing, logging) see it; these two are
+// not seen by them.
 //
 // Server-side prepared statements need a session-level connection: behind
 // PgBouncer, use session pooling (transaction pooling before PgBouncer
@@ -47,12 +49,16 @@ func (p *prepared) stmt(ctx context.Context, db *sql.DB, query string) (*sql.Stm
 	return st, nil
 }
 
-// query runs a hot read: on the transaction of ctx if there is one (with
-// the statement already prepared on its connection when database/sql has
-// it, else as a one-off that never waits for the pool), on the pool
+// query runs a prepared read: on the transaction of ctx if there is one
+// (with the statement already prepared on its connection when database/sql
+// has it, else as a one-off that never waits for the pool), on the pool
 // otherwise.
 func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if tx, ok := s.txFrom(ctx); ok {
+	db, err := s.idb(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tx, ok := db.(bun.Tx); ok {
 		if st, ok := s.prep.m.Load(query); ok {
 			return tx.Tx.StmtContext(ctx, st.(*sql.Stmt)).QueryContext(ctx, args...)
 		}
@@ -63,36 +69,6 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 		return nil, err
 	}
 	return st.QueryContext(ctx, args...)
-}
-
-// queryOne runs a hot read of one row into dest, a struct with bun tags;
-// no row is sql.ErrNoRows.
-func (s *Store) queryOne(ctx context.Context, dest any, query string, args ...any) error {
-	rows, err := s.query(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return sql.ErrNoRows
-	}
-	if err := s.db.ScanRow(ctx, rows, dest); err != nil {
-		return err
-	}
-	return rows.Close()
-}
-
-// queryAll runs a hot read of many rows into dest, a pointer to a slice
-// of structs with bun tags.
-func (s *Store) queryAll(ctx context.Context, dest any, query string, args ...any) error {
-	rows, err := s.query(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	return s.db.ScanRows(ctx, rows, dest)
 }
 
 // Close releases the store's prepared statements (not the host's *bun.DB).

@@ -7,18 +7,19 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/gatehouse-go/gatehouse/store/bunstore"
 )
 
 // A statement as the driver sent it: every round trip the store makes,
 // whether Bun interpolated it or it ran as a prepared statement. Bun's query
-// hooks do not see the prepared CheckAccess statement, so the round-trip
-// promises are counted here, one level lower.
+// hooks do not see the prepared statements (the check, a token by digest),
+// so the round-trip promises are counted here, one level lower.
 type statement struct {
 	query string
 	args  []any
@@ -71,7 +72,7 @@ func (c recConnector) Connect(ctx context.Context) (sqldriver.Conn, error) {
 
 func (c recConnector) Driver() sqldriver.Driver { return c.inner.Driver() }
 
-// recConn wraps a pgdriver connection, which implements all of these.
+// recConn wraps a pgx stdlib connection, which implements all of these.
 type recConn struct {
 	sqldriver.Conn
 	rec *recorder
@@ -110,7 +111,11 @@ func (c *recConn) ResetSession(ctx context.Context) error {
 	return c.Conn.(sqldriver.SessionResetter).ResetSession(ctx)
 }
 
-func (c *recConn) IsValid() bool { return c.Conn.(sqldriver.Validator).IsValid() }
+// CheckNamedValue lets pgx take the arguments database/sql would refuse
+// (a []string for text[]), as it does unwrapped.
+func (c *recConn) CheckNamedValue(v *sqldriver.NamedValue) error {
+	return c.Conn.(sqldriver.NamedValueChecker).CheckNamedValue(v)
+}
 
 type recTx struct {
 	sqldriver.Tx
@@ -138,13 +143,15 @@ func (s *recStmt) ExecContext(ctx context.Context, args []sqldriver.NamedValue) 
 	return s.Stmt.(sqldriver.StmtExecContext).ExecContext(ctx, args)
 }
 
-// recordedStore is a migrated database of its own, reached with pgdriver
-// through the recorder.
+// recordedStore is a migrated database of its own, reached with pgx's
+// stdlib (its default query mode) through the recorder.
 func recordedStore(tb testing.TB) (*bunstore.Store, *bun.DB, *recorder) {
 	tb.Helper()
 	t := freshDatabase(tb)
 	rec := &recorder{}
-	sqldb := sql.OpenDB(recConnector{inner: pgdriver.NewConnector(pgdriver.WithDSN(t.url)), rec: rec})
+	cfg, err := pgx.ParseConfig(t.url)
+	require.NoError(tb, err)
+	sqldb := sql.OpenDB(recConnector{inner: stdlib.GetConnector(*cfg), rec: rec})
 	db := bun.NewDB(sqldb, pgdialect.New())
 	tb.Cleanup(func() { _ = db.Close() })
 	require.NoError(tb, bunstore.Migrate(context.Background(), db))

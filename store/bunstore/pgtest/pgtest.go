@@ -3,7 +3,6 @@ package pgtest
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"net/url"
@@ -11,9 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/gatehouse-go/gatehouse/store/bunstore"
 )
@@ -51,7 +51,7 @@ func URL(tb testing.TB) string {
 	return u.String()
 }
 
-// NewDB returns a pool (bun's pgdriver, the pgdialect) over a new database
+// NewDB returns a pool (pgx's stdlib, the pgdialect) over a new database
 // of its own with gatehouse's schema migrated (bunstore.Migrate), ready for
 // bunstore.New. The pool is closed and the database dropped at tb's
 // clean-up. Its connections commit without waiting for the disk
@@ -59,8 +59,12 @@ func URL(tb testing.TB) string {
 // fails, see the package comment) without a server.
 func NewDB(tb testing.TB) *bun.DB {
 	tb.Helper()
-	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(URL(tb)),
-		pgdriver.WithConnParams(map[string]any{"synchronous_commit": "off"})))
+	cfg, err := pgx.ParseConfig(URL(tb))
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	cfg.RuntimeParams["synchronous_commit"] = "off"
+	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(maxOpenConns)
 	sqldb.SetMaxIdleConns(maxOpenConns)
 	db := bun.NewDB(sqldb, pgdialect.New())
@@ -95,7 +99,11 @@ func serverURL(tb testing.TB) *url.URL {
 // names: CREATE and DROP DATABASE cannot run in a database being created
 // or dropped, nor inside a transaction.
 func exec(u *url.URL, stmt string) error {
-	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(u.String())))
+	cfg, err := pgx.ParseConfig(u.String())
+	if err != nil {
+		return fmt.Errorf("%s: %w", stmt, err)
+	}
+	sqldb := stdlib.OpenDB(*cfg)
 	defer sqldb.Close()
 	// Not tb.Context(): it is already cancelled when clean-ups run.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

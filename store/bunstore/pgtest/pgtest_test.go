@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/gatehouse-go/gatehouse/store/bunstore/pgtest"
 )
@@ -30,7 +30,8 @@ func TestNewDB(t *testing.T) {
 		assert.Zero(t, n)
 		assert.NotEqual(t, name, databaseOf(t, pgtest.URL(t)), "each call has a database of its own")
 	})
-	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(pgtest.URL(t))))
+	admin, err := sql.Open("pgx", pgtest.URL(t))
+	require.NoError(t, err)
 	defer admin.Close()
 	var exists bool
 	require.NoError(t, admin.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists))
@@ -41,14 +42,16 @@ func TestNewDB(t *testing.T) {
 // database from being dropped.
 func TestURLLeavesOpenPoolsToIt(t *testing.T) {
 	t.Run("forget", func(t *testing.T) {
-		db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(pgtest.URL(t))))
+		db, err := sql.Open("pgx", pgtest.URL(t))
+		require.NoError(t, err)
 		require.NoError(t, db.Ping())
 	})
 }
 
 func databaseOf(t *testing.T, u string) string {
 	t.Helper()
-	db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(u)))
+	db, err := sql.Open("pgx", u)
+	require.NoError(t, err)
 	defer db.Close()
 	var name string
 	require.NoError(t, db.QueryRow("SELECT current_database()").Scan(&name))

@@ -13,114 +13,76 @@ import (
 	"github.com/gatehouse-go/gatehouse/token"
 )
 
-var _ invite.Store = (*Store)(nil)
-
+// invitationRow is an invitations row. Zero values of nullable columns
+// are NULL.
 type invitationRow struct {
-	ID           uuid.UUID    `bun:"id"`
-	CompanyID    uuid.UUID    `bun:"company_id"`
-	Kind         string       `bun:"kind"`
-	Email        string       `bun:"email"`
-	Role         string       `bun:"role"`
-	Permissions  []string     `bun:"permissions,array"`
-	Relation     string       `bun:"relation"`
-	TargetName   string       `bun:"target_name"`
-	TargetID     uuid.UUID    `bun:"target_id"`
-	InvitedBy    uuid.UUID    `bun:"invited_by"`
-	InvitedByTok uuid.UUID    `bun:"invited_by_token"`
-	Status       string       `bun:"status"`
-	TokenHash    []byte       `bun:"token_hash"`
-	ExpiresAt    time.Time    `bun:"expires_at"`
-	SendCount    int          `bun:"send_count"`
-	LastSentAt   time.Time    `bun:"last_sent_at"`
-	UserID       uuid.UUID    `bun:"user_id"`
-	ConnectionID uuid.UUID    `bun:"connection_id"`
-	ClosedAt     bun.NullTime `bun:"closed_at"`
-	CreatedAt    time.Time    `bun:"created_at"`
-	UpdatedAt    time.Time    `bun:"updated_at"`
+	bun.BaseModel `bun:"table:invitations"`
+
+	ID           uuid.UUID `bun:"id,pk"`
+	CompanyID    uuid.UUID `bun:"company_id"`
+	Kind         string    `bun:"kind"`
+	Email        string    `bun:"email"`
+	Role         string    `bun:"role"`
+	Permissions  []string  `bun:"permissions,array"`
+	Relation     string    `bun:"relation"`
+	TargetName   string    `bun:"target_name"`
+	TargetID     uuid.UUID `bun:"target_id,nullzero"`
+	InvitedBy    uuid.UUID `bun:"invited_by,nullzero"`
+	InvitedByTok uuid.UUID `bun:"invited_by_token,nullzero"`
+	Status       string    `bun:"status"`
+	TokenHash    []byte    `bun:"token_hash"`
+	ExpiresAt    time.Time `bun:"expires_at"`
+	SendCount    int       `bun:"send_count"`
+	LastSentAt   time.Time `bun:"last_sent_at"`
+	UserID       uuid.UUID `bun:"user_id,nullzero"`
+	ConnectionID uuid.UUID `bun:"connection_id,nullzero"`
+	ClosedAt     time.Time `bun:"closed_at,nullzero"`
+	CreatedAt    time.Time `bun:"created_at"`
+	UpdatedAt    time.Time `bun:"updated_at"`
 }
 
 const invitationCols = `i.id, i.company_id, i.kind, i.email, i.role, i.permissions, i.relation, i.target_name,
 	i.target_id, i.invited_by, i.status, i.token_hash, i.expires_at, i.send_count, i.last_sent_at,
 	i.user_id, i.connection_id, i.closed_at, i.created_at, i.updated_at, i.invited_by_token`
 
+func newInvitationRow(inv *invite.Invitation) *invitationRow {
+	return &invitationRow{
+		ID: inv.ID, CompanyID: inv.CompanyID, Kind: string(inv.Kind), Email: inv.Email, Role: inv.Role,
+		Permissions: orEmpty(inv.Permissions), Relation: string(inv.Relation), TargetName: inv.TargetName,
+		TargetID: inv.TargetID, InvitedBy: inv.InvitedBy, InvitedByTok: inv.InvitedByToken, Status: string(inv.Status),
+		TokenHash: inv.TokenHash[:], ExpiresAt: inv.ExpiresAt, SendCount: inv.SendCount, LastSentAt: inv.LastSentAt,
+		UserID: inv.UserID, ConnectionID: inv.ConnectionID, ClosedAt: inv.ClosedAt,
+		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
+	}
+}
+
 func (r invitationRow) invitation() invite.Invitation {
-	return invite.Invitation{
+	inv := invite.Invitation{
 		ID: r.ID, CompanyID: r.CompanyID, Kind: invite.Kind(r.Kind), Email: r.Email,
 		Role: r.Role, Permissions: nilIfEmpty(r.Permissions),
 		Relation: invite.Relation(r.Relation), TargetName: r.TargetName, TargetID: r.TargetID,
-		InvitedBy: r.InvitedBy, InvitedByToken: r.InvitedByTok, Status: invite.Status(r.Status), TokenHash: token.Digest(r.TokenHash),
+		InvitedBy: r.InvitedBy, InvitedByToken: r.InvitedByTok, Status: invite.Status(r.Status),
 		ExpiresAt: r.ExpiresAt.UTC(), SendCount: r.SendCount, LastSentAt: r.LastSentAt.UTC(),
 		UserID: r.UserID, ConnectionID: r.ConnectionID, ClosedAt: utcOrZero(r.ClosedAt),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
+	inv.TokenHash = token.Digest(r.TokenHash)
+	return inv
 }
 
-// translateInvite is translate with the invitations table's constraints: a
-// race that slips past a method's checks (two Invites of one e-mail at
-// once) still ends as the documented conflict.
-func translateInvite(ctx context.Context, err error) error {
-	if code, constraint, ok := pgError(err); ok {
-		switch {
-		case code == "23505" && constraint == "invitations_pending_key":
-			return invite.ErrInvitationPending
-		case code == "23505" && constraint == "invitations_pkey":
-			return access.Conflict(access.CodeIDTaken, "invitation %s exists", "")
-		case code == "23505" && constraint == "invitations_token_hash_key":
-			return access.Conflict(access.CodeTokenTaken, "the invitation token hash is taken")
-		case code == "23503" && constraint == "invitations_company_id_fkey":
-			return access.NotFound(access.CodeCompanyNotFound)
-		}
-	}
-	return translate(ctx, err, access.CodeInvitationNotFound)
-}
-
-// inviteChecks is what CreateInvitation found before inserting.
-type inviteChecks struct {
-	Taken        bool `bun:"taken"`
-	Pending      bool `bun:"pending"`
-	CompanyFound bool `bun:"company_found"`
-}
-
-// CreateInvitation implements invite.Store. It checks before it inserts,
-// so the documented conflicts do not abort the caller's transaction; the
-// partial unique index invitations_pending_key holds the rule under races.
+// CreateInvitation implements invite.Store. The company must exist;
+// invitations_pending_key holds the rule of one pending invitation per
+// company, kind and e-mail (invite.ErrInvitationPending), also under
+// races.
 func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation) error {
-	var chk inviteChecks
-	err := s.idb(ctx).NewRaw(`WITH chk AS (SELECT
-		EXISTS (SELECT 1 FROM invitations WHERE id = ?0 OR token_hash = ?11) AS taken,
-		(?10 = 'pending' AND EXISTS (SELECT 1 FROM invitations
-			WHERE company_id = ?1 AND kind = ?2 AND email = ?3 AND status = 'pending')) AS pending,
-		EXISTS (SELECT 1 FROM companies WHERE id = ?1) AS company_found
-	), ins AS (
-		INSERT INTO invitations (id, company_id, kind, email, role, permissions, relation, target_name,
-			target_id, invited_by, status, token_hash, expires_at, send_count, last_sent_at,
-			user_id, connection_id, closed_at, created_at, updated_at, invited_by_token)
-		SELECT ?0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20 FROM chk
-		WHERE company_found AND NOT taken AND NOT pending
-	)
-	SELECT * FROM chk`,
-		inv.ID, inv.CompanyID, string(inv.Kind), inv.Email, inv.Role, pgdialect.Array(orEmpty(inv.Permissions)),
-		string(inv.Relation), inv.TargetName, nullUUID(inv.TargetID), nullUUID(inv.InvitedBy), string(inv.Status),
-		inv.TokenHash[:], inv.ExpiresAt, inv.SendCount, inv.LastSentAt, nullUUID(inv.UserID), nullUUID(inv.ConnectionID),
-		nullTime(inv.ClosedAt), inv.CreatedAt, inv.UpdatedAt, nullUUID(inv.InvitedByToken),
-	).Scan(ctx, &chk)
-	switch {
-	case err != nil:
-		return translateInvite(ctx, err)
-	case !chk.CompanyFound:
-		return access.NotFound(access.CodeCompanyNotFound)
-	case chk.Taken:
-		return access.Conflict(access.CodeIDTaken, "the invitation exists")
-	case chk.Pending:
-		return invite.ErrInvitationPending
-	}
-	return nil
+	return s.insert(ctx, access.CodeInvitationNotFound, newInvitationRow(inv))
 }
 
 func (s *Store) getInvitation(ctx context.Context, where string, args ...any) (invite.Invitation, error) {
 	var r invitationRow
-	if err := s.idb(ctx).NewRaw(`SELECT `+invitationCols+` FROM invitations i WHERE `+where, args...).Scan(ctx, &r); err != nil {
-		return invite.Invitation{}, translateInvite(ctx, err)
+	if err := s.scan(ctx, access.CodeInvitationNotFound, &r,
+		`SELECT `+invitationCols+` FROM invitations i WHERE `+where, args...); err != nil {
+		return invite.Invitation{}, err
 	}
 	return r.invitation(), nil
 }
@@ -130,7 +92,7 @@ func (s *Store) GetInvitation(ctx context.Context, companyID, id uuid.UUID) (inv
 	return s.getInvitation(ctx, `i.id = ? AND i.company_id = ?`, id, companyID)
 }
 
-// GetInvitationByHash implements invite.Store: one lookup through the
+// GetInvitationByHash implements invite.Store: one look-up through the
 // unique index on token_hash.
 func (s *Store) GetInvitationByHash(ctx context.Context, hash token.Digest) (invite.Invitation, error) {
 	return s.getInvitation(ctx, `i.token_hash = ?`, hash[:])
@@ -152,12 +114,11 @@ func (s *Store) conditional(ctx context.Context, update string, args ...any) err
 		Updated bool `bun:"updated"`
 		Found   bool `bun:"found"`
 	}
-	err := s.idb(ctx).NewRaw(`WITH u AS (`+update+`)
-	SELECT EXISTS (SELECT 1 FROM u) AS updated, EXISTS (SELECT 1 FROM invitations WHERE id = ?0) AS found`,
-		args...).Scan(ctx, &res)
+	err := s.scan(ctx, access.CodeInvitationNotFound, &res, `WITH u AS (`+update+`)
+	SELECT EXISTS (SELECT 1 FROM u) AS updated, EXISTS (SELECT 1 FROM invitations WHERE id = ?0) AS found`, args...)
 	switch {
 	case err != nil:
-		return translateInvite(ctx, err)
+		return err
 	case res.Updated:
 		return nil
 	case !res.Found:
@@ -194,14 +155,11 @@ func (s *Store) RefreshInvitation(ctx context.Context, inv *invite.Invitation) e
 
 func (s *Store) listInvitations(ctx context.Context, where string, args ...any) ([]invite.Invitation, error) {
 	var rows []invitationRow
-	if err := s.idb(ctx).NewRaw(`SELECT `+invitationCols+` FROM invitations i WHERE `+where, args...).Scan(ctx, &rows); err != nil {
-		return nil, translateInvite(ctx, err)
+	if err := s.scan(ctx, access.CodeInvitationNotFound, &rows,
+		`SELECT `+invitationCols+` FROM invitations i WHERE `+where, args...); err != nil {
+		return nil, err
 	}
-	out := make([]invite.Invitation, len(rows))
-	for i, r := range rows {
-		out[i] = r.invitation()
-	}
-	return out, nil
+	return each(rows, invitationRow.invitation), nil
 }
 
 // ListPendingInvitations implements invite.Store: one page of the partial
@@ -217,4 +175,12 @@ func (s *Store) ListPendingInvitations(ctx context.Context, companyID uuid.UUID,
 func (s *Store) ListPendingByEmail(ctx context.Context, email string, now time.Time, c access.Cursor) ([]invite.Invitation, error) {
 	return s.listInvitations(ctx, `i.email = ?0 AND i.status = 'pending' AND i.expires_at > ?1
 		AND i.id > ?2 ORDER BY i.id LIMIT ?3`, email, now, c.After, limitOf(c))
+}
+
+// utcOrZero reads a nullable timestamp: NULL is the zero time.
+func utcOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
 }

@@ -1,0 +1,154 @@
+package bunstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/gatehouse-go/gatehouse/access"
+)
+
+// grantRow is a grants row.
+type grantRow struct {
+	bun.BaseModel `bun:"table:grants"`
+
+	ID           uuid.UUID `bun:"id,pk"`
+	CompanyID    uuid.UUID `bun:"company_id"`
+	SubjectType  string    `bun:"subject_type"`
+	SubjectID    uuid.UUID `bun:"subject_id"`
+	ResourceType string    `bun:"resource_type"`
+	ResourceID   string    `bun:"resource_id"`
+	Level        int       `bun:"level"`
+	CreatedBy    uuid.UUID `bun:"created_by,nullzero"`
+	CreatedAt    time.Time `bun:"created_at"`
+}
+
+const grantCols = `g.id, g.company_id, g.subject_type, g.subject_id, g.resource_type, g.resource_id,
+	g.level, g.created_by, g.created_at`
+
+func (r grantRow) grant() access.Grant {
+	return access.Grant{
+		ID: r.ID, CompanyID: r.CompanyID,
+		Subject:  access.Subject{Type: access.SubjectType(r.SubjectType), ID: r.SubjectID},
+		Resource: access.Resource{Type: r.ResourceType, ID: r.ResourceID},
+		Level:    r.Level, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC(),
+	}
+}
+
+// CreateGrant implements access.Store. grants_subject_resource_key holds
+// the rule of one grant per subject and resource.
+func (s *Store) CreateGrant(ctx context.Context, g *access.Grant) error {
+	return s.insert(ctx, access.CodeGrantNotFound, &grantRow{
+		ID: g.ID, CompanyID: g.CompanyID, SubjectType: string(g.Subject.Type), SubjectID: g.Subject.ID,
+		ResourceType: g.Resource.Type, ResourceID: g.Resource.ID, Level: g.Level, CreatedBy: g.CreatedBy,
+		CreatedAt: g.CreatedAt,
+	})
+}
+
+// GetGrant implements access.Store.
+func (s *Store) GetGrant(ctx context.Context, companyID, id uuid.UUID) (access.Grant, error) {
+	var r grantRow
+	if err := s.scan(ctx, access.CodeGrantNotFound, &r,
+		`SELECT `+grantCols+` FROM grants g WHERE g.id = ? AND g.company_id = ?`, id, companyID); err != nil {
+		return access.Grant{}, err
+	}
+	return r.grant(), nil
+}
+
+// UpdateGrantLevel implements access.Store.
+func (s *Store) UpdateGrantLevel(ctx context.Context, companyID, id uuid.UUID, level int) error {
+	return s.change(ctx, access.CodeGrantNotFound, `UPDATE grants SET level = ? WHERE id = ? AND company_id = ?`,
+		level, id, companyID)
+}
+
+// SetGrantSubject implements access.Store: the grant changes hands and
+// keeps its ID. grants_subject_resource_key refuses a subject that already
+// holds a grant on the resource.
+func (s *Store) SetGrantSubject(ctx context.Context, companyID, id uuid.UUID, to access.Subject) error {
+	return s.change(ctx, access.CodeGrantNotFound,
+		`UPDATE grants SET subject_type = ?, subject_id = ? WHERE id = ? AND company_id = ?`,
+		string(to.Type), to.ID, id, companyID)
+}
+
+// DeleteGrant implements access.Store.
+func (s *Store) DeleteGrant(ctx context.Context, companyID, id uuid.UUID) error {
+	return s.change(ctx, access.CodeGrantNotFound, `DELETE FROM grants WHERE id = ? AND company_id = ?`, id, companyID)
+}
+
+// DeleteSubjectGrants implements access.Store.
+func (s *Store) DeleteSubjectGrants(ctx context.Context, companyID uuid.UUID, subj access.Subject) (int, error) {
+	return s.exec(ctx, access.CodeGrantNotFound,
+		`DELETE FROM grants WHERE company_id = ? AND subject_type = ? AND subject_id = ?`,
+		companyID, string(subj.Type), subj.ID)
+}
+
+// MoveSubjectGrants implements access.Store in one statement. Grants on
+// resources to does not hold yet change hands and keep their IDs; the rest
+// are dropped after raising to's grant to their level if higher.
+func (s *Store) MoveSubjectGrants(ctx context.Context, companyID uuid.UUID, from, to access.Subject) error {
+	if from == to {
+		return nil
+	}
+	_, err := s.exec(ctx, access.CodeGrantNotFound, `WITH moved AS (
+		UPDATE grants g SET subject_type = ?3, subject_id = ?4
+		WHERE g.company_id = ?0 AND g.subject_type = ?1 AND g.subject_id = ?2
+		AND NOT EXISTS (SELECT 1 FROM grants o WHERE o.company_id = ?0 AND o.subject_type = ?3
+			AND o.subject_id = ?4 AND o.resource_type = g.resource_type AND o.resource_id = g.resource_id)
+		RETURNING g.id
+	), dropped AS (
+		DELETE FROM grants g
+		WHERE g.company_id = ?0 AND g.subject_type = ?1 AND g.subject_id = ?2
+		AND g.id NOT IN (SELECT id FROM moved)
+		RETURNING g.resource_type, g.resource_id, g.level
+	)
+	UPDATE grants o SET level = dropped.level FROM dropped
+	WHERE o.company_id = ?0 AND o.subject_type = ?3 AND o.subject_id = ?4
+	AND o.resource_type = dropped.resource_type AND o.resource_id = dropped.resource_id
+	AND dropped.level > o.level`,
+		companyID, string(from.Type), from.ID, string(to.Type), to.ID)
+	return err
+}
+
+// ListGrants implements access.Store. The subject filters are fixed SQL
+// with NULL meaning "any"; a resource filter adds one condition.
+func (s *Store) ListGrants(ctx context.Context, companyID uuid.UUID, f access.GrantQuery, c access.Cursor) ([]access.Grant, error) {
+	var subjType, subjID any
+	if f.SubjectType != "" {
+		subjType = string(f.SubjectType)
+	}
+	if f.Subject != nil {
+		subjID = f.Subject.ID
+	}
+	var where strings.Builder
+	args := []any{companyID, c.After, subjType, subjID}
+	if f.Subject != nil {
+		where.WriteString(` AND g.subject_type = ?` + fmt.Sprint(len(args)))
+		args = append(args, string(f.Subject.Type))
+	}
+	if len(f.Resources) > 0 {
+		types := make([]string, len(f.Resources))
+		ids := make([]string, len(f.Resources))
+		for i, r := range f.Resources {
+			types[i], ids[i] = r.Type, r.ID
+		}
+		fmt.Fprintf(&where, ` AND EXISTS (SELECT 1 FROM unnest(?%d::text[], ?%d::text[]) AS r(type, id)
+			WHERE g.resource_type = r.type AND (r.type = 'account' OR g.resource_id = r.id))`, len(args), len(args)+1)
+		args = append(args, pgdialect.Array(types), pgdialect.Array(ids))
+	}
+	fmt.Fprintf(&where, ` ORDER BY g.id LIMIT ?%d`, len(args))
+	args = append(args, limitOf(c))
+
+	var rows []grantRow
+	if err := s.scan(ctx, access.CodeGrantNotFound, &rows, `SELECT `+grantCols+` FROM grants g
+	WHERE g.company_id = ?0 AND g.id > ?1
+	AND (?2::text IS NULL OR g.subject_type = ?2) AND (?3::uuid IS NULL OR g.subject_id = ?3)`+where.String(),
+		args...); err != nil {
+		return nil, err
+	}
+	return each(rows, grantRow.grant), nil
+}

@@ -1,0 +1,147 @@
+package bunstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-go/gatehouse/access"
+)
+
+// The statements of the store run through these helpers: on the handle idb
+// picks, through Bun (so hosts' query hooks see them), their errors
+// translated for entity, the thing a statement is about.
+
+// scan runs a query through Bun and scans its rows into dest: a struct
+// (sql.ErrNoRows, so entity's not found, if there is no row), a slice of
+// structs, or scalars.
+func (s *Store) scan(ctx context.Context, entity access.Code, dest any, query string, args ...any) error {
+	db, err := s.idb(ctx)
+	if err != nil {
+		return err
+	}
+	return translate(ctx, db.NewRaw(query, args...).Scan(ctx, dest), entity)
+}
+
+// exec runs a statement through Bun and reports how many rows it changed.
+func (s *Store) exec(ctx context.Context, entity access.Code, query string, args ...any) (int, error) {
+	db, err := s.idb(ctx)
+	if err != nil {
+		return 0, err
+	}
+	res, err := db.NewRaw(query, args...).Exec(ctx)
+	return changed(ctx, entity, res, err)
+}
+
+// change runs an UPDATE or DELETE of one row: entity's not found if it
+// matched none.
+func (s *Store) change(ctx context.Context, entity access.Code, query string, args ...any) error {
+	n, err := s.exec(ctx, entity, query, args...)
+	return one(n, err, entity)
+}
+
+// update stores the columns cols of model, a pointer to a row struct with
+// its table and primary key in bun tags, in the row of its key: entity's
+// not found if there is none.
+func (s *Store) update(ctx context.Context, entity access.Code, model any, cols ...string) error {
+	db, err := s.idb(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := db.NewUpdate().Model(model).Column(cols...).WherePK().Exec(ctx)
+	n, err := changed(ctx, entity, res, err)
+	return one(n, err, entity)
+}
+
+// changed reads how many rows a statement changed.
+func changed(ctx context.Context, entity access.Code, res sql.Result, err error) (int, error) {
+	if err != nil {
+		return 0, translate(ctx, err, entity)
+	}
+	n, err := res.RowsAffected()
+	return int(n), translate(ctx, err, entity)
+}
+
+// one turns a statement that changed no row into entity's not found.
+func one(n int, err error, entity access.Code) error {
+	if err == nil && n == 0 {
+		return access.NotFound(entity)
+	}
+	return err
+}
+
+// insert inserts the row of model, a pointer to a row struct with its
+// table in a bun.BaseModel tag. A broken rule is its constraint's error.
+//
+// Inside a transaction a unique rule's refusal leaves the transaction
+// usable, as in memstore: the row goes in with ON CONFLICT DO NOTHING, one
+// statement that skips a conflicting row instead of failing. Only when it
+// was skipped does the plain INSERT run again, in a savepoint, to learn
+// from PostgreSQL which constraint refused it (so the rule stays written
+// once, in the schema, with its error in constraintErrors).
+func (s *Store) insert(ctx context.Context, entity access.Code, model any) error {
+	db, err := s.idb(ctx)
+	if err != nil {
+		return err
+	}
+	if _, inTx := db.(bun.Tx); !inTx {
+		_, err = db.NewInsert().Model(model).Exec(ctx)
+		return translate(ctx, err, entity)
+	}
+	res, err := db.NewInsert().Model(model).On("CONFLICT DO NOTHING").Exec(ctx)
+	if n, err := changed(ctx, entity, res, err); err != nil || n == 1 {
+		return err
+	}
+	return s.RunInTx(ctx, func(ctx context.Context) error {
+		sp, err := s.idb(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = sp.NewInsert().Model(model).Exec(ctx)
+		return translate(ctx, err, entity)
+	})
+}
+
+// each converts rows to the domain's values.
+func each[R, T any](rows []R, conv func(R) T) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = conv(r)
+	}
+	return out
+}
+
+// limitOf reads a cursor's limit; a non-positive one means the default,
+// as in memstore.
+func limitOf(c access.Cursor) int {
+	if c.Limit <= 0 {
+		return access.DefaultPageLimit
+	}
+	return c.Limit
+}
+
+// nilIfEmpty returns the empty slice as nil: PostgreSQL stores no
+// difference between them.
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// orEmpty stores a nil slice as the empty array of a NOT NULL column.
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// nullBool is an optional filter as an argument: NULL for any.
+func nullBool(b *bool) any {
+	if b == nil {
+		return nil
+	}
+	return *b
+}

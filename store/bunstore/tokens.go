@@ -1,0 +1,222 @@
+package bunstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/token"
+)
+
+// tokenRow is a tokens row: an API or a session token. Zero values of
+// nullable columns are NULL.
+type tokenRow struct {
+	bun.BaseModel `bun:"table:tokens"`
+
+	ID          uuid.UUID `bun:"id,pk"`
+	Kind        string    `bun:"kind"`
+	CompanyID   uuid.UUID `bun:"company_id,nullzero"`
+	UserID      uuid.UUID `bun:"user_id"`
+	Name        string    `bun:"name"`
+	Permissions []string  `bun:"permissions,array"`
+	Level       int       `bun:"level"`
+	Digest      []byte    `bun:"digest"`
+	Hint        string    `bun:"hint"`
+	ExpiresAt   time.Time `bun:"expires_at,nullzero"`
+	LastUsedAt  time.Time `bun:"last_used_at,nullzero"`
+	RevokedAt   time.Time `bun:"revoked_at,nullzero"`
+	CreatedAt   time.Time `bun:"created_at"`
+}
+
+const tokenCols = `t.id, t.kind, t.company_id, t.user_id, t.name, t.permissions, t.level, t.digest, t.hint,
+	t.expires_at, t.last_used_at, t.revoked_at, t.created_at`
+
+// getTokenByHashSQL is the look-up of every authenticated request,
+// prepared (prepared.go).
+const getTokenByHashSQL = `SELECT ` + tokenCols + ` FROM tokens t WHERE t.digest = $1`
+
+func (r tokenRow) token() token.Token {
+	t := token.Token{
+		ID: r.ID, CompanyID: r.CompanyID, UserID: r.UserID, Name: r.Name,
+		Permissions: nilIfEmpty(r.Permissions), Level: r.Level, Hint: r.Hint,
+		ExpiresAt: utcOrZero(r.ExpiresAt), LastUsedAt: utcOrZero(r.LastUsedAt), RevokedAt: utcOrZero(r.RevokedAt),
+		CreatedAt: r.CreatedAt.UTC(),
+	}
+	switch r.Kind {
+	case token.KindAPI.String():
+		t.Kind = token.KindAPI
+	case token.KindSession.String():
+		t.Kind = token.KindSession
+	}
+	copy(t.Digest[:], r.Digest)
+	return t
+}
+
+// linkRow is a login_links row. Zero values of nullable columns are NULL.
+type linkRow struct {
+	bun.BaseModel `bun:"table:login_links"`
+
+	ID        uuid.UUID `bun:"id,pk"`
+	CompanyID uuid.UUID `bun:"company_id"`
+	UserID    uuid.UUID `bun:"user_id"`
+	Digest    []byte    `bun:"digest"`
+	CreatedBy uuid.UUID `bun:"created_by,nullzero"`
+	ExpiresAt time.Time `bun:"expires_at"`
+	UsedAt    time.Time `bun:"used_at,nullzero"`
+	RevokedAt time.Time `bun:"revoked_at,nullzero"`
+	CreatedAt time.Time `bun:"created_at"`
+}
+
+const linkCols = `l.id, l.company_id, l.user_id, l.digest, l.created_by, l.expires_at, l.used_at, l.revoked_at, l.created_at`
+
+func (r linkRow) link() token.LoginLink {
+	l := token.LoginLink{
+		ID: r.ID, CompanyID: r.CompanyID, UserID: r.UserID, CreatedBy: r.CreatedBy,
+		ExpiresAt: r.ExpiresAt.UTC(), UsedAt: utcOrZero(r.UsedAt), RevokedAt: utcOrZero(r.RevokedAt),
+		CreatedAt: r.CreatedAt.UTC(),
+	}
+	copy(l.Digest[:], r.Digest)
+	return l
+}
+
+// CreateToken implements token.Store. Its company (if any) and user must
+// exist; tokens_digest_key holds the rule of one token per digest.
+func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
+	return s.insert(ctx, access.CodeTokenNotFound, &tokenRow{
+		ID: t.ID, Kind: t.Kind.String(), CompanyID: t.CompanyID, UserID: t.UserID, Name: t.Name,
+		Permissions: orEmpty(t.Permissions), Level: t.Level, Digest: t.Digest[:], Hint: t.Hint,
+		ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt, CreatedAt: t.CreatedAt,
+	})
+}
+
+// GetTokenByHash implements token.Store: one look-up through the unique
+// index on digest, as a prepared statement whose row Bun scans. A deleted
+// company's tokens went with it (ON DELETE CASCADE).
+func (s *Store) GetTokenByHash(ctx context.Context, d token.Digest) (token.Token, error) {
+	var r tokenRow
+	if err := s.queryOne(ctx, &r, getTokenByHashSQL, d[:]); err != nil {
+		return token.Token{}, translate(ctx, err, access.CodeTokenNotFound)
+	}
+	return r.token(), nil
+}
+
+// queryOne runs a prepared read of one row into dest, a struct with bun
+// tags; no row is sql.ErrNoRows.
+func (s *Store) queryOne(ctx context.Context, dest any, query string, args ...any) error {
+	rows, err := s.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := s.db.ScanRow(ctx, rows, dest); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// GetToken implements token.Store.
+func (s *Store) GetToken(ctx context.Context, companyID, id uuid.UUID) (token.Token, error) {
+	var r tokenRow
+	if err := s.scan(ctx, access.CodeTokenNotFound, &r,
+		`SELECT `+tokenCols+` FROM tokens t WHERE t.id = ? AND t.company_id = ? AND t.kind = 'api'`, id, companyID); err != nil {
+		return token.Token{}, err
+	}
+	return r.token(), nil
+}
+
+// ListTokens implements token.Store.
+func (s *Store) ListTokens(ctx context.Context, companyID uuid.UUID, c access.Cursor) ([]token.Token, error) {
+	var rows []tokenRow
+	if err := s.scan(ctx, access.CodeTokenNotFound, &rows, `SELECT `+tokenCols+` FROM tokens t
+	WHERE t.company_id = ? AND t.kind = 'api' AND t.id > ? ORDER BY t.id LIMIT ?`,
+		companyID, c.After, limitOf(c)); err != nil {
+		return nil, err
+	}
+	return each(rows, tokenRow.token), nil
+}
+
+// RevokeToken implements token.Store.
+func (s *Store) RevokeToken(ctx context.Context, companyID, id uuid.UUID, at time.Time) (token.Token, error) {
+	var r tokenRow
+	if err := s.scan(ctx, access.CodeTokenNotFound, &r, `UPDATE tokens t SET revoked_at = coalesce(t.revoked_at, ?)
+	WHERE t.id = ? AND t.company_id IS NOT DISTINCT FROM ?::uuid RETURNING `+tokenCols,
+		at, id, nullUUID(companyID)); err != nil {
+		return token.Token{}, err
+	}
+	return r.token(), nil
+}
+
+// TouchToken implements token.Store, in one statement.
+func (s *Store) TouchToken(ctx context.Context, id uuid.UUID, at time.Time) error {
+	var exists bool
+	err := s.scan(ctx, access.CodeTokenNotFound, &exists, `WITH u AS (
+		UPDATE tokens SET last_used_at = ?1 WHERE id = ?0 AND (last_used_at IS NULL OR last_used_at < ?1)
+	)
+	SELECT EXISTS (SELECT 1 FROM tokens WHERE id = ?0)`, id, at)
+	if err == nil && !exists {
+		return access.NotFound(access.CodeTokenNotFound)
+	}
+	return err
+}
+
+// MoveSession implements token.Store. A company that does not exist
+// breaks tokens_company_id_fkey.
+func (s *Store) MoveSession(ctx context.Context, id, companyID uuid.UUID) error {
+	return s.change(ctx, access.CodeTokenNotFound, `UPDATE tokens SET company_id = ? WHERE id = ? AND kind = 'ses'`,
+		companyID, id)
+}
+
+// CreateLoginLink implements token.Store. Its company and user must
+// exist; login_links_digest_key holds the rule of one link per digest.
+func (s *Store) CreateLoginLink(ctx context.Context, l *token.LoginLink) error {
+	return s.insert(ctx, access.CodeLoginLinkNotFound, &linkRow{
+		ID: l.ID, CompanyID: l.CompanyID, UserID: l.UserID, Digest: l.Digest[:], CreatedBy: l.CreatedBy,
+		ExpiresAt: l.ExpiresAt, UsedAt: l.UsedAt, RevokedAt: l.RevokedAt, CreatedAt: l.CreatedAt,
+	})
+}
+
+// ConsumeLoginLink implements token.Store: one conditional UPDATE. Of two
+// concurrent ones, the second waits for the first's row lock, re-checks
+// used_at IS NULL after the first committed, and matches nothing.
+func (s *Store) ConsumeLoginLink(ctx context.Context, d token.Digest, now time.Time) (token.LoginLink, error) {
+	var r linkRow
+	err := s.scan(ctx, access.CodeLoginLinkNotFound, &r, `UPDATE login_links l SET used_at = ?1
+	WHERE l.digest = ?0 AND l.used_at IS NULL AND l.revoked_at IS NULL AND l.expires_at > ?1
+	RETURNING `+linkCols, d[:], now)
+	if err == nil {
+		return r.link(), nil
+	}
+	if !errors.Is(err, access.ErrNotFound) {
+		return token.LoginLink{}, err
+	}
+	// Nothing matched: say why.
+	if err := s.scan(ctx, access.CodeLoginLinkNotFound, &r,
+		`SELECT `+linkCols+` FROM login_links l WHERE l.digest = ?`, d[:]); err != nil {
+		return token.LoginLink{}, err
+	}
+	switch l := r.link(); {
+	case !l.UsedAt.IsZero():
+		return token.LoginLink{}, token.ErrLinkUsed
+	case !l.RevokedAt.IsZero():
+		return token.LoginLink{}, token.ErrLinkRevoked
+	default:
+		return token.LoginLink{}, token.ErrLinkExpired
+	}
+}
+
+// RevokeLoginLinks implements token.Store.
+func (s *Store) RevokeLoginLinks(ctx context.Context, companyID, userID uuid.UUID, at time.Time) (int, error) {
+	return s.exec(ctx, access.CodeLoginLinkNotFound, `UPDATE login_links SET revoked_at = ?
+	WHERE company_id = ? AND user_id = ? AND used_at IS NULL AND revoked_at IS NULL`, at, companyID, userID)
+}

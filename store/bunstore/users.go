@@ -1,0 +1,119 @@
+package bunstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-go/gatehouse/access"
+)
+
+// userRow is a users row. Zero values of nullable columns are NULL.
+type userRow struct {
+	bun.BaseModel `bun:"table:users"`
+
+	ID              uuid.UUID `bun:"id,pk"`
+	Email           string    `bun:"email"`
+	FirstName       string    `bun:"first_name"`
+	LastName        string    `bun:"last_name"`
+	Status          string    `bun:"status"`
+	Lang            string    `bun:"lang"`
+	Theme           string    `bun:"theme"`
+	Currency        string    `bun:"currency"`
+	Birthdate       string    `bun:"birthdate,nullzero"` // YYYY-MM-DD
+	AvatarURL       string    `bun:"avatar_url"`
+	ActiveCompanyID uuid.UUID `bun:"active_company_id,nullzero"`
+	CreatedAt       time.Time `bun:"created_at"`
+	UpdatedAt       time.Time `bun:"updated_at"`
+}
+
+// userCols selects the users row aliased a, its columns prefixed by p.
+func userCols(a, p string) string {
+	return prefixed(a, p, "id", "email", "first_name", "last_name", "status", "lang", "theme",
+		"currency", "coalesce(to_char(%s.birthdate, 'YYYY-MM-DD'), '') AS %sbirthdate", "avatar_url",
+		"active_company_id", "created_at", "updated_at")
+}
+
+func newUserRow(u *access.User) *userRow {
+	return &userRow{
+		ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Status: string(u.Status),
+		Lang: u.Profile.Lang, Theme: u.Profile.Theme, Currency: u.Profile.Currency, Birthdate: u.Profile.Birthdate,
+		AvatarURL: u.Profile.AvatarURL, ActiveCompanyID: u.ActiveCompanyID, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+	}
+}
+
+func (r userRow) user() access.User {
+	return access.User{
+		ID: r.ID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
+		Status: access.UserStatus(r.Status),
+		Profile: access.Profile{
+			Lang: r.Lang, Theme: r.Theme, Currency: r.Currency, Birthdate: r.Birthdate, AvatarURL: r.AvatarURL,
+		},
+		ActiveCompanyID: r.ActiveCompanyID,
+		CreatedAt:       r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+var selectUser = `SELECT ` + userCols("u", "") + ` FROM users u`
+
+// CreateUser implements access.Store. users_email_lower_key holds the
+// e-mail's rule.
+func (s *Store) CreateUser(ctx context.Context, u *access.User) error {
+	return s.insert(ctx, access.CodeUserNotFound, newUserRow(u))
+}
+
+func (s *Store) getUser(ctx context.Context, where string, arg any) (access.User, error) {
+	var r userRow
+	if err := s.scan(ctx, access.CodeUserNotFound, &r, selectUser+` WHERE `+where, arg); err != nil {
+		return access.User{}, err
+	}
+	return r.user(), nil
+}
+
+// GetUser implements access.Store.
+func (s *Store) GetUser(ctx context.Context, id uuid.UUID) (access.User, error) {
+	return s.getUser(ctx, `u.id = ?`, id)
+}
+
+// GetUserByEmail implements access.Store.
+func (s *Store) GetUserByEmail(ctx context.Context, email string) (access.User, error) {
+	return s.getUser(ctx, `lower(u.email) = lower(?)`, email)
+}
+
+// UpdateUser implements access.Store.
+func (s *Store) UpdateUser(ctx context.Context, u *access.User) error {
+	return s.update(ctx, access.CodeUserNotFound, newUserRow(u), "first_name", "last_name", "status", "lang", "theme",
+		"currency", "birthdate", "avatar_url", "active_company_id", "updated_at")
+}
+
+// ListUsers implements access.Store.
+func (s *Store) ListUsers(ctx context.Context, c access.Cursor) ([]access.User, error) {
+	var rows []userRow
+	if err := s.scan(ctx, access.CodeUserNotFound, &rows, selectUser+` WHERE u.id > ? ORDER BY u.id LIMIT ?`,
+		c.After, limitOf(c)); err != nil {
+		return nil, err
+	}
+	return each(rows, userRow.user), nil
+}
+
+// prefixed renders a select list of the columns of table alias a as
+// p-prefixed names, for rows that embed others (bun:"embed:p"). A column
+// holding %s is an expression with the alias and the prefix to fill in.
+func prefixed(a, p string, cols ...string) string {
+	var b strings.Builder
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if strings.Contains(c, "%s") {
+			fmt.Fprintf(&b, c, a, p)
+		} else {
+			fmt.Fprintf(&b, "%s.%s AS %s%s", a, c, p, c)
+		}
+	}
+	return b.String()
+}
