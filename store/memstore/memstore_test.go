@@ -3,6 +3,7 @@ package memstore_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -80,6 +81,43 @@ func TestCheckAccessDoesNotAllocate(t *testing.T) {
 		})
 		assert.Zero(t, allocs, name)
 	}
+}
+
+// TestNumberedPageCostsItsRows: ListMembersAt slices the sorted index, so
+// the last page of a large company allocates what the last page of a small
+// one does (a copy or a walk of the company would grow with it).
+func TestNumberedPageCostsItsRows(t *testing.T) {
+	small, large := lastPageBytes(t, 20), lastPageBytes(t, 20000)
+	assert.Less(t, large, 2*small, "the last page of 20000 members allocates %d bytes, of 20 members %d", large, small)
+}
+
+// lastPageBytes fills a company with n members and measures the bytes one
+// numbered page of its last ten allocates.
+func lastPageBytes(t *testing.T, n int) uint64 {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	s := memstore.New()
+	c := access.Company{ID: newID(), Name: "Acme", CreatedAt: now, UpdatedAt: now}
+	require.NoError(t, s.CreateCompany(ctx, &c))
+	for range n {
+		u := access.User{ID: newID(), Email: uuid.NewString() + "@example.com", Status: access.UserActive, CreatedAt: now, UpdatedAt: now}
+		require.NoError(t, s.CreateUser(ctx, &u))
+		m := access.Membership{ID: newID(), CompanyID: c.ID, UserID: u.ID, Role: access.RoleViewer, Active: true, CreatedAt: now, UpdatedAt: now}
+		require.NoError(t, s.CreateMembership(ctx, &m))
+	}
+	const runs = 100
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range runs {
+		ms, err := s.ListMembersAt(ctx, c.ID, nil, n-10, 10)
+		if err != nil || len(ms) != 10 {
+			t.Fatalf("ListMembersAt: %d members, %v", len(ms), err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	return (after.TotalAlloc - before.TotalAlloc) / runs
 }
 
 func TestConcurrentUse(t *testing.T) {
