@@ -87,33 +87,6 @@ func (s *Store) DeleteSubjectGrants(ctx context.Context, companyID uuid.UUID, su
 		companyID, string(subj.Type), subj.ID)
 }
 
-// MoveSubjectGrants implements access.Store in one statement. Grants on
-// resources to does not hold yet change hands and keep their IDs; the rest
-// are dropped after raising to's grant to their level if higher.
-func (s *Store) MoveSubjectGrants(ctx context.Context, companyID uuid.UUID, from, to access.Subject) error {
-	if from == to {
-		return nil
-	}
-	_, err := s.exec(ctx, access.CodeGrantNotFound, `WITH moved AS (
-		UPDATE grants g SET subject_type = ?3, subject_id = ?4
-		WHERE g.company_id = ?0 AND g.subject_type = ?1 AND g.subject_id = ?2
-		AND NOT EXISTS (SELECT 1 FROM grants o WHERE o.company_id = ?0 AND o.subject_type = ?3
-			AND o.subject_id = ?4 AND o.resource_type = g.resource_type AND o.resource_id = g.resource_id)
-		RETURNING g.id
-	), dropped AS (
-		DELETE FROM grants g
-		WHERE g.company_id = ?0 AND g.subject_type = ?1 AND g.subject_id = ?2
-		AND g.id NOT IN (SELECT id FROM moved)
-		RETURNING g.resource_type, g.resource_id, g.level
-	)
-	UPDATE grants o SET level = dropped.level FROM dropped
-	WHERE o.company_id = ?0 AND o.subject_type = ?3 AND o.subject_id = ?4
-	AND o.resource_type = dropped.resource_type AND o.resource_id = dropped.resource_id
-	AND dropped.level > o.level`,
-		companyID, string(from.Type), from.ID, string(to.Type), to.ID)
-	return err
-}
-
 // ListGrants implements access.Store. The subject filters are fixed SQL
 // with NULL meaning "any"; a resource filter adds one condition.
 func (s *Store) ListGrants(ctx context.Context, companyID uuid.UUID, f access.GrantQuery, c access.Cursor) ([]access.Grant, error) {
