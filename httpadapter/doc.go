@@ -77,7 +77,7 @@
 // "code"} as seed 002 shows; management {"status": "error", "message",
 // "data": {"code", "message", "field"}}.
 //
-// One table (statusOf in errors.go) maps error kinds to statuses: invalid
+// One table (kinds in errors.go) maps error kinds to statuses: invalid
 // input 400 (422 in the v1 family, as seed 001 lists), unauthenticated 401
 // (with WWW-Authenticate), forbidden 403, not found 404 (also for another
 // tenant's IDs: the services make them indistinguishable), conflict 409
@@ -85,13 +85,15 @@
 // cooldown), a used, expired or replaced login link 410. Anything else is a
 // 500 whose body says only "internal error"; the cause, with the route
 // pattern and never the URL, goes to the host's *slog.Logger (WithLogger);
-// a panic is one too. Success is 200, and 201 for the v1 creations and 204
-// for the v1 deletions.
+// a panic is one too. An error of a kind without a code of its own shows the
+// kind's code (invalid_input, unauthenticated, forbidden). Success is 200,
+// and 201 for the v1 creations and 204 for the v1 deletions.
 //
 // Bodies are JSON only (415 otherwise), at most WithMaxBodyBytes (413),
 // one object without unknown fields or trailing data (400 naming the field
-// when there is one). A path ID that is not a UUID is 400. All of this is
-// checked before any service call, so a refused request changes nothing.
+// when there is one). A path ID that is not a UUID in its canonical
+// 8-4-4-4-12 form is 400. All of this is checked before any service call,
+// so a refused request changes nothing.
 //
 // # Authentication
 //
