@@ -39,6 +39,10 @@ type Principal struct {
 	// creator's current membership (the creator was removed and added
 	// again) does not come back to life.
 	TokenIssuedAt time.Time
+	// SessionID, for a user acting through a session token, is that
+	// session (token.Service.Verify sets it), so switching the company
+	// moves the very session that asked (token.Service.SwitchCompany).
+	SessionID uuid.UUID
 }
 
 // UserPrincipal is userID acting in companyID.

@@ -115,12 +115,15 @@ func (s *Service) GetCompany(ctx context.Context, p Principal, id uuid.UUID) (Co
 	return s.store.GetCompany(ctx, id)
 }
 
-// CompanyRef addresses a company by exactly one of its ID, external key
-// (seed 000's merchant_id) or one of its domains (domain_id).
+// CompanyRef addresses a company by exactly one of its ID, external key,
+// one of its domains (seed 000's domain_id) or Merchant.
 type CompanyRef struct {
 	ID          uuid.UUID
 	ExternalKey string
 	Domain      string
+	// Merchant is seed 000's merchant_id: the company's external key, or
+	// else its ID.
+	Merchant string
 }
 
 // FindCompany resolves a CompanyRef to a company the principal may see.
@@ -139,6 +142,11 @@ func (s *Service) FindCompany(ctx context.Context, p Principal, ref CompanyRef) 
 		c, err = s.store.GetCompanyByExternalKey(ctx, ref.ExternalKey)
 	case ref.Domain != "":
 		c, err = s.store.GetCompanyByDomain(ctx, normalizeDomain(ref.Domain))
+	case ref.Merchant != "":
+		c, err = s.store.GetCompanyByExternalKey(ctx, ref.Merchant)
+		if id, perr := uuid.Parse(ref.Merchant); isNotFound(err) && perr == nil && len(ref.Merchant) == 36 {
+			c, err = s.store.GetCompany(ctx, id)
+		}
 	default:
 		return Company{}, Invalid("merchant_id", "either a merchant_id or a domain_id is required")
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 // AddMember gives a user (by ID or e-mail) access to the principal's
-// company. It needs USER_ADD, and never a role above the principal's own
+// company. A user named by ID must share a company with the principal's
+// own user (else ErrNotFound, as an unknown ID). It needs USER_ADD, and never a role above the principal's own
 // level or a permission it lacks. With in.CreateUser an unknown e-mail
 // becomes a new user; with in.GrantsFrom that subject's grants in the
 // company pass to the new member; with in.Primary it becomes the user's
@@ -148,6 +149,9 @@ func (s *Service) memberUser(ctx context.Context, p Principal, add newMember) (U
 	var u User
 	var err error
 	if add.email == "" {
+		if err := s.sharesCompany(ctx, p, add.UserID); err != nil {
+			return User{}, false, err
+		}
 		u, err = s.store.GetUser(ctx, add.UserID)
 	} else {
 		u, err = s.store.GetUserByEmail(ctx, add.email)
@@ -169,6 +173,36 @@ func (s *Service) memberUser(ctx context.Context, p Principal, add newMember) (U
 		return User{}, false, err
 	}
 	return u, true, s.Audit(ctx, p, p.CompanyID, "user.created", userTarget(u.ID), nil)
+}
+
+// sharesCompany allows adding a user named by ID only to a principal whose
+// own user already shares a company with them (the system adds anyone):
+// a user ID leaks nothing about a person it does not lead to. Anyone else
+// is ErrNotFound (CodeUserNotFound), as an unknown ID.
+func (s *Service) sharesCompany(ctx context.Context, p Principal, userID uuid.UUID) error {
+	if p.Kind == PrincipalSystem {
+		return nil
+	}
+	c := Cursor{Limit: MaxPageLimit}
+	for {
+		page, err := s.store.ListUserCompanies(ctx, p.UserID, nil, c)
+		if err != nil {
+			return err
+		}
+		for _, uc := range page {
+			_, err := s.store.GetMembership(ctx, uc.CompanyID, userID)
+			if err == nil {
+				return nil
+			}
+			if !isNotFound(err) {
+				return err
+			}
+		}
+		if len(page) < c.Limit {
+			return NotFound(CodeUserNotFound)
+		}
+		c.After = page[len(page)-1].ID
+	}
 }
 
 // memberElsewhere reports whether the user has a membership in a company
@@ -508,16 +542,46 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 	})
 }
 
-// RemoveMembership is RemoveMember for the membership with this ID (seed
-// 001's user_access id). A membership of another company is ErrNotFound.
-func (s *Service) RemoveMembership(ctx context.Context, p Principal, membershipID uuid.UUID) error {
+// RemoveMembership is RemoveMember for the membership of userID with this
+// ID (seed 001's user_access id), in the principal's company; a user
+// leaving names their own membership in any of their companies. Any other
+// ID (another company's, another user's) is ErrNotFound
+// (CodeUserAccessNotFound).
+func (s *Service) RemoveMembership(ctx context.Context, p Principal, userID, membershipID uuid.UUID) error {
+	if p.Kind == PrincipalUser && p.UserID == userID {
+		uc, err := s.ownMembership(ctx, userID, membershipID)
+		if err != nil {
+			return err
+		}
+		p.CompanyID = uc.CompanyID
+	}
 	return s.removeMember(ctx, p, func(ctx context.Context) (Membership, error) {
 		m, err := s.store.GetMembershipByID(ctx, p.CompanyID, membershipID)
-		if err != nil && isNotFound(err) {
-			return Membership{}, NotFound(CodeMemberNotFound)
+		if err == nil && m.UserID != userID || err != nil && isNotFound(err) {
+			return Membership{}, NotFound(CodeUserAccessNotFound)
 		}
 		return m, err
 	})
+}
+
+// ownMembership finds a membership of the user among all of theirs.
+func (s *Service) ownMembership(ctx context.Context, userID, membershipID uuid.UUID) (UserCompany, error) {
+	c := Cursor{Limit: MaxPageLimit}
+	for {
+		page, err := s.store.ListUserCompanies(ctx, userID, nil, c)
+		if err != nil {
+			return UserCompany{}, err
+		}
+		for _, uc := range page {
+			if uc.ID == membershipID {
+				return uc, nil
+			}
+		}
+		if len(page) < c.Limit {
+			return UserCompany{}, NotFound(CodeUserAccessNotFound)
+		}
+		c.After = page[len(page)-1].ID
+	}
 }
 
 func (s *Service) removeMember(ctx context.Context, p Principal, find func(ctx context.Context) (Membership, error)) error {

@@ -632,3 +632,36 @@ func pageOf(rows []Invitation, limit int, now time.Time) access.Page[Invitation]
 	}
 	return out
 }
+
+// Inbox is what seed 003's invitation listing shows a principal: the
+// pending invitations its company sent (one page of ListPending) and, for
+// a user, the pending invitations to their own e-mail from any company
+// (the first access.MaxPageLimit of them).
+type Inbox struct {
+	Sent     access.Page[Invitation]
+	Received []Invitation
+}
+
+// Inbox lists the principal's sent and received invitations. Sending
+// needs USER_VIEW, as ListPending; a principal that is not a user
+// receives none.
+func (s *Service) Inbox(ctx context.Context, p access.Principal, f ListFilter) (Inbox, error) {
+	sent, err := s.ListPending(ctx, p, f)
+	if err != nil {
+		return Inbox{}, err
+	}
+	out := Inbox{Sent: sent, Received: []Invitation{}}
+	if p.Kind != access.PrincipalUser {
+		return out, nil
+	}
+	u, err := s.acc.GetUser(ctx, p, p.UserID)
+	if err != nil {
+		return Inbox{}, err
+	}
+	got, err := s.ListForEmail(ctx, p, u.Email, access.PageRequest{Limit: access.MaxPageLimit})
+	if err != nil {
+		return Inbox{}, err
+	}
+	out.Received = got.Items
+	return out, nil
+}

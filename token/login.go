@@ -236,16 +236,40 @@ func (s *Service) SwitchSession(ctx context.Context, secret string, to access.Sw
 		case t.Expired(s.now()):
 			return rejectExpired
 		}
-		c, err := s.acc.SwitchCompany(ctx, access.UserPrincipal(t.UserID, t.CompanyID), to)
-		if err != nil {
-			return err
-		}
-		if err := s.st.MoveSession(ctx, t.ID, c.ID); err != nil {
-			return err
-		}
-		out = c
-		return s.acc.Audit(ctx, access.UserPrincipal(t.UserID, c.ID), c.ID, "session.moved", auditTarget(t),
-			map[string]string{"from": t.CompanyID.String()})
+		out, err = s.moveSession(ctx, t.ID, access.UserPrincipal(t.UserID, t.CompanyID), to)
+		return err
 	})
 	return out, err
+}
+
+// SwitchCompany switches the company p acts in (access.Service.SwitchCompany)
+// and, for a user acting through a session (Principal.SessionID, set by
+// Verify), moves that very session there too, as SwitchSession does: the
+// user's other sessions stay where they are. The HTTP adapter's
+// switch-company calls it.
+func (s *Service) SwitchCompany(ctx context.Context, p access.Principal, to access.SwitchTarget) (access.Company, error) {
+	if p.SessionID == uuid.Nil {
+		return s.acc.SwitchCompany(ctx, p, to)
+	}
+	var out access.Company
+	err := s.acc.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		out, err = s.moveSession(ctx, p.SessionID, access.UserPrincipal(p.UserID, p.CompanyID), to)
+		return err
+	})
+	return out, err
+}
+
+// moveSession switches from's user to another company and moves the
+// session there, in the transaction of ctx.
+func (s *Service) moveSession(ctx context.Context, sessionID uuid.UUID, from access.Principal, to access.SwitchTarget) (access.Company, error) {
+	c, err := s.acc.SwitchCompany(ctx, from, to)
+	if err != nil {
+		return access.Company{}, err
+	}
+	if err := s.st.MoveSession(ctx, sessionID, c.ID); err != nil {
+		return access.Company{}, err
+	}
+	return c, s.acc.Audit(ctx, access.UserPrincipal(from.UserID, c.ID), c.ID, "session.moved",
+		"session:"+sessionID.String(), map[string]string{"from": from.CompanyID.String()})
 }

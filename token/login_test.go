@@ -237,7 +237,9 @@ func TestSessions(t *testing.T) {
 
 	pr, err := e.tok.Verify(ctx, s)
 	require.NoError(t, err)
-	assert.Equal(t, access.UserPrincipal(login.User.ID, e.company.ID), pr)
+	want := access.UserPrincipal(login.User.ID, e.company.ID)
+	want.SessionID = login.Session.Token.ID
+	assert.Equal(t, want, pr, "the principal names its session")
 	assert.NoError(t, e.acc.Check(ctx, pr, access.UserAdd))
 
 	// The user's own switch elsewhere does not move this session: whoever
@@ -259,6 +261,26 @@ func TestSessions(t *testing.T) {
 	assert.Equal(t, c2.ID, pr.CompanyID)
 	_, err = e.tok.SwitchSession(ctx, s, access.SwitchTarget{CompanyID: uuid.New()})
 	assert.ErrorIs(t, err, access.ErrNotFound, "only companies of the user")
+
+	// Switching the verified principal moves its session back, and only it.
+	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: e.company.ID}
+	p2, err := e.tok.Provision(ctx, sys, token.Provision{Email: login.User.Email, Role: access.RoleAdmin})
+	require.NoError(t, err)
+	other, err := e.tok.RedeemLoginLinkSession(ctx, linkSecret(t, p2))
+	require.NoError(t, err)
+	pr, err = e.tok.Verify(ctx, s)
+	require.NoError(t, err)
+	c, err = e.tok.SwitchCompany(ctx, pr, access.SwitchTarget{CompanyID: e.company.ID})
+	require.NoError(t, err)
+	assert.Equal(t, e.company.ID, c.ID)
+	pr, err = e.tok.Verify(ctx, s)
+	require.NoError(t, err)
+	assert.Equal(t, e.company.ID, pr.CompanyID, "the session moved")
+	_, err = e.tok.SwitchCompany(ctx, pr, access.SwitchTarget{CompanyID: c2.ID})
+	require.NoError(t, err)
+	op, err := e.tok.Verify(ctx, other.Session.Secret.Reveal())
+	require.NoError(t, err)
+	assert.Equal(t, e.company.ID, op.CompanyID, "the user's other session stays")
 	_, err = e.tok.SwitchSession(ctx, typo(s), access.SwitchTarget{CompanyID: c2.ID})
 	assert.ErrorIs(t, err, token.ErrInvalidToken)
 

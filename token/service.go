@@ -236,6 +236,7 @@ func (s *Service) Verify(ctx context.Context, secret string) (access.Principal, 
 			TokenID: t.ID, TokenPermissions: t.Permissions, TokenLevel: t.Level, TokenIssuedAt: t.CreatedAt}
 	} else {
 		p = access.UserPrincipal(t.UserID, t.CompanyID)
+		p.SessionID = t.ID
 		u, err := s.acc.GetUser(ctx, p, t.UserID)
 		if errors.Is(err, access.ErrNotFound) || err == nil && u.Status != access.UserActive {
 			return access.Principal{}, rejectUserUnknown
