@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/examples/internal/pgstore"
 	"github.com/gatehouse-go/gatehouse/store"
 	"github.com/gatehouse-go/gatehouse/store/memstore"
 )
@@ -28,7 +29,7 @@ func main() {
 
 	var st store.Store = memstore.New()
 	if *dbURL != "" {
-		pg, closeDB, err := openPostgres(ctx, *dbURL)
+		pg, closeDB, err := pgstore.Open(ctx, *dbURL)
 		if err != nil {
 			log.Fatalf("quickstart: %v", err)
 		}

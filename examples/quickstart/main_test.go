@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/gatehouse-go/gatehouse/examples/internal/pgstore"
 	"testing"
 
 	"github.com/gatehouse-go/gatehouse/store/bunstore/pgtest"
@@ -17,7 +18,7 @@ func TestRun(t *testing.T) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		ctx := context.Background()
-		st, closeDB, err := openPostgres(ctx, pgtest.URL(t))
+		st, closeDB, err := pgstore.Open(ctx, pgtest.URL(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,6 +32,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/examples/internal/pgstore"
 	"github.com/gatehouse-go/gatehouse/httpadapter"
 	"github.com/gatehouse-go/gatehouse/invite"
 	"github.com/gatehouse-go/gatehouse/store"
@@ -69,7 +70,7 @@ func main() {
 func run(ctx context.Context, c config, ln net.Listener, out io.Writer, logger *slog.Logger) error {
 	var st store.Store = memstore.New()
 	if c.databaseURL != "" {
-		pg, closeDB, err := openPostgres(ctx, c.databaseURL)
+		pg, closeDB, err := pgstore.Open(ctx, c.databaseURL)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,6 @@
-package main
+// Package pgstore opens the PostgreSQL store for the example programs: the
+// one place they show how a host builds its pool and hands it to bunstore.
+package pgstore
 
 import (
 	"context"
@@ -14,11 +16,11 @@ import (
 	"github.com/gatehouse-go/gatehouse/store/bunstore"
 )
 
-// openPostgres opens a pool with pgx's database/sql driver, migrates the
+// Open opens a pool with pgx's database/sql driver, migrates the
 // schema and returns the store. The host owns the *bun.DB; gatehouse only
 // borrows it. The pool keeps as many idle connections as it may open, so
 // a burst of requests reuses sessions instead of opening new ones.
-func openPostgres(ctx context.Context, url string) (store.Store, func(), error) {
+func Open(ctx context.Context, url string) (store.Store, func(), error) {
 	sqldb, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, nil, err
