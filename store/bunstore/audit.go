@@ -16,14 +16,10 @@ import (
 type auditRow struct {
 	bun.BaseModel `bun:"table:audit_events"`
 
-	ID        uuid.UUID       `bun:"id,pk"`
-	CompanyID uuid.UUID       `bun:"company_id"`
-	Actor     string          `bun:"actor"`
-	Action    string          `bun:"action"`
-	Target    string          `bun:"target"`
-	Outcome   string          `bun:"outcome"`
-	Details   json.RawMessage `bun:"details,type:jsonb"`
-	At        time.Time       `bun:"at"`
+	ID, CompanyID                  uuid.UUID
+	Actor, Action, Target, Outcome string
+	Details                        json.RawMessage `bun:",type:jsonb"`
+	At                             time.Time
 }
 
 func (r auditRow) event() (access.AuditEvent, error) {

@@ -95,11 +95,12 @@ func (s *Store) idb(ctx context.Context) (bun.IDB, error) {
 
 // RunInTx runs fn in a database transaction carried by the context it gets.
 // Called with such a context it opens a savepoint instead, so a failure
-// undoes only fn's own work: a caller that handles a store call's error
-// and goes on runs that call in a nested RunInTx, since a failed statement
-// aborts the rest of its transaction. fn's error comes back unchanged
-// after the rollback; so does a panic. A context cancelled before fn
-// returns rolls back too.
+// undoes only fn's own work. An insert a unique rule refuses leaves the
+// transaction usable (see insert); any other failed statement aborts the
+// rest of it, so a caller that handles such an error and goes on runs the
+// call in a nested RunInTx. fn's error comes back unchanged after the
+// rollback; so does a panic. A context cancelled before fn returns rolls
+// back too.
 func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err

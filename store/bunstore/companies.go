@@ -13,13 +13,10 @@ import (
 // companyRow is a companies row with its domains (rows of company_domains,
 // in their stored order).
 type companyRow struct {
-	ID          uuid.UUID `bun:"id"`
-	Name        string    `bun:"name"`
-	ParentID    uuid.UUID `bun:"parent_id"`
-	ExternalKey string    `bun:"external_key"`
-	Domains     []string  `bun:"domains,array"`
-	CreatedAt   time.Time `bun:"created_at"`
-	UpdatedAt   time.Time `bun:"updated_at"`
+	ID, ParentID         uuid.UUID
+	Name, ExternalKey    string
+	Domains              []string `bun:",array"`
+	CreatedAt, UpdatedAt time.Time
 }
 
 // companyCols selects the companies row aliased a with its domains (one

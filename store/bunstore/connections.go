@@ -15,12 +15,10 @@ import (
 type connectionRow struct {
 	bun.BaseModel `bun:"table:connections"`
 
-	ID          uuid.UUID `bun:"id,pk"`
-	CustomerID  uuid.UUID `bun:"customer_id"`
-	AgencyID    uuid.UUID `bun:"agency_id"`
-	Permissions []string  `bun:"permissions,array"`
-	CreatedAt   time.Time `bun:"created_at"`
-	UpdatedAt   time.Time `bun:"updated_at"`
+	ID                   uuid.UUID `bun:",pk"`
+	CustomerID, AgencyID uuid.UUID
+	Permissions          []string `bun:",array"`
+	CreatedAt, UpdatedAt time.Time
 }
 
 const connectionCols = `cn.id, cn.customer_id, cn.agency_id, cn.permissions, cn.created_at, cn.updated_at`

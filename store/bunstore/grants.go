@@ -17,15 +17,13 @@ import (
 type grantRow struct {
 	bun.BaseModel `bun:"table:grants"`
 
-	ID           uuid.UUID `bun:"id,pk"`
-	CompanyID    uuid.UUID `bun:"company_id"`
-	SubjectType  string    `bun:"subject_type"`
-	SubjectID    uuid.UUID `bun:"subject_id"`
-	ResourceType string    `bun:"resource_type"`
-	ResourceID   string    `bun:"resource_id"`
-	Level        int       `bun:"level"`
-	CreatedBy    uuid.UUID `bun:"created_by,nullzero"`
-	CreatedAt    time.Time `bun:"created_at"`
+	ID                       uuid.UUID `bun:",pk"`
+	CompanyID, SubjectID     uuid.UUID
+	SubjectType              string
+	ResourceType, ResourceID string
+	Level                    int
+	CreatedBy                uuid.UUID `bun:",nullzero"`
+	CreatedAt                time.Time
 }
 
 const grantCols = `g.id, g.company_id, g.subject_type, g.subject_id, g.resource_type, g.resource_id,

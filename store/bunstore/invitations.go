@@ -18,27 +18,18 @@ import (
 type invitationRow struct {
 	bun.BaseModel `bun:"table:invitations"`
 
-	ID           uuid.UUID `bun:"id,pk"`
-	CompanyID    uuid.UUID `bun:"company_id"`
-	Kind         string    `bun:"kind"`
-	Email        string    `bun:"email"`
-	Role         string    `bun:"role"`
-	Permissions  []string  `bun:"permissions,array"`
-	Relation     string    `bun:"relation"`
-	TargetName   string    `bun:"target_name"`
-	TargetID     uuid.UUID `bun:"target_id,nullzero"`
-	InvitedBy    uuid.UUID `bun:"invited_by,nullzero"`
-	InvitedByTok uuid.UUID `bun:"invited_by_token,nullzero"`
-	Status       string    `bun:"status"`
-	TokenHash    []byte    `bun:"token_hash"`
-	ExpiresAt    time.Time `bun:"expires_at"`
-	SendCount    int       `bun:"send_count"`
-	LastSentAt   time.Time `bun:"last_sent_at"`
-	UserID       uuid.UUID `bun:"user_id,nullzero"`
-	ConnectionID uuid.UUID `bun:"connection_id,nullzero"`
-	ClosedAt     time.Time `bun:"closed_at,nullzero"`
-	CreatedAt    time.Time `bun:"created_at"`
-	UpdatedAt    time.Time `bun:"updated_at"`
+	ID, CompanyID               uuid.UUID
+	Kind, Email, Role, Status   string
+	Permissions                 []string `bun:",array"`
+	Relation, TargetName        string
+	TargetID, InvitedBy, UserID uuid.UUID `bun:",nullzero"`
+	InvitedByTok                uuid.UUID `bun:"invited_by_token,nullzero"`
+	ConnectionID                uuid.UUID `bun:",nullzero"`
+	TokenHash                   []byte
+	SendCount                   int
+	ExpiresAt, LastSentAt       time.Time
+	ClosedAt                    time.Time `bun:",nullzero"`
+	CreatedAt, UpdatedAt        time.Time
 }
 
 const invitationCols = `i.id, i.company_id, i.kind, i.email, i.role, i.permissions, i.relation, i.target_name,

@@ -16,17 +16,13 @@ import (
 type membershipRow struct {
 	bun.BaseModel `bun:"table:memberships"`
 
-	ID          uuid.UUID `bun:"id,pk"`
-	CompanyID   uuid.UUID `bun:"company_id"`
-	UserID      uuid.UUID `bun:"user_id"`
-	Role        string    `bun:"role"`
-	Extra       []string  `bun:"extra,array"`
-	IsActive    bool      `bun:"is_active"`
-	IsPrimary   bool      `bun:"is_primary"`
-	AllowSwitch bool      `bun:"allow_switch"`
-	CreatedBy   uuid.UUID `bun:"created_by,nullzero"`
-	CreatedAt   time.Time `bun:"created_at"`
-	UpdatedAt   time.Time `bun:"updated_at"`
+	ID                               uuid.UUID `bun:",pk"`
+	CompanyID, UserID                uuid.UUID
+	Role                             string
+	Extra                            []string `bun:",array"`
+	IsActive, IsPrimary, AllowSwitch bool
+	CreatedBy                        uuid.UUID `bun:",nullzero"`
+	CreatedAt, UpdatedAt             time.Time
 }
 
 const membershipCols = `m.id, m.company_id, m.user_id, m.role, m.extra, m.is_active, m.is_primary,
@@ -58,10 +54,8 @@ type memberRow struct {
 
 // userSummaryRow is the creator's summary; a NULL ID when none is known.
 type userSummaryRow struct {
-	ID        uuid.UUID `bun:"id"`
-	Email     string    `bun:"email"`
-	FirstName string    `bun:"first_name"`
-	LastName  string    `bun:"last_name"`
+	ID                         uuid.UUID
+	Email, FirstName, LastName string
 }
 
 // selectMember is the statement of one member or a page of them up to its

@@ -9,9 +9,10 @@ import (
 	"github.com/gatehouse-go/gatehouse/access"
 )
 
-// The statements of the store run through these helpers: on the handle idb
-// picks, through Bun (so hosts' query hooks see them), their errors
-// translated for entity, the thing a statement is about.
+// Every statement of the store but the two prepared reads (prepared.go)
+// runs through these helpers: on the handle idb picks, through Bun (so
+// hosts' query hooks see them), its error translated for entity, the thing
+// the statement is about.
 
 // scan runs a query through Bun and scans its rows into dest: a struct
 // (sql.ErrNoRows, so entity's not found, if there is no row), a slice of

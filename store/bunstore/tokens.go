@@ -18,19 +18,14 @@ import (
 type tokenRow struct {
 	bun.BaseModel `bun:"table:tokens"`
 
-	ID          uuid.UUID `bun:"id,pk"`
-	Kind        string    `bun:"kind"`
-	CompanyID   uuid.UUID `bun:"company_id,nullzero"`
-	UserID      uuid.UUID `bun:"user_id"`
-	Name        string    `bun:"name"`
-	Permissions []string  `bun:"permissions,array"`
-	Level       int       `bun:"level"`
-	Digest      []byte    `bun:"digest"`
-	Hint        string    `bun:"hint"`
-	ExpiresAt   time.Time `bun:"expires_at,nullzero"`
-	LastUsedAt  time.Time `bun:"last_used_at,nullzero"`
-	RevokedAt   time.Time `bun:"revoked_at,nullzero"`
-	CreatedAt   time.Time `bun:"created_at"`
+	ID, UserID                       uuid.UUID
+	CompanyID                        uuid.UUID `bun:",nullzero"`
+	Kind, Name, Hint                 string
+	Permissions                      []string `bun:",array"`
+	Level                            int
+	Digest                           []byte
+	ExpiresAt, LastUsedAt, RevokedAt time.Time `bun:",nullzero"`
+	CreatedAt                        time.Time
 }
 
 const tokenCols = `t.id, t.kind, t.company_id, t.user_id, t.name, t.permissions, t.level, t.digest, t.hint,
@@ -61,15 +56,11 @@ func (r tokenRow) token() token.Token {
 type linkRow struct {
 	bun.BaseModel `bun:"table:login_links"`
 
-	ID        uuid.UUID `bun:"id,pk"`
-	CompanyID uuid.UUID `bun:"company_id"`
-	UserID    uuid.UUID `bun:"user_id"`
-	Digest    []byte    `bun:"digest"`
-	CreatedBy uuid.UUID `bun:"created_by,nullzero"`
-	ExpiresAt time.Time `bun:"expires_at"`
-	UsedAt    time.Time `bun:"used_at,nullzero"`
-	RevokedAt time.Time `bun:"revoked_at,nullzero"`
-	CreatedAt time.Time `bun:"created_at"`
+	ID, CompanyID, UserID uuid.UUID
+	CreatedBy             uuid.UUID `bun:",nullzero"`
+	Digest                []byte
+	ExpiresAt, CreatedAt  time.Time
+	UsedAt, RevokedAt     time.Time `bun:",nullzero"`
 }
 
 const linkCols = `l.id, l.company_id, l.user_id, l.digest, l.created_by, l.expires_at, l.used_at, l.revoked_at, l.created_at`

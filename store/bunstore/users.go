@@ -16,19 +16,12 @@ import (
 type userRow struct {
 	bun.BaseModel `bun:"table:users"`
 
-	ID              uuid.UUID `bun:"id,pk"`
-	Email           string    `bun:"email"`
-	FirstName       string    `bun:"first_name"`
-	LastName        string    `bun:"last_name"`
-	Status          string    `bun:"status"`
-	Lang            string    `bun:"lang"`
-	Theme           string    `bun:"theme"`
-	Currency        string    `bun:"currency"`
-	Birthdate       string    `bun:"birthdate,nullzero"` // YYYY-MM-DD
-	AvatarURL       string    `bun:"avatar_url"`
-	ActiveCompanyID uuid.UUID `bun:"active_company_id,nullzero"`
-	CreatedAt       time.Time `bun:"created_at"`
-	UpdatedAt       time.Time `bun:"updated_at"`
+	ID                                 uuid.UUID `bun:",pk"`
+	Email, FirstName, LastName, Status string
+	Lang, Theme, Currency, AvatarURL   string
+	Birthdate                          string    `bun:",nullzero"` // YYYY-MM-DD
+	ActiveCompanyID                    uuid.UUID `bun:",nullzero"`
+	CreatedAt, UpdatedAt               time.Time
 }
 
 // userCols selects the users row aliased a, its columns prefixed by p.
