@@ -381,7 +381,9 @@ func testTokenFlows(t *testing.T, newStore Factory) {
 		require.NoError(t, err)
 		sp, err := tok.Verify(ctx, login.Session.Secret.Reveal())
 		require.NoError(t, err)
-		assert.Equal(t, access.UserPrincipal(admin.ID, w.Company.ID), sp)
+		want := access.UserPrincipal(admin.ID, w.Company.ID)
+		want.SessionID = login.Session.Token.ID
+		assert.Equal(t, want, sp, "the user, acting through that session")
 		require.NoError(t, tok.Logout(ctx, login.Session.Secret.Reveal()))
 		_, err = tok.Verify(ctx, login.Session.Secret.Reveal())
 		assert.ErrorIs(t, err, token.ErrInvalidToken)
