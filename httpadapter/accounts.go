@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse-go/gatehouse/access"
-	"github.com/gatehouse-go/gatehouse/invite"
 )
 
 // Seed 002 (account accesses). {account_id} is the company; the caller acts
@@ -58,7 +57,7 @@ func (h *Handler) mountAccounts() {
 		}, pageParams...)}, h.accountsList)
 	add(h, op{method: "DELETE", path: "/api/accounts/{account_id}/account_accesses/{account_access_id}", fam: fam,
 		summary:     "Remove an account access",
-		description: "User: removes the permissions. Invite or ApiToken: removes the specifier too (withdraws the invitation, revokes the token). Needs ADMIN or above on the resource."}, h.accountsDelete)
+		description: "User: removes the permissions. Invite or ApiToken: removes the specifier too (withdraws a pending invitation, revokes the token; an invitation no longer pending stays as it is). Needs ADMIN or above on the resource."}, h.accountsDelete)
 }
 
 // resourceFilters maps the query's id lists to resources.
@@ -202,8 +201,9 @@ func (s *specifiers) of(ctx context.Context, sub access.Subject) (specifier, err
 	return out, nil
 }
 
-// accountsDelete removes a grant; for an Invite or ApiToken specifier also
-// the specifier (seed 002), all in one transaction.
+// accountsDelete removes an account access: access.Service.RemoveAccess
+// revokes the grant and withdraws an Invite or ApiToken specifier with it
+// (seed 002).
 func (h *Handler) accountsDelete(x *exchange, _ *noBody) (accountDeleted, error) {
 	gid, err := pathID(x, "account_access_id")
 	if err != nil {
@@ -213,27 +213,7 @@ func (h *Handler) accountsDelete(x *exchange, _ *noBody) (accountDeleted, error)
 	if err != nil {
 		return accountDeleted{}, err
 	}
-	err = h.svc.Access.InTx(x.ctx(), func(ctx context.Context) error {
-		g, err := h.svc.Access.Revoke(ctx, p, gid)
-		if err != nil {
-			return err
-		}
-		switch g.Subject.Type {
-		case access.SubjectToken:
-			if h.svc.Token != nil {
-				_, err = h.svc.Token.Revoke(ctx, p, g.Subject.ID)
-			}
-		case access.SubjectInvite:
-			// Last: the invitation's notifier runs when this returns.
-			_, err = h.svc.Invite.Revoke(ctx, p, g.Subject.ID)
-			var se *invite.StateError
-			if errors.As(err, &se) {
-				err = nil // no longer pending: nothing left to withdraw
-			}
-		}
-		return err
-	})
-	if err != nil {
+	if _, err := h.svc.Access.RemoveAccess(x.ctx(), p, gid); err != nil {
 		return accountDeleted{}, err
 	}
 	return accountDeleted{ID: gid}, nil

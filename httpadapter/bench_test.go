@@ -171,7 +171,7 @@ func BenchmarkDenied(b *testing.B) {
 	weak := c.Secret.Reveal()
 	unknown := e.tok.Format().Generate(token.KindAPI).Reveal()
 	b.Run("allowed", func(b *testing.B) { serveLoop(b, e.h, authed("GET", "/access", e.ownerT), 200) })
-	b.Run("401-malformed", func(b *testing.B) { serveLoop(b, e.h, authed("GET", "/access", "gh_api_nope"), 401) })
+	b.Run("401-malformed", func(b *testing.B) { serveLoop(b, e.h, authed("GET", "/access", e.malformed("api")), 401) })
 	b.Run("401-unknown", func(b *testing.B) { serveLoop(b, e.h, authed("GET", "/access", unknown), 401) })
 	b.Run("401-missing", func(b *testing.B) { serveLoop(b, e.h, authed("GET", "/access", ""), 401) })
 	b.Run("403", func(b *testing.B) { serveLoop(b, e.h, authed("GET", "/access", weak), 403) })

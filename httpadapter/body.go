@@ -165,15 +165,34 @@ func (h *Handler) pageRequest(x *exchange) (access.PageRequest, error) {
 	return pr, nil
 }
 
-// inCompany returns x's principal acting in the company ref names. The
-// company is resolved by access.Service.FindCompany, which answers 404 for
-// a company the principal may not see: an API token never leaves its own
-// company, a user acts only where they are a member or an agency acts.
+// queryInt parses an optional integer query parameter (def when absent);
+// its range is the service's to check.
+func queryInt(x *exchange, name string, def int) (int, error) {
+	s := x.r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, access.Invalid(name, "%s must be a whole number", name)
+	}
+	return n, nil
+}
+
+// inCompany returns x's principal acting in the company ref names; the
+// nil UUID (or a caller without a company of its own) names none: 404.
 func (h *Handler) inCompany(x *exchange, ref access.CompanyRef) (access.Principal, access.Company, error) {
 	if ref == (access.CompanyRef{}) {
-		// The nil UUID, or a caller without a company of its own.
 		return access.Principal{}, access.Company{}, access.NotFound(access.CodeCompanyNotFound)
 	}
+	return h.actIn(x, ref)
+}
+
+// actIn resolves ref with access.Service.FindCompany, which answers 404
+// for a company the principal may not see (an API token never leaves its
+// own company, a user acts only where they are a member or an agency
+// acts), and returns x's principal acting there.
+func (h *Handler) actIn(x *exchange, ref access.CompanyRef) (access.Principal, access.Company, error) {
 	c, err := h.svc.Access.FindCompany(x.ctx(), x.p, ref)
 	if err != nil {
 		return access.Principal{}, access.Company{}, err

@@ -87,7 +87,7 @@ type env struct {
 
 	mu      sync.Mutex
 	events  []invite.Event
-	grants  []httpadapter.Grant
+	grants  []token.Granted
 	logBuf  *bytes.Buffer
 	company access.Company
 	owner   access.User
@@ -95,31 +95,31 @@ type env struct {
 	ownerT  string // API token of the owner, OWNER rights
 }
 
-var docCache struct {
-	once sync.Once
-	doc  *openAPIDoc
-}
+// loginBase is where the tests' host serves the handler: login links are
+// loginBase + httpadapter.LoginPath.
+const loginBase = "https://gate.example"
 
 func newEnv(t testing.TB, st backend, opts ...httpadapter.Option) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, logBuf: &bytes.Buffer{}}
 	e.st = st.open(t)
 	e.acc = access.NewService(e.st, access.WithClock(e.clock.now))
-	e.tok = token.NewService(e.acc)
-	e.inv = invite.NewService(e.tok, invite.WithNotifier(token.NotifierFunc(func(_ context.Context, ev token.Event) {
+	// One notifier hears both services, as a host's mailer does.
+	notifier := token.NotifierFunc(func(_ context.Context, ev token.Event) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		e.events = append(e.events, ev.(invite.Event))
-	})))
-	base := []httpadapter.Option{
-		httpadapter.WithNotifier(httpadapter.NotifierFunc(func(_ context.Context, g httpadapter.Grant) {
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			e.grants = append(e.grants, g)
-		})),
-		httpadapter.WithLoginBaseURL("https://gate.example"),
-		httpadapter.WithLogger(slogTo(e.logBuf)),
-	}
+		switch ev := ev.(type) {
+		case invite.Event:
+			e.events = append(e.events, ev)
+		case token.Granted:
+			e.grants = append(e.grants, ev)
+		default:
+			t.Errorf("unexpected event %T", ev)
+		}
+	})
+	e.tok = token.NewService(e.acc, token.WithNotifier(notifier), token.WithLoginURL(loginBase+httpadapter.LoginPath))
+	e.inv = invite.NewService(e.tok, invite.WithNotifier(notifier))
+	base := []httpadapter.Option{httpadapter.WithLogger(slogTo(e.logBuf))}
 	e.h = httpadapter.New(httpadapter.Services{Access: e.acc, Invite: e.inv, Token: e.tok}, append(base, opts...)...)
 	e.mux = http.NewServeMux()
 	for _, r := range e.h.Routes() {
@@ -298,6 +298,10 @@ func (e *env) sessionIn(u access.User, companyID uuid.UUID) string {
 }
 
 func (e *env) session(u access.User) string { return e.sessionIn(u, e.company.ID) }
+
+// malformed is a secret of the token service's prefix and the kind ("api",
+// "inv", "lnk", ...) whose body is not well formed.
+func (e *env) malformed(kind string) string { return e.tok.Format().Product() + "_" + kind + "_bogus" }
 
 // linkToken is the token query parameter of a login URL.
 func linkToken(t testing.TB, link string) string {

@@ -69,13 +69,11 @@ const (
 type Option func(*config)
 
 type config struct {
-	families  Family
-	auth      Authenticator
-	notifier  Notifier
-	loginBase string
-	maxBody   int64
-	pageSize  int
-	logger    *slog.Logger
+	families Family
+	auth     Authenticator
+	maxBody  int64
+	pageSize int
+	logger   *slog.Logger
 }
 
 // WithFamilies mounts only the given families (default AllFamilies).
@@ -84,19 +82,6 @@ func WithFamilies(f Family) Option { return func(c *config) { c.families = f } }
 // WithAuthenticator replaces the default authenticator (API and session
 // tokens, see TokenAuthenticator) with the host's own.
 func WithAuthenticator(a Authenticator) Option { return func(c *config) { c.auth = a } }
-
-// WithNotifier sets who hears of access granted through the partner family
-// (default: nobody). Invitations notify through the invite.Service's own
-// notifier.
-func WithNotifier(n Notifier) Option { return func(c *config) { c.notifier = n } }
-
-// WithLoginBaseURL sets the absolute URL under which the host serves this
-// handler, e.g. "https://api.example.com" or "https://example.com/gatehouse"
-// when mounted under a prefix. Login links are this base plus LoginPath.
-// Default "": the links are relative ("/portal/instance/access/login?...").
-func WithLoginBaseURL(base string) Option {
-	return func(c *config) { c.loginBase = strings.TrimRight(base, "/") }
-}
 
 // WithMaxBodyBytes caps request bodies (default DefaultMaxBodyBytes).
 func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.maxBody = n } }
@@ -129,9 +114,6 @@ func New(svc Services, opts ...Option) *Handler {
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
-	}
-	if c.notifier == nil {
-		c.notifier = NopNotifier{}
 	}
 	need := func(ok bool, what string) {
 		if !ok {

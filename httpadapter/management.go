@@ -342,26 +342,17 @@ func (h *Handler) mgmtInvitations(x *exchange, _ *noBody) (managed[mgmtInvitatio
 	if err != nil {
 		return managed[mgmtInvitations]{}, err
 	}
-	sent, err := h.svc.Invite.ListPending(x.ctx(), x.p, invite.ListFilter{Page: pr})
+	in, err := h.svc.Invite.Inbox(x.ctx(), x.p, invite.ListFilter{Page: pr})
 	if err != nil {
 		return managed[mgmtInvitations]{}, err
 	}
-	out := mgmtInvitations{Sent: make([]mgmtInvitation, len(sent.Items)), Received: []mgmtInvitation{}, NextCursor: sent.Next}
-	for i, inv := range sent.Items {
+	out := mgmtInvitations{Sent: make([]mgmtInvitation, len(in.Sent.Items)), Received: make([]mgmtInvitation, len(in.Received)),
+		NextCursor: in.Sent.Next}
+	for i, inv := range in.Sent.Items {
 		out.Sent[i] = mgmtInvitationOf(inv)
 	}
-	if x.p.Kind == access.PrincipalUser {
-		u, err := h.svc.Access.GetUser(x.ctx(), x.p, x.p.UserID)
-		if err != nil {
-			return managed[mgmtInvitations]{}, err
-		}
-		got, err := h.svc.Invite.ListForEmail(x.ctx(), x.p, u.Email, access.PageRequest{Limit: access.MaxPageLimit})
-		if err != nil {
-			return managed[mgmtInvitations]{}, err
-		}
-		for _, inv := range got.Items {
-			out.Received = append(out.Received, mgmtInvitationOf(inv))
-		}
+	for i, inv := range in.Received {
+		out.Received[i] = mgmtInvitationOf(inv)
 	}
 	return ok(out)
 }
@@ -383,27 +374,15 @@ func (h *Handler) mgmtReject(x *exchange, in *mgmtOptionalToken) (managed[mgmtIn
 	if err != nil {
 		return managed[mgmtInvitation]{}, err
 	}
-	if in.Token == "" {
-		// The inviting side withdraws its own invitation.
-		if x.p.IsZero() {
-			return managed[mgmtInvitation]{}, errNoCredentials
-		}
-		inv, err := h.svc.Invite.Revoke(x.ctx(), x.p, iid)
-		if err != nil {
-			return managed[mgmtInvitation]{}, err
-		}
-		return ok(mgmtInvitationOf(inv))
+	var inv invite.Invitation
+	if in.Token != "" {
+		// The invited side: the token must be this invitation's.
+		inv, err = h.svc.Invite.RejectByID(x.ctx(), x.p, iid, in.Token)
+	} else {
+		// The inviting side withdraws its own invitation; without a caller
+		// the service answers unauthenticated.
+		inv, err = h.svc.Invite.Revoke(x.ctx(), x.p, iid)
 	}
-	// The invited side: the token must be this invitation's. invite has no
-	// reject by ID for the invitee, so the token is the proof.
-	pv, err := h.svc.Invite.Preview(x.ctx(), in.Token)
-	if err != nil {
-		return managed[mgmtInvitation]{}, err
-	}
-	if pv.ID != iid {
-		return managed[mgmtInvitation]{}, access.NotFound(access.CodeInvitationNotFound)
-	}
-	inv, err := h.svc.Invite.Reject(x.ctx(), x.p, in.Token)
 	if err != nil {
 		return managed[mgmtInvitation]{}, err
 	}
@@ -469,36 +448,13 @@ func (h *Handler) mgmtSwitch(x *exchange, in *mgmtSwitch) (managed[mgmtSwitched]
 	if err != nil {
 		return managed[mgmtSwitched]{}, err
 	}
-	to := access.SwitchTarget{CompanyID: cid, Name: in.CompanyName}
-	var c access.Company
-	if secret, kind := h.sessionOf(x); kind == token.KindSession {
-		// A session moves with the switch (token.SwitchSession); other
-		// sessions of the user stay where they are.
-		c, err = h.svc.Token.SwitchSession(x.ctx(), secret, to)
-	} else {
-		c, err = h.svc.Access.SwitchCompany(x.ctx(), x.p, to)
-	}
+	// The management family always has a token service (New checks); it
+	// moves the calling session along (Principal.SessionID), if any.
+	c, err := h.svc.Token.SwitchCompany(x.ctx(), x.p, access.SwitchTarget{CompanyID: cid, Name: in.CompanyName})
 	if err != nil {
 		return managed[mgmtSwitched]{}, err
 	}
 	return ok(mgmtSwitched{Company: mgmtCompany{ID: c.ID, Name: c.Name}})
-}
-
-// sessionOf returns the request's credentials and their kind when they are
-// a well-formed token of the token service's format.
-func (h *Handler) sessionOf(x *exchange) (string, token.Kind) {
-	if h.svc.Token == nil {
-		return "", 0
-	}
-	secret, err := Credentials(x.r)
-	if err != nil || secret == "" {
-		return "", 0
-	}
-	product, kind, err := token.Parse(secret)
-	if err != nil || product != h.svc.Token.Format().Product() {
-		return "", 0
-	}
-	return secret, kind
 }
 
 // requiredID parses a UUID body field that must be present.

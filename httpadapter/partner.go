@@ -1,9 +1,7 @@
 package httpadapter
 
 import (
-	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -16,8 +14,10 @@ import (
 // by merchant_id (the company's external key, or its ID) or domain_id (one
 // of its domains), resolved with access.Service.FindCompany.
 
-// LoginPath is where the login links of provisioning point (relative to
-// the login base URL, see WithLoginBaseURL).
+// LoginPath is where the handler serves the page of provisioning's login
+// links. The token service builds the links: a host serving this handler
+// at base sets token.WithLoginURL(base + LoginPath), so that the links
+// open this page.
 const LoginPath = "/portal/instance/access/login"
 
 type (
@@ -62,7 +62,7 @@ type (
 		Email    string    `json:"email" format:"email"`
 		Role     string    `json:"role" enum:"OWNER,ADMIN"`
 		IsActive bool      `json:"is_active"`
-		LoginURL string    `json:"login_url" format:"uri" doc:"a one-time magic link (10 minutes by default); GET shows a confirmation page, POST signs in"`
+		LoginURL string    `json:"login_url" format:"uri-reference" doc:"a one-time magic link (10 minutes by default), as the token service builds it (token.WithLoginURL; relative unless the host gives an absolute base); at the adapter's login path, GET shows a confirmation page, POST signs in"`
 	}
 	partnerUpdate struct {
 		Role     *string `json:"role" enum:"OWNER,ADMIN"`
@@ -86,10 +86,12 @@ func (h *Handler) mountPartner() {
 	const fam = Partner
 	const base = "/portal/instance/access/users"
 	add(h, op{method: "GET", path: base, fam: fam, summary: "Get access: the users of the merchant's company",
-		description: "Needs USER_VIEW. Numbered pages of per_page users.",
-		query:       append(companyParams[:2:2], param{name: "page", desc: "page number, from 1"}, param{name: "per_page", desc: "page size, 1 to 500"})}, h.partnerList)
+		description: "Needs USER_VIEW. Numbered pages of per_page users; a page may start at most " + maxOffset + " users in (deeper pages: 400 naming page).",
+		query: append(companyParams[:2:2],
+			param{name: "page", desc: "page number, from 1; (page-1)*per_page at most " + maxOffset},
+			param{name: "per_page", desc: "page size, 1 to " + strconv.Itoa(access.MaxPageLimit)})}, h.partnerList)
 	add(h, op{method: "POST", path: base, fam: fam, summary: "Grant access",
-		description: "Creates the user if the e-mail is new, gives them the role (or changes an existing member's, under the rank rules), and notifies them with a one-time login link. Needs USER_ADD.",
+		description: "Creates the user if the e-mail is new, gives them the role (or changes an existing member's, under the rank rules), and notifies them through the token service's notifier, with a one-time login link unless they belong to other companies. Needs USER_ADD.",
 		query:       companyParams, bodyRequired: true}, h.partnerGrant)
 	add(h, op{method: "POST", path: base + "/provision", fam: fam, summary: "Provision access and return a magic login link",
 		description: "Just-in-time creation or update of the user's access; needs USER_ADD. The link is in this response only.",
@@ -116,25 +118,20 @@ func (h *Handler) mountPartner() {
 	h.mount(redeem, h.loginRedeem)
 }
 
-// partnerCompany is x's principal acting in the company merchant_id or
-// domain_id names. merchant_id is tried as an external key first, then as
-// an ID.
-func (h *Handler) partnerCompany(x *exchange) (access.Principal, access.Company, error) {
+// maxOffset is access.MaxPageOffset as the documents print it.
+var maxOffset = strconv.Itoa(access.MaxPageOffset)
+
+// partnerCompany is x's principal acting in the company merchant_id (the
+// external key, else the ID: access.CompanyRef.Merchant) or domain_id
+// names. Naming neither is access's ErrInvalid on merchant_id.
+func (h *Handler) partnerCompany(x *exchange) (access.Principal, error) {
 	q := x.r.URL.Query()
-	m, d := q.Get("merchant_id"), q.Get("domain_id")
-	switch {
-	case m != "" && d != "":
-		return access.Principal{}, access.Company{}, access.Invalid("merchant_id", "give either merchant_id or domain_id, not both")
-	case d != "":
-		return h.inCompany(x, access.CompanyRef{Domain: d})
-	case m == "":
-		return access.Principal{}, access.Company{}, access.Invalid("merchant_id", "either a merchant_id or a domain_id is required")
+	ref := access.CompanyRef{Merchant: q.Get("merchant_id"), Domain: q.Get("domain_id")}
+	if ref.Merchant != "" && ref.Domain != "" {
+		return access.Principal{}, access.Invalid("merchant_id", "give either merchant_id or domain_id, not both")
 	}
-	p, c, err := h.inCompany(x, access.CompanyRef{ExternalKey: m})
-	if raw, ok := parseID(m); ok && errors.Is(err, access.ErrNotFound) {
-		return h.inCompany(x, access.CompanyRef{ID: raw})
-	}
-	return p, c, err
+	p, _, err := h.actIn(x, ref)
+	return p, err
 }
 
 func partnerUserOf(m access.Member) partnerUser {
@@ -155,63 +152,31 @@ func partnerRole(role string) error {
 }
 
 func (h *Handler) partnerList(x *exchange, _ *noBody) (partnerList, error) {
-	q := x.r.URL.Query()
-	num := func(name string, def int) (int, error) {
-		s := q.Get(name)
-		if s == "" {
-			return def, nil
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || name == "per_page" && n > access.MaxPageLimit {
-			return 0, access.Invalid(name, "%s must be a number from 1 (per_page at most %d)", name, access.MaxPageLimit)
-		}
-		return n, nil
-	}
-	pageNo, err := num("page", 1)
+	pageNo, err := queryInt(x, "page", 1)
 	if err != nil {
 		return partnerList{}, err
 	}
-	perPage, err := num("per_page", h.cfg.pageSize)
+	perPage, err := queryInt(x, "per_page", h.cfg.pageSize)
 	if err != nil {
 		return partnerList{}, err
 	}
-	p, _, err := h.partnerCompany(x)
+	p, err := h.partnerCompany(x)
 	if err != nil {
 		return partnerList{}, err
 	}
-	// Numbered pages over a keyset listing: skip the earlier pages in
-	// chunks, then read the page asked for.
-	ctx, acc := x.ctx(), h.svc.Access
-	var cursor string
-	for skip := (pageNo - 1) * perPage; skip > 0; {
-		n := min(skip, access.MaxPageLimit)
-		pg, err := acc.ListMembers(ctx, p, access.MemberFilter{Page: access.PageRequest{Limit: n, After: cursor}})
-		if err != nil {
-			return partnerList{}, err
-		}
-		skip -= len(pg.Items)
-		cursor = pg.Next
-		if cursor == "" {
-			break
-		}
-	}
-	out := partnerList{Meta: partnerPage{CurrentPage: pageNo}, Result: []partnerUser{}}
-	if pageNo > 1 {
-		out.Meta.PrevPage = pageNo - 1
-	}
-	if pageNo > 1 && cursor == "" {
-		return out, nil // past the end
-	}
-	pg, err := acc.ListMembers(ctx, p, access.MemberFilter{Page: access.PageRequest{Limit: perPage, After: cursor}})
+	pg, err := h.svc.Access.ListMembersNumbered(x.ctx(), p, access.MemberFilter{}, pageNo, perPage)
 	if err != nil {
 		return partnerList{}, err
 	}
-	out.Result = make([]partnerUser, len(pg.Items))
+	out := partnerList{Meta: partnerPage{CurrentPage: pg.Page}, Result: make([]partnerUser, len(pg.Items))}
 	for i, m := range pg.Items {
 		out.Result[i] = partnerUserOf(m)
 	}
-	if pg.Next != "" {
-		out.Meta.NextPage = pageNo + 1
+	if pg.Page > 1 {
+		out.Meta.PrevPage = pg.Page - 1
+	}
+	if pg.HasNext {
+		out.Meta.NextPage = pg.Page + 1
 	}
 	return out, nil
 }
@@ -220,27 +185,15 @@ func (h *Handler) partnerGrant(x *exchange, in *partnerGrant) (partnerResult[par
 	if err := partnerRole(in.Role); err != nil {
 		return partnerResult[partnerUser]{}, err
 	}
-	p, c, err := h.partnerCompany(x)
+	p, err := h.partnerCompany(x)
 	if err != nil {
 		return partnerResult[partnerUser]{}, err
 	}
-	pv, err := h.svc.Token.Provision(x.ctx(), p, token.Provision{Email: in.Email, Role: in.Role})
-	if access.CodeOf(err) == access.CodeUserHasOtherCompanies {
-		// The user has an account elsewhere and signs in on their own:
-		// grant the access and notify without a link.
-		pv, err = h.svc.Token.Provision(x.ctx(), p, token.Provision{Email: in.Email, Role: in.Role, NoLink: true})
-	}
+	// Notify: the link, if token hands one out, goes to the person only.
+	pv, err := h.svc.Token.Provision(x.ctx(), p, token.Provision{Email: in.Email, Role: in.Role, Notify: true})
 	if err != nil {
 		return partnerResult[partnerUser]{}, err
 	}
-	var link string
-	if pv.LoginURL.Reveal() != "" {
-		if link, err = h.loginURL(pv.LoginURL); err != nil {
-			return partnerResult[partnerUser]{}, err
-		}
-	}
-	h.cfg.notifier.NotifyGrant(x.ctx(), Grant{Company: c, Member: pv.Member, NewUser: pv.UserCreated, GrantedBy: p,
-		LoginURL: Link{link}, LinkExpiresAt: pv.LinkExpiresAt})
 	return partnerResult[partnerUser]{Result: partnerUserOf(pv.Member)}, nil
 }
 
@@ -248,7 +201,7 @@ func (h *Handler) partnerProvision(x *exchange, in *partnerProvision) (partnerRe
 	if err := partnerRole(in.Role); err != nil {
 		return partnerResult[partnerProvisioned]{}, err
 	}
-	p, _, err := h.partnerCompany(x)
+	p, err := h.partnerCompany(x)
 	if err != nil {
 		return partnerResult[partnerProvisioned]{}, err
 	}
@@ -257,28 +210,9 @@ func (h *Handler) partnerProvision(x *exchange, in *partnerProvision) (partnerRe
 	if err != nil {
 		return partnerResult[partnerProvisioned]{}, err
 	}
-	link, err := h.loginURL(pv.LoginURL)
-	if err != nil {
-		return partnerResult[partnerProvisioned]{}, err
-	}
 	m := pv.Member
 	return partnerResult[partnerProvisioned]{Result: partnerProvisioned{ID: m.UserID, Email: m.User.Email,
-		Role: m.Role, IsActive: m.Active, LoginURL: link}}, nil
-}
-
-// loginURL points a provisioned login link at this handler's login route:
-// the token service puts the secret in the "token" query parameter of its
-// own URL, and the adapter, which serves the page, owns the link.
-func (h *Handler) loginURL(s token.Secret) (string, error) {
-	u, err := url.Parse(s.Reveal())
-	if err != nil {
-		return "", errors.New("httpadapter: the token service's login URL does not parse")
-	}
-	secret := u.Query().Get("token")
-	if secret == "" {
-		return "", errors.New("httpadapter: the token service's login URL carries no token parameter")
-	}
-	return h.cfg.loginBase + LoginPath + "?token=" + url.QueryEscape(secret), nil
+		Role: m.Role, IsActive: m.Active, LoginURL: pv.LoginURL.Reveal()}}, nil
 }
 
 func (h *Handler) partnerGet(x *exchange, _ *noBody) (partnerResult[partnerUser], error) {
@@ -286,7 +220,7 @@ func (h *Handler) partnerGet(x *exchange, _ *noBody) (partnerResult[partnerUser]
 	if err != nil {
 		return partnerResult[partnerUser]{}, err
 	}
-	p, _, err := h.partnerCompany(x)
+	p, err := h.partnerCompany(x)
 	if err != nil {
 		return partnerResult[partnerUser]{}, err
 	}
@@ -307,7 +241,7 @@ func (h *Handler) partnerUpdate(x *exchange, in *partnerUpdate) (partnerResult[p
 			return partnerResult[partnerUser]{}, err
 		}
 	}
-	p, _, err := h.partnerCompany(x)
+	p, err := h.partnerCompany(x)
 	if err != nil {
 		return partnerResult[partnerUser]{}, err
 	}
@@ -323,7 +257,7 @@ func (h *Handler) partnerDelete(x *exchange, _ *noBody) (partnerResult[partnerDe
 	if err != nil {
 		return partnerResult[partnerDeleted]{}, err
 	}
-	p, _, err := h.partnerCompany(x)
+	p, err := h.partnerCompany(x)
 	if err != nil {
 		return partnerResult[partnerDeleted]{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/httpadapter"
 )
 
 const users = "/portal/instance/access/users"
@@ -76,7 +77,18 @@ func TestPartnerPaging(t *testing.T) {
 		assert.Len(t, seen, 5)
 		r := must(t, 200, e.call("GET", users+"?merchant_id=acme-key&per_page=2&page=9", e.ownerT, nil))
 		assert.Empty(t, r.get("result"))
-		must(t, 400, e.call("GET", users+"?merchant_id=acme-key&page=0", e.ownerT, nil))
+		assert.Equal(t, float64(8), r.get("meta", "prev_page"))
+		assert.Nil(t, r.get("meta", "next_page"))
+		// access bounds the pages: the deepest starts MaxPageOffset members in.
+		deepest := access.MaxPageOffset/100 + 1
+		must(t, 200, e.call("GET", fmt.Sprintf("%s?merchant_id=acme-key&per_page=100&page=%d", users, deepest), e.ownerT, nil))
+		for _, q := range []string{"page=0", "page=two", fmt.Sprintf("per_page=100&page=%d", deepest+1),
+			"per_page=0", fmt.Sprintf("per_page=%d", access.MaxPageLimit+1), "per_page=x"} {
+			r = must(t, 400, e.call("GET", users+"?merchant_id=acme-key&"+q, e.ownerT, nil), q)
+			field, _, _ := strings.Cut(q[strings.LastIndex(q, "&")+1:], "=")
+			assert.Equal(t, field, r.str("error", "field"), q)
+			assert.Equal(t, access.CodeInvalid, r.code("error", "code"), q)
+		}
 	})
 }
 
@@ -89,11 +101,18 @@ func TestPartnerGrantProvisionAndLoginLink(t *testing.T) {
 		r := must(t, 200, e.call("POST", users+"?merchant_id=acme-key", adminT, map[string]any{"email": "Grace@Example.com", "role": "ADMIN"}))
 		assert.Equal(t, "grace@example.com", r.str("result", "email"))
 		assert.Equal(t, "ADMIN", r.str("result", "role"))
-		require.Len(t, e.grants, 1)
+		assert.NotContains(t, string(r.Raw), "login", "the link goes to the person only")
+		require.Len(t, e.grants, 1, "token notified once, after the commit")
 		g := e.grants[0]
 		assert.True(t, g.NewUser)
+		assert.Equal(t, e.company.ID, g.Company.ID)
+		assert.Equal(t, "grace@example.com", g.Member.User.Email)
+		assert.Equal(t, access.RoleAdmin, g.Member.Role)
 		assert.Equal(t, "[REDACTED]", fmt.Sprint(g.LoginURL), "the link prints redacted")
-		assert.True(t, strings.HasPrefix(g.LoginURL.Reveal(), "https://gate.example/portal/instance/access/login?token="))
+		assert.True(t, strings.HasPrefix(g.LoginURL.Reveal(), loginBase+httpadapter.LoginPath+"?token="), g.LoginURL.Reveal())
+		// The notice's link opens the adapter's page and signs in.
+		r = must(t, 200, e.call("POST", strings.TrimPrefix(g.LoginURL.Reveal(), loginBase), "", nil))
+		assert.Equal(t, g.Member.UserID.String(), r.str("user_id"))
 		// Privilege ceiling: an ADMIN cannot grant OWNER; the seed knows OWNER and ADMIN only.
 		must(t, 403, e.call("POST", users+"?merchant_id=acme-key", adminT, map[string]any{"email": "x@example.com", "role": "OWNER"}))
 		r = must(t, 400, e.call("POST", users+"?merchant_id=acme-key", adminT, map[string]any{"email": "x@example.com", "role": "VIEWER"}))
@@ -104,8 +123,8 @@ func TestPartnerGrantProvisionAndLoginLink(t *testing.T) {
 		r = must(t, 200, e.call("POST", users+"/provision?domain_id=acme.example", e.ownerT, map[string]any{"email": "pat@example.com", "role": "ADMIN", "access_switch": false}))
 		link := r.str("result", "login_url")
 		userID := r.str("result", "id")
-		require.True(t, strings.HasPrefix(link, "https://gate.example"+"/portal/instance/access/login?token="), link)
-		path := strings.TrimPrefix(link, "https://gate.example")
+		require.True(t, strings.HasPrefix(link, loginBase+httpadapter.LoginPath+"?token="), "the token service's link, as is: %s", link)
+		path := strings.TrimPrefix(link, loginBase)
 
 		// GET only shows a page, however often: no side effect.
 		for range 3 {
@@ -132,8 +151,8 @@ func TestPartnerGrantProvisionAndLoginLink(t *testing.T) {
 		// Expiry: 410 too.
 		r = must(t, 200, e.call("POST", users+"/provision?merchant_id=acme-key", e.ownerT, map[string]any{"email": "late@example.com", "role": "ADMIN"}))
 		e.clock.advance(11 * time.Minute)
-		must(t, 410, e.call("POST", strings.TrimPrefix(r.str("result", "login_url"), "https://gate.example"), "", nil))
-		must(t, 401, e.call("POST", "/portal/instance/access/login?token=gh_lnk_bogus", "", nil))
+		must(t, 410, e.call("POST", strings.TrimPrefix(r.str("result", "login_url"), loginBase), "", nil))
+		must(t, 401, e.call("POST", "/portal/instance/access/login?token="+e.malformed("lnk"), "", nil))
 		must(t, 400, e.call("POST", "/portal/instance/access/login", "", nil))
 
 		// A user with a company of their own: no login link is handed out
@@ -148,7 +167,7 @@ func TestPartnerGrantProvisionAndLoginLink(t *testing.T) {
 		n := len(e.grants)
 		must(t, 200, e.call("POST", users+"?merchant_id=acme-key", e.ownerT, map[string]any{"email": "victim@example.com", "role": "ADMIN"}))
 		require.Len(t, e.grants, n+1)
-		assert.Empty(t, e.grants[n].LoginURL.Reveal())
+		assert.True(t, e.grants[n].LoginURL.IsZero(), "no link for a user of other companies")
 		assert.False(t, e.grants[n].NewUser)
 	})
 }
@@ -157,7 +176,7 @@ func TestPartnerLoginLinkSingleUseUnderConcurrency(t *testing.T) {
 	onEachStore(t, func(t *testing.T, st backend) {
 		e := newEnv(t, st)
 		r := must(t, 200, e.call("POST", users+"/provision?merchant_id=acme-key", e.ownerT, map[string]any{"email": "race@example.com", "role": "ADMIN"}))
-		path := strings.TrimPrefix(r.str("result", "login_url"), "https://gate.example")
+		path := strings.TrimPrefix(r.str("result", "login_url"), loginBase)
 		var wg sync.WaitGroup
 		codes := make([]int, 8)
 		for i := range codes {

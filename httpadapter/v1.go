@@ -1,8 +1,6 @@
 package httpadapter
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -148,7 +146,7 @@ func (h *Handler) mountV1() {
 	const fam = V1
 	add(h, op{method: "POST", path: "/api/v1/users/{user_id}/user_access", fam: fam, status: http.StatusCreated,
 		summary:      "Create a user_access for a user",
-		description:  "Gives an existing user access to company_id. Needs USER_ADD there and the rank rules; the user must be visible to the caller (themself, or a member of a company where the caller holds USER_VIEW).",
+		description:  "Gives an existing user access to company_id. Needs USER_ADD there and the rank rules; the user must share a company with the caller's own user (else 404, as an unknown user). Only the user themself may set primary.",
 		bodyRequired: true}, h.v1CreateUserAccess)
 	add(h, op{method: "GET", path: "/api/v1/users/{user_id}/user_access", fam: fam, summary: "Show the user_accesses of a user",
 		description: "The caller's own: all their companies. Another user's: their access in company_id (default: the caller's company), with USER_VIEW.",
@@ -234,17 +232,6 @@ func (h *Handler) v1Target(x *exchange, companyID uuid.UUID) (access.Principal, 
 	return h.inCompany(x, access.CompanyRef{ID: companyID})
 }
 
-// v1VisibleUser finds a user the caller may see, in the target company or
-// else in the caller's own: access.Service adds members by e-mail, and
-// only shows users to those who may see them.
-func (h *Handler) v1VisibleUser(x *exchange, p access.Principal, uid uuid.UUID) (access.User, error) {
-	u, err := h.svc.Access.GetUser(x.ctx(), p, uid)
-	if errors.Is(err, access.ErrNotFound) && p.CompanyID != x.p.CompanyID {
-		u, err = h.svc.Access.GetUser(x.ctx(), x.p, uid)
-	}
-	return u, err
-}
-
 func (h *Handler) v1CreateUserAccess(x *exchange, in *v1NewUserAccess) (v1UserAccessBody, error) {
 	uid, err := pathID(x, "user_id")
 	if err != nil {
@@ -267,21 +254,7 @@ func (h *Handler) v1CreateUserAccess(x *exchange, in *v1NewUserAccess) (v1UserAc
 	if err != nil {
 		return v1UserAccessBody{}, err
 	}
-	u, err := h.v1VisibleUser(x, p, uid)
-	if err != nil {
-		return v1UserAccessBody{}, err
-	}
-	var m access.Member
-	err = h.svc.Access.InTx(x.ctx(), func(ctx context.Context) error {
-		var err error
-		if m, err = h.svc.Access.AddMember(ctx, p, access.NewMember{Email: u.Email, Role: role}); err != nil {
-			return err
-		}
-		if in.Primary && !m.Primary {
-			m, err = h.svc.Access.UpdateMember(ctx, p, uid, access.MemberUpdate{Primary: &in.Primary})
-		}
-		return err
-	})
+	m, err := h.svc.Access.AddMember(x.ctx(), p, access.NewMember{UserID: uid, Role: role, Primary: in.Primary})
 	if err != nil {
 		return v1UserAccessBody{}, err
 	}
@@ -370,40 +343,15 @@ func (h *Handler) v1DeleteUserAccess(x *exchange, _ *noBody) (noBody, error) {
 	if err != nil {
 		return noBody{}, err
 	}
-	ctx, acc := x.ctx(), h.svc.Access
-	if x.p.Kind == access.PrincipalUser && x.p.UserID == uid && cid == uuid.Nil {
-		// Leaving one of one's own companies: find it among them.
-		pr := access.PageRequest{Limit: access.MaxPageLimit}
-		for {
-			page, err := acc.ListMyCompanies(ctx, x.p, access.MemberFilter{Page: pr})
-			if err != nil {
-				return noBody{}, err
-			}
-			for _, uc := range page.Items {
-				if uc.ID == mid {
-					p := x.p
-					p.CompanyID = uc.CompanyID
-					return noBody{}, acc.RemoveMember(ctx, p, uid)
-				}
-			}
-			if page.Next == "" {
-				return noBody{}, access.NotFound(access.CodeUserAccessNotFound)
-			}
-			pr.After = page.Next
+	// Without company_id: the caller's own principal, so that a user
+	// leaving names a membership in any of their companies.
+	p := x.p
+	if cid != uuid.Nil {
+		if p, _, err = h.inCompany(x, access.CompanyRef{ID: cid}); err != nil {
+			return noBody{}, err
 		}
 	}
-	p, _, err := h.v1Target(x, cid)
-	if err != nil {
-		return noBody{}, err
-	}
-	m, err := acc.GetMember(ctx, p, uid)
-	if err != nil {
-		return noBody{}, err
-	}
-	if m.ID != mid {
-		return noBody{}, access.NotFound(access.CodeUserAccessNotFound)
-	}
-	return noBody{}, acc.RemoveMember(ctx, p, uid)
+	return noBody{}, h.svc.Access.RemoveMembership(x.ctx(), p, uid, mid)
 }
 
 func (h *Handler) v1ListAccesses(x *exchange, _ *noBody) (v1Accesses, error) {

@@ -130,7 +130,7 @@ func TestV1Invitations(t *testing.T) {
 		assert.Equal(t, "Acme", r.str("invitation", "company_name"))
 		assert.Equal(t, "VIEWER", r.str("invitation", "access", "code"))
 		assert.Equal(t, "admin Test", r.str("invitation", "inviter_name"))
-		must(t, 404, e.call("GET", "/api/v1/invitations/code/gh_inv_unknown", "", nil))
+		must(t, 404, e.call("GET", "/api/v1/invitations/code/"+e.malformed("inv"), "", nil))
 
 		// By e-mail: only for that user.
 		r = must(t, 200, e.call("GET", "/api/v1/invitations?email="+admin.Email, e.session(admin), nil))
