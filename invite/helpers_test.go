@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -12,27 +11,11 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/store"
 	"github.com/gatehouse-go/gatehouse/store/memstore"
+	"github.com/gatehouse-go/gatehouse/store/storetest"
 	"github.com/gatehouse-go/gatehouse/token"
 )
-
-// clock is a settable clock for the services.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // notes records the notifier's events.
 type notes struct {
@@ -67,22 +50,24 @@ func (n *notes) last() invite.Event {
 	return n.events[len(n.events)-1]
 }
 
-// env is a memory store with both services, a company "Acme" owned by
-// owner@acme.example, and a clock.
+// env is the shared test world (storetest.World) on a memory store, with
+// its company "Acme" owned by owner@acme.example, and the notices the
+// invitation service sent.
 type env struct {
+	*storetest.World
 	ctx     context.Context
-	st      *memstore.Store
+	st      store.Store
 	acc     *access.Service
 	tok     *token.Service
 	svc     *invite.Service
-	clock   *clock
+	clock   *storetest.Clock
 	notes   *notes
 	company uuid.UUID
 	ownerID uuid.UUID
 	owner   access.Principal
 }
 
-var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+var t0 = storetest.T0
 
 func newEnv(t testing.TB, opts ...invite.Option) *env {
 	t.Helper()
@@ -92,35 +77,28 @@ func newEnv(t testing.TB, opts ...invite.Option) *env {
 // newEnvWith is newEnv with options for the token service too.
 func newEnvWith(t testing.TB, tokOpts []token.Option, opts ...invite.Option) *env {
 	t.Helper()
-	e := &env{ctx: context.Background(), st: memstore.New(), clock: &clock{t: t0}, notes: &notes{}}
-	e.acc = access.NewService(e.st, access.WithClock(e.clock.now))
-	e.tok = token.NewService(e.acc, tokOpts...)
-	e.svc = invite.NewService(e.tok, append([]invite.Option{invite.WithNotifier(e.notes),
-		invite.WithAcceptURL("https://app.example/invite/accept")}, opts...)...)
-	e.company, e.ownerID = e.newCompany(t, "Acme", "owner@acme.example")
-	e.owner = access.UserPrincipal(e.ownerID, e.company)
-	return e
+	n := &notes{}
+	w := storetest.NewWorld(t, memstore.New(),
+		storetest.WithOwner(access.NewUser{Email: "owner@acme.example", FirstName: "Olga", LastName: "Owner"}),
+		storetest.WithToken(tokOpts...),
+		storetest.WithInvite(append([]invite.Option{invite.WithNotifier(n),
+			invite.WithAcceptURL("https://app.example/invite/accept")}, opts...)...))
+	return &env{World: w, ctx: context.Background(), st: w.Store, acc: w.Access, tok: w.Token, svc: w.Invite,
+		clock: w.Clock, notes: n, company: w.Company.ID, ownerID: w.Owner.ID, owner: w.AsOwner}
 }
 
 // newCompany creates a company owned by a new user.
 func (e *env) newCompany(t testing.TB, name, ownerEmail string) (company, owner uuid.UUID) {
 	t.Helper()
-	u, err := e.acc.CreateUser(e.ctx, access.SystemPrincipal(), access.NewUser{Email: ownerEmail, FirstName: "Olga", LastName: "Owner"})
-	require.NoError(t, err)
-	c, err := e.acc.CreateCompany(e.ctx, access.UserPrincipal(u.ID, uuid.Nil), access.NewCompany{Name: name})
-	require.NoError(t, err)
+	u := e.CreateUser(t, access.NewUser{Email: ownerEmail, FirstName: "Olga", LastName: "Owner"})
+	c, _ := e.NewCompany(t, access.NewCompany{Name: name}, u)
 	return c.ID, u.ID
 }
 
 // member adds a new user with role (and extra permissions) to company.
 func (e *env) member(t testing.TB, company uuid.UUID, email, role string, extra ...string) access.Principal {
 	t.Helper()
-	u, err := e.acc.CreateUser(e.ctx, access.SystemPrincipal(), access.NewUser{Email: email})
-	require.NoError(t, err)
-	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: company}
-	_, err = e.acc.AddMember(e.ctx, sys, access.NewMember{Email: email, Role: role, Permissions: extra})
-	require.NoError(t, err)
-	return access.UserPrincipal(u.ID, company)
+	return e.AddMember(t, company, e.CreateUser(t, access.NewUser{Email: email}), role, extra...)
 }
 
 func (e *env) invite(t testing.TB, email, role string, extra ...string) invite.Issued {

@@ -112,7 +112,7 @@ func TestInviteExistingUserWorksTheSame(t *testing.T) {
 func TestInvitePendingReturnsItRefreshed(t *testing.T) {
 	e := newEnv(t)
 	first := e.invite(t, "bob@example.com", access.RoleViewer)
-	e.clock.advance(24 * time.Hour)
+	e.clock.Advance(24 * time.Hour)
 	again, err := e.svc.Invite(e.ctx, e.owner, invite.NewInvitation{Email: "BOB@example.com", Role: access.RoleAdmin})
 	require.NoError(t, err)
 	assert.True(t, again.Existing)
@@ -190,7 +190,7 @@ func TestPreview(t *testing.T) {
 		_, err := e.svc.Preview(e.ctx, bad)
 		assert.ErrorIs(t, err, access.ErrNotFound, bad)
 	}
-	e.clock.advance(8 * 24 * time.Hour)
+	e.clock.Advance(8 * 24 * time.Hour)
 	pv, err = e.svc.Preview(e.ctx, is.Token.Reveal())
 	require.NoError(t, err)
 	assert.Equal(t, invite.StatusExpired, pv.Status)
@@ -281,7 +281,7 @@ func TestAcceptBySignedInUser(t *testing.T) {
 func TestAcceptExpired(t *testing.T) {
 	e := newEnv(t, invite.WithValidity(time.Hour))
 	is := e.invite(t, "bob@example.com", access.RoleViewer)
-	e.clock.advance(time.Hour) // now == expires_at: expired
+	e.clock.Advance(time.Hour) // now == expires_at: expired
 	_, err := e.svc.Accept(e.ctx, anon(), is.Token.Reveal())
 	assertState(t, err, invite.StatusExpired)
 	got, err := e.svc.Get(e.ctx, e.owner, is.Invitation.ID)
@@ -320,7 +320,7 @@ func TestTerminalStatesRefuseEveryTransition(t *testing.T) {
 		assertState(t, err, tc.want)
 		_, err = e.svc.Revoke(e.ctx, e.owner, tc.is.Invitation.ID)
 		assertState(t, err, tc.want)
-		e.clock.advance(3 * 24 * time.Hour)
+		e.clock.Advance(3 * 24 * time.Hour)
 		_, err = e.svc.Resend(e.ctx, e.owner, tc.is.Invitation.ID)
 		assertState(t, err, tc.want)
 	}
@@ -381,7 +381,7 @@ func TestTerminalInvitationNeverBlocksANewOne(t *testing.T) {
 	assert.NotEqual(t, first.Invitation.ID, second.Invitation.ID)
 	assert.False(t, second.Existing)
 
-	e.clock.advance(time.Hour)
+	e.clock.Advance(time.Hour)
 	third := e.invite(t, "bob@example.com", access.RoleViewer)
 	assert.NotEqual(t, second.Invitation.ID, third.Invitation.ID, "an expired invitation does not block")
 	assert.NotEmpty(t, third.Token.Reveal())
@@ -443,7 +443,7 @@ func TestRevoke(t *testing.T) {
 func TestResend(t *testing.T) {
 	e := newEnv(t)
 	is := e.invite(t, "bob@example.com", access.RoleViewer)
-	e.clock.advance(47 * time.Hour)
+	e.clock.Advance(47 * time.Hour)
 	_, err := e.svc.Resend(e.ctx, e.owner, is.Invitation.ID)
 	var soon *invite.ResendTooSoonError
 	require.ErrorAs(t, err, &soon)
@@ -451,7 +451,7 @@ func TestResend(t *testing.T) {
 	assert.ErrorIs(t, err, access.ErrConflict)
 	assert.Equal(t, access.CodeResendTooSoon, access.CodeOf(err))
 
-	e.clock.advance(time.Hour)
+	e.clock.Advance(time.Hour)
 	again, err := e.svc.Resend(e.ctx, e.owner, is.Invitation.ID)
 	require.NoError(t, err)
 	assert.Equal(t, is.Invitation.ID, again.Invitation.ID)
@@ -480,7 +480,7 @@ func TestResend(t *testing.T) {
 func TestResendCooldownOption(t *testing.T) {
 	e := newEnv(t, invite.WithResendCooldown(time.Minute))
 	is := e.invite(t, "bob@example.com", access.RoleViewer)
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	_, err := e.svc.Resend(e.ctx, e.owner, is.Invitation.ID)
 	assert.NoError(t, err)
 }

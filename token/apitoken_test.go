@@ -142,10 +142,10 @@ func TestVerifyRefusesEveryBadToken(t *testing.T) {
 	}
 
 	// Expiry with the injected clock: now >= expires_at is expired.
-	e.clock.Add(time.Hour - time.Microsecond)
+	e.clock.Advance(time.Hour - time.Microsecond)
 	_, err = e.tok.Verify(ctx, s)
 	require.NoError(t, err)
-	e.clock.Add(time.Microsecond)
+	e.clock.Advance(time.Microsecond)
 	_, err = e.tok.Verify(ctx, s)
 	assert.Equal(t, token.ReasonExpired, token.ReasonOf(err))
 }
@@ -201,14 +201,14 @@ func TestLastUseIsWrittenAtMostOncePerMinute(t *testing.T) {
 	for range 10 {
 		_, err := e.tok.Verify(ctx, s)
 		require.NoError(t, err)
-		e.clock.Add(time.Second)
+		e.clock.Advance(time.Second)
 	}
 	assert.Equal(t, int64(1), e.st.touches.Load())
 	got, err := e.tok.Get(ctx, e.asOwner, c.Token.ID)
 	require.NoError(t, err)
 	first := got.LastUsedAt
 	assert.False(t, first.IsZero(), "the last use is visible")
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	_, err = e.tok.Verify(ctx, s)
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), e.st.touches.Load())
@@ -355,7 +355,7 @@ func TestListGetRevoke(t *testing.T) {
 	assert.Equal(t, e.clock.Now(), r.RevokedAt)
 	_, err = e.tok.Verify(ctx, c.Secret.Reveal())
 	assert.ErrorIs(t, err, token.ErrInvalidToken)
-	e.clock.Add(time.Hour)
+	e.clock.Advance(time.Hour)
 	r2, err := e.tok.Revoke(ctx, e.asOwner, c.Token.ID)
 	require.NoError(t, err)
 	assert.Equal(t, r.RevokedAt, r2.RevokedAt)

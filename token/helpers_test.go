@@ -2,7 +2,6 @@ package token_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,33 +13,19 @@ import (
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/store"
 	"github.com/gatehouse-go/gatehouse/store/memstore"
+	"github.com/gatehouse-go/gatehouse/store/storetest"
 	"github.com/gatehouse-go/gatehouse/token"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// env is a company with an owner over a memory store, with both services.
+// env is the shared test world (storetest.World) over a memory store
+// wrapped to count the token store's calls, with the audit events the
+// hooks saw.
 type env struct {
+	*storetest.World
 	st      *counting
 	acc     *access.Service
 	tok     *token.Service
-	clock   *clock
+	clock   *storetest.Clock
 	owner   access.User
 	company access.Company
 	asOwner access.Principal
@@ -49,33 +34,19 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...token.Option) *env {
 	t.Helper()
-	mem := memstore.New()
-	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 	var mu sync.Mutex
 	events := &[]access.AuditEvent{}
-	st := &counting{Store: mem}
-	acc := access.NewService(st, access.WithClock(clk.Now), access.WithAuditHook(func(e access.AuditEvent) {
+	st := &counting{Store: memstore.New()}
+	w := storetest.NewWorld(t, st, storetest.WithToken(opts...), storetest.WithAccess(access.WithAuditHook(func(e access.AuditEvent) {
 		mu.Lock()
 		defer mu.Unlock()
 		*events = append(*events, e)
-	}))
-	e := &env{st: st, acc: acc, clock: clk, events: events}
-	e.tok = token.NewService(acc, opts...)
-	e.owner = e.user(t, "owner")
-	c, err := acc.CreateCompany(context.Background(), access.UserPrincipal(e.owner.ID, uuid.Nil), access.NewCompany{Name: "Acme"})
-	require.NoError(t, err)
-	e.company = c
-	e.asOwner = access.UserPrincipal(e.owner.ID, c.ID)
-	return e
+	})))
+	return &env{World: w, st: st, acc: w.Access, tok: w.Token, clock: w.Clock, owner: w.Owner, company: w.Company,
+		asOwner: w.AsOwner, events: events}
 }
 
-func (e *env) user(t testing.TB, name string) access.User {
-	t.Helper()
-	u, err := e.acc.CreateUser(context.Background(), access.SystemPrincipal(), access.NewUser{
-		Email: fmt.Sprintf("%s-%s@example.com", name, uuid.NewString()[:8]), FirstName: name})
-	require.NoError(t, err)
-	return u
-}
+func (e *env) user(t testing.TB, name string) access.User { return e.User(t, name) }
 
 func (e *env) member(t *testing.T, name, role string, perms ...string) (access.User, access.Principal) {
 	t.Helper()

@@ -148,14 +148,14 @@ func TestLoginLinkExpiry(t *testing.T) {
 	e := newEnv(t, token.WithLoginLinkTTL(time.Minute))
 	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "a@example.com", Role: access.RoleViewer})
 	require.NoError(t, err)
-	e.clock.Add(time.Minute) // now == expires_at
+	e.clock.Advance(time.Minute) // now == expires_at
 	_, err = e.tok.RedeemLoginLink(ctx, linkSecret(t, p))
 	assert.ErrorIs(t, err, token.ErrLinkExpired)
 	assert.Equal(t, access.CodeLinkExpired, access.CodeOf(err))
 
 	p, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "a@example.com", Role: access.RoleViewer})
 	require.NoError(t, err)
-	e.clock.Add(time.Minute - time.Microsecond)
+	e.clock.Advance(time.Minute - time.Microsecond)
 	_, err = e.tok.RedeemLoginLink(ctx, linkSecret(t, p))
 	assert.NoError(t, err)
 }
@@ -289,7 +289,7 @@ func TestSessions(t *testing.T) {
 	assert.ErrorIs(t, err, access.ErrNotFound)
 
 	// Expiry, then logout.
-	e.clock.Add(time.Hour)
+	e.clock.Advance(time.Hour)
 	_, err = e.tok.Verify(ctx, s)
 	assert.Equal(t, token.ReasonExpired, token.ReasonOf(err))
 
