@@ -4,15 +4,18 @@
 //
 //	st := memstore.New()
 //	acc := access.NewService(st)
-//	inv := invite.NewService(acc, st, invite.WithNotifier(mailer))
-//	tok := token.NewService(acc, st)
-//	h := httpadapter.New(httpadapter.Services{Access: acc, Invite: inv, Token: tok},
-//		httpadapter.WithLoginBaseURL("https://api.example.com"))
+//	tok := token.NewService(acc, token.WithNotifier(mailer), // provisioning's notices
+//		token.WithLoginURL("https://api.example.com"+httpadapter.LoginPath))
+//	inv := invite.NewService(tok, invite.WithNotifier(mailer)) // invitations' notices
+//	h := httpadapter.New(httpadapter.Services{Access: acc, Invite: inv, Token: tok})
 //	mux.Handle("/", h) // behind the host's own middleware
 //
-// The adapter holds no business rule: each route decodes, calls a service
-// with the caller's access.Principal, and encodes. Authorization, the rank
-// rules, the last OWNER and tenant isolation live in the services.
+// The adapter holds no business rule and opens no transaction: each route
+// decodes, makes one service call with the caller's access.Principal, and
+// encodes. Authorization, the rank rules, the last OWNER, tenant isolation,
+// the links and the notices live in the services. Most routes first resolve
+// the company the request names with access.Service.FindCompany (see
+// "Choosing the company" below).
 //
 // # Routes
 //
@@ -21,8 +24,8 @@
 //
 //	method path                                                    auth  service call
 //	Partner (seed 000): company by ?merchant_id= (external key, else ID) or ?domain_id=
-//	GET    /portal/instance/access/users                           T     access.ListMembers (page, per_page)
-//	POST   /portal/instance/access/users                           T     token.Provision, then Notifier.NotifyGrant
+//	GET    /portal/instance/access/users                           T     access.ListMembersNumbered (page, per_page)
+//	POST   /portal/instance/access/users                           T     token.Provision with Notify (token.Granted)
 //	POST   /portal/instance/access/users/provision                 T     token.Provision (answers login_url)
 //	GET    /portal/instance/access/users/{userId}                  T     access.GetMember
 //	PUT    /portal/instance/access/users/{userId}                  T     access.UpdateMember
@@ -30,10 +33,10 @@
 //	GET    /portal/instance/access/login?token=                    -     none: an HTML confirmation page
 //	POST   /portal/instance/access/login?token=                    -     token.RedeemLoginLinkSession
 //	V1 (seed 001): /companies/{company_id}/… act in that company
-//	POST   /api/v1/users/{user_id}/user_access                     T     access.AddMember (+UpdateMember primary), one tx
-//	GET    /api/v1/users/{user_id}/user_access                     T     access.ListMyCompanies | GetMember
+//	POST   /api/v1/users/{user_id}/user_access                     T     access.AddMember (by user ID, with Primary)
+//	GET    /api/v1/users/{user_id}/user_access                     T     access.GetUser + ListMyCompanies | GetMember
 //	PUT    /api/v1/users/{user_id}/user_access                     T     access.UpdateMember
-//	DELETE /api/v1/users/{user_id}/user_access/{id}                T     access.RemoveMember
+//	DELETE /api/v1/users/{user_id}/user_access/{id}                T     access.RemoveMembership
 //	GET    /api/v1/accesses                                        T     access.Catalog().Roles
 //	GET    /api/v1/accesses/{id}                                   T     access.Catalog().RoleByID
 //	POST   /api/v1/companies                                       T     access.CreateCompany
@@ -48,7 +51,7 @@
 //	Accounts (seed 002): {account_id} is the company
 //	GET    /api/accounts/{account_id}/account_accesses             T     access.ListGrants (+ specifier look-ups)
 //	DELETE /api/accounts/{account_id}/account_accesses/{account_access_id}
-//	                                                               T     access.Revoke (+ invite.Revoke | token.Revoke), one tx
+//	                                                               T     access.RemoveAccess
 //	Management (seed 003): the caller's company (a token's own, a session's current one)
 //	GET    /access                                                 T     access.ListMembers
 //	POST   /access/add                                             T     access.AddMember
@@ -56,14 +59,14 @@
 //	POST   /access/edit                                            T     access.UpdateMember
 //	GET    /access/roles                                           T     access.Authorize + Catalog
 //	POST   /access/invite                                          T     invite.InviteCompany
-//	GET    /access/invite                                          T     invite.ListPending + ListForEmail
+//	GET    /access/invite                                          T     invite.Inbox
 //	POST   /access/invite/accept                                   opt   invite.Accept (any invitation)
-//	POST   /access/invite/{invitation_id}/reject                   opt   invite.Reject (with token) | invite.Revoke
+//	POST   /access/invite/{invitation_id}/reject                   opt   invite.RejectByID (with token) | invite.Revoke
 //	POST   /access/invite/{invitation_id}/resend                   T     invite.Resend
 //	GET    /access/invite/{connection_id}/agency-roles             T     invite.GetConnection
 //	POST   /access/invite/{connection_id}/agency-roles/edit        T     invite.UpdateAgencyPermissions
 //	POST   /access/add-api-token                                   T     token.Create
-//	POST   /access/switch-company                                  T     token.SwitchSession (sessions) | access.SwitchCompany
+//	POST   /access/switch-company                                  T     token.SwitchCompany (moves the calling session)
 //	GET    /openapi.json                                           -     the OpenAPI 3.1 document of the mounted routes
 //
 // # Envelopes, statuses, errors
@@ -106,8 +109,12 @@
 //
 // # Login links
 //
-// Provisioning's login_url points at LoginPath under WithLoginBaseURL. A
-// GET of it has no side effect (mail scanners follow links): it answers a
+// The token service builds login links (token.WithLoginURL, default
+// relative "/login"): a host serving this handler at base sets
+// token.WithLoginURL(base + httpadapter.LoginPath), so the links in
+// provisioning's login_url and in the token.Granted notices open this
+// handler's page. login_url is the token service's link as is. A GET of
+// LoginPath has no side effect (mail scanners follow links): it answers a
 // small HTML page whose form, without an action, POSTs to the same URL. The
 // POST redeems the link once and answers {"session_token", "user_id",
 // "company_id", "expires_at"}; a second POST, or one after expiry, is 410.
@@ -120,8 +127,9 @@
 //
 //   - IDs are UUID strings everywhere, where seeds 001 and 002 show
 //     integers; resource IDs of seed 002 are the host's strings.
-//   - Choosing the company: seed 000 by merchant_id (tried as the external
-//     key, then as the company ID) or domain_id, never both; seed 001's
+//   - Choosing the company: seed 000 by merchant_id (access.CompanyRef's
+//     Merchant: the external key, else the company ID) or domain_id, never
+//     both; seed 001's
 //     /companies/{company_id}/… in that company, user_access POST and PUT in
 //     the body's company_id, GET and DELETE of another user in ?company_id=
 //     or the caller's company; seed 002 by {account_id}; seed 003 in the
@@ -130,13 +138,20 @@
 //     so an API token never acts outside its own company, even when its
 //     creator belongs to the other one; the nil UUID is 404.
 //   - Seed 000: roles in requests are OWNER or ADMIN (400 otherwise);
-//     listings show other roles as they are. Pages are numbered (page,
-//     per_page) over the keyset listing; next_page and prev_page are absent
-//     at the ends. Grant is provisioning that hands the login link to the
-//     Notifier (WithNotifier) instead of the response: it creates the user if
-//     new, gives the role (changing an existing member's under the rank
-//     rules, and setting access_switch true), and notifies. PUT answers the
-//     updated access, DELETE {"result": {}}.
+//     listings show other roles as they are. Pages are numbered (page from
+//     1, per_page 1 to access.MaxPageLimit), one offset query in the store;
+//     a page may start at most access.MaxPageOffset (10,000) members in,
+//     deeper is 400 naming page (the cursor listings of the other families
+//     reach every member). next_page and prev_page are absent at the ends;
+//     a page past the end is empty. Grant is token.Provision with Notify: it
+//     creates the user if new, gives the role (changing an existing
+//     member's under the rank rules, and setting access_switch true), and
+//     token sends a token.Granted event through its Notifier
+//     (token.WithNotifier) after the commit, with a login link unless the
+//     user belongs to other companies (they sign in on their own); the
+//     response never carries the link. Provision answers the link as
+//     login_url, and 403 user_has_other_companies for such a user. PUT
+//     answers the updated access, DELETE {"result": {}}.
 //   - Seed 001, designed from the endpoint names: the access catalogue is
 //     the role catalogue (id, name, code); company "default" is true for the
 //     company the caller acts in; company users are users with their
@@ -145,10 +160,12 @@
 //     access_id, DELETE withdraws), by code at /invitations/code/{code}
 //     without authentication, by e-mail at /invitations?email=. Lists are
 //     paged with limit and cursor, the next cursor in meta.next_cursor.
-//     Creating a user_access needs the user to be visible to the caller
-//     (themself, or a member where the caller holds USER_VIEW), because
-//     access adds members by e-mail and shows users only to those allowed.
-//     "primary" can be set only by the user themself.
+//     Creating a user_access names the user by ID: access adds them only
+//     for a caller whose own user shares a company with them (else 404, as
+//     an unknown user). "primary" can be set only by the user themself
+//     (403 otherwise, also on creation). DELETE of a user_access without
+//     company_id acts as the caller: their own membership in any of their
+//     companies (leaving), another user's in the caller's company.
 //   - Seed 002: one account access is one grant, so "resources" has one
 //     item; permissions are access.DerivePermissions of its level. The
 //     ApiToken specifier's "token" is the non-secret hint, never the
@@ -162,8 +179,9 @@
 //     invitations; /access/invite/accept takes any invitation's token and
 //     says in data.kind whether it joined a person ("member") or connected
 //     a company ("connection"). Rejecting from the invited side takes the
-//     invitation's token in the body (invite rejects by token only);
-//     without a token the inviting side withdraws it. GET /access/invite
+//     invitation's token in the body, which must be that invitation's (404
+//     otherwise); without a token the inviting side withdraws it (401
+//     without credentials). GET /access/invite
 //     lists the pending invitations the company sent and, for a signed-in
 //     user, those sent to their e-mail. Tokens, invitation codes and links
 //     never appear in a response except the API token's secret, once, from

@@ -65,7 +65,12 @@ func TestV1UserAccess(t *testing.T) {
 		subAccess := r.str("user_access", "id")
 		must(t, 409, e.call("POST", path, session, map[string]any{"company_id": sub.ID.String(), "access_id": roleID(t, e, "ADMIN")}))
 		// A user the caller cannot see is 404; a bad access 422; only the user chooses their primary company.
-		must(t, 404, e.call("POST", "/api/v1/users/"+stranger.ID.String()+"/user_access", session, map[string]any{"company_id": sub.ID.String(), "access_id": roleID(t, e, "VIEWER")}))
+		r = must(t, 404, e.call("POST", "/api/v1/users/"+stranger.ID.String()+"/user_access", session, map[string]any{"company_id": sub.ID.String(), "access_id": roleID(t, e, "VIEWER")}))
+		assert.Equal(t, access.CodeUserNotFound, r.code("error", "code"), "as an unknown user")
+		third, _ := e.member("third", access.RoleViewer)
+		thirdPath := "/api/v1/users/" + third.ID.String() + "/user_access"
+		must(t, 403, e.call("POST", thirdPath, session, map[string]any{"company_id": sub.ID.String(), "access_id": roleID(t, e, "VIEWER"), "primary": true}))
+		must(t, 404, e.call("GET", thirdPath+"?company_id="+sub.ID.String(), session, nil), "a refused creation adds nothing")
 		r = must(t, 422, e.call("POST", path, session, map[string]any{"company_id": sub.ID.String(), "access_id": "nope"}))
 		assert.Equal(t, "access_id", r.str("error", "field"))
 		r = must(t, 422, e.call("POST", path, session, map[string]any{"access_id": roleID(t, e, "VIEWER")}))
