@@ -35,6 +35,7 @@ var categories = []category{
 	{"access service", testAccessFlows}, // services.go
 	{"invite service", testInviteFlows}, // invitations.go
 	{"token service", testTokenFlows},   // tokens.go
+	{"operations", testOperations},      // operations.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.
