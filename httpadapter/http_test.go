@@ -116,8 +116,11 @@ func TestHostAuthenticator(t *testing.T) {
 		owner = e.ownerP
 		must(t, 401, e.call("GET", "/access", "", nil))
 		must(t, 200, e.call("GET", "/access", "", nil, "X-Session", "owner"))
+		// A host's principal names no token session: the switch is access's.
+		r := must(t, 200, e.call("POST", "/access/switch-company", "", map[string]any{"company_name": "Acme"}, "X-Session", "owner"))
+		assert.Equal(t, e.company.ID.String(), r.str("data", "company", "id"))
 		must(t, 401, e.call("GET", "/access", "", nil, "X-Session", "stale"))
-		r := must(t, 401, e.call("GET", "/access", "", nil, "X-Session", "expired"))
+		r = must(t, 401, e.call("GET", "/access", "", nil, "X-Session", "expired"))
 		assert.Equal(t, access.CodeUnauthenticated, r.code("data", "code"), "a bare kind shows the kind's code")
 		// Neither a system principal nor a failing session store leaks: a 500
 		// that says only "internal error", the cause in the host's log.
