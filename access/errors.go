@@ -36,6 +36,8 @@ const (
 	CodeInvalid         Code = "invalid_input"   // malformed input; Error.Field names it
 	CodeForbidden       Code = "forbidden"       // the caller may not do this
 	CodeUnauthenticated Code = "unauthenticated" // no caller, or no valid credentials
+	CodeNotFound        Code = "not_found"       // a bare ErrNotFound (a host's error); gatehouse's own name the thing
+	CodeConflict        Code = "conflict"        // a bare ErrConflict (a host's error); gatehouse's own name the rule
 )
 
 // Not found, one code per kind of thing.

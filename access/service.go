@@ -63,8 +63,12 @@ func newV7() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 // Catalog returns the service's role and permission catalog.
 func (s *Service) Catalog() *Catalog { return s.catalog }
 
-// Store returns the service's store, for the sibling packages (invite,
-// token) that share its transactions.
+// Store returns the store the Service was built over, so that the
+// services built on it (token.NewService, invite.NewService) take the very
+// same store, whose tables of their own they assert and use. Users,
+// companies, memberships, grants, connections and the audit trail read or
+// written through it skip every rule of this package: they are changed
+// only through the Service's methods.
 func (s *Service) Store() Store { return s.store }
 
 // Now returns the service clock's time, truncated to microseconds so both

@@ -48,7 +48,16 @@ func (e *StateError) Error() string { return "conflict: the invitation is " + st
 
 // Unwrap exposes the kind and code.
 func (e *StateError) Unwrap() error {
-	return access.Conflict(access.Code("invitation_"+string(e.Status)), "the invitation is %s", e.Status)
+	return access.Conflict(stateCodes[e.Status], "the invitation is %s", e.Status)
+}
+
+// stateCodes are the codes of the states a transition cannot leave.
+var stateCodes = map[Status]access.Code{
+	StatusAccepted: access.CodeInvitationAccepted,
+	StatusRejected: access.CodeInvitationRejected,
+	StatusRevoked:  access.CodeInvitationRevoked,
+	StatusExpired:  access.CodeInvitationExpired,
+	StatusPending:  access.CodeInvitationPending,
 }
 
 // ResendTooSoonError refuses a resend within the cooldown. It wraps
