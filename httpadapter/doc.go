@@ -105,7 +105,10 @@
 // verified with token.Service.Verify, or a principal a host middleware put
 // in the context with access.WithPrincipal. WithAuthenticator plugs the
 // host's own session lookup; an authenticator may never hand out the
-// system principal (the adapter answers 500 and logs it).
+// system principal (the adapter answers 500 and logs it). A session
+// token's principal names its session (Principal.SessionID), so POST
+// /access/switch-company moves that session along; a host's own principals
+// switch through access alone.
 //
 // # Login links
 //
