@@ -86,7 +86,6 @@ func run(ctx context.Context, c config, ln net.Listener, out io.Writer, logger *
 	tok := token.NewService(acc, token.WithLoginURL(base+httpadapter.LoginPath), token.WithNotifier(notifier))
 	inv := invite.NewService(tok, invite.WithNotifier(notifier))
 	h := httpadapter.New(httpadapter.Services{Access: acc, Invite: inv, Token: tok},
-		httpadapter.WithLoginBaseURL(base),
 		httpadapter.WithLogger(logger))
 
 	if err := bootstrap(ctx, c, acc, tok, base, out); err != nil {
