@@ -1,9 +1,20 @@
 package store_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/invite"
+	gtoken "github.com/gatehouse-go/gatehouse/token"
 )
 
 const module = "github.com/gatehouse-go/gatehouse"
@@ -77,6 +88,53 @@ func TestHarnessesOnlyInTests(t *testing.T) {
 				if dep == h && pkg != h {
 					t.Errorf("%s imports the test harness %s", pkg, h)
 				}
+			}
+		}
+	}
+}
+
+// TestAdapterOpensNoTransaction: the HTTP adapter decodes, makes one
+// service call and encodes; composing operations in a transaction of its
+// own would put a rule where no other client of the services finds it.
+func TestAdapterOpensNoTransaction(t *testing.T) {
+	files, err := filepath.Glob("../httpadapter/*.go")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(f, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+					switch sel.Sel.Name {
+					case "InTx", "RunInTx", "AfterCommit":
+						t.Errorf("%s: httpadapter calls %s", fset.Position(call.Pos()), sel.Sel.Name)
+					}
+				}
+			}
+			return true
+		})
+	}
+}
+
+// TestSiblingStoresHoldOnlyTheirTables: invite.Store and token.Store share
+// nothing with access.Store but RunInTx, so invitations and tokens reach
+// users, memberships, grants, connections and the audit trail only through
+// access.Service's checked operations.
+func TestSiblingStoresHoldOnlyTheirTables(t *testing.T) {
+	accessMethods := map[string]bool{}
+	at := reflect.TypeFor[access.Store]()
+	for i := range at.NumMethod() {
+		accessMethods[at.Method(i).Name] = true
+	}
+	for _, st := range []reflect.Type{reflect.TypeFor[invite.Store](), reflect.TypeFor[gtoken.Store]()} {
+		for i := range st.NumMethod() {
+			if m := st.Method(i).Name; accessMethods[m] && m != "RunInTx" {
+				t.Errorf("%s declares access.Store's %s", st, m)
 			}
 		}
 	}
