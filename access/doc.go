@@ -20,8 +20,19 @@
 // or removes a member at or above their own level, and a company with
 // members always keeps an active OWNER.
 //
+// The Service is the one gateway to users, companies, memberships,
+// grants, connections and the audit trail, and the one home of their
+// rules: the rank rules are Actor's CanGrant and CanManage and the
+// membership change behind UpdateMember and ProvisionMember; the last-owner
+// rule is checked where memberships change; "the higher level stays" when
+// grants pass to a new member. Packages invite and token keep only their
+// own tables and call the Service's checked operations (AddMember,
+// ProvisionMember, Connect, SignIn, RemoveSubjectGrants) in the shared
+// transaction; they register their grant subjects (RegisterSubject) when
+// they are built on it.
+//
 // Errors wrap one of ErrNotFound, ErrConflict, ErrInvalid,
-// ErrUnauthenticated and ErrForbidden; *Error carries a stable code and the
-// offending field. An ID that belongs to another company is ErrNotFound,
-// exactly like one that does not exist.
+// ErrUnauthenticated and ErrForbidden; *Error carries a stable Code (every
+// one a constant in errors.go) and the offending field. An ID that belongs
+// to another company is ErrNotFound, exactly like one that does not exist.
 package access

@@ -35,5 +35,13 @@
 // text); nothing above a store sees a driver type.
 //
 // Listings are keyset-paginated by time-ordered IDs (access.Cursor): one
-// page is one query whatever the size of the company.
+// page is one query whatever the size of the company. The one exception is
+// seed 000's numbered page (ListMembersAt), an offset the services bound
+// by access.MaxPageOffset.
+//
+// Stores keep rows and constraints; policies are the services': which of
+// two colliding grants stays is decided in package access, and the one
+// policy a store applies itself, the connection CheckAccess prefers, is
+// pinned by storetest on both stores and stays in the check's single
+// statement for its speed.
 package store
