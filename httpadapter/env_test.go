@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -24,6 +23,7 @@ import (
 	"github.com/gatehouse-go/gatehouse/store/bunstore"
 	"github.com/gatehouse-go/gatehouse/store/bunstore/pgtest"
 	"github.com/gatehouse-go/gatehouse/store/memstore"
+	"github.com/gatehouse-go/gatehouse/store/storetest"
 	"github.com/gatehouse-go/gatehouse/token"
 )
 
@@ -53,30 +53,13 @@ func onEachStore(t *testing.T, test func(t *testing.T, st backend)) {
 	}
 }
 
-// clock is a settable clock shared by the services.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is a store, its services and the handler, with a company
 // "Acme" (external key "acme-key", domain "acme.example") owned by a user
 // with an API token of full rights.
 type env struct {
+	*storetest.World
 	t     testing.TB
-	clock *clock
+	clock *storetest.Clock
 	st    store.Store
 	acc   *access.Service
 	inv   *invite.Service
@@ -101,9 +84,7 @@ const loginBase = "https://gate.example"
 
 func newEnv(t testing.TB, st backend, opts ...httpadapter.Option) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, logBuf: &bytes.Buffer{}}
-	e.st = st.open(t)
-	e.acc = access.NewService(e.st, access.WithClock(e.clock.now))
+	e := &env{t: t, logBuf: &bytes.Buffer{}}
 	// One notifier hears both services, as a host's mailer does.
 	notifier := token.NotifierFunc(func(_ context.Context, ev token.Event) {
 		e.mu.Lock()
@@ -117,8 +98,13 @@ func newEnv(t testing.TB, st backend, opts ...httpadapter.Option) *env {
 			t.Errorf("unexpected event %T", ev)
 		}
 	})
-	e.tok = token.NewService(e.acc, token.WithNotifier(notifier), token.WithLoginURL(loginBase+httpadapter.LoginPath))
-	e.inv = invite.NewService(e.tok, invite.WithNotifier(notifier))
+	e.World = storetest.NewWorld(t, st.open(t),
+		storetest.WithOwner(access.NewUser{Email: "owner-" + uuid.NewString()[:8] + "@example.com", FirstName: "owner", LastName: "Test"}),
+		storetest.WithCompany(access.NewCompany{Name: "Acme", ExternalKey: "acme-key", Domains: []string{"acme.example"}}),
+		storetest.WithToken(token.WithNotifier(notifier), token.WithLoginURL(loginBase+httpadapter.LoginPath)),
+		storetest.WithInvite(invite.WithNotifier(notifier)))
+	e.clock, e.st, e.acc, e.tok, e.inv = e.Clock, e.Store, e.Access, e.Token, e.Invite
+	e.company, e.owner, e.ownerP = e.Company, e.Owner, e.AsOwner
 	base := []httpadapter.Option{httpadapter.WithLogger(slogTo(e.logBuf))}
 	e.h = httpadapter.New(httpadapter.Services{Access: e.acc, Invite: e.inv, Token: e.tok}, append(base, opts...)...)
 	e.mux = http.NewServeMux()
@@ -126,14 +112,6 @@ func newEnv(t testing.TB, st backend, opts ...httpadapter.Option) *env {
 		e.mux.HandleFunc(r.Method+" "+r.Path, func(http.ResponseWriter, *http.Request) {})
 	}
 	e.doc = loadDoc(t, e.h)
-
-	ctx := context.Background()
-	e.owner = e.user("owner")
-	c, err := e.acc.CreateCompany(ctx, access.SystemPrincipal(), access.NewCompany{Name: "Acme", OwnerID: e.owner.ID,
-		ExternalKey: "acme-key", Domains: []string{"acme.example"}})
-	require.NoError(t, err)
-	e.company = c
-	e.ownerP = access.UserPrincipal(e.owner.ID, c.ID)
 	e.ownerT = e.apiToken(e.ownerP, access.RoleOwner)
 	return e
 }
@@ -150,11 +128,9 @@ func loadDoc(t testing.TB, h http.Handler) *openAPIDoc {
 
 func (e *env) user(name string) access.User {
 	e.t.Helper()
-	u, err := e.acc.CreateUser(context.Background(), access.SystemPrincipal(), access.NewUser{
+	return e.CreateUser(e.t, access.NewUser{
 		Email:     fmt.Sprintf("%s-%s@example.com", strings.ToLower(strings.ReplaceAll(name, " ", "-")), uuid.NewString()[:8]),
 		FirstName: name, LastName: "Test"})
-	require.NoError(e.t, err)
-	return u
 }
 
 // member adds a new user to the company with role (and extra permissions)
@@ -169,20 +145,15 @@ func (e *env) member(name, role string, perms ...string) (access.User, string) {
 
 func (e *env) apiToken(p access.Principal, role string, perms ...string) string {
 	e.t.Helper()
-	sys := access.SystemPrincipal()
-	sys.CompanyID = p.CompanyID
-	c, err := e.tok.Create(context.Background(), sys, token.NewToken{Name: "test", Role: role, Permissions: perms, CreatorID: p.UserID})
-	require.NoError(e.t, err)
-	return c.Secret.Reveal()
+	return e.APIToken(e.t, p, role, perms...).Secret.Reveal()
 }
 
 // otherCompany creates a second company with its own owner and token.
 func (e *env) otherCompany(name string) (access.Company, access.User, string) {
 	e.t.Helper()
 	u := e.user(name + "-owner")
-	c, err := e.acc.CreateCompany(context.Background(), access.UserPrincipal(u.ID, uuid.Nil), access.NewCompany{Name: name})
-	require.NoError(e.t, err)
-	return c, u, e.apiToken(access.UserPrincipal(u.ID, c.ID), access.RoleOwner)
+	c, p := e.NewCompany(e.t, access.NewCompany{Name: name}, u)
+	return c, u, e.apiToken(p, access.RoleOwner)
 }
 
 func (e *env) lastEvent() invite.Event {

@@ -103,7 +103,7 @@ func TestManagementRolesAndTokens(t *testing.T) {
 		must(t, 200, e.call("GET", "/access", secret, nil))
 		must(t, 403, e.call("POST", "/access/add-api-token", vpT, map[string]any{"name": "too much", "role": "ADMIN"}))
 		must(t, 403, e.call("POST", "/access/add-api-token", vpT, map[string]any{"name": "too much", "roles": []string{"USER_DELETE"}}))
-		r = must(t, 400, e.call("POST", "/access/add-api-token", vpT, map[string]any{"name": "past", "expires_at": e.clock.now().Add(-time.Hour)}))
+		r = must(t, 400, e.call("POST", "/access/add-api-token", vpT, map[string]any{"name": "past", "expires_at": e.clock.Now().Add(-time.Hour)}))
 		assert.Equal(t, "expires_at", r.str("data", "field"))
 		// A token cannot mint tokens.
 		must(t, 403, e.call("POST", "/access/add-api-token", secret, map[string]any{"name": "child"}))
@@ -194,7 +194,7 @@ func TestManagementInvitationLifecycle(t *testing.T) {
 		r = must(t, 409, e.call("POST", "/access/invite/"+invID+"/resend", e.ownerT, nil))
 		assert.Equal(t, access.CodeResendTooSoon, r.code("data", "code"))
 		assert.NotEmpty(t, r.str("data", "next_allowed_at"))
-		e.clock.advance(49 * time.Hour)
+		e.clock.Advance(49 * time.Hour)
 		r = must(t, 200, e.call("POST", "/access/invite/"+invID+"/resend", e.ownerT, nil))
 		assert.Equal(t, float64(2), r.get("data", "send_count"))
 		second := e.lastEvent().Token.Reveal()

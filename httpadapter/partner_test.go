@@ -150,7 +150,7 @@ func TestPartnerGrantProvisionAndLoginLink(t *testing.T) {
 
 		// Expiry: 410 too.
 		r = must(t, 200, e.call("POST", users+"/provision?merchant_id=acme-key", e.ownerT, map[string]any{"email": "late@example.com", "role": "ADMIN"}))
-		e.clock.advance(11 * time.Minute)
+		e.clock.Advance(11 * time.Minute)
 		must(t, 410, e.call("POST", strings.TrimPrefix(r.str("result", "login_url"), loginBase), "", nil))
 		must(t, 401, e.call("POST", "/portal/instance/access/login?token="+e.malformed("lnk"), "", nil))
 		must(t, 400, e.call("POST", "/portal/instance/access/login", "", nil))
