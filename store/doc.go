@@ -19,7 +19,10 @@
 // grants and close the invitation in one transaction although those methods
 // belong to different packages' interfaces. fn's error comes back
 // unchanged and nothing of fn's work remains. A RunInTx nested in fn is a
-// savepoint.
+// savepoint. Inside a transaction, an insert refused by a unique rule
+// (a conflict) leaves the transaction usable on both stores; any other
+// failed store call may abort it on PostgreSQL, so a caller that means to
+// go on after a failure makes the call in a nested RunInTx.
 //
 // A context that does not carry the transaction is never part of it. From
 // the goroutine running fn such a call is a mistake (it passed the
