@@ -293,11 +293,22 @@ func (a Actor) CanManage(targetLevel int) bool {
 	return a.system || a.role == RoleOwner && a.level >= targetLevel || a.level > targetLevel
 }
 
+// withinOwn is the rank rule's ceiling, for a role (Actor.CanGrant) and for
+// a level on a resource (Service.Grant): never above the granter's own.
+func withinOwn(level, own int) error {
+	if level > own {
+		return Forbidden("cannot grant a level above your own (%d > %d)", level, own)
+	}
+	return nil
+}
+
 // CanGrant applies the ceiling: never a role above one's own level nor a
 // permission one lacks.
 func (a Actor) CanGrant(level int, perms []string) error {
-	if !a.system && level > a.level {
-		return Forbidden("cannot grant a level above your own (%d > %d)", level, a.level)
+	if !a.system {
+		if err := withinOwn(level, a.level); err != nil {
+			return err
+		}
 	}
 	for _, c := range perms {
 		if !a.Has(c) {

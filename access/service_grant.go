@@ -34,8 +34,8 @@ func (s *Service) Grant(ctx context.Context, p Principal, in NewGrant) (Grant, e
 		if mine < LevelAdmin {
 			return Forbidden("granting access needs ADMIN or above on %s", res.Type)
 		}
-		if in.Level > mine {
-			return Forbidden("cannot grant a level above your own (%d > %d)", in.Level, mine)
+		if err := withinOwn(in.Level, mine); err != nil {
+			return err
 		}
 		if err := s.checkSubject(ctx, p.CompanyID, in.Subject); err != nil {
 			return err
