@@ -48,6 +48,11 @@ func (o *TxOwners) Enter() (leave func()) {
 	}
 }
 
+// Open reports whether any transaction is open: while none is, no call can
+// be one that forgot its transaction, and a store may take its locks
+// without asking Check. One atomic load.
+func (o *TxOwners) Open() bool { return o.open.Load() != 0 }
+
 // Check returns access.ErrOutsideTx if the calling goroutine runs the fn
 // of an open transaction. A store calls it for a method called with a
 // context that carries no transaction; it costs one atomic load while no

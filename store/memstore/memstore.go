@@ -136,7 +136,9 @@ func (s *Store) read(ctx context.Context, f func()) error {
 		f()
 		return nil
 	}
-	if !s.mu.TryRLock() {
+	if !s.owners.Open() {
+		s.mu.RLock()
+	} else if !s.mu.TryRLock() {
 		// A transaction holds the lock: if this goroutine runs it, the
 		// call forgot the transaction's context and would wait forever.
 		if err := s.owners.Check(); err != nil {
