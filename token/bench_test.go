@@ -19,7 +19,7 @@ func BenchmarkVerify(b *testing.B) {
 	require.NoError(b, err)
 	s := c.Secret.Reveal()
 	svc := token.NewService(access.NewService(e.st.Store, access.WithClock(e.clock.Now))) // the bare memory store, the env's clock
-	if _, err := svc.Verify(ctx, s); err != nil {          // records the last use once
+	if _, err := svc.Verify(ctx, s); err != nil {                                         // records the last use once
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
