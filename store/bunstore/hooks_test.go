@@ -46,25 +46,29 @@ func TestHostHooksSeeStatements(t *testing.T) {
 	s, _ := freshStore(t, pgxCache, hook)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	u, c := user(newID(), now), company(newID(), now)
-	calls := map[string]func() error{
-		"INSERT INTO \"users\"": func() error { return s.CreateUser(ctx, u) },
-		"INSERT INTO companies": func() error { return s.CreateCompany(ctx, c) },
-		"INSERT INTO \"memberships\"": func() error {
+	// In order: the membership needs its user and company.
+	calls := []struct {
+		marker string
+		call   func() error
+	}{
+		{"INSERT INTO \"users\"", func() error { return s.CreateUser(ctx, u) }},
+		{"INSERT INTO companies", func() error { return s.CreateCompany(ctx, c) }},
+		{"INSERT INTO \"memberships\"", func() error {
 			return s.CreateMembership(ctx, &access.Membership{ID: newID(), CompanyID: c.ID, UserID: u.ID,
 				Role: access.RoleOwner, Active: true, CreatedAt: now, UpdatedAt: now})
-		},
-		"FROM memberships m\n\tJOIN users u": func() error {
+		}},
+		{"FROM memberships m\n\tJOIN users u", func() error {
 			_, err := s.ListMembers(ctx, c.ID, nil, access.Cursor{Limit: 10})
 			return err
-		},
-		"FROM users u WHERE": func() error { _, err := s.GetUser(ctx, u.ID); return err },
+		}},
+		{"FROM users u WHERE", func() error { _, err := s.GetUser(ctx, u.ID); return err }},
 	}
-	for marker, call := range calls {
+	for _, step := range calls {
 		hook.take()
-		require.NoError(t, call(), marker)
+		require.NoError(t, step.call(), step.marker)
 		seen := hook.take()
-		require.Len(t, seen, 1, marker)
-		assert.Contains(t, seen[0], marker)
+		require.Len(t, seen, 1, step.marker)
+		assert.Contains(t, seen[0], step.marker)
 	}
 	_, err := s.CheckAccess(ctx, access.AccessQuery{CompanyID: c.ID, UserID: u.ID})
 	require.NoError(t, err)
