@@ -2,6 +2,8 @@ package access
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -21,6 +23,8 @@ type Service struct {
 	// agencyRoles are the role codes (level >= ADMIN) whose holders in an
 	// agency act in connected customer companies.
 	agencyRoles []string
+	logger      *slog.Logger
+	onFailure   func(ctx context.Context, err error)
 	subjectsMu  sync.RWMutex
 	subjects    map[SubjectType]SubjectKind
 }
@@ -38,6 +42,19 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // keyset pages in creation order).
 func WithIDs(newID func() uuid.UUID) Option { return func(s *Service) { s.newID = newID } }
 
+// WithLogger sets where the Service logs what it cannot return to a caller
+// (a notifier that failed after its change committed). Default:
+// slog.Default(). Nothing it logs holds a secret.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.logger = l } }
+
+// WithFailureHook is called with what went wrong after a change committed
+// (a panicking notifier or audit hook), so the host can alert or retry the
+// notice: the change itself stands and its caller was answered success.
+// The error may hold what the failing code panicked with.
+func WithFailureHook(h func(ctx context.Context, err error)) Option {
+	return func(s *Service) { s.onFailure = h }
+}
+
 // WithAuditHook subscribes h to every audit event after its transaction
 // commits.
 func WithAuditHook(h AuditHook) Option {
@@ -46,7 +63,7 @@ func WithAuditHook(h AuditHook) Option {
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, catalog: defaultCatalog, now: time.Now, newID: newV7}
+	s := &Service{store: store, catalog: defaultCatalog, now: time.Now, newID: newV7, logger: slog.Default()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -102,19 +119,41 @@ func (s *Service) InTx(ctx context.Context, fn func(ctx context.Context) error) 
 		return err
 	}
 	rec := &recorder{}
-	err := s.store.RunInTx(context.WithValue(ctx, recorderKey{}, rec), fn)
+	err := s.store.RunInTx(context.WithValue(ctx, recorderKey{}, rec), func(ctx context.Context) error {
+		// A store may run fn again (a serialization failure retried):
+		// only the attempt that commits counts.
+		rec.events, rec.after = rec.events[:0], rec.after[:0]
+		return fn(ctx)
+	})
 	if err != nil {
 		return err
 	}
 	for _, e := range rec.events {
 		for _, h := range s.hooks {
-			h(e)
+			s.afterCommit(ctx, "audit hook", func() { h(e) })
 		}
 	}
 	for _, f := range rec.after {
-		f()
+		s.afterCommit(ctx, "after-commit function", f)
 	}
 	return nil
+}
+
+// afterCommit runs f, work of a transaction that has committed: the change
+// stands whatever f does, so a panic in f (a notifier, a hook) is
+// recovered, logged without its value (which may hold a link) and handed
+// to the host's WithFailureHook.
+func (s *Service) afterCommit(ctx context.Context, what string, f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logger.ErrorContext(ctx, "gatehouse: "+what+" panicked after its change committed; the change stands",
+				slog.String("panic_type", fmt.Sprintf("%T", r)))
+			if s.onFailure != nil {
+				s.onFailure(ctx, fmt.Errorf("gatehouse: %s panicked after commit: %v", what, r))
+			}
+		}
+	}()
+	f()
 }
 
 // AfterCommit runs f once the outermost InTx around ctx has committed, and
@@ -125,7 +164,7 @@ func (s *Service) AfterCommit(ctx context.Context, f func()) {
 		rec.after = append(rec.after, f)
 		return
 	}
-	f()
+	s.afterCommit(ctx, "after-commit function", f)
 }
 
 // Audit appends an audit event for a change made by p, in the transaction

@@ -11,6 +11,8 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/store/memstore"
+	"github.com/gatehouse-go/gatehouse/store/storetest"
 	"github.com/gatehouse-go/gatehouse/token"
 )
 
@@ -42,4 +44,29 @@ func TestNopNotifierAndFunc(t *testing.T) {
 	assert.Equal(t, invite.EventCreated, got)
 	e2 := newEnv(t, invite.WithNotifier(nil))
 	e2.invite(t, "bob@example.com", access.RoleViewer)
+}
+
+// A notifier that panics after the change committed does not undo the
+// change nor fail the call: the failure is logged and reported to the
+// host's hook.
+func TestPanickingNotifierLeavesTheChangeStanding(t *testing.T) {
+	var buf bytes.Buffer
+	var reported []error
+	boom := token.NotifierFunc(func(context.Context, token.Event) { panic("smtp down: https://app.example/secret-link") })
+	w := storetest.NewWorld(t, memstore.New(),
+		storetest.WithAccess(access.WithLogger(slog.New(slog.NewJSONHandler(&buf, nil))),
+			access.WithFailureHook(func(_ context.Context, err error) { reported = append(reported, err) })),
+		storetest.WithInvite(invite.WithNotifier(boom)))
+	is, err := w.Invite.Invite(context.Background(), w.AsOwner, invite.NewInvitation{Email: "bob@example.com", Role: access.RoleViewer})
+	require.NoError(t, err, "the invitation stands")
+	w.Clock.Advance(invite.DefaultResendCooldown)
+	_, err = w.Invite.Resend(context.Background(), w.AsOwner, is.Invitation.ID)
+	require.NoError(t, err, "a resend that committed answers success")
+	inv, err := w.Invite.Get(context.Background(), w.AsOwner, is.Invitation.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, inv.SendCount)
+	require.Len(t, reported, 2, "each failure reaches the hook")
+	assert.Contains(t, reported[0].Error(), "smtp down")
+	assert.Contains(t, buf.String(), "panicked after its change committed")
+	assert.NotContains(t, buf.String(), "secret-link", "the log holds no link")
 }
