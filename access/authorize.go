@@ -99,6 +99,7 @@ func (s *Service) CheckLevel(ctx context.Context, p Principal, r Resource, min i
 // Level returns the effective level p holds on resource r of p's company.
 // Errors as Check; a deactivated member gets ErrForbidden.
 func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, error) {
+	s.attempting(ctx, p, "")
 	switch p.Kind {
 	case PrincipalSystem:
 		return LevelOwner, nil
@@ -218,6 +219,7 @@ func (a Actor) Has(perm string) bool { return a.system || a.perms[perm] }
 // connection's permissions at ADMIN rank, capped by a token's own ceiling.
 // Errors as Check.
 func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Actor, error) {
+	s.attempting(ctx, p, perm)
 	if p.Kind == PrincipalSystem {
 		return Actor{p: p, system: true, level: LevelOwner + 1}, nil
 	}

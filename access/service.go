@@ -2,8 +2,10 @@ package access
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -24,6 +26,7 @@ type Service struct {
 	// agency act in connected customer companies.
 	agencyRoles []string
 	logger      *slog.Logger
+	denials     denialLimiter
 	onFailure   func(ctx context.Context, err error)
 	subjectsMu  sync.RWMutex
 	subjects    map[SubjectType]SubjectKind
@@ -98,10 +101,15 @@ func (s *Service) NewID() uuid.UUID { return s.newID() }
 type recorderKey struct{}
 
 // recorder collects, for the outermost InTx, what must happen only once
-// its transaction committed.
+// its transaction committed, and who attempted what, to record a refusal.
 type recorder struct {
 	events []AuditEvent
 	after  []func()
+	// The attempt: the first principal authorized in the transaction (or
+	// named by Attempt), the operation and the permission it asked for.
+	actor      Principal
+	action     string
+	permission string
 }
 
 // InTx runs fn in one store transaction. Audit events recorded with Audit
@@ -126,6 +134,9 @@ func (s *Service) InTx(ctx context.Context, fn func(ctx context.Context) error) 
 		return fn(ctx)
 	})
 	if err != nil {
+		if refused(err) {
+			s.recordDenied(ctx, rec, err)
+		}
 		return err
 	}
 	for _, e := range rec.events {
@@ -154,6 +165,147 @@ func (s *Service) afterCommit(ctx context.Context, what string, f func()) {
 		}
 	}()
 	f()
+}
+
+// Attempt names the operation the transaction of ctx makes for p (an
+// audit action such as "invitation.accept"), so that a refusal of it is
+// recorded as a denied audit event. The first Authorize in a transaction
+// names its principal by itself; Attempt is for operations that refuse
+// before they authorize anyone (an invitee of another e-mail). Outside
+// InTx it does nothing.
+func (s *Service) Attempt(ctx context.Context, p Principal, action string) {
+	if rec, ok := ctx.Value(recorderKey{}).(*recorder); ok {
+		if rec.actor.IsZero() {
+			rec.actor = p
+		}
+		if rec.action == "" {
+			rec.action = action
+		}
+	}
+}
+
+// attempting notes the principal and permission of the transaction's first
+// authorization, for recordDenied.
+func (s *Service) attempting(ctx context.Context, p Principal, perm string) {
+	if rec, ok := ctx.Value(recorderKey{}).(*recorder); ok && rec.actor.IsZero() {
+		rec.actor, rec.permission = p, perm
+	}
+}
+
+// refused reports whether err is a refusal worth recording: a known caller
+// without the right (ErrForbidden), or one acting in a company it has no
+// relation to (the ErrNotFound the company answers, so it cannot be
+// probed).
+func refused(err error) bool {
+	return errors.Is(err, ErrForbidden) || CodeOf(err) == CodeCompanyNotFound
+}
+
+// recordDenied writes a refused operation's audit event (Outcome
+// "denied") in a transaction of its own, after the refused one rolled
+// back: actor, company, action, the error's code and message (never a
+// secret). At most deniedPerWindow events per company per deniedWindow
+// are written, so a flood of refusals cannot grow the trail without
+// limit; the rest are counted in the next event that is written. A
+// failure to write it is logged: the caller gets its refusal either way.
+func (s *Service) recordDenied(ctx context.Context, rec *recorder, err error) {
+	p := rec.actor
+	if p.IsZero() || p.Kind == PrincipalSystem || p.CompanyID == uuid.Nil {
+		return
+	}
+	dropped, ok := s.denials.admit(p.CompanyID, s.now())
+	if !ok {
+		return
+	}
+	action := rec.action
+	if action == "" {
+		action = "access.denied"
+	}
+	details := map[string]string{"code": string(CodeOf(err)), "reason": errorMessage(err)}
+	if rec.permission != "" {
+		details["permission"] = rec.permission
+	}
+	if dropped > 0 {
+		details["dropped_before"] = strconv.Itoa(dropped)
+	}
+	e := AuditEvent{ID: s.newID(), CompanyID: p.CompanyID, Actor: p.String(), Action: action,
+		Outcome: "denied", Details: details, At: s.Now()}
+	ctx = context.WithoutCancel(ctx)
+	werr := s.store.RunInTx(ctx, func(ctx context.Context) error {
+		if _, err := s.store.GetCompany(ctx, p.CompanyID); err != nil {
+			return err // no such company: nothing to record it in
+		}
+		return s.store.AppendAudit(ctx, &e)
+	})
+	switch {
+	case werr == nil:
+		for _, h := range s.hooks {
+			s.afterCommit(ctx, "audit hook", func() { h(e) })
+		}
+	case !isNotFound(werr):
+		s.logger.ErrorContext(ctx, "gatehouse: a refusal could not be recorded", slog.String("action", action),
+			slog.String("error", werr.Error()))
+	}
+}
+
+// errorMessage is the client-safe message of a gatehouse error.
+func errorMessage(err error) string {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Message
+	}
+	return "refused"
+}
+
+// deniedWindow and deniedPerWindow bound the denied events written per
+// company.
+const (
+	deniedWindow    = time.Hour
+	deniedPerWindow = 100
+)
+
+// denialLimiter counts the denied events written per company in the
+// current window. It is per process: N processes write at most N times
+// the bound, still a bound.
+type denialLimiter struct {
+	mu     sync.Mutex
+	counts map[uuid.UUID]*denialWindow
+}
+
+type denialWindow struct {
+	start          time.Time
+	written, extra int
+}
+
+// admit reports whether one more denied event of the company may be
+// written now, and how many were dropped since the last one written.
+func (l *denialLimiter) admit(company uuid.UUID, now time.Time) (dropped int, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts == nil {
+		l.counts = map[uuid.UUID]*denialWindow{}
+	}
+	w := l.counts[company]
+	if w == nil || now.Sub(w.start) >= deniedWindow {
+		if len(l.counts) > 10_000 { // forget old windows, not only this one
+			for id, old := range l.counts {
+				if now.Sub(old.start) >= deniedWindow {
+					delete(l.counts, id)
+				}
+			}
+		}
+		extra := 0
+		if w != nil {
+			extra = w.extra
+		}
+		w = &denialWindow{start: now, extra: extra}
+		l.counts[company] = w
+	}
+	if w.written >= deniedPerWindow {
+		w.extra++
+		return 0, false
+	}
+	w.written++
+	dropped, w.extra = w.extra, 0
+	return dropped, true
 }
 
 // AfterCommit runs f once the outermost InTx around ctx has committed, and

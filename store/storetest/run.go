@@ -36,6 +36,7 @@ var categories = []category{
 	{"invite service", testInviteFlows}, // invitations.go
 	{"token service", testTokenFlows},   // tokens.go
 	{"operations", testOperations},      // operations.go
+	{"denials", testDenials},            // denials.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.
