@@ -83,6 +83,12 @@ type NewGrant struct {
 var validLevels = map[int]bool{LevelOwner: true, LevelAdmin: true, LevelViewerPlus: true, LevelViewer: true, LevelIndeterminate: true}
 
 func (r Resource) normalize() (Resource, error) {
+	if err := CheckText("resource_type", r.Type); err != nil {
+		return r, err
+	}
+	if err := CheckText("resource_id", r.ID); err != nil {
+		return r, err
+	}
 	r.Type = strings.ToLower(strings.TrimSpace(r.Type))
 	r.ID = strings.TrimSpace(r.ID)
 	if r.Type == "" || len(r.Type) > 64 {

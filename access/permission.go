@@ -55,6 +55,9 @@ func PermissionsFor(category string) []Permission {
 func (c *Catalog) normalizePermissions(field string, codes []string) ([]string, error) {
 	out := make([]string, 0, len(codes))
 	for _, code := range codes {
+		if err := CheckText(field, code); err != nil {
+			return nil, err
+		}
 		code = strings.ToUpper(strings.TrimSpace(code))
 		if _, ok := c.perms[code]; !ok {
 			return nil, Invalid(field, "unknown permission %q", code)
@@ -76,6 +79,9 @@ func (c *Catalog) normalizePermissions(field string, codes []string) ([]string, 
 func (c *Catalog) removals(field string, codes []string) ([]string, error) {
 	out := make([]string, 0, len(codes))
 	for _, code := range codes {
+		if err := CheckText(field, code); err != nil {
+			return nil, err
+		}
 		code = strings.ToUpper(strings.TrimSpace(code))
 		if _, ok := c.perms[code]; !ok {
 			return nil, Invalid(field, "unknown permission %q", code)

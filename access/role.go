@@ -102,6 +102,11 @@ func NewCatalog(opts ...CatalogOption) (*Catalog, error) {
 		if p.Code == "" || p.Category == "" {
 			return nil, fmt.Errorf("gatehouse: permission %q needs a code and a category", p.Code)
 		}
+		for _, f := range []struct{ name, v string }{{"code", p.Code}, {"category", p.Category}, {"description", p.Description}} {
+			if err := CheckText(f.name, f.v); err != nil {
+				return nil, fmt.Errorf("gatehouse: permission %q: %w", p.Code, err)
+			}
+		}
 		if _, dup := c.perms[p.Code]; dup {
 			continue
 		}
@@ -133,6 +138,12 @@ func NewCatalog(opts ...CatalogOption) (*Catalog, error) {
 		code := strings.ToUpper(rs.Code)
 		if code == "" || rs.Level < LevelIndeterminate || rs.Level > LevelOwner {
 			return nil, fmt.Errorf("gatehouse: role %q needs a code and a level between 1 and 1000", rs.Code)
+		}
+		if err := CheckText("code", code); err != nil {
+			return nil, fmt.Errorf("gatehouse: role %q: %w", code, err)
+		}
+		if err := CheckText("name", rs.Name); err != nil {
+			return nil, fmt.Errorf("gatehouse: role %q: %w", code, err)
 		}
 		if _, dup := c.roles[code]; dup {
 			return nil, fmt.Errorf("gatehouse: role %q registered twice", code)
@@ -241,6 +252,9 @@ func (c *Catalog) HasPermission(perm string) bool {
 
 // roleCode validates a role code given as input.
 func (c *Catalog) roleCode(field, code string) (*Role, error) {
+	if err := CheckText(field, code); err != nil {
+		return nil, err
+	}
 	r, ok := c.roles[strings.ToUpper(strings.TrimSpace(code))]
 	if !ok {
 		return nil, Invalid(field, "unknown role %q", code)

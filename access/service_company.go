@@ -36,6 +36,9 @@ func (s *Service) CreateCompany(ctx context.Context, p Principal, in NewCompany)
 	if err != nil {
 		return Company{}, err
 	}
+	if err := checkExternalKey(in.ExternalKey); err != nil {
+		return Company{}, err
+	}
 	now := s.Now()
 	c := Company{ID: s.newID(), Name: name, ParentID: in.ParentID, ExternalKey: in.ExternalKey,
 		Domains: domains, CreatedAt: now, UpdatedAt: now}
@@ -121,14 +124,18 @@ type CompanyRef struct {
 	ID          uuid.UUID
 	ExternalKey string
 	Domain      string
-	// Merchant is seed 000's merchant_id: the company's external key, or
-	// else its ID.
+	// Merchant is seed 000's merchant_id: the company's ID when it is a
+	// UUID in canonical form (36 characters, as gatehouse writes IDs),
+	// else its external key. No external key reads as a UUID (they are
+	// refused when set), so a key never shadows an ID.
 	Merchant string
 }
 
 // FindCompany resolves a CompanyRef to a company the principal may see.
-// ErrInvalid (field "merchant_id") when the reference is empty; ErrNotFound
-// for an unknown company or one the principal may not see.
+// ErrInvalid when the reference is empty (field "merchant_id") or holds
+// text CheckText refuses (field "external_key", "domain_id" or
+// "merchant_id"), before any store is asked; ErrNotFound for an unknown
+// company or one the principal may not see.
 func (s *Service) FindCompany(ctx context.Context, p Principal, ref CompanyRef) (Company, error) {
 	if p.IsZero() {
 		return Company{}, Unauthenticated("no principal")
@@ -139,13 +146,25 @@ func (s *Service) FindCompany(ctx context.Context, p Principal, ref CompanyRef) 
 	case ref.ID != uuid.Nil:
 		c, err = s.store.GetCompany(ctx, ref.ID)
 	case ref.ExternalKey != "":
+		if err := CheckText("external_key", ref.ExternalKey); err != nil {
+			return Company{}, err
+		}
 		c, err = s.store.GetCompanyByExternalKey(ctx, ref.ExternalKey)
 	case ref.Domain != "":
-		c, err = s.store.GetCompanyByDomain(ctx, normalizeDomain(ref.Domain))
+		d, derr := normalizeDomain("domain_id", ref.Domain)
+		if derr != nil {
+			return Company{}, derr
+		}
+		c, err = s.store.GetCompanyByDomain(ctx, d)
 	case ref.Merchant != "":
-		c, err = s.store.GetCompanyByExternalKey(ctx, ref.Merchant)
-		if id, perr := uuid.Parse(ref.Merchant); isNotFound(err) && perr == nil && len(ref.Merchant) == 36 {
+		if err := CheckText("merchant_id", ref.Merchant); err != nil {
+			return Company{}, err
+		}
+		if id, perr := uuid.Parse(ref.Merchant); perr == nil && len(ref.Merchant) == 36 {
+			// An ID, and only an ID: no key can take its place.
 			c, err = s.store.GetCompany(ctx, id)
+		} else {
+			c, err = s.store.GetCompanyByExternalKey(ctx, ref.Merchant)
 		}
 	default:
 		return Company{}, Invalid("merchant_id", "either a merchant_id or a domain_id is required")
@@ -188,11 +207,31 @@ type CompanyUpdate struct {
 }
 
 // UpdateCompany changes the principal's company; it needs an active ADMIN
-// or above. Errors: ErrInvalid naming the field; ErrConflict for a taken
-// external key or domain.
+// or above. Errors: ErrInvalid naming the field (an external key that
+// reads as a UUID included); ErrConflict for a taken external key or
+// domain.
 func (s *Service) UpdateCompany(ctx context.Context, p Principal, up CompanyUpdate) (Company, error) {
+	// The input is checked before the store is asked anything.
+	var name string
+	var domains []string
+	var err error
+	if up.Name != nil {
+		if name, err = normalizeCompanyName(*up.Name); err != nil {
+			return Company{}, err
+		}
+	}
+	if up.ExternalKey != nil {
+		if err := checkExternalKey(*up.ExternalKey); err != nil {
+			return Company{}, err
+		}
+	}
+	if up.Domains != nil {
+		if domains, err = normalizeDomains(*up.Domains); err != nil {
+			return Company{}, err
+		}
+	}
 	var out Company
-	err := s.InTx(ctx, func(ctx context.Context) error {
+	err = s.InTx(ctx, func(ctx context.Context) error {
 		a, err := s.Authorize(ctx, p, "")
 		if err != nil {
 			return err
@@ -207,17 +246,13 @@ func (s *Service) UpdateCompany(ctx context.Context, p Principal, up CompanyUpda
 			return err
 		}
 		if up.Name != nil {
-			if c.Name, err = normalizeCompanyName(*up.Name); err != nil {
-				return err
-			}
+			c.Name = name
 		}
 		if up.ExternalKey != nil {
 			c.ExternalKey = *up.ExternalKey
 		}
 		if up.Domains != nil {
-			if c.Domains, err = normalizeDomains(*up.Domains); err != nil {
-				return err
-			}
+			c.Domains = domains
 		}
 		c.UpdatedAt = s.Now()
 		if err := s.store.UpdateCompany(ctx, &c); err != nil {

@@ -122,6 +122,9 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id uuid.UUID, up 
 	if p.Kind != PrincipalSystem && (p.Kind != PrincipalUser || p.UserID != id) {
 		return User{}, NotFound(CodeUserNotFound)
 	}
+	if err := up.validate(); err != nil {
+		return User{}, err
+	}
 	var out User
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		u, err := s.store.GetUser(ctx, id)
@@ -140,15 +143,6 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id uuid.UUID, up 
 		set(&u.Profile.Currency, up.Currency)
 		set(&u.Profile.Birthdate, up.Birthdate)
 		set(&u.Profile.AvatarURL, up.AvatarURL)
-		if err := validateName("first_name", u.FirstName); err != nil {
-			return err
-		}
-		if err := validateName("last_name", u.LastName); err != nil {
-			return err
-		}
-		if err := u.Profile.validate(); err != nil {
-			return err
-		}
 		u.UpdatedAt = s.Now()
 		if err := s.store.UpdateUser(ctx, &u); err != nil {
 			return err

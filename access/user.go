@@ -83,8 +83,12 @@ type UserUpdate struct {
 
 // NormalizeEmail trims and lower-cases an address and checks that it is a
 // bare addr-spec ("a@b.example", no display name). The error names the
-// field "email".
+// field "email"; an address with a control character is refused as given
+// (CheckText), not trimmed into shape.
 func NormalizeEmail(email string) (string, error) {
+	if err := CheckText("email", email); err != nil {
+		return "", err
+	}
 	e := strings.ToLower(strings.TrimSpace(email))
 	if e == "" {
 		return "", Invalid("email", "e-mail is required")
@@ -100,13 +104,41 @@ func NormalizeEmail(email string) (string, error) {
 }
 
 func validateName(field, v string) error {
+	if err := CheckText(field, v); err != nil {
+		return err
+	}
 	if len(v) > 200 {
 		return Invalid(field, "%s is longer than 200 characters", field)
 	}
 	return nil
 }
 
+// validate checks the fields the update sets, as validate checks a new
+// user's, so a bad value is refused before the store is asked anything.
+func (up UserUpdate) validate() error {
+	val := func(v *string) string {
+		if v == nil {
+			return ""
+		}
+		return *v
+	}
+	if err := validateName("first_name", val(up.FirstName)); err != nil {
+		return err
+	}
+	if err := validateName("last_name", val(up.LastName)); err != nil {
+		return err
+	}
+	return Profile{Lang: val(up.Lang), Theme: val(up.Theme), Currency: val(up.Currency),
+		Birthdate: val(up.Birthdate), AvatarURL: val(up.AvatarURL)}.validate()
+}
+
 func (p Profile) validate() error {
+	for _, f := range []struct{ name, v string }{{"lang", p.Lang}, {"theme", p.Theme}, {"currency", p.Currency},
+		{"birthdate", p.Birthdate}, {"avatar_url", p.AvatarURL}} {
+		if err := CheckText(f.name, f.v); err != nil {
+			return err
+		}
+	}
 	if p.Birthdate != "" {
 		if _, err := time.Parse(time.DateOnly, p.Birthdate); err != nil {
 			return Invalid("birthdate", "birthdate %q is not a YYYY-MM-DD date", p.Birthdate)

@@ -26,6 +26,9 @@ func (s *Service) InviteCompany(ctx context.Context, p access.Principal, in NewC
 	if in.Relation != RelationAgency && in.Relation != RelationCustomer {
 		return Issued{}, access.Invalid("relation", "relation must be %q or %q", RelationAgency, RelationCustomer)
 	}
+	if err := access.CheckText("company_name", in.CompanyName); err != nil {
+		return Issued{}, err
+	}
 	name := strings.TrimSpace(in.CompanyName)
 	if name == "" && in.CompanyID == uuid.Nil {
 		return Issued{}, access.Invalid("company_name", "the other company's name is required")

@@ -20,6 +20,9 @@ import (
 // tokens. Errors: ErrInvalid naming the field; ErrForbidden; ErrNotFound
 // for a company the principal has no relation to.
 func (s *Service) Create(ctx context.Context, p access.Principal, in NewToken) (Created, error) {
+	if err := access.CheckText("name", in.Name); err != nil {
+		return Created{}, err
+	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" || len(name) > 200 {
 		return Created{}, access.Invalid("name", "a token name of 1 to 200 characters is required")

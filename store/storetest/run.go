@@ -36,6 +36,7 @@ var categories = []category{
 	{"invite service", testInviteFlows}, // invitations.go
 	{"token service", testTokenFlows},   // tokens.go
 	{"operations", testOperations},      // operations.go
+	{"input", testInput},                // input.go
 	{"denials", testDenials},            // denials.go
 }
 
