@@ -48,7 +48,7 @@ func (s *Service) check(ctx context.Context, p Principal, perm string) error {
 	}
 	switch {
 	case f.Member && !f.Active:
-		return Forbidden("the membership is deactivated")
+		return errInactive
 	case f.Member:
 		if s.catalog.RoleHas(f.Role, perm) || f.HasExtra {
 			return nil
@@ -128,7 +128,7 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 		}
 	}
 	if !f.Active {
-		return 0, Forbidden("the membership is deactivated")
+		return 0, errInactive
 	}
 	roleLevel := s.catalog.Level(f.Role)
 	if roleLevel == 0 {
@@ -159,6 +159,12 @@ func tokenHoldsRole(p Principal, level int, role string, c *Catalog) bool {
 	return true
 }
 
+// The refusals every authorization path shares, each written once.
+var (
+	errInactive      = Forbidden("the membership is deactivated")
+	errTokenPredates = Forbidden("the token predates its creator's current membership")
+)
+
 // tokenStanding refuses a token whose creator is no longer a member, or is
 // a member again only since after the token was made. A token acts through
 // its creator's membership only, never through an agency connection.
@@ -167,7 +173,7 @@ func tokenStanding(p Principal, f AccessFacts) error {
 		return NotFound(CodeCompanyNotFound)
 	}
 	if f.MemberSince.After(p.TokenIssuedAt) {
-		return Forbidden("the token predates its creator's current membership")
+		return errTokenPredates
 	}
 	return nil
 }
@@ -232,7 +238,7 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 	m, err := s.store.GetMembership(ctx, p.CompanyID, p.UserID)
 	switch {
 	case err == nil && p.Kind == PrincipalToken && m.CreatedAt.After(p.TokenIssuedAt):
-		return Actor{}, Forbidden("the token predates its creator's current membership")
+		return Actor{}, errTokenPredates
 	case err == nil && m.Active:
 		a.role = m.Role
 		a.level = s.catalog.Level(m.Role)
@@ -240,14 +246,14 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 			a.perms[c] = true
 		}
 	case err == nil:
-		return Actor{}, Forbidden("the membership is deactivated")
+		return Actor{}, errInactive
 	case isNotFound(err) && p.Kind == PrincipalToken:
 		return Actor{}, NotFound(CodeCompanyNotFound)
 	case isNotFound(err):
 		// An agency member acting through a connection: the connection's
 		// permissions, at most ADMIN's rank for granting, and no role: it
 		// manages members, never the company itself.
-		conns, cerr := s.agencyConnection(ctx, p)
+		conns, cerr := s.agencyConnection(ctx, p, perm)
 		if cerr != nil {
 			return Actor{}, cerr
 		}
@@ -277,9 +283,12 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 	return a, nil
 }
 
-// agencyConnection finds the connection through which p acts in its company.
-func (s *Service) agencyConnection(ctx context.Context, p Principal) (Connection, error) {
-	f, err := s.store.CheckAccess(ctx, AccessQuery{CompanyID: p.CompanyID, UserID: p.UserID, AgencyRoles: s.agencyRoles})
+// agencyConnection finds the connection through which p acts in its
+// company: for perm, the one Check accepted (CheckAccess prefers a
+// connection whose permissions hold it), so rank and permissions come from
+// the same connection as the permission did.
+func (s *Service) agencyConnection(ctx context.Context, p Principal, perm string) (Connection, error) {
+	f, err := s.store.CheckAccess(ctx, AccessQuery{CompanyID: p.CompanyID, UserID: p.UserID, Permission: perm, AgencyRoles: s.agencyRoles})
 	if err != nil {
 		return Connection{}, err
 	}
@@ -292,8 +301,13 @@ func (s *Service) agencyConnection(ctx context.Context, p Principal) (Connection
 // CanManage applies the rank rule to a target member: only an OWNER may
 // change or remove a member whose level is equal to or above their own.
 func (a Actor) CanManage(targetLevel int) bool {
-	return a.system || a.role == RoleOwner && a.level >= targetLevel || a.level > targetLevel
+	return a.system || outranks(a.level, targetLevel, a.role == RoleOwner)
 }
+
+// outranks is the rank rule of managing: a level above the target's, or an
+// OWNER's at or above it. Members (Actor.CanManage) and grants
+// (Service.Revoke) are managed by it alike.
+func outranks(own, target int, owner bool) bool { return own > target || owner && own >= target }
 
 // withinOwn is the rank rule's ceiling, for a role (Actor.CanGrant) and for
 // a level on a resource (Service.Grant): never above the granter's own.

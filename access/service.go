@@ -13,9 +13,16 @@ import (
 )
 
 // Service is the access-control API: users, companies, memberships, grants,
-// switching, checks and the audit trail. Every method takes the acting
-// Principal and checks it against current stored state before it touches
-// data. It is safe for concurrent use.
+// connections, switching, checks and the audit trail. Every operation takes
+// the acting Principal and checks it against current stored state before
+// it touches data. It is safe for concurrent use.
+//
+// A few methods are not operations but the machinery the services built on
+// this one share (token, invite) and that hosts may use: Catalog, Now,
+// NewID, InTx, AfterCommit, Attempt, RegisterSubject, Store and Audit. They
+// authorize nobody and change no user, company, membership, grant or
+// connection; Audit appends an event naming the actor its caller gives, so
+// it is for code the host trusts and is reachable over no HTTP route.
 type Service struct {
 	store   Store
 	catalog *Catalog

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"strconv"
 
@@ -31,8 +32,8 @@ func (s *Service) Grant(ctx context.Context, p Principal, in NewGrant) (Grant, e
 		if err != nil {
 			return err
 		}
-		if mine < LevelAdmin {
-			return Forbidden("granting access needs ADMIN or above on %s", res.Type)
+		if err := administers(mine, res); err != nil {
+			return err
 		}
 		if err := withinOwn(in.Level, mine); err != nil {
 			return err
@@ -50,6 +51,15 @@ func (s *Service) Grant(ctx context.Context, p Principal, in NewGrant) (Grant, e
 		return Grant{}, err
 	}
 	return g, nil
+}
+
+// administers is the threshold of managing grants on a resource: ADMIN or
+// above there.
+func administers(level int, r Resource) error {
+	if level < LevelAdmin {
+		return Forbidden("managing access to %s needs ADMIN or above there", r.Type)
+	}
+	return nil
 }
 
 func subjectTarget(sub Subject) string { return string(sub.Type) + ":" + sub.ID.String() }
@@ -145,7 +155,9 @@ func (s *Service) ListGrants(ctx context.Context, p Principal, f GrantFilter) (P
 // RemoveAccess is seed 002's removal of an account access: it revokes the
 // grant as Revoke does and, for a grant held by a pending invitation or an
 // API token, withdraws that subject too (the invitation is revoked, the
-// token revoked), in one transaction.
+// token revoked), in one transaction. Withdrawing needs what withdrawing
+// needs on its own (invite.Service.Revoke, token.Service.Revoke: USER_DELETE
+// above a token's level, for instance); without it nothing changes.
 func (s *Service) RemoveAccess(ctx context.Context, p Principal, grantID uuid.UUID) (Grant, error) {
 	var g Grant
 	err := s.InTx(ctx, func(ctx context.Context) error {
@@ -161,19 +173,31 @@ func (s *Service) RemoveAccess(ctx context.Context, p Principal, grantID uuid.UU
 	return g, err
 }
 
-// RemoveSubjectGrants removes every grant a subject other than a user (a
-// closed invitation, a revoked API token) holds in the principal's
-// company, when the subject itself goes, and reports how many there were.
-// The package that owns the subject has decided that it goes; p must act
-// in the company. A user's grants go with their membership.
+// RemoveSubjectGrants removes every grant a subject other than a user
+// holds in the principal's company once the subject itself is gone (a
+// closed invitation, a revoked API token: its registered SubjectKind.Check
+// refuses it), reports how many there were and records it. A subject that
+// still stands keeps its grants (ErrForbidden): they are revoked one by
+// one, by someone who may (Revoke). A user's grants go with their
+// membership.
 func (s *Service) RemoveSubjectGrants(ctx context.Context, p Principal, sub Subject) (int, error) {
-	if sub.Type == SubjectUser {
-		return 0, Invalid("subject_type", "a user's grants go with their membership")
+	k, ok := s.subjectKind(sub.Type)
+	if sub.Type == SubjectUser || !ok || k.Check == nil {
+		return 0, Invalid("subject_type", "only the grants of an invitation or a token go with their subject")
 	}
 	if _, err := s.Authorize(ctx, p, ""); err != nil {
 		return 0, err
 	}
-	return s.store.DeleteSubjectGrants(ctx, p.CompanyID, sub)
+	if err := k.Check(ctx, p.CompanyID, sub.ID); err == nil {
+		return 0, Forbidden("the %s still stands: its grants are revoked one by one", sub.Type)
+	} else if !errors.Is(err, ErrConflict) && !isNotFound(err) && !errors.Is(err, ErrInvalid) {
+		return 0, err
+	}
+	n, err := s.store.DeleteSubjectGrants(ctx, p.CompanyID, sub)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	return n, s.Audit(ctx, p, p.CompanyID, "grants.removed", subjectTarget(sub), map[string]string{"count": strconv.Itoa(n)})
 }
 
 // moveGrants hands every grant of from in the company to to. Where to
@@ -247,8 +271,11 @@ func (s *Service) Revoke(ctx context.Context, p Principal, grantID uuid.UUID) (G
 		if err != nil {
 			return err
 		}
-		if mine < LevelAdmin || g.Level > mine || g.Level == mine && mine < LevelOwner {
-			return Forbidden("revoking this grant needs a level above %d on %s", g.Level, g.Resource.Type)
+		if err := administers(mine, g.Resource); err != nil {
+			return err
+		}
+		if !outranks(mine, g.Level, mine >= LevelOwner) {
+			return Forbidden("only an OWNER may revoke a grant at or above their own level (%d on %s)", g.Level, g.Resource.Type)
 		}
 		if err := s.store.DeleteGrant(ctx, p.CompanyID, grantID); err != nil {
 			return err
