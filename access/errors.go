@@ -77,6 +77,10 @@ const (
 	CodeLinkRevoked      Code = "link_revoked"
 	CodeOutsideTx        Code = "outside_transaction" // a store call inside RunInTx without its context
 	CodeConsentRefused   Code = "consent_refused"     // Connect: the other company's consent does not hold
+
+	// A transaction kept colliding with concurrent ones (serialization
+	// failures, deadlocks): the store ran it again, then gave up.
+	CodeTxConflict Code = "transaction_conflict"
 )
 
 // Invitations and connections (package invite).
@@ -131,6 +135,13 @@ var ErrConsentRefused = &Error{Kind: ErrForbidden, Code: CodeConsentRefused,
 // transaction (and, in memory, wait for it forever).
 var ErrOutsideTx = &Error{Kind: ErrConflict, Code: CodeOutsideTx,
 	Message: "a store method was called inside RunInTx with the context of the caller instead of the transaction's"}
+
+// ErrTxConflict is returned by a store whose transaction kept colliding
+// with concurrent ones (a serialization failure or a deadlock) after it ran
+// it again as often as it allows: nothing of it was committed, and trying
+// again later may succeed. It is a conflict.
+var ErrTxConflict = &Error{Kind: ErrConflict, Code: CodeTxConflict,
+	Message: "the change collided with concurrent changes (a serialization failure or a deadlock) and was retried without success; nothing was changed, try again"}
 
 // Error is a gatehouse error: a kind, a stable machine-readable code, the
 // field it concerns (for invalid input) and a message fit to show a client.

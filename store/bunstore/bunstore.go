@@ -42,7 +42,11 @@ type Option func(*Store)
 // WithTxOptions sets the options of the transactions RunInTx begins, e.g.
 // a stricter isolation level. The default is the database's (READ
 // COMMITTED unless the host changed it); the store's rules do not need more
-// because they take row locks (LockCompany) and rely on constraints.
+// because they take row locks (LockCompany) and rely on constraints. Under
+// REPEATABLE READ or SERIALIZABLE (sql.LevelSerializable), PostgreSQL
+// fails transactions that collide with serialization failures, which
+// RunInTx runs again as it does deadlocks; expect more of them, and
+// access.ErrTxConflict when one keeps colliding.
 func WithTxOptions(o sql.TxOptions) Option {
 	return func(s *Store) { s.txOpts = &o }
 }
@@ -65,8 +69,9 @@ type txKey struct{}
 // database it belongs to, so two Stores over one *bun.DB share it and a
 // Store over another database ignores it.
 type txValue struct {
-	db *bun.DB
-	tx bun.Tx
+	db      *bun.DB
+	tx      bun.Tx
+	attempt *attempt // shared by the transaction's savepoints
 }
 
 func (s *Store) txFrom(ctx context.Context) (bun.Tx, bool) {
@@ -101,27 +106,45 @@ func (s *Store) idb(ctx context.Context) (bun.IDB, error) {
 // call in a nested RunInTx. fn's error comes back unchanged after the
 // rollback; so does a panic. A context cancelled before fn returns rolls
 // back too.
-func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+//
+// The outermost RunInTx runs the whole transaction, fn included, again
+// when it collided with concurrent ones (a serialization failure or a
+// deadlock, at COMMIT too) or lost its connection before COMMIT (see
+// retry.go): fn must be safe to run again, its effects outside the
+// database deferred until RunInTx returns (access.Service.InTx's
+// AfterCommit). A transaction that keeps colliding ends in
+// access.ErrTxConflict.
+func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var tx bun.Tx
-	parent, nested := s.txFrom(ctx)
-	switch {
-	case nested:
-		tx, err = parent.BeginTx(ctx, nil) // SAVEPOINT
-	default:
-		if err := s.owners.Check(); err != nil {
+	if parent, nested := s.txFrom(ctx); nested {
+		return s.savepoint(ctx, parent, fn)
+	}
+	if err := s.owners.Check(); err != nil {
+		return err
+	}
+	r := retries{s: s}
+	for {
+		f, err := s.runTx(ctx, fn)
+		if f == noFailure || !r.again(ctx, f) {
+			if f == collided && ctx.Err() == nil {
+				return access.ErrTxConflict
+			}
 			return err
 		}
-		tx, err = s.db.BeginTx(ctx, s.txOpts)
 	}
+}
+
+// runTx runs one attempt of an outermost transaction. f says whether it
+// failed in a way that may pass if it runs again; err is what the caller
+// sees if it does not.
+func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context) error) (f failure, err error) {
+	tx, err := s.db.BeginTx(ctx, s.txOpts)
 	if err != nil {
-		return translate(ctx, err, "")
+		return failureOf(err), translate(ctx, err, "")
 	}
-	if !nested {
-		defer s.owners.Enter()()
-	}
+	defer s.owners.Enter()()
 	committed := false
 	defer func() {
 		if !committed {
@@ -130,14 +153,61 @@ func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context) error)
 			_ = tx.Rollback()
 		}
 	}()
-	if err := fn(context.WithValue(ctx, txKey{}, &txValue{db: s.db, tx: tx})); err != nil {
+	at := &attempt{}
+	err = fn(context.WithValue(ctx, txKey{}, &txValue{db: s.db, tx: tx, attempt: at}))
+	if ctx.Err() != nil {
+		if err == nil {
+			err = ctx.Err()
+		}
+		return noFailure, err
+	}
+	if f := at.failure(); f != noFailure {
+		// Void whatever fn made of the failure (returned it or carried
+		// on after a savepoint).
+		if err == nil {
+			err = access.ErrTxConflict
+		}
+		return f, err
+	}
+	if err != nil {
+		return noFailure, err
+	}
+	committed = true
+	if err := tx.Commit(); err != nil {
+		f := failureOf(err)
+		if f == lostConn {
+			return noFailure, fmt.Errorf("bunstore: the connection was lost during COMMIT, so whether the transaction committed is unknown: %s", err.Error())
+		}
+		return f, translate(ctx, err, "")
+	}
+	return noFailure, nil
+}
+
+// savepoint runs fn in a savepoint of the transaction parent. It never
+// runs fn again by itself: a failure that voids the transaction is noted
+// for the outermost RunInTx.
+func (s *Store) savepoint(ctx context.Context, parent bun.Tx, fn func(ctx context.Context) error) error {
+	at := s.attemptOf(ctx)
+	tx, err := parent.BeginTx(ctx, nil) // SAVEPOINT
+	if err != nil {
+		at.fail(failureOf(err))
+		return translate(ctx, err, "")
+	}
+	released := false
+	defer func() {
+		if !released {
+			_ = tx.Rollback() // ROLLBACK TO SAVEPOINT; fn's error is what counts
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txKey{}, &txValue{db: s.db, tx: tx, attempt: at})); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	committed = true
-	if err := tx.Commit(); err != nil {
+	released = true
+	if err := tx.Commit(); err != nil { // RELEASE SAVEPOINT
+		at.fail(failureOf(err))
 		return translate(ctx, err, "")
 	}
 	return nil
@@ -250,6 +320,8 @@ func translate(ctx context.Context, err error, entity access.Code) error {
 		return fmt.Errorf("bunstore: %w", err)
 	}
 	switch code {
+	case serializationFailure, deadlockDetected:
+		return access.ErrTxConflict
 	case uniqueViolation, foreignKeyViolation, checkViolation:
 		if e, ok := constraintErrors[constraint]; ok {
 			return e

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-go/gatehouse/access"
 )
@@ -62,33 +63,35 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.A
 	if q.TokenID != uuid.Nil {
 		token = q.TokenID
 	}
-	rows, err := s.query(ctx, checkAccessSQL, q.CompanyID, q.UserID, q.Permission, q.Resource.Type != "",
-		q.Resource.Type, q.Resource.ID, token, q.AgencyRoles)
-	if err != nil {
-		return access.AccessFacts{}, translate(ctx, err, access.CodeMembershipNotFound)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		err := rows.Err()
-		if err == nil {
-			err = sql.ErrNoRows // the statement always yields one row
-		}
-		return access.AccessFacts{}, translate(ctx, err, access.CodeMembershipNotFound)
-	}
 	var f access.AccessFacts
-	var conn uuid.NullUUID
-	var since sql.NullTime
-	err = rows.Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.GrantLevel, &f.TokenGrantLevel,
-		&f.Connected, &f.ConnectionHas, &conn, &since)
-	if err == nil {
-		err = rows.Close()
-	}
+	err := s.run(ctx, access.CodeMembershipNotFound, func(db bun.IDB) error {
+		rows, err := s.query(ctx, db, checkAccessSQL, q.CompanyID, q.UserID, q.Permission, q.Resource.Type != "",
+			q.Resource.Type, q.Resource.ID, token, q.AgencyRoles)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return sql.ErrNoRows // the statement always yields one row
+		}
+		var conn uuid.NullUUID
+		var since sql.NullTime
+		f = access.AccessFacts{}
+		if err := rows.Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.GrantLevel, &f.TokenGrantLevel,
+			&f.Connected, &f.ConnectionHas, &conn, &since); err != nil {
+			return err
+		}
+		f.ConnectionID = conn.UUID
+		if since.Valid {
+			f.MemberSince = since.Time.UTC()
+		}
+		return rows.Close()
+	})
 	if err != nil {
-		return access.AccessFacts{}, translate(ctx, err, access.CodeMembershipNotFound)
-	}
-	f.ConnectionID = conn.UUID
-	if since.Valid {
-		f.MemberSince = since.Time.UTC()
+		return access.AccessFacts{}, err
 	}
 	return f, nil
 }

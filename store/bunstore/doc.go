@@ -34,6 +34,16 @@
 // a caller that handles such an error and goes on runs the call in a
 // nested RunInTx.
 //
+// Work that failed without leaving anything behind runs again, never
+// answered as a failure while it may still pass (retry.go): a transaction
+// (or a statement outside one) that collided with concurrent ones, a
+// serialization failure or a deadlock (SQLSTATE 40001, 40P01), runs again
+// up to five times in all, after pauses of a few milliseconds, then fails
+// with access.ErrTxConflict (a conflict, HTTP 409). The outermost RunInTx
+// runs fn again, whole, and a nested one never does by itself, so fn must
+// leave its effects outside the database to access.Service.InTx's
+// AfterCommit, which runs once, after the attempt that committed.
+//
 // Reads and writes go through Bun (its query builder and its scanning into
 // row structs), so a host's Bun query hooks see them. Two reads are the
 // exception, server-side prepared statements because benchmarks show they

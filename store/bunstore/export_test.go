@@ -20,3 +20,6 @@ func TranslatedConstraints() []string {
 	}
 	return names
 }
+
+// MaxTxAttempts is how many times a colliding transaction runs at most.
+const MaxTxAttempts = maxTxAttempts

@@ -49,15 +49,11 @@ func (p *prepared) stmt(ctx context.Context, db *sql.DB, query string) (*sql.Stm
 	return st, nil
 }
 
-// query runs a prepared read: on the transaction of ctx if there is one
-// (with the statement already prepared on its connection when database/sql
-// has it, else as a one-off that never waits for the pool), on the pool
-// otherwise.
-func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	db, err := s.idb(ctx)
-	if err != nil {
-		return nil, err
-	}
+// query runs a prepared read on db, the handle run picks: on its
+// transaction (with the statement already prepared on its connection when
+// database/sql has it, else as a one-off that never waits for the pool),
+// prepared on the pool otherwise.
+func (s *Store) query(ctx context.Context, db bun.IDB, query string, args ...any) (*sql.Rows, error) {
 	if tx, ok := db.(bun.Tx); ok {
 		if st, ok := s.prep.m.Load(query); ok {
 			return tx.Tx.StmtContext(ctx, st.(*sql.Stmt)).QueryContext(ctx, args...)

@@ -2,7 +2,6 @@ package bunstore
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/uptrace/bun"
 
@@ -10,29 +9,28 @@ import (
 )
 
 // Every statement of the store but the two prepared reads (prepared.go)
-// runs through these helpers: on the handle idb picks, through Bun (so
-// hosts' query hooks see them), its error translated for entity, the thing
-// the statement is about.
+// runs through these helpers: through run (retry.go) on the handle idb
+// picks, through Bun (so hosts' query hooks see them), its error
+// translated for entity, the thing the statement is about.
 
 // scan runs a query through Bun and scans its rows into dest: a struct
 // (sql.ErrNoRows, so entity's not found, if there is no row), a slice of
 // structs, or scalars.
 func (s *Store) scan(ctx context.Context, entity access.Code, dest any, query string, args ...any) error {
-	db, err := s.idb(ctx)
-	if err != nil {
-		return err
-	}
-	return translate(ctx, db.NewRaw(query, args...).Scan(ctx, dest), entity)
+	return s.run(ctx, entity, func(db bun.IDB) error { return db.NewRaw(query, args...).Scan(ctx, dest) })
 }
 
 // exec runs a statement through Bun and reports how many rows it changed.
 func (s *Store) exec(ctx context.Context, entity access.Code, query string, args ...any) (int, error) {
-	db, err := s.idb(ctx)
-	if err != nil {
-		return 0, err
-	}
-	res, err := db.NewRaw(query, args...).Exec(ctx)
-	return changed(ctx, entity, res, err)
+	var n int64
+	err := s.run(ctx, entity, func(db bun.IDB) error {
+		res, err := db.NewRaw(query, args...).Exec(ctx)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return int(n), err
 }
 
 // change runs an UPDATE or DELETE of one row: entity's not found if it
@@ -46,22 +44,15 @@ func (s *Store) change(ctx context.Context, entity access.Code, query string, ar
 // its table and primary key in bun tags, in the row of its key: entity's
 // not found if there is none.
 func (s *Store) update(ctx context.Context, entity access.Code, model any, cols ...string) error {
-	db, err := s.idb(ctx)
-	if err != nil {
+	var n int64
+	err := s.run(ctx, entity, func(db bun.IDB) error {
+		res, err := db.NewUpdate().Model(model).Column(cols...).WherePK().Exec(ctx)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
 		return err
-	}
-	res, err := db.NewUpdate().Model(model).Column(cols...).WherePK().Exec(ctx)
-	n, err := changed(ctx, entity, res, err)
-	return one(n, err, entity)
-}
-
-// changed reads how many rows a statement changed.
-func changed(ctx context.Context, entity access.Code, res sql.Result, err error) (int, error) {
-	if err != nil {
-		return 0, translate(ctx, err, entity)
-	}
-	n, err := res.RowsAffected()
-	return int(n), translate(ctx, err, entity)
+	})
+	return one(int(n), err, entity)
 }
 
 // one turns a statement that changed no row into entity's not found.
@@ -82,25 +73,28 @@ func one(n int, err error, entity access.Code) error {
 // from PostgreSQL which constraint refused it (so the rule stays written
 // once, in the schema, with its error in constraintErrors).
 func (s *Store) insert(ctx context.Context, entity access.Code, model any) error {
-	db, err := s.idb(ctx)
-	if err != nil {
-		return err
-	}
-	if _, inTx := db.(bun.Tx); !inTx {
-		_, err = db.NewInsert().Model(model).Exec(ctx)
-		return translate(ctx, err, entity)
-	}
-	res, err := db.NewInsert().Model(model).On("CONFLICT DO NOTHING").Exec(ctx)
-	if n, err := changed(ctx, entity, res, err); err != nil || n == 1 {
-		return err
-	}
-	return s.RunInTx(ctx, func(ctx context.Context) error {
-		sp, err := s.idb(ctx)
+	skipped := false
+	err := s.run(ctx, entity, func(db bun.IDB) error {
+		if _, inTx := db.(bun.Tx); !inTx {
+			_, err := db.NewInsert().Model(model).Exec(ctx)
+			return err
+		}
+		res, err := db.NewInsert().Model(model).On("CONFLICT DO NOTHING").Exec(ctx)
 		if err != nil {
 			return err
 		}
-		_, err = sp.NewInsert().Model(model).Exec(ctx)
-		return translate(ctx, err, entity)
+		n, err := res.RowsAffected()
+		skipped = n == 0
+		return err
+	})
+	if err != nil || !skipped {
+		return err
+	}
+	return s.RunInTx(ctx, func(ctx context.Context) error {
+		return s.run(ctx, entity, func(db bun.IDB) error {
+			_, err := db.NewInsert().Model(model).Exec(ctx)
+			return err
+		})
 	})
 }
 

@@ -90,30 +90,32 @@ func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 // company's tokens went with it (ON DELETE CASCADE).
 func (s *Store) GetTokenByHash(ctx context.Context, d token.Digest) (token.Token, error) {
 	var r tokenRow
-	if err := s.queryOne(ctx, &r, getTokenByHashSQL, d[:]); err != nil {
-		return token.Token{}, translate(ctx, err, access.CodeTokenNotFound)
+	if err := s.queryOne(ctx, access.CodeTokenNotFound, &r, getTokenByHashSQL, d[:]); err != nil {
+		return token.Token{}, err
 	}
 	return r.token(), nil
 }
 
 // queryOne runs a prepared read of one row into dest, a struct with bun
-// tags; no row is sql.ErrNoRows.
-func (s *Store) queryOne(ctx context.Context, dest any, query string, args ...any) error {
-	rows, err := s.query(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
+// tags; no row is entity's not found.
+func (s *Store) queryOne(ctx context.Context, entity access.Code, dest any, query string, args ...any) error {
+	return s.run(ctx, entity, func(db bun.IDB) error {
+		rows, err := s.query(ctx, db, query, args...)
+		if err != nil {
 			return err
 		}
-		return sql.ErrNoRows
-	}
-	if err := s.db.ScanRow(ctx, rows, dest); err != nil {
-		return err
-	}
-	return rows.Close()
+		defer rows.Close()
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return sql.ErrNoRows
+		}
+		if err := s.db.ScanRow(ctx, rows, dest); err != nil {
+			return err
+		}
+		return rows.Close()
+	})
 }
 
 // GetToken implements token.Store.
