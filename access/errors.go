@@ -77,6 +77,7 @@ const (
 	CodeLinkRevoked      Code = "link_revoked"
 	CodeOutsideTx        Code = "outside_transaction" // a store call inside RunInTx without its context
 	CodeConsentRefused   Code = "consent_refused"     // Connect: the other company's consent does not hold
+	CodeConsentRequired  Code = "consent_required"    // the user is one the caller cannot see: they join by invitation
 
 	// A transaction kept colliding with concurrent ones (serialization
 	// failures, deadlocks): the store ran it again, then gave up.
@@ -128,6 +129,17 @@ var ErrLastOwner = &Error{Kind: ErrConflict, Code: CodeLastOwner, Message: "the 
 // company. It is forbidden.
 var ErrConsentRefused = &Error{Kind: ErrForbidden, Code: CodeConsentRefused,
 	Message: "the other company's consent to the connection does not hold"}
+
+// ErrConsentRequired is returned by ProvisionMember (and AddMember with
+// CreateUser) for an e-mail whose user exists but is one the principal
+// cannot see (Service.SeesUser): they join only by their own consent, an
+// accepted invitation. It is forbidden, and tells the caller that the
+// address has an account: it is the documented price of just-in-time
+// provisioning, which creates the users it does not find. AddMember
+// without CreateUser answers ErrNotFound instead, as for an unknown
+// e-mail.
+var ErrConsentRequired = &Error{Kind: ErrForbidden, Code: CodeConsentRequired,
+	Message: "the e-mail's user belongs to companies you cannot see: invite them, they join by accepting"}
 
 // ErrOutsideTx is returned by a store method called, while a transaction
 // opened by RunInTx is running, with the very context RunInTx was given

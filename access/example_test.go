@@ -23,7 +23,8 @@ func ExampleService() {
 	asAlice := access.UserPrincipal(alice.ID, acme.ID)
 	asBob := access.UserPrincipal(bob.ID, acme.ID)
 
-	_, err := svc.AddMember(ctx, asAlice, access.NewMember{Email: bob.Email, Role: access.RoleViewer})
+	// Bob agreed to join: without his consent Alice could only invite him (invite.Service.Add).
+	_, err := svc.AddMember(ctx, asAlice, access.NewMember{Email: bob.Email, Role: access.RoleViewer, Consented: true})
 	fmt.Println(err)
 	fmt.Println(svc.Check(ctx, asBob, access.UserView))
 	fmt.Println(svc.Check(ctx, asBob, access.UserAdd))
@@ -45,7 +46,7 @@ func ExampleService_CheckLevel() {
 	viewer, _ := svc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "viewer@example.com"})
 	co, _ := svc.CreateCompany(ctx, access.UserPrincipal(owner.ID, uuid.Nil), access.NewCompany{Name: "Acme"})
 	asOwner := access.UserPrincipal(owner.ID, co.ID)
-	_, _ = svc.AddMember(ctx, asOwner, access.NewMember{Email: viewer.Email, Role: access.RoleViewer})
+	_, _ = svc.AddMember(ctx, asOwner, access.NewMember{Email: viewer.Email, Role: access.RoleViewer, Consented: true})
 
 	// Make the viewer ADMIN of one project only.
 	project := access.Resource{Type: "project", ID: "apollo"}

@@ -50,7 +50,8 @@ type MemberFilter struct {
 }
 
 // NewMember is the input of Service.AddMember and Service.ProvisionMember:
-// a user named by exactly one of UserID and Email.
+// a user named by exactly one of UserID and Email. Only a user the
+// principal can already see (Service.SeesUser) joins without Consented.
 type NewMember struct {
 	UserID      uuid.UUID
 	Email       string
@@ -71,6 +72,12 @@ type NewMember struct {
 	// (an invitation's claim). If the e-mail's user exists with another
 	// ID, AddMember fails with ErrConflict (CodeEmailTaken).
 	NewUserID uuid.UUID
+	// Consented says the user agreed to join: AddMember then adds a user
+	// the principal cannot see (SeesUser). Package invite sets it when the
+	// invitee accepts an invitation; a host sets it only with the same
+	// proof (the person acting on a link sent to the e-mail).
+	// ProvisionMember ignores it: provisioning is never consent.
+	Consented bool
 	// GrantsFrom, if set, hands every grant this subject (a pending
 	// invitation, a token) holds in the company to the new member: an
 	// accepted invitation's grants become its member's. Where the member

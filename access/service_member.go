@@ -10,15 +10,21 @@ import (
 )
 
 // AddMember gives a user (by ID or e-mail) access to the principal's
-// company. A user named by ID must share a company with the principal's
-// own user (else ErrNotFound, as an unknown ID). It needs USER_ADD, and never a role above the principal's own
-// level or a permission it lacks. With in.CreateUser an unknown e-mail
-// becomes a new user; with in.GrantsFrom that subject's grants in the
-// company pass to the new member; with in.Primary it becomes the user's
-// primary company (only the user themself or the system choose that). A
-// user without an active company gets this one. Errors: ErrInvalid naming
-// the field; ErrNotFound (CodeUserNotFound) for an unknown user;
-// ErrConflict (CodeAlreadyMember); ErrForbidden.
+// company at once. It adds only a user the principal can already see (see
+// SeesUser): anyone else joins by consent, through an invitation (package
+// invite: invite.Service.Add asks SeesUser and invites the others), or with
+// in.Consented. A user the principal cannot see is ErrNotFound
+// (CodeUserNotFound), exactly as an unknown ID or e-mail, so AddMember
+// tells nobody whether an address has an account. It needs USER_ADD, and
+// never a role above the principal's own level or a permission it lacks.
+// With in.CreateUser an unknown e-mail becomes a new user (and an unseen
+// user's e-mail, which cannot, is ErrConsentRequired); with in.GrantsFrom
+// that subject's grants in the company pass to the new member; with
+// in.Primary it becomes the user's primary company (only the user themself
+// or the system choose that). A user without an active company gets this
+// one. Errors: ErrInvalid naming the field; ErrNotFound (CodeUserNotFound)
+// for an unknown or unseen user; ErrConsentRequired; ErrConflict
+// (CodeAlreadyMember); ErrForbidden.
 func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Member, error) {
 	add, err := s.parseNewMember(p, in)
 	if err != nil {
@@ -46,16 +52,18 @@ func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Mem
 // ProvisionMember is the access half of seed 000's just-in-time
 // provisioning (token.Service.Provision adds the login link): the user with
 // in.Email, created when unknown, gets in.Role in the principal's company,
-// in one transaction. A new membership is added as AddMember adds it; an
-// existing one is changed to in.Role, made active and given in.NoSwitch
-// under UpdateMember's rank rules (only an OWNER touches a member at or
-// above their own level, no one raises their own role, the company keeps
-// an active OWNER). It needs USER_ADD.
+// in one transaction. An existing user the principal cannot see (SeesUser)
+// is never taken without their consent: ErrConsentRequired, and nothing
+// changes (invite them instead). A new membership is added as AddMember
+// adds it; an existing one is changed to in.Role, made active and given
+// in.NoSwitch under UpdateMember's rank rules (only an OWNER touches a
+// member at or above their own level, no one raises their own role, the
+// company keeps an active OWNER). It needs USER_ADD.
 func (s *Service) ProvisionMember(ctx context.Context, p Principal, in NewMember) (Provisioned, error) {
 	if in.UserID != uuid.Nil {
 		return Provisioned{}, Invalid("user_id", "provisioning names the user by e-mail")
 	}
-	in.CreateUser = true
+	in.CreateUser, in.Consented = true, false
 	add, err := s.parseNewMember(p, in)
 	if err != nil {
 		return Provisioned{}, err
@@ -145,16 +153,34 @@ func (s *Service) parseNewMember(p Principal, in NewMember) (newMember, error) {
 }
 
 // memberUser finds the user a NewMember names, creating it for CreateUser.
+// A user the principal cannot see is refused unless add.Consented: as an
+// unknown one (ErrNotFound), or, where an unknown e-mail would be created,
+// with ErrConsentRequired.
 func (s *Service) memberUser(ctx context.Context, p Principal, add newMember) (User, bool, error) {
 	var u User
 	var err error
 	if add.email == "" {
-		if err := s.sharesCompany(ctx, p, add.UserID); err != nil {
-			return User{}, false, err
+		seen, serr := s.sees(ctx, p, add.UserID)
+		if serr != nil {
+			return User{}, false, serr
+		}
+		if !seen && !add.Consented {
+			return User{}, false, NotFound(CodeUserNotFound)
 		}
 		u, err = s.store.GetUser(ctx, add.UserID)
 	} else {
 		u, err = s.store.GetUserByEmail(ctx, add.email)
+		if err == nil && !add.Consented {
+			seen, serr := s.sees(ctx, p, u.ID)
+			switch {
+			case serr != nil:
+				return User{}, false, serr
+			case !seen && add.CreateUser:
+				return User{}, false, ErrConsentRequired
+			case !seen:
+				return User{}, false, NotFound(CodeUserNotFound)
+			}
+		}
 	}
 	if err == nil && add.NewUserID != uuid.Nil && u.ID != add.NewUserID {
 		return User{}, false, Conflict(CodeEmailTaken, "the e-mail's user was created meanwhile")
@@ -175,34 +201,90 @@ func (s *Service) memberUser(ctx context.Context, p Principal, add newMember) (U
 	return u, true, s.Audit(ctx, p, p.CompanyID, "user.created", userTarget(u.ID), nil)
 }
 
-// sharesCompany allows adding a user named by ID only to a principal whose
-// own user already shares a company with them (the system adds anyone):
-// a user ID leaks nothing about a person it does not lead to. Anyone else
-// is ErrNotFound (CodeUserNotFound), as an unknown ID.
-func (s *Service) sharesCompany(ctx context.Context, p Principal, userID uuid.UUID) error {
-	if p.Kind == PrincipalSystem {
-		return nil
+// SeesUser reports whether the principal can already see the user with
+// this e-mail, and so may add them to its company at once (AddMember,
+// ProvisionMember) instead of inviting them: see sees for the rule. An
+// unknown e-mail answers false, as an unseen user does, so the answer
+// tells the caller nothing it did not know. It needs USER_ADD in the
+// principal's company: it is the adder's question. Errors: ErrInvalid
+// naming "email"; Authorize's.
+func (s *Service) SeesUser(ctx context.Context, p Principal, email string) (bool, error) {
+	norm, err := NormalizeEmail(email)
+	if err != nil {
+		return false, err
 	}
+	if _, err := s.Authorize(ctx, p, UserAdd); err != nil {
+		return false, err
+	}
+	u, err := s.store.GetUserByEmail(ctx, norm)
+	switch {
+	case isNotFound(err):
+		// The same reads as for an unseen user, so that the time taken
+		// does not tell them apart either.
+		_, err := s.sees(ctx, p, uuid.Nil)
+		return false, err
+	case err != nil:
+		return false, err
+	}
+	return s.sees(ctx, p, u.ID)
+}
+
+// sees is the one rule of who may take whom into a company without their
+// consent: the principal can already see the user. The system sees
+// everyone. Every principal authorized in its company sees that company's
+// members (active or not). A user also sees themself and every member of a
+// company in which they hold an active membership with USER_VIEW. An API
+// token sees nothing more: never its creator's other companies, as a token
+// never acts outside its own. Everyone else (a user of other companies
+// only, a user of no company) joins by consent.
+func (s *Service) sees(ctx context.Context, p Principal, userID uuid.UUID) (bool, error) {
+	switch p.Kind {
+	case PrincipalSystem:
+		return true, nil
+	case PrincipalUser, PrincipalToken:
+	default:
+		return false, nil
+	}
+	if here, err := s.hasMembership(ctx, p.CompanyID, userID); err != nil || here {
+		return here, err
+	}
+	if p.Kind == PrincipalToken {
+		return false, nil
+	}
+	if p.UserID == userID {
+		return true, nil
+	}
+	active := true
 	c := Cursor{Limit: MaxPageLimit}
 	for {
-		page, err := s.store.ListUserCompanies(ctx, p.UserID, nil, c)
+		page, err := s.store.ListUserCompanies(ctx, p.UserID, &active, c)
 		if err != nil {
-			return err
+			return false, err
 		}
 		for _, uc := range page {
-			_, err := s.store.GetMembership(ctx, uc.CompanyID, userID)
-			if err == nil {
-				return nil
+			if !s.catalog.RoleHas(uc.Role, UserView) && !slices.Contains(uc.Extra, UserView) {
+				continue
 			}
-			if !isNotFound(err) {
-				return err
+			shared, err := s.hasMembership(ctx, uc.CompanyID, userID)
+			if err != nil || shared {
+				return shared, err
 			}
 		}
 		if len(page) < c.Limit {
-			return NotFound(CodeUserNotFound)
+			return false, nil
 		}
 		c.After = page[len(page)-1].ID
 	}
+}
+
+// hasMembership reports whether the user has a membership (active or not)
+// in the company.
+func (s *Service) hasMembership(ctx context.Context, companyID, userID uuid.UUID) (bool, error) {
+	_, err := s.store.GetMembership(ctx, companyID, userID)
+	if isNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // memberElsewhere reports whether the user has a membership in a company
@@ -693,12 +775,14 @@ func (s *Service) CanJoin(ctx context.Context, p Principal, email string) error 
 		return err
 	}
 	u, err := s.store.GetUserByEmail(ctx, norm)
-	if isNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	switch {
+	case isNotFound(err):
+		u = User{}
+	case err != nil:
 		return err
 	}
+	// An unknown e-mail takes the same reads as a user of other companies
+	// (u.ID is the nil UUID, which has no membership).
 	m, err := s.store.GetMembership(ctx, p.CompanyID, u.ID)
 	switch {
 	case err == nil && m.Active:

@@ -25,7 +25,7 @@
 //	method path                                                    auth  service call
 //	Partner (seed 000): company by ?merchant_id= (external key, else ID) or ?domain_id=
 //	GET    /portal/instance/access/users                           T     access.ListMembersNumbered (page, per_page)
-//	POST   /portal/instance/access/users                           T     token.Provision with Notify (token.Granted)
+//	POST   /portal/instance/access/users                           T     invite.Grant (token.Provision with Notify, or an invitation)
 //	POST   /portal/instance/access/users/provision                 T     token.Provision (answers login_url)
 //	GET    /portal/instance/access/users/{userId}                  T     access.GetMember
 //	PUT    /portal/instance/access/users/{userId}                  T     access.UpdateMember
@@ -54,7 +54,7 @@
 //	                                                               T     access.RemoveAccess
 //	Management (seed 003): the caller's company (a token's own, a session's current one)
 //	GET    /access                                                 T     access.ListMembers
-//	POST   /access/add                                             T     access.AddMember
+//	POST   /access/add                                             T     invite.Add (access.AddMember, or an invitation)
 //	POST   /access/delete                                          T     access.RemoveMember
 //	POST   /access/edit                                            T     access.UpdateMember
 //	GET    /access/roles                                           T     access.Authorize + Catalog
@@ -126,6 +126,32 @@
 // (the matched route pattern), never r.URL: login links and
 // /api/v1/invitations/code/{code} carry secrets.
 //
+// # Consent
+//
+// No one joins a company without their consent unless the caller can
+// already see them (access.Service.SeesUser): a member of the company acted
+// in, the caller itself, or a user with whom the caller's own user shares
+// a company where it is an active member with USER_VIEW; an API token sees
+// only the members of its own company; the system sees everyone. POST
+// /access/add and the partner grant take such a user at once. Any other
+// e-mail, whether nobody registered it or it belongs to another company's
+// user (or to a user of no company), gets an invitation, and the answer is
+// the same for both: 200, outcome "invited", the e-mail, the offered role
+// and the invitation, never a name or ID of an existing account; neither
+// becomes a member, so the listings do not tell them apart either. The
+// person joins by accepting (POST /access/invite/accept, or the host's
+// own page calling invite.Service.Accept: the link is invite.WithAcceptURL's;
+// a host mounting the partner family alone serves that page itself). The
+// partner grant therefore creates no account for a new e-mail: the account
+// is made when its owner accepts. The one route that still tells an
+// existing account from a new e-mail is provisioning (POST
+// /portal/instance/access/users/provision), which creates the users it
+// does not find and refuses the ones it may not take with 403
+// consent_required: the documented price of just-in-time links. Routes
+// naming a user by ID (v1 user_access, the partner's GET, PUT and DELETE,
+// /access/edit and /access/delete) answer a user who is not the caller's
+// to see exactly as an unknown ID (404).
+//
 // # Seed decisions and deviations
 //
 //   - IDs are UUID strings everywhere, where seeds 001 and 002 show
@@ -146,15 +172,18 @@
 //     a page may start at most access.MaxPageOffset (10,000) members in,
 //     deeper is 400 naming page (the cursor listings of the other families
 //     reach every member). next_page and prev_page are absent at the ends;
-//     a page past the end is empty. Grant is token.Provision with Notify: it
-//     creates the user if new, gives the role (changing an existing
-//     member's under the rank rules, and setting access_switch true), and
-//     token sends a token.Granted event through its Notifier
-//     (token.WithNotifier) after the commit, with a login link unless the
-//     user belongs to other companies (they sign in on their own); the
-//     response never carries the link. Provision answers the link as
-//     login_url, and 403 user_has_other_companies for such a user. PUT
-//     answers the updated access, DELETE {"result": {}}.
+//     a page past the end is empty. Grant is invite.Grant (see "Consent"
+//     above): for a user the caller can already see it is token.Provision
+//     with Notify, which gives the role (changing an existing member's
+//     under the rank rules, and setting access_switch true) and sends a
+//     token.Granted event through the token Notifier (token.WithNotifier)
+//     after the commit, with a login link unless the user belongs to other
+//     companies (they sign in on their own): outcome "granted". Any other
+//     e-mail is invited: outcome "invited". The response never carries a
+//     link. Provision answers the link as login_url; for a user of other
+//     companies it is 403, consent_required when the caller cannot see
+//     them, user_has_other_companies when it can. PUT answers the updated
+//     access, DELETE {"result": {}}.
 //   - Seed 001, designed from the endpoint names: the access catalogue is
 //     the role catalogue (id, name, code); company "default" is true for the
 //     company the caller acts in; company users are users with their
@@ -164,8 +193,8 @@
 //     without authentication, by e-mail at /invitations?email=. Lists are
 //     paged with limit and cursor, the next cursor in meta.next_cursor.
 //     Creating a user_access names the user by ID: access adds them only
-//     for a caller whose own user shares a company with them (else 404, as
-//     an unknown user). "primary" can be set only by the user themself
+//     for a caller that can see them (see "Consent"; else 404, as an
+//     unknown user). "primary" can be set only by the user themself
 //     (403 otherwise, also on creation). DELETE of a user_access without
 //     company_id acts as the caller: their own membership in any of their
 //     companies (leaving), another user's in the caller's company.
@@ -178,7 +207,9 @@
 //     domain_ids are sending_domain resources.
 //   - Seed 003: "roles" are permission codes (USER_VIEW…), as the seed
 //     calls them; "role" is the membership's level role (default VIEWER
-//     for /access/add). /access/invite creates company-to-company
+//     for /access/add). /access/add is invite.Add (see "Consent" above):
+//     outcome "added" with the member, or "invited" with the invitation,
+//     sent through the invitation Notifier. /access/invite creates company-to-company
 //     invitations; /access/invite/accept takes any invitation's token and
 //     says in data.kind whether it joined a person ("member") or connected
 //     a company ("connection"). Rejecting from the invited side takes the

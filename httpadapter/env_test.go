@@ -138,7 +138,9 @@ func (e *env) user(name string) access.User {
 func (e *env) member(name, role string, perms ...string) (access.User, string) {
 	e.t.Helper()
 	u := e.user(name)
-	_, err := e.acc.AddMember(context.Background(), e.ownerP, access.NewMember{Email: u.Email, Role: role, Permissions: perms})
+	// Consented: the owner adds at once only users it can already see, and
+	// a new user is seen by no one.
+	_, err := e.acc.AddMember(context.Background(), e.ownerP, access.NewMember{Email: u.Email, Role: role, Permissions: perms, Consented: true})
 	require.NoError(e.t, err)
 	return u, e.apiToken(access.UserPrincipal(u.ID, e.company.ID), role, perms...)
 }

@@ -42,9 +42,21 @@ type (
 		NextCursor string     `json:"next_cursor,omitempty" doc:"pass as cursor for the next page; absent on the last"`
 	}
 	mgmtAdd struct {
-		Email string   `json:"email" required:"" format:"email" doc:"an existing user's e-mail"`
+		Email string   `json:"email" required:"" format:"email" doc:"the person's e-mail: a user the caller can see is added, anyone else invited"`
 		Role  string   `json:"role" doc:"the membership's role (default VIEWER)"`
 		Roles []string `json:"roles" doc:"extra permission roles, e.g. USER_ADD"`
+	}
+	mgmtAdded struct {
+		Outcome    string          `json:"outcome" enum:"added,invited" doc:"added: a user the caller could already see (one sharing a company with the caller) is a member now; invited: the e-mail was sent an invitation and joins by accepting it. The invited answer is the same whether or not the e-mail has an account"`
+		ID         uuid.UUID       `json:"id,omitzero" doc:"added: the user id"`
+		Email      string          `json:"email" format:"email"`
+		FirstName  *string         `json:"first_name,omitempty" doc:"added only"`
+		LastName   *string         `json:"last_name,omitempty" doc:"added only"`
+		Role       string          `json:"role" doc:"the membership's role (invited: the role offered)"`
+		Roles      []string        `json:"roles" doc:"the permission roles the user holds (invited: will hold)"`
+		IsActive   bool            `json:"is_active" doc:"false while invited"`
+		Editable   bool            `json:"editable" doc:"whether the caller may change or remove this user; false while invited"`
+		Invitation *mgmtInvitation `json:"invitation,omitempty" doc:"invited only: the invitation; its token goes to the e-mail, never into this response"`
 	}
 	mgmtUserRef struct {
 		UserID string `json:"user_id" required:"" format:"uuid"`
@@ -168,8 +180,11 @@ func (h *Handler) mountManagement() {
 	add(h, op{method: "GET", path: "/access", fam: fam, summary: "List the users of the company",
 		description: "Needs USER_VIEW. Each user says whether the caller may edit it.",
 		query:       pageParams}, h.mgmtList)
-	add(h, op{method: "POST", path: "/access/add", fam: fam, summary: "Add an existing user to the company",
-		description:  "Needs USER_ADD; never a role above the caller's own or a permission role the caller lacks.",
+	add(h, op{method: "POST", path: "/access/add", fam: fam, summary: "Add a user to the company, or invite them",
+		description: "Needs USER_ADD; never a role above the caller's own or a permission role the caller lacks. " +
+			"No one joins without consent unless the caller can already see them: a user sharing a company with the caller (an API token: a member of its own company) is added at once (outcome added); " +
+			"any other e-mail, unknown or of another company's user, gets an invitation (outcome invited, sent through the invitation notifier) and joins by accepting it. " +
+			"The invited answer is the same for both, with no name or id of an existing account, so the route tells no one which addresses have accounts.",
 		bodyRequired: true}, h.mgmtAdd)
 	add(h, op{method: "POST", path: "/access/delete", fam: fam, summary: "Remove a user from the company",
 		description:  "Needs USER_DELETE (or is the user leaving); only an OWNER removes a member at or above their own level; the last OWNER stays.",
@@ -255,16 +270,26 @@ func (h *Handler) mgmtList(x *exchange, _ *noBody) (managed[mgmtUsers], error) {
 	return ok(out)
 }
 
-func (h *Handler) mgmtAdd(x *exchange, in *mgmtAdd) (managed[mgmtUser], error) {
+func (h *Handler) mgmtAdd(x *exchange, in *mgmtAdd) (managed[mgmtAdded], error) {
 	role := in.Role
 	if role == "" {
 		role = access.RoleViewer
 	}
-	m, err := h.svc.Access.AddMember(x.ctx(), x.p, access.NewMember{Email: in.Email, Role: role, Permissions: in.Roles})
+	a, err := h.svc.Invite.Add(x.ctx(), x.p, invite.NewInvitation{Email: in.Email, Role: role, Permissions: in.Roles})
 	if err != nil {
-		return managed[mgmtUser]{}, err
+		return managed[mgmtAdded]{}, err
 	}
-	return ok(mgmtUserOf(&m, h.svc.Access.Catalog().Effective(m.Role, m.Extra)))
+	cat := h.svc.Access.Catalog()
+	if a.Invited {
+		inv := a.Issued.Invitation
+		mi := mgmtInvitationOf(inv)
+		return ok(mgmtAdded{Outcome: "invited", Email: inv.Email, Role: inv.Role,
+			Roles: nonNil(cat.Effective(inv.Role, inv.Permissions)), Invitation: &mi})
+	}
+	m := &a.Member
+	return ok(mgmtAdded{Outcome: "added", ID: m.UserID, Email: m.User.Email, FirstName: &m.User.FirstName,
+		LastName: &m.User.LastName, Role: m.Role, Roles: nonNil(cat.Effective(m.Role, m.Extra)), IsActive: m.Active,
+		Editable: m.Editable})
 }
 
 func (h *Handler) mgmtDelete(x *exchange, in *mgmtUserRef) (managed[mgmtUserID], error) {

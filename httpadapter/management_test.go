@@ -28,12 +28,25 @@ func TestManagementUsers(t *testing.T) {
 
 		// USER_ADD is needed to add; a viewer holds only USER_VIEW.
 		must(t, 403, e.call("POST", "/access/add", viewerT, map[string]any{"email": newbie.Email}))
-		r = must(t, 200, e.call("POST", "/access/add", adminT, map[string]any{"email": newbie.Email, "roles": []string{"USER_ADD"}}))
+		// The admin's token sees only Acme's members: newbie, in no company
+		// yet, is invited, as an unknown e-mail is (consent_test.go).
+		r = must(t, 200, e.call("POST", "/access/add", adminT, map[string]any{"email": newbie.Email}))
+		assert.Equal(t, "invited", r.str("data", "outcome"))
+		assert.Equal(t, "pending", r.str("data", "invitation", "status"))
+		r = must(t, 200, e.call("POST", "/access/add", adminT, map[string]any{"email": "nobody@example.com"}))
+		assert.Equal(t, "invited", r.str("data", "outcome"))
+		// Once newbie shares a company with the admin, the admin's own
+		// session adds them at once.
+		newCo, _ := e.NewCompany(t, access.NewCompany{Name: "Newbie Co"}, newbie)
+		e.AddMember(t, newCo.ID, admin, access.RoleViewer)
+		r = must(t, 200, e.call("POST", "/access/add", e.session(admin), map[string]any{"email": newbie.Email, "roles": []string{"USER_ADD"}}))
+		assert.Equal(t, "added", r.str("data", "outcome"))
+		assert.Equal(t, newbie.ID.String(), r.str("data", "id"))
+		assert.Equal(t, newbie.FirstName, r.str("data", "first_name"))
 		assert.Equal(t, "VIEWER", r.str("data", "role"), "VIEWER by default")
 		assert.ElementsMatch(t, []any{"USER_ADD", "USER_VIEW"}, r.get("data", "roles"))
+		assert.Nil(t, r.get("data", "invitation"))
 		must(t, 409, e.call("POST", "/access/add", adminT, map[string]any{"email": newbie.Email}))
-		r = must(t, 404, e.call("POST", "/access/add", adminT, map[string]any{"email": "nobody@example.com"}))
-		assert.Equal(t, "error", r.str("status"))
 
 		// Privilege ceiling: an ADMIN cannot make anyone OWNER.
 		must(t, 403, e.call("POST", "/access/edit", adminT, map[string]any{"user_id": newbie.ID.String(), "role": "OWNER"}))

@@ -3,10 +3,12 @@ package httpadapter
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/invite"
 	"github.com/gatehouse-go/gatehouse/token"
 )
 
@@ -52,6 +54,21 @@ type (
 		Email string `json:"email" required:"" format:"email"`
 		Role  string `json:"role" required:"" enum:"OWNER,ADMIN"`
 	}
+	partnerGranted struct {
+		Outcome    string             `json:"outcome" enum:"granted,invited" doc:"granted: a user the caller could already see (one sharing a company with the caller; an API token: a member of its own company) has the role now and was notified; invited: the e-mail was sent an invitation and joins by accepting it. The invited answer is the same whether or not the e-mail has an account"`
+		ID         uuid.UUID          `json:"id,omitzero" doc:"granted: the user id"`
+		Email      string             `json:"email" format:"email"`
+		FirstName  *string            `json:"first_name,omitempty" doc:"granted only"`
+		LastName   *string            `json:"last_name,omitempty" doc:"granted only"`
+		Role       string             `json:"role" enum:"OWNER,ADMIN" doc:"the role granted (invited: offered)"`
+		IsActive   bool               `json:"is_active" doc:"false while invited"`
+		CreatedBy  *partnerRef        `json:"created_by,omitempty" doc:"granted: the user that granted access, when known"`
+		Invitation *partnerInvitation `json:"invitation,omitempty" doc:"invited only; its token goes to the e-mail, never into this response"`
+	}
+	partnerInvitation struct {
+		ID        uuid.UUID `json:"id"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
 	partnerProvision struct {
 		Email        string `json:"email" required:"" format:"email"`
 		Role         string `json:"role" required:"" enum:"OWNER,ADMIN"`
@@ -84,6 +101,10 @@ var companyParams = []param{
 
 func (h *Handler) mountPartner() {
 	const fam = Partner
+	if h.svc.Invite == nil {
+		// Granting access invites whom the caller cannot see.
+		panic("httpadapter.New: Services.Invite is required by the partner family (granting access invites those the caller cannot see)")
+	}
 	const base = "/portal/instance/access/users"
 	add(h, op{method: "GET", path: base, fam: fam, summary: "Get access: the users of the merchant's company",
 		description: "Needs USER_VIEW. Numbered pages of per_page users; a page may start at most " + maxOffset + " users in (deeper pages: 400 naming page).",
@@ -91,8 +112,11 @@ func (h *Handler) mountPartner() {
 			param{name: "page", desc: "page number, from 1; (page-1)*per_page at most " + maxOffset},
 			param{name: "per_page", desc: "page size, 1 to " + strconv.Itoa(access.MaxPageLimit)})}, h.partnerList)
 	add(h, op{method: "POST", path: base, fam: fam, summary: "Grant access",
-		description: "Creates the user if the e-mail is new, gives them the role (or changes an existing member's, under the rank rules), and notifies them through the token service's notifier, with a one-time login link unless they belong to other companies. Needs USER_ADD.",
-		query:       companyParams, bodyRequired: true}, h.partnerGrant)
+		description: "Needs USER_ADD. No one joins without consent unless the caller can already see them: " +
+			"a user sharing a company with the caller (an API token: a member of the merchant's company) gets the role at once (or an existing member's is changed, under the rank rules) and is notified through the token service's notifier, with a one-time login link unless they belong to other companies (outcome granted); " +
+			"any other e-mail, unknown or of another company's user, is sent an invitation through the invitation notifier and joins by accepting it (outcome invited). " +
+			"The invited answer is the same for both, with no name or id of an existing account.",
+		query: companyParams, bodyRequired: true}, h.partnerGrant)
 	add(h, op{method: "POST", path: base + "/provision", fam: fam, summary: "Provision access and return a magic login link",
 		description: "Just-in-time creation or update of the user's access; needs USER_ADD. The link is in this response only.",
 		query:       companyParams, bodyRequired: true}, h.partnerProvision)
@@ -181,20 +205,27 @@ func (h *Handler) partnerList(x *exchange, _ *noBody) (partnerList, error) {
 	return out, nil
 }
 
-func (h *Handler) partnerGrant(x *exchange, in *partnerGrant) (partnerResult[partnerUser], error) {
+func (h *Handler) partnerGrant(x *exchange, in *partnerGrant) (partnerResult[partnerGranted], error) {
 	if err := partnerRole(in.Role); err != nil {
-		return partnerResult[partnerUser]{}, err
+		return partnerResult[partnerGranted]{}, err
 	}
 	p, err := h.partnerCompany(x)
 	if err != nil {
-		return partnerResult[partnerUser]{}, err
+		return partnerResult[partnerGranted]{}, err
 	}
-	// Notify: the link, if token hands one out, goes to the person only.
-	pv, err := h.svc.Token.Provision(x.ctx(), p, token.Provision{Email: in.Email, Role: in.Role, Notify: true})
+	// The links (login or accept) go to the person only, never here.
+	a, err := h.svc.Invite.Grant(x.ctx(), p, invite.NewGrant{Email: in.Email, Role: in.Role})
 	if err != nil {
-		return partnerResult[partnerUser]{}, err
+		return partnerResult[partnerGranted]{}, err
 	}
-	return partnerResult[partnerUser]{Result: partnerUserOf(pv.Member)}, nil
+	if a.Invited {
+		inv := a.Issued.Invitation
+		return partnerResult[partnerGranted]{Result: partnerGranted{Outcome: "invited", Email: inv.Email, Role: inv.Role,
+			Invitation: &partnerInvitation{ID: inv.ID, ExpiresAt: inv.ExpiresAt}}}, nil
+	}
+	u := partnerUserOf(a.Member)
+	return partnerResult[partnerGranted]{Result: partnerGranted{Outcome: "granted", ID: u.ID, Email: u.Email,
+		FirstName: &u.FirstName, LastName: &u.LastName, Role: u.Role, IsActive: u.IsActive, CreatedBy: u.CreatedBy}}, nil
 }
 
 func (h *Handler) partnerProvision(x *exchange, in *partnerProvision) (partnerResult[partnerProvisioned], error) {

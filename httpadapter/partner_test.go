@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/httpadapter"
+	"github.com/gatehouse-go/gatehouse/invite"
 )
 
 const users = "/portal/instance/access/users"
@@ -97,16 +98,38 @@ func TestPartnerGrantProvisionAndLoginLink(t *testing.T) {
 		e := newEnv(t, st)
 		_, adminT := e.member("admin", access.RoleAdmin)
 
-		// Grant: creates the user, grants the role, notifies with a login link.
+		// Grant to a new e-mail: an invitation, as for any e-mail the
+		// caller cannot see (consent_test.go); accepting it joins.
 		r := must(t, 200, e.call("POST", users+"?merchant_id=acme-key", adminT, map[string]any{"email": "Grace@Example.com", "role": "ADMIN"}))
+		assert.Equal(t, "invited", r.str("result", "outcome"))
 		assert.Equal(t, "grace@example.com", r.str("result", "email"))
+		assert.Equal(t, "ADMIN", r.str("result", "role"))
+		assert.Equal(t, false, r.get("result", "is_active"))
+		assert.Empty(t, e.grants, "no access granted yet")
+		ev := e.lastEvent()
+		assert.Equal(t, invite.EventCreated, ev.Type)
+		assert.Equal(t, r.str("result", "invitation", "id"), ev.Invitation.ID.String())
+		assert.NotContains(t, string(r.Raw), ev.Token.Reveal(), "the link goes to the person only")
+		r = must(t, 200, e.call("POST", "/access/invite/accept", "", map[string]any{"token": ev.Token.Reveal()}))
+		assert.Equal(t, true, r.get("data", "new_user"))
+		grace, err := e.acc.GetMember(context.Background(), e.ownerP, uuid.MustParse(r.str("data", "user_id")))
+		require.NoError(t, err)
+		assert.Equal(t, access.RoleAdmin, grace.Role)
+
+		// Grant to a member the caller sees: the role at once, a notice
+		// with a login link.
+		low, _ := e.member("low", access.RoleViewer)
+		r = must(t, 200, e.call("POST", users+"?merchant_id=acme-key", adminT, map[string]any{"email": low.Email, "role": "ADMIN"}))
+		assert.Equal(t, "granted", r.str("result", "outcome"))
+		assert.Equal(t, low.ID.String(), r.str("result", "id"))
+		assert.Equal(t, low.FirstName, r.str("result", "first_name"))
 		assert.Equal(t, "ADMIN", r.str("result", "role"))
 		assert.NotContains(t, string(r.Raw), "login", "the link goes to the person only")
 		require.Len(t, e.grants, 1, "token notified once, after the commit")
 		g := e.grants[0]
-		assert.True(t, g.NewUser)
+		assert.False(t, g.NewUser)
 		assert.Equal(t, e.company.ID, g.Company.ID)
-		assert.Equal(t, "grace@example.com", g.Member.User.Email)
+		assert.Equal(t, low.Email, g.Member.User.Email)
 		assert.Equal(t, access.RoleAdmin, g.Member.Role)
 		assert.Equal(t, "[REDACTED]", fmt.Sprint(g.LoginURL), "the link prints redacted")
 		assert.True(t, strings.HasPrefix(g.LoginURL.Reveal(), loginBase+httpadapter.LoginPath+"?token="), g.LoginURL.Reveal())
@@ -155,20 +178,23 @@ func TestPartnerGrantProvisionAndLoginLink(t *testing.T) {
 		must(t, 401, e.call("POST", "/portal/instance/access/login?token="+e.malformed("lnk"), "", nil))
 		must(t, 400, e.call("POST", "/portal/instance/access/login", "", nil))
 
-		// A user with a company of their own: no login link is handed out
-		// (it would sign the caller in as them), but a grant works and
-		// notifies without a link.
+		// A user with a company of their own, whom the caller cannot see:
+		// provisioning refuses (a link would sign the caller in as them,
+		// and taking them needs their consent: the one documented
+		// existence oracle), a grant invites them as it invites a new
+		// e-mail.
 		victim, err := e.acc.CreateUser(context.Background(), access.SystemPrincipal(), access.NewUser{Email: "victim@example.com"})
 		require.NoError(t, err)
 		_, err = e.acc.CreateCompany(context.Background(), access.UserPrincipal(victim.ID, uuid.Nil), access.NewCompany{Name: "Victim Inc"})
 		require.NoError(t, err)
 		r = must(t, 403, e.call("POST", users+"/provision?merchant_id=acme-key", e.ownerT, map[string]any{"email": "victim@example.com", "role": "ADMIN"}))
-		assert.Equal(t, access.CodeUserHasOtherCompanies, r.code("error", "code"))
+		assert.Equal(t, access.CodeConsentRequired, r.code("error", "code"))
 		n := len(e.grants)
-		must(t, 200, e.call("POST", users+"?merchant_id=acme-key", e.ownerT, map[string]any{"email": "victim@example.com", "role": "ADMIN"}))
-		require.Len(t, e.grants, n+1)
-		assert.True(t, e.grants[n].LoginURL.IsZero(), "no link for a user of other companies")
-		assert.False(t, e.grants[n].NewUser)
+		r = must(t, 200, e.call("POST", users+"?merchant_id=acme-key", e.ownerT, map[string]any{"email": "victim@example.com", "role": "ADMIN"}))
+		assert.Equal(t, "invited", r.str("result", "outcome"))
+		assert.Len(t, e.grants, n, "no access granted")
+		_, err = e.acc.GetMember(context.Background(), e.ownerP, victim.ID)
+		assert.ErrorIs(t, err, access.ErrNotFound, "the victim did not join")
 	})
 }
 

@@ -174,8 +174,9 @@ func (s *Service) acceptMember(ctx context.Context, p access.Principal, inv Invi
 	if err := s.claim(ctx, inv, Transition{ID: inv.ID, From: StatusPending, To: StatusAccepted, At: now, UserID: u.ID}, now); err != nil {
 		return Acceptance{}, err
 	}
+	// Accepting is the invitee's consent: the inviter need not see them.
 	m, err := s.acc.AddMember(ctx, inviter, access.NewMember{Email: inv.Email, Role: inv.Role, Permissions: inv.Permissions,
-		CreateUser: true, NewUserID: u.ID, GrantsFrom: access.Subject{Type: access.SubjectInvite, ID: inv.ID}})
+		CreateUser: true, NewUserID: u.ID, Consented: true, GrantsFrom: access.Subject{Type: access.SubjectInvite, ID: inv.ID}})
 	if err != nil {
 		return Acceptance{}, asInviter(err)
 	}

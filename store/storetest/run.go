@@ -38,6 +38,7 @@ var categories = []category{
 	{"operations", testOperations},      // operations.go
 	{"input", testInput},                // input.go
 	{"denials", testDenials},            // denials.go
+	{"consent", testConsent},            // consent.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.

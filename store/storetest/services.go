@@ -67,9 +67,10 @@ func testAccessFlows(t *testing.T, newStore Factory) {
 		assert.ErrorIs(t, err, access.ErrForbidden, "VIEWER_PLUS cannot grant ADMIN")
 		_, err = w.Access.AddMember(ctx, vp, access.NewMember{Email: target.Email, Role: access.RoleViewer, Permissions: []string{access.UserDelete}})
 		assert.ErrorIs(t, err, access.ErrForbidden, "a permission the granter lacks")
-		_, err = w.Access.AddMember(ctx, vp, access.NewMember{Email: target.Email, Role: access.RoleViewer, Permissions: []string{access.UserAdd}})
+		// Consented: the users are strangers, who join only by consent (consent.go).
+		_, err = w.Access.AddMember(ctx, vp, access.NewMember{Email: target.Email, Role: access.RoleViewer, Permissions: []string{access.UserAdd}, Consented: true})
 		assert.NoError(t, err, "a permission the granter holds")
-		_, err = w.Access.AddMember(ctx, admin, access.NewMember{Email: w.User(t, "a2").Email, Role: access.RoleAdmin})
+		_, err = w.Access.AddMember(ctx, admin, access.NewMember{Email: w.User(t, "a2").Email, Role: access.RoleAdmin, Consented: true})
 		assert.NoError(t, err, "ADMIN may grant ADMIN (not above their own level)")
 	})
 
@@ -292,7 +293,7 @@ func testAccessFlows(t *testing.T, newStore Factory) {
 
 		// allow_switch is honoured.
 		guest := w.User(t, "guest")
-		_, err = w.Access.AddMember(ctx, access.UserPrincipal(u.ID, north.ID), access.NewMember{Email: guest.Email, Role: access.RoleViewer, NoSwitch: true})
+		_, err = w.Access.AddMember(ctx, access.UserPrincipal(u.ID, north.ID), access.NewMember{Email: guest.Email, Role: access.RoleViewer, NoSwitch: true, Consented: true})
 		require.NoError(t, err)
 		_, err = w.Access.SwitchCompany(ctx, access.UserPrincipal(guest.ID, uuid.Nil), access.SwitchTarget{CompanyID: north.ID})
 		assert.ErrorIs(t, err, access.ErrForbidden)
