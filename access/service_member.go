@@ -230,29 +230,22 @@ func (s *Service) SeesUser(ctx context.Context, p Principal, email string) (bool
 }
 
 // sees is the one rule of who may take whom into a company without their
-// consent: the principal can already see the user. The system sees
-// everyone. Every principal authorized in its company sees that company's
-// members (active or not). A user also sees themself and every member of a
-// company in which they hold an active membership with USER_VIEW. An API
-// token sees nothing more: never its creator's other companies, as a token
-// never acts outside its own. Everyone else (a user of other companies
-// only, a user of no company) joins by consent.
+// consent: the principal can already see the user, where GetUser would
+// show them (canSeeUser: the system, the user themself, a member of the
+// company acted in) or, for a user, through another company of theirs: one
+// where they are an active member with USER_VIEW and the user is a member
+// (active or not). An API token sees no further than its own company, as
+// it never acts outside it. Everyone else (a user of other companies only,
+// a user of no company) joins by consent.
 func (s *Service) sees(ctx context.Context, p Principal, userID uuid.UUID) (bool, error) {
-	switch p.Kind {
-	case PrincipalSystem:
+	err := s.canSeeUser(ctx, p, userID)
+	switch {
+	case err == nil:
 		return true, nil
-	case PrincipalUser, PrincipalToken:
-	default:
+	case !isDenial(err):
+		return false, err
+	case p.Kind != PrincipalUser:
 		return false, nil
-	}
-	if here, err := s.hasMembership(ctx, p.CompanyID, userID); err != nil || here {
-		return here, err
-	}
-	if p.Kind == PrincipalToken {
-		return false, nil
-	}
-	if p.UserID == userID {
-		return true, nil
 	}
 	active := true
 	c := Cursor{Limit: MaxPageLimit}
@@ -262,12 +255,15 @@ func (s *Service) sees(ctx context.Context, p Principal, userID uuid.UUID) (bool
 			return false, err
 		}
 		for _, uc := range page {
-			if !s.catalog.RoleHas(uc.Role, UserView) && !slices.Contains(uc.Extra, UserView) {
+			if uc.CompanyID == p.CompanyID {
 				continue
 			}
-			shared, err := s.hasMembership(ctx, uc.CompanyID, userID)
-			if err != nil || shared {
-				return shared, err
+			err := s.canSeeUser(ctx, UserPrincipal(p.UserID, uc.CompanyID), userID)
+			switch {
+			case err == nil:
+				return true, nil
+			case !isDenial(err):
+				return false, err
 			}
 		}
 		if len(page) < c.Limit {
@@ -275,16 +271,6 @@ func (s *Service) sees(ctx context.Context, p Principal, userID uuid.UUID) (bool
 		}
 		c.After = page[len(page)-1].ID
 	}
-}
-
-// hasMembership reports whether the user has a membership (active or not)
-// in the company.
-func (s *Service) hasMembership(ctx context.Context, companyID, userID uuid.UUID) (bool, error) {
-	_, err := s.store.GetMembership(ctx, companyID, userID)
-	if isNotFound(err) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // memberElsewhere reports whether the user has a membership in a company
