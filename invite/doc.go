@@ -25,6 +25,16 @@
 //     invitation returns that one, refreshed (new terms, renewed expiry, a
 //     new link: the old one stops working), never a second one: the store
 //     allows one pending invitation per company, kind and e-mail.
+//   - No one joins without consent unless the caller can already see them
+//     (access.Service.SeesUser: they share a company with the caller's own
+//     user, or are a member of the company acted in; an API token sees
+//     only its own company's members). Add (seed 003's add by e-mail) adds
+//     such a user at once with access.Service.AddMember, and Grant (seed
+//     000's grant) provisions them with token.Service.Provision and a
+//     notice; everyone else, an e-mail nobody registered and the user of
+//     other companies alike, is invited instead, with the same result for
+//     both and nothing of an existing account in it. Accepting is the
+//     consent: AddMember with Consented, under the inviter's authority.
 //   - The token has 256 bits from crypto/rand; its plaintext is returned
 //     once (Issued.Token) and handed to the Notifier; only its SHA-256 is
 //     stored, looked up through a unique index and compared in constant

@@ -118,3 +118,40 @@ func ExampleService_InviteCompany() {
 	// edit users: true
 	// view users: false
 }
+
+// ExampleService_Add: a colleague the owner already sees joins at once; a
+// stranger, like an e-mail nobody registered, is invited, and the answers
+// do not tell the two apart.
+func ExampleService_Add() {
+	ctx := context.Background()
+	acc := access.NewService(memstore.New())
+	inv := invite.NewService(token.NewService(acc))
+	sys := access.SystemPrincipal()
+
+	alice, _ := acc.CreateUser(ctx, sys, access.NewUser{Email: "alice@acme.example"})
+	carol, _ := acc.CreateUser(ctx, sys, access.NewUser{Email: "carol@acme.example"})
+	zoe, _ := acc.CreateUser(ctx, sys, access.NewUser{Email: "zoe@elsewhere.example", FirstName: "Zoe"})
+	acme, _ := acc.CreateCompany(ctx, access.UserPrincipal(alice.ID, uuid.Nil), access.NewCompany{Name: "Acme"})
+	labs, _ := acc.CreateCompany(ctx, access.UserPrincipal(alice.ID, uuid.Nil), access.NewCompany{Name: "Acme Labs"})
+	_, _ = acc.CreateCompany(ctx, access.UserPrincipal(zoe.ID, uuid.Nil), access.NewCompany{Name: "Elsewhere"})
+	// Carol works with Alice in Acme Labs.
+	_, _ = acc.AddMember(ctx, access.Principal{Kind: access.PrincipalSystem, CompanyID: labs.ID},
+		access.NewMember{UserID: carol.ID, Role: access.RoleViewer})
+	owner := access.UserPrincipal(alice.ID, acme.ID)
+
+	for _, email := range []string{carol.Email, zoe.Email, "nobody@example.com"} {
+		a, err := inv.Add(ctx, owner, invite.NewInvitation{Email: email, Role: access.RoleViewer})
+		switch {
+		case err != nil:
+			fmt.Println(err)
+		case a.Invited:
+			fmt.Printf("%s: invited (%s), member name %q\n", email, a.Issued.Invitation.Status, a.Member.User.FirstName)
+		default:
+			fmt.Printf("%s: added as %s\n", email, a.Member.Role)
+		}
+	}
+	// Output:
+	// carol@acme.example: added as VIEWER
+	// zoe@elsewhere.example: invited (pending), member name ""
+	// nobody@example.com: invited (pending), member name ""
+}
