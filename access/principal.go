@@ -43,6 +43,21 @@ type Principal struct {
 	// session (token.Service.Verify sets it), so switching the company
 	// moves the very session that asked (token.Service.SwitchCompany).
 	SessionID uuid.UUID
+	// SessionHome is the company of the login link the session was minted
+	// from: a membership there that forbids switching keeps the session
+	// where it is (SwitchCompany).
+	SessionHome uuid.UUID
+	// SessionConfined marks a session minted from a login link someone
+	// else asked for (provisioning): it switches only to SessionHome, to
+	// the companies in SessionCompanies, and to the customers connected to
+	// them as agency, never to a company its user joined through others.
+	// A session its user obtained themselves is not confined: it follows
+	// their memberships.
+	SessionConfined bool
+	// SessionCompanies are the companies the session created
+	// (token.Service.CreateCompany). It may be shared with the store:
+	// treat it as read-only.
+	SessionCompanies []uuid.UUID
 }
 
 // UserPrincipal is userID acting in companyID.
@@ -59,6 +74,15 @@ func TokenPrincipal(tokenID, creatorID, companyID uuid.UUID, perms []string, lev
 
 // SystemPrincipal is the trusted host.
 func SystemPrincipal() Principal { return Principal{Kind: PrincipalSystem} }
+
+// InSessionScope reports whether p may reach companyID through its user's
+// membership there: always, unless p is a confined session
+// (SessionConfined) and the company is not one of the session's own
+// (SessionHome, SessionCompanies). Reach through connections is
+// SwitchCompany's to decide.
+func (p Principal) InSessionScope(companyID uuid.UUID) bool {
+	return !p.SessionConfined || companyID == p.SessionHome || slices.Contains(p.SessionCompanies, companyID)
+}
 
 // IsZero reports whether p is no principal at all.
 func (p Principal) IsZero() bool { return p.Kind == PrincipalNone }

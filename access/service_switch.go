@@ -39,8 +39,30 @@ func (e *AmbiguousError) Unwrap() error {
 }
 
 // SwitchCompany makes a company the user's active one, remembered on the
-// user. Only companies where the user is an active member with switching
-// allowed qualify; any other ID is ErrNotFound.
+// user, and returns it. A user switches to:
+//
+//   - a company where they are an active member with switching allowed
+//     (Membership.AllowSwitch, seed 000's access_switch), by ID or name;
+//   - by ID, a customer connected to an agency they reach it through (an
+//     active member of the agency in an agency role: exactly where the
+//     authorizer lets them act in the customer).
+//
+// A session minted from a login link someone else asked for
+// (Principal.SessionConfined, set by token.Service.Verify) reaches only
+// its own companies, the link's (SessionHome) and those it created
+// (SessionCompanies), and the customers connected to them as agency:
+// never a company its user joined through others, nor, since a
+// membership outranks a connection in every check, a connected customer
+// where its user has a membership of their own. A membership that forbids
+// switching holds both ways: no one switches into it, and neither a
+// principal acting in it nor a session minted for it switches out.
+//
+// Errors: ErrNotFound (CodeCompanyNotFound) for a company p may not reach,
+// exactly as for an unknown one; ErrForbidden for switching into or out
+// of a membership that forbids it, and for a principal that is not a
+// user; *AmbiguousError (ErrInvalid, field "company") for a name that
+// matches none of the companies p may switch to, or several of them (the
+// candidates are only those).
 func (s *Service) SwitchCompany(ctx context.Context, p Principal, to SwitchTarget) (Company, error) {
 	if p.Kind != PrincipalUser {
 		if p.IsZero() {
@@ -53,57 +75,145 @@ func (s *Service) SwitchCompany(ctx context.Context, p Principal, to SwitchTarge
 	}
 	var out Company
 	err := s.InTx(ctx, func(ctx context.Context) error {
-		var target UserCompany
+		if err := s.mayLeave(ctx, p); err != nil {
+			return err
+		}
+		var err error
 		if to.CompanyID != uuid.Nil {
-			m, err := s.store.GetMembership(ctx, to.CompanyID, p.UserID)
-			if err != nil || !m.Active {
-				if err == nil || isNotFound(err) {
-					return NotFound(CodeCompanyNotFound)
-				}
-				return err
-			}
-			if !m.AllowSwitch {
-				return Forbidden("switching to this company is not allowed for this user")
-			}
-			c, err := s.store.GetCompany(ctx, to.CompanyID)
-			if err != nil {
-				return err
-			}
-			target = UserCompany{Membership: m, Company: c}
+			out, err = s.switchTarget(ctx, p, to.CompanyID)
 		} else {
-			var err error
-			if target, err = s.matchCompany(ctx, p.UserID, to.Name); err != nil {
-				return err
-			}
+			out, err = s.matchCompany(ctx, p, to.Name)
+		}
+		if err != nil {
+			return err
 		}
 		u, err := s.store.GetUser(ctx, p.UserID)
 		if err != nil {
 			return err
 		}
-		u.ActiveCompanyID = target.CompanyID
+		u.ActiveCompanyID = out.ID
 		u.UpdatedAt = s.Now()
 		if err := s.store.UpdateUser(ctx, &u); err != nil {
 			return err
 		}
-		out = target.Company
-		return s.Audit(ctx, p, target.CompanyID, "company.switched", userTarget(p.UserID),
+		return s.Audit(ctx, p, out.ID, "company.switched", userTarget(p.UserID),
 			map[string]string{"from": p.CompanyID.String()})
 	})
-	return out, err
+	if err != nil {
+		return Company{}, err
+	}
+	return out, nil
 }
 
-// matchCompany finds the one switchable company whose name matches.
-func (s *Service) matchCompany(ctx context.Context, userID uuid.UUID, name string) (UserCompany, error) {
+// mayLeave refuses to move p out of a membership that forbids switching:
+// the one p acts in, or the one p's session was minted for. It runs before
+// the target is looked at, so it answers the same for every target.
+func (s *Service) mayLeave(ctx context.Context, p Principal) error {
+	for i, id := range [2]uuid.UUID{p.CompanyID, p.SessionHome} {
+		if id == uuid.Nil || i == 1 && id == p.CompanyID {
+			continue
+		}
+		m, err := s.store.GetMembership(ctx, id, p.UserID)
+		if isNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !m.AllowSwitch {
+			return Forbidden("switching out of this company is not allowed for this user")
+		}
+	}
+	return nil
+}
+
+// switchTarget is the company id if p may switch to it.
+func (s *Service) switchTarget(ctx context.Context, p Principal, id uuid.UUID) (Company, error) {
+	m, err := s.store.GetMembership(ctx, id, p.UserID)
+	switch {
+	case err == nil:
+		// A membership, even a deactivated one, outranks any connection
+		// in the authorizer: there is no reaching this company otherwise.
+		if !m.Active || !p.InSessionScope(id) {
+			return Company{}, NotFound(CodeCompanyNotFound)
+		}
+		if !m.AllowSwitch {
+			return Company{}, Forbidden("switching to this company is not allowed for this user")
+		}
+	case isNotFound(err):
+		ok, err := s.reachesAsAgency(ctx, p, id)
+		if err != nil {
+			return Company{}, err
+		}
+		if !ok {
+			return Company{}, NotFound(CodeCompanyNotFound)
+		}
+	default:
+		return Company{}, err
+	}
+	return s.store.GetCompany(ctx, id)
+}
+
+// reachesAsAgency reports whether p's user, who is no member of
+// customerID, acts in it through a connection (the authorizer's reach),
+// and, for a confined session, through one of the session's own
+// companies.
+func (s *Service) reachesAsAgency(ctx context.Context, p Principal, customerID uuid.UUID) (bool, error) {
+	f, err := s.store.CheckAccess(ctx, AccessQuery{CompanyID: customerID, UserID: p.UserID, AgencyRoles: s.agencyRoles})
+	if err != nil || !f.Connected {
+		return false, err
+	}
+	if !p.SessionConfined {
+		return true, nil
+	}
+	agencies := map[uuid.UUID]bool{}
+	c := Cursor{Limit: MaxPageLimit}
+	for {
+		page, err := s.store.ListConnections(ctx, customerID, c)
+		if err != nil {
+			return false, err
+		}
+		for _, cn := range page {
+			if cn.CustomerID == customerID {
+				agencies[cn.AgencyID] = true
+			}
+		}
+		if len(page) < c.Limit {
+			break
+		}
+		c.After = page[len(page)-1].ID
+	}
+	for _, a := range append([]uuid.UUID{p.SessionHome}, p.SessionCompanies...) {
+		if !agencies[a] {
+			continue
+		}
+		m, err := s.store.GetMembership(ctx, a, p.UserID)
+		if isNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		if m.Active && slices.Contains(s.agencyRoles, m.Role) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// matchCompany finds the one company p may switch to by name among the
+// user's memberships.
+func (s *Service) matchCompany(ctx context.Context, p Principal, name string) (Company, error) {
 	active := true
 	var all []UserCompany
 	c := Cursor{Limit: MaxPageLimit}
 	for {
-		page, err := s.store.ListUserCompanies(ctx, userID, &active, c)
+		page, err := s.store.ListUserCompanies(ctx, p.UserID, &active, c)
 		if err != nil {
-			return UserCompany{}, err
+			return Company{}, err
 		}
 		for _, uc := range page {
-			if uc.AllowSwitch {
+			if uc.AllowSwitch && p.InSessionScope(uc.CompanyID) {
 				all = append(all, uc)
 			}
 		}
@@ -130,7 +240,7 @@ func (s *Service) matchCompany(ctx context.Context, userID uuid.UUID, name strin
 		found = pick(func(n string) bool { return substringDistance(want, n) <= max(1, len(want)/5) })
 	}
 	if len(found) == 1 {
-		return found[0], nil
+		return found[0].Company, nil
 	}
 	amb := &AmbiguousError{Name: name, none: len(found) == 0}
 	cands := found
@@ -141,7 +251,7 @@ func (s *Service) matchCompany(ctx context.Context, userID uuid.UUID, name strin
 		amb.Candidates = append(amb.Candidates, uc.Company.Name)
 	}
 	slices.Sort(amb.Candidates)
-	return UserCompany{}, amb
+	return Company{}, amb
 }
 
 func foldName(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }

@@ -56,13 +56,49 @@
 // # Login links and sessions
 //
 // Service.Provision (access.Service.ProvisionMember, then a link) creates
-// the user and the membership if needed and issues a login link (default lifetime 10 minutes), invalidating earlier
-// unused links of that user for that company. RedeemLoginLink consumes a
-// link exactly once, even under concurrent redemption, and returns the user
-// and company; RedeemLoginLinkSession also mints a session token (default
-// lifetime 12 hours) that acts as the user in the link's company, and moves
-// only when switched through itself (SwitchSession): a session handed to
-// someone else never follows its user into other companies.
+// the user and the membership if needed and issues a login link (default
+// lifetime 10 minutes), invalidating earlier unused links of that user for
+// that company. RedeemLoginLink consumes a link exactly once, even under
+// concurrent redemption, and returns the user, the company and the link's
+// Origin; RedeemLoginLinkSession also mints a session token (default
+// lifetime 12 hours) that acts as the user in the link's company, and
+// moves only when switched through itself (SwitchSession, SwitchCompany):
+// the user's other sessions stay where they are.
+//
+// # Where a session reaches
+//
+// Whoever holds a session token acts as its user, and the one who asked
+// for its login link need not be that user: a partner that provisions a
+// new e-mail can redeem the link itself and keep the session. So a session
+// records where it came from (Token.Origin, HomeID, Companies) and reaches
+// accordingly (access.Service.SwitchCompany holds the rule; Verify hands
+// the scope over in the Principal):
+//
+//   - A provisioned session (OriginProvisioned: its link was issued by a
+//     user or an API token of a company) is confined to its own
+//     companies, the link's (its home) and those created through it
+//     (Service.CreateCompany), and to the customers connected to them as
+//     agency (where its user is an active member of the agency in an
+//     agency role). It never reaches a company its user joined later
+//     through others, nor one they joined before, nor a connected customer
+//     where its user has a membership of their own. Switching there
+//     answers exactly as switching into an unknown company: ErrNotFound
+//     (CodeCompanyNotFound), and a name lists no such company among its
+//     candidates. A company its user creates otherwise
+//     (access.Service.CreateCompany directly, another session) is not
+//     this session's.
+//   - A signed-in session (OriginSignIn: its link was issued by the host,
+//     the system principal, the way a host signs its own user in) follows
+//     the user's memberships and reach, as the user does.
+//   - A membership with switching disallowed (seed 000's access_switch:
+//     false, Provision.NoSwitch) holds both ways: no session switches into
+//     it, and a session minted for it (or acting in it) does not switch
+//     out, whatever the target (ErrForbidden, the same for every target).
+//
+// A session with no recorded origin (one minted before origins were
+// recorded) is treated as provisioned: the rule fails closed. A host that
+// starts its own session from RedeemLoginLink should confine it likewise
+// when Login.Origin is OriginProvisioned.
 //
 // # Wiring and notices
 //

@@ -51,9 +51,7 @@ func (e *env) user(t testing.TB, name string) access.User { return e.User(t, nam
 func (e *env) member(t *testing.T, name, role string, perms ...string) (access.User, access.Principal) {
 	t.Helper()
 	u := e.user(t, name)
-	_, err := e.acc.AddMember(context.Background(), e.asOwner, access.NewMember{Email: u.Email, Role: role, Permissions: perms})
-	require.NoError(t, err)
-	return u, access.UserPrincipal(u.ID, e.company.ID)
+	return u, e.AddMember(t, e.company.ID, u, role, perms...)
 }
 
 func (e *env) create(t *testing.T, p access.Principal, in token.NewToken) token.Created {

@@ -85,6 +85,11 @@ func (s *Service) issueLink(ctx context.Context, p access.Principal, userID uuid
 	l := LoginLink{ID: s.newID(), CompanyID: p.CompanyID, UserID: userID, Digest: Hash(secret.v),
 		ExpiresAt: now.Add(s.linkTTL), CreatedAt: now}
 	if p.Kind != access.PrincipalSystem {
+		// CreatedBy is what makes the link's sessions provisioned ones
+		// (LoginLink.Origin): never leave it empty for someone else.
+		if p.UserID == uuid.Nil {
+			return LoginLink{}, access.Unauthenticated("a principal without a user issues no login link")
+		}
 		l.CreatedBy = p.UserID
 	}
 	if err := s.st.CreateLoginLink(ctx, &l); err != nil {
@@ -151,11 +156,11 @@ func (s *Service) redeem(ctx context.Context, secret string, session bool) (Logi
 			map[string]string{"link_id": l.ID.String()}); err != nil {
 			return err
 		}
-		out = Login{User: u, Company: c}
+		out = Login{User: u, Company: c, Origin: l.Origin()}
 		if !session {
 			return nil
 		}
-		out.Session, err = s.mintSession(ctx, p, now)
+		out.Session, err = s.mintSession(ctx, p, l.Origin(), now)
 		return err
 	})
 	if err != nil {
@@ -164,15 +169,17 @@ func (s *Service) redeem(ctx context.Context, secret string, session bool) (Logi
 	return out, nil
 }
 
-func (s *Service) mintSession(ctx context.Context, p access.Principal, now time.Time) (*Session, error) {
+// mintSession stores a session of p's user in p's company, its home, with
+// the origin of the link it comes from.
+func (s *Service) mintSession(ctx context.Context, p access.Principal, o Origin, now time.Time) (*Session, error) {
 	secret := s.format.Generate(KindSession)
 	t := Token{ID: s.newID(), Kind: KindSession, CompanyID: p.CompanyID, UserID: p.UserID, Name: "session", Digest: Hash(secret.v),
-		Hint: secret.Hint(), ExpiresAt: now.Add(s.sessionTTL), CreatedAt: now}
+		Hint: secret.Hint(), Origin: o, HomeID: p.CompanyID, ExpiresAt: now.Add(s.sessionTTL), CreatedAt: now}
 	if err := s.st.CreateToken(ctx, &t); err != nil {
 		return nil, err
 	}
 	if err := s.acc.Audit(ctx, p, p.CompanyID, "session.created", auditTarget(t),
-		map[string]string{"expires_at": formatTime(t.ExpiresAt)}); err != nil {
+		map[string]string{"expires_at": formatTime(t.ExpiresAt), "origin": o.String()}); err != nil {
 		return nil, err
 	}
 	return &Session{Token: t, Secret: secret}, nil
@@ -204,72 +211,4 @@ func (s *Service) Logout(ctx context.Context, secret string) error {
 		}
 		return s.acc.Audit(ctx, access.UserPrincipal(t.UserID, t.CompanyID), t.CompanyID, "session.revoked", auditTarget(t), nil)
 	})
-}
-
-// SwitchSession moves the session secret to another company of its user
-// (access.Service.SwitchCompany: by ID or name, only where switching is
-// allowed), and makes that the user's active company, in one transaction.
-// The session reaches the new company from the very next request; the
-// user's other sessions stay where they are, so a session handed to
-// someone else (a provisioning partner's login link) never follows its
-// user into companies it was not sent to. Errors: ErrInvalidToken for a
-// session that does not verify; SwitchCompany's errors.
-func (s *Service) SwitchSession(ctx context.Context, secret string, to access.SwitchTarget) (access.Company, error) {
-	if err := s.format.Parse(secret, KindSession); err != nil {
-		return access.Company{}, rejectMalformed
-	}
-	d := Hash(secret)
-	var out access.Company
-	err := s.acc.InTx(ctx, func(ctx context.Context) error {
-		t, err := s.st.GetTokenByHash(ctx, d)
-		if errors.Is(err, access.ErrNotFound) {
-			return rejectUnknown
-		}
-		if err != nil {
-			return err
-		}
-		switch {
-		case !t.Digest.Equal(d) || t.Kind != KindSession:
-			return rejectUnknown
-		case t.Revoked():
-			return rejectRevoked
-		case t.Expired(s.now()):
-			return rejectExpired
-		}
-		out, err = s.moveSession(ctx, t.ID, access.UserPrincipal(t.UserID, t.CompanyID), to)
-		return err
-	})
-	return out, err
-}
-
-// SwitchCompany switches the company p acts in (access.Service.SwitchCompany)
-// and, for a user acting through a session (Principal.SessionID, set by
-// Verify), moves that very session there too, as SwitchSession does: the
-// user's other sessions stay where they are. The HTTP adapter's
-// switch-company calls it.
-func (s *Service) SwitchCompany(ctx context.Context, p access.Principal, to access.SwitchTarget) (access.Company, error) {
-	if p.SessionID == uuid.Nil {
-		return s.acc.SwitchCompany(ctx, p, to)
-	}
-	var out access.Company
-	err := s.acc.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		out, err = s.moveSession(ctx, p.SessionID, access.UserPrincipal(p.UserID, p.CompanyID), to)
-		return err
-	})
-	return out, err
-}
-
-// moveSession switches from's user to another company and moves the
-// session there, in the transaction of ctx.
-func (s *Service) moveSession(ctx context.Context, sessionID uuid.UUID, from access.Principal, to access.SwitchTarget) (access.Company, error) {
-	c, err := s.acc.SwitchCompany(ctx, from, to)
-	if err != nil {
-		return access.Company{}, err
-	}
-	if err := s.st.MoveSession(ctx, sessionID, c.ID); err != nil {
-		return access.Company{}, err
-	}
-	return c, s.acc.Audit(ctx, access.UserPrincipal(from.UserID, c.ID), c.ID, "session.moved",
-		"session:"+sessionID.String(), map[string]string{"from": from.CompanyID.String()})
 }

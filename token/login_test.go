@@ -65,12 +65,13 @@ func TestProvisionExistingMember(t *testing.T) {
 	assert.True(t, p.Member.Active, "provisioning reactivates")
 	assert.True(t, p.Member.AllowSwitch)
 
-	// Provisioning someone new to this company who exists elsewhere.
+	// Someone who exists but whom this company cannot see is not taken
+	// without their consent.
 	stranger := e.user(t, "stranger")
-	p, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: stranger.Email, Role: access.RoleViewer})
-	require.NoError(t, err)
-	assert.False(t, p.UserCreated)
-	assert.Equal(t, stranger.ID, p.Member.UserID)
+	_, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: stranger.Email, Role: access.RoleViewer})
+	assert.ErrorIs(t, err, access.ErrConsentRequired)
+	_, err = e.st.GetMembership(ctx, e.company.ID, stranger.ID)
+	assert.ErrorIs(t, err, access.ErrNotFound)
 }
 
 func TestProvisionRules(t *testing.T) {
@@ -238,19 +239,30 @@ func TestSessions(t *testing.T) {
 	pr, err := e.tok.Verify(ctx, s)
 	require.NoError(t, err)
 	want := access.UserPrincipal(login.User.ID, e.company.ID)
-	want.SessionID = login.Session.Token.ID
-	assert.Equal(t, want, pr, "the principal names its session")
+	want.SessionID, want.SessionHome, want.SessionConfined = login.Session.Token.ID, e.company.ID, true
+	assert.Equal(t, want, pr, "the principal names its session, provisioned by the owner: confined")
+	assert.Equal(t, token.OriginProvisioned, login.Origin)
 	assert.NoError(t, e.acc.Check(ctx, pr, access.UserAdd))
 
-	// The user's own switch elsewhere does not move this session: whoever
-	// holds it reaches only the company it was sent to.
-	c2, err := e.acc.CreateCompany(ctx, access.UserPrincipal(login.User.ID, uuid.Nil), access.NewCompany{Name: "Second"})
+	// A company the session creates is its own; one its user creates
+	// otherwise is not. The user's own switch elsewhere does not move
+	// this session.
+	c2, err := e.tok.CreateCompany(ctx, pr, access.NewCompany{Name: "Second"})
+	require.NoError(t, err)
+	c3, err := e.acc.CreateCompany(ctx, access.UserPrincipal(login.User.ID, uuid.Nil), access.NewCompany{Name: "Third"})
 	require.NoError(t, err)
 	_, err = e.acc.SwitchCompany(ctx, access.UserPrincipal(login.User.ID, uuid.Nil), access.SwitchTarget{CompanyID: c2.ID})
 	require.NoError(t, err)
 	pr, err = e.tok.Verify(ctx, s)
 	require.NoError(t, err)
 	assert.Equal(t, e.company.ID, pr.CompanyID)
+	assert.Equal(t, []uuid.UUID{c2.ID}, pr.SessionCompanies)
+	_, err = e.tok.SwitchSession(ctx, s, access.SwitchTarget{CompanyID: c3.ID})
+	assert.ErrorIs(t, err, access.ErrNotFound, "a company the session did not create is not its own")
+	var amb *access.AmbiguousError
+	_, err = e.tok.SwitchSession(ctx, s, access.SwitchTarget{Name: "third"})
+	require.ErrorAs(t, err, &amb)
+	assert.NotContains(t, amb.Candidates, "Third", "nor a candidate by name")
 
 	// Switching through the session moves it.
 	c, err := e.tok.SwitchSession(ctx, s, access.SwitchTarget{Name: "second"})
@@ -318,18 +330,19 @@ func mustProvision(t *testing.T, e *env, email string) token.Provisioned {
 // let it sign in as them, so it gets none.
 func TestProvisionNeverHandsOutAStrangersLink(t *testing.T) {
 	e := newEnv(t)
-	victim, err := e.acc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "victim@example.com"})
-	require.NoError(t, err)
-	_, err = e.acc.CreateCompany(ctx, access.UserPrincipal(victim.ID, uuid.Nil), access.NewCompany{Name: "Victim Inc"})
+	// A member here who also belongs to a company of their own.
+	victim, _ := e.member(t, "victim", access.RoleViewer)
+	_, err := e.acc.CreateCompany(ctx, access.UserPrincipal(victim.ID, uuid.Nil), access.NewCompany{Name: "Victim Inc"})
 	require.NoError(t, err)
 
-	_, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "victim@example.com", Role: access.RoleAdmin})
+	_, err = e.tok.Provision(ctx, e.asOwner, token.Provision{Email: victim.Email, Role: access.RoleAdmin})
 	assert.ErrorIs(t, err, access.ErrForbidden)
 	assert.Equal(t, access.CodeUserHasOtherCompanies, access.CodeOf(err))
-	_, err = e.st.GetMembership(ctx, e.company.ID, victim.ID)
-	assert.ErrorIs(t, err, access.ErrNotFound, "the refusal changed nothing")
+	m, err := e.st.GetMembership(ctx, e.company.ID, victim.ID)
+	require.NoError(t, err)
+	assert.Equal(t, access.RoleViewer, m.Role, "the refusal changed nothing")
 
-	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "victim@example.com", Role: access.RoleAdmin, NoLink: true})
+	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: victim.Email, Role: access.RoleAdmin, NoLink: true})
 	require.NoError(t, err, "granting the access without a link is fine")
 	assert.Empty(t, p.LoginURL.Reveal())
 	assert.Equal(t, victim.ID, p.Member.UserID)
@@ -341,21 +354,20 @@ func TestProvisionNeverHandsOutAStrangersLink(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, p.LoginURL.Reveal())
 	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: e.company.ID}
-	p, err = e.tok.Provision(ctx, sys, token.Provision{Email: "victim@example.com", Role: access.RoleAdmin})
+	p, err = e.tok.Provision(ctx, sys, token.Provision{Email: victim.Email, Role: access.RoleAdmin})
 	require.NoError(t, err)
 	assert.NotEmpty(t, p.LoginURL.Reveal())
 }
 
-// TestLinkForACompanylessUserReachesOnlyItsCompany: a partner provisions an
-// existing user who has no company yet and keeps the link; the user then
-// makes a company of their own. The link's session acts only in the
-// partner's company, never in the user's.
+// TestLinkForACompanylessUserReachesOnlyItsCompany: a partner provisions a
+// new user and keeps the link; the user then makes a company of their own.
+// The link's session acts only in the partner's company, never in the
+// user's, and cannot switch there.
 func TestLinkForACompanylessUserReachesOnlyItsCompany(t *testing.T) {
 	e := newEnv(t)
-	victim, err := e.acc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "later@example.com"})
+	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "later@example.com", Role: access.RoleViewer})
 	require.NoError(t, err)
-	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: victim.Email, Role: access.RoleViewer})
-	require.NoError(t, err)
+	victim := p.Member.User
 	own, err := e.acc.CreateCompany(ctx, access.UserPrincipal(victim.ID, uuid.Nil), access.NewCompany{Name: "Mine"})
 	require.NoError(t, err)
 	_, err = e.acc.SwitchCompany(ctx, access.UserPrincipal(victim.ID, uuid.Nil), access.SwitchTarget{CompanyID: own.ID})
@@ -367,4 +379,6 @@ func TestLinkForACompanylessUserReachesOnlyItsCompany(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, e.company.ID, pr.CompanyID)
 	assert.NotEqual(t, own.ID, pr.CompanyID, "the session never reaches the victim's own company")
+	_, err = e.tok.SwitchCompany(ctx, pr, access.SwitchTarget{CompanyID: own.ID})
+	assert.ErrorIs(t, err, access.ErrNotFound, "nor switches there")
 }

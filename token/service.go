@@ -197,7 +197,10 @@ func (s *Service) checkSubject(ctx context.Context, companyID, id uuid.UUID) err
 //     read-only.
 //   - a session token: access.UserPrincipal of its user in the company
 //     the session acts in (its login link's, or where SwitchSession moved
-//     it), read from the store now.
+//     it), read from the store now, with the session's ID and scope
+//     (Principal.SessionID, SessionHome, SessionConfined for a
+//     provisioned one, SessionCompanies, which may be shared with the
+//     store: treat it as read-only).
 //
 // Any token that does not verify (malformed, bad checksum, another kind or
 // product, unknown, revoked, expired, its company or user gone) gives an
@@ -235,8 +238,7 @@ func (s *Service) Verify(ctx context.Context, secret string) (access.Principal, 
 		p = access.Principal{Kind: access.PrincipalToken, UserID: t.UserID, CompanyID: t.CompanyID,
 			TokenID: t.ID, TokenPermissions: t.Permissions, TokenLevel: t.Level, TokenIssuedAt: t.CreatedAt}
 	} else {
-		p = access.UserPrincipal(t.UserID, t.CompanyID)
-		p.SessionID = t.ID
+		p = sessionPrincipal(t)
 		u, err := s.acc.GetUser(ctx, p, t.UserID)
 		if errors.Is(err, access.ErrNotFound) || err == nil && u.Status != access.UserActive {
 			return access.Principal{}, rejectUserUnknown

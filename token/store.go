@@ -20,15 +20,16 @@ import (
 type Store interface {
 	RunInTx(ctx context.Context, fn func(ctx context.Context) error) error
 
-	// CreateToken inserts t. ErrConflict (code "token_exists") if its ID
-	// or Digest is taken.
+	// CreateToken inserts t, a session's Origin, HomeID and Companies
+	// included. ErrConflict (code "token_exists") if its ID or Digest is
+	// taken.
 	CreateToken(ctx context.Context, t *Token) error
 	// GetTokenByHash returns the API or session token whose Digest is d,
 	// revoked and expired ones included. ErrNotFound if there is none, or
 	// if it is an API token whose company no longer exists. It is the hot
 	// path of every authenticated request: one indexed lookup. The
-	// returned Permissions may be shared with the store and must not be
-	// modified.
+	// returned Permissions and Companies may be shared with the store and
+	// must not be modified.
 	GetTokenByHash(ctx context.Context, d Digest) (Token, error)
 	// GetToken returns an API token of the company. ErrNotFound if none,
 	// also when it belongs to another company.
@@ -47,6 +48,12 @@ type Store interface {
 	// MoveSession sets the company a session token acts in. ErrNotFound if
 	// there is no session token id, or companyID is not a company.
 	MoveSession(ctx context.Context, id, companyID uuid.UUID) error
+	// AddSessionCompany appends companyID to the Companies of session
+	// token id (a company created through the session), unless it is
+	// there already. ErrNotFound (CodeTokenNotFound) if there is no
+	// session token id. The company is not checked: the caller has just
+	// created it.
+	AddSessionCompany(ctx context.Context, id, companyID uuid.UUID) error
 
 	// CreateLoginLink inserts l. ErrConflict (code "link_exists") if its
 	// ID or Digest is taken.

@@ -25,12 +25,59 @@ type Token struct {
 	// Permissions and Level are an API token's own ceiling.
 	Permissions []string
 	Level       int
-	Digest      Digest
-	Hint        string    // e.g. "gate_api_…x9Zq"
-	ExpiresAt   time.Time // zero: never
-	LastUsedAt  time.Time // zero: never used; updated at most once a minute
-	RevokedAt   time.Time // zero: not revoked
-	CreatedAt   time.Time
+	// Origin, HomeID and Companies are a session's scope (zero for an
+	// API token). Origin says how it was obtained; HomeID is its login
+	// link's company, where it started; Companies are the companies
+	// created through it (Service.CreateCompany), in order. A
+	// provisioned session reaches only HomeID, Companies and the
+	// customers connected to them (access.Service.SwitchCompany).
+	// Companies may be shared with the store and must not be modified.
+	Origin     Origin
+	HomeID     uuid.UUID
+	Companies  []uuid.UUID
+	Digest     Digest
+	Hint       string    // e.g. "gate_api_…x9Zq"
+	ExpiresAt  time.Time // zero: never
+	LastUsedAt time.Time // zero: never used; updated at most once a minute
+	RevokedAt  time.Time // zero: not revoked
+	CreatedAt  time.Time
+}
+
+// Origin is how a session was obtained, which decides where it reaches.
+type Origin uint8
+
+// Origins of a session. The zero value is no session's (an API token's),
+// and a session with any origin but OriginSignIn is confined.
+const (
+	// OriginProvisioned: minted from a login link someone else asked for,
+	// a user or an API token of a company provisioning the user
+	// (Service.Provision). Confined to its own companies.
+	OriginProvisioned Origin = iota + 1
+	// OriginSignIn: minted from a login link the host itself issued (the
+	// system principal), the way a host signs its own user in. It follows
+	// the user's memberships.
+	OriginSignIn
+)
+
+var originCodes = [...]string{OriginProvisioned: "provisioned", OriginSignIn: "signin"}
+
+// String is the origin's stored code: "provisioned", "signin", or "" for
+// none.
+func (o Origin) String() string {
+	if int(o) < len(originCodes) {
+		return originCodes[o]
+	}
+	return ""
+}
+
+// OriginOf is the Origin of a stored code, 0 for an unknown one.
+func OriginOf(code string) Origin {
+	for o := OriginProvisioned; int(o) < len(originCodes); o++ {
+		if originCodes[o] == code {
+			return o
+		}
+	}
+	return 0
 }
 
 // Expired reports whether t has expired at now (now >= ExpiresAt).
@@ -50,6 +97,16 @@ type LoginLink struct {
 	UsedAt    time.Time // zero: not redeemed
 	RevokedAt time.Time // zero: not superseded by a newer link
 	CreatedAt time.Time
+}
+
+// Origin is the origin of the sessions the link mints: OriginSignIn for a
+// link the host issued (CreatedBy is uuid.Nil), OriginProvisioned for one
+// a user or an API token of a company asked for.
+func (l LoginLink) Origin() Origin {
+	if l.CreatedBy == uuid.Nil {
+		return OriginSignIn
+	}
+	return OriginProvisioned
 }
 
 // NewToken is the input of Service.Create.
@@ -119,6 +176,11 @@ type provisionedView Provisioned
 type Login struct {
 	User    access.User
 	Company access.Company
+	// Origin says whose link it was: OriginProvisioned for a link someone
+	// else asked for, whose holder need not be the user (a host starting
+	// its own session from it should confine it as Service.Verify does
+	// the sessions it mints), OriginSignIn for one the host issued.
+	Origin Origin
 	// Session is set by RedeemLoginLinkSession.
 	Session *Session
 }
@@ -161,9 +223,10 @@ func formatView(f fmt.State, verb rune, v any) {
 		type flat struct {
 			User    access.User
 			Company access.Company
+			Origin  Origin
 			Session sessionView
 		}
-		v = flat{s.User, s.Company, sessionView(*s.Session)}
+		v = flat{s.User, s.Company, s.Origin, sessionView(*s.Session)}
 	}
 	fmt.Fprintf(f, fmt.FormatString(f, verb), v)
 }

@@ -23,13 +23,16 @@ type tokenRow struct {
 	Kind, Name, Hint                 string
 	Permissions                      []string `bun:",array"`
 	Level                            int
+	Origin                           string      `bun:",nullzero"`
+	HomeID                           uuid.UUID   `bun:",nullzero"`
+	Companies                        []uuid.UUID `bun:",array"` // NULL when empty
 	Digest                           []byte
 	ExpiresAt, LastUsedAt, RevokedAt time.Time `bun:",nullzero"`
 	CreatedAt                        time.Time
 }
 
-const tokenCols = `t.id, t.kind, t.company_id, t.user_id, t.name, t.permissions, t.level, t.digest, t.hint,
-	t.expires_at, t.last_used_at, t.revoked_at, t.created_at`
+const tokenCols = `t.id, t.kind, t.company_id, t.user_id, t.name, t.permissions, t.level, t.origin, t.home_id,
+	t.companies, t.digest, t.hint, t.expires_at, t.last_used_at, t.revoked_at, t.created_at`
 
 // getTokenByHashSQL is the look-up of every authenticated request,
 // prepared (prepared.go).
@@ -39,6 +42,7 @@ func (r tokenRow) token() token.Token {
 	t := token.Token{
 		ID: r.ID, CompanyID: r.CompanyID, UserID: r.UserID, Name: r.Name,
 		Permissions: nilIfEmpty(r.Permissions), Level: r.Level, Hint: r.Hint,
+		Origin: token.OriginOf(r.Origin), HomeID: r.HomeID, Companies: r.Companies,
 		ExpiresAt: utcOrZero(r.ExpiresAt), LastUsedAt: utcOrZero(r.LastUsedAt), RevokedAt: utcOrZero(r.RevokedAt),
 		CreatedAt: r.CreatedAt.UTC(),
 	}
@@ -81,6 +85,7 @@ func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 	return s.insert(ctx, access.CodeTokenNotFound, &tokenRow{
 		ID: t.ID, Kind: t.Kind.String(), CompanyID: t.CompanyID, UserID: t.UserID, Name: t.Name,
 		Permissions: orEmpty(t.Permissions), Level: t.Level, Digest: t.Digest[:], Hint: t.Hint,
+		Origin: t.Origin.String(), HomeID: t.HomeID, Companies: nilIfNone(t.Companies),
 		ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt, CreatedAt: t.CreatedAt,
 	})
 }
@@ -168,6 +173,21 @@ func (s *Store) TouchToken(ctx context.Context, id uuid.UUID, at time.Time) erro
 func (s *Store) MoveSession(ctx context.Context, id, companyID uuid.UUID) error {
 	return s.change(ctx, access.CodeTokenNotFound, `UPDATE tokens SET company_id = ? WHERE id = ? AND kind = 'ses'`,
 		companyID, id)
+}
+
+// AddSessionCompany implements token.Store, in one statement.
+func (s *Store) AddSessionCompany(ctx context.Context, id, companyID uuid.UUID) error {
+	return s.change(ctx, access.CodeTokenNotFound, `UPDATE tokens
+	SET companies = CASE WHEN ?1 = ANY (companies) THEN companies ELSE array_append(companies, ?1::uuid) END
+	WHERE id = ?0 AND kind = 'ses'`, id, companyID)
+}
+
+// nilIfNone stores an empty list of companies as NULL, read back as nil.
+func nilIfNone(ids []uuid.UUID) []uuid.UUID {
+	if len(ids) == 0 {
+		return nil
+	}
+	return ids
 }
 
 // CreateLoginLink implements token.Store. Its company and user must

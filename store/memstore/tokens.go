@@ -13,9 +13,9 @@ import (
 var _ token.Store = (*Store)(nil)
 
 // tokenTables holds the state of package token's Store. Token rows are
-// values whose Permissions slice is never changed in place (and is clipped,
-// so an append by a reader copies), so GetTokenByHash hands it out without
-// copying: the hot path allocates nothing.
+// values whose Permissions and Companies slices are never changed in place
+// (and are clipped, so an append by a reader copies), so GetTokenByHash
+// hands them out without copying: the hot path allocates nothing.
 type tokenTables struct {
 	tokens        table[token.Digest, token.Token] // by digest: one lookup per request
 	tokenByID     table[uuid.UUID, token.Digest]
@@ -49,6 +49,7 @@ func (a *accessTables) mustExist(companyID, userID uuid.UUID) error {
 
 func cloneToken(t token.Token) token.Token {
 	t.Permissions = slices.Clone(t.Permissions)
+	t.Companies = slices.Clone(t.Companies)
 	return t
 }
 
@@ -67,6 +68,7 @@ func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 		}
 		row := *t
 		row.Permissions = slices.Clip(slices.Clone(t.Permissions))
+		row.Companies = slices.Clip(slices.Clone(t.Companies))
 		k.tokens.put(tx, t.Digest, row)
 		k.tokenByID.put(tx, t.ID, t.Digest)
 		if t.Kind == token.KindAPI {
@@ -279,6 +281,25 @@ func (s *Store) MoveSession(ctx context.Context, id, companyID uuid.UUID) error 
 		}
 		t := k.tokens[d]
 		t.CompanyID = companyID
+		k.tokens.put(tx, d, t)
+		return nil
+	})
+}
+
+// AddSessionCompany implements token.Store. The row gets a new slice: the
+// one readers hold is never changed.
+func (s *Store) AddSessionCompany(ctx context.Context, id, companyID uuid.UUID) error {
+	return s.write(ctx, func(tx *tx) error {
+		k := &s.tok
+		d, ok := k.tokenByID[id]
+		if !ok || k.tokens[d].Kind != token.KindSession {
+			return access.NotFound(access.CodeTokenNotFound)
+		}
+		t := k.tokens[d]
+		if slices.Contains(t.Companies, companyID) {
+			return nil
+		}
+		t.Companies = slices.Clip(append(slices.Clone(t.Companies), companyID))
 		k.tokens.put(tx, d, t)
 		return nil
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -166,6 +167,66 @@ func testTokens(t *testing.T, newStore Factory) {
 		assert.Equal(t, c.ID, got.CompanyID, "an API token never moves")
 	})
 
+	t.Run("SessionScope", func(t *testing.T) {
+		f := newRows(t, newStore)
+		home, owner := f.company(), f.user()
+		made1, made2 := f.company(), f.company()
+		s := f.session(owner.ID)
+		s.CompanyID, s.Origin, s.HomeID = home.ID, token.OriginProvisioned, home.ID
+		require.NoError(t, f.s.CreateToken(ctx, &s))
+		got, err := f.s.GetTokenByHash(ctx, s.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, s, got, "origin and home kept, no companies yet")
+		assert.Nil(t, got.Companies)
+
+		require.NoError(t, f.s.AddSessionCompany(ctx, s.ID, made1.ID))
+		require.NoError(t, f.s.AddSessionCompany(ctx, s.ID, made2.ID))
+		require.NoError(t, f.s.AddSessionCompany(ctx, s.ID, made1.ID), "once is enough")
+		got, err = f.s.GetTokenByHash(ctx, s.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, []uuid.UUID{made1.ID, made2.ID}, got.Companies, "in order, each once")
+		assert.Equal(t, token.OriginProvisioned, got.Origin)
+		assert.Equal(t, home.ID, got.HomeID)
+		require.NoError(t, f.s.MoveSession(ctx, s.ID, made2.ID))
+		got, err = f.s.GetTokenByHash(ctx, s.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, home.ID, got.HomeID, "moving keeps the home")
+		r, err := f.s.RevokeToken(ctx, made2.ID, s.ID, now)
+		require.NoError(t, err)
+		assert.Equal(t, []uuid.UUID{made1.ID, made2.ID}, r.Companies)
+
+		boom := errors.New("boom")
+		require.ErrorIs(t, f.s.RunInTx(ctx, func(ctx context.Context) error {
+			require.NoError(t, f.s.AddSessionCompany(ctx, s.ID, home.ID))
+			return boom
+		}), boom)
+		got, err = f.s.GetTokenByHash(ctx, s.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, []uuid.UUID{made1.ID, made2.ID}, got.Companies, "rolled back")
+
+		signin := f.session(owner.ID)
+		signin.Origin, signin.HomeID = token.OriginSignIn, home.ID
+		require.NoError(t, f.s.CreateToken(ctx, &signin))
+		got, err = f.s.GetTokenByHash(ctx, signin.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, token.OriginSignIn, got.Origin)
+		bare := f.session(owner.ID)
+		require.NoError(t, f.s.CreateToken(ctx, &bare))
+		got, err = f.s.GetTokenByHash(ctx, bare.Digest)
+		require.NoError(t, err)
+		assert.Zero(t, got.Origin, "no origin stays none (and is confined)")
+		assert.Equal(t, uuid.Nil, got.HomeID)
+
+		a := f.apiToken(home.ID, owner.ID)
+		require.NoError(t, f.s.CreateToken(ctx, &a))
+		assertNotFound(t, f.s.AddSessionCompany(ctx, a.ID, made1.ID), access.CodeTokenNotFound, "an API token has no scope")
+		assertNotFound(t, f.s.AddSessionCompany(ctx, uuid.New(), made1.ID), access.CodeTokenNotFound)
+		got, err = f.s.GetTokenByHash(ctx, a.Digest)
+		require.NoError(t, err)
+		assert.Zero(t, got.Origin)
+		assert.Nil(t, got.Companies)
+	})
+
 	t.Run("TouchToken", func(t *testing.T) {
 		f := newRows(t, newStore)
 		c, owner := f.company(), f.user()
@@ -301,9 +362,215 @@ func testTokens(t *testing.T, newStore Factory) {
 
 // testTokenFlows runs the token Service's rules that depend on the store:
 // single use under concurrency, instant revocation, a token shrinking with
-// its creator, sessions from login links.
+// its creator, sessions from login links, and where sessions reach:
+//
+//   - ProvisionedSessionStaysWithItsCompanies: the partner who provisioned
+//     a user and kept their session does not follow them into a company
+//     they join later, nor after they left the partner;
+//   - ProvisionedSessionReachesWhatItCreated: a company created through
+//     the session is its own;
+//   - AgencySessionSwitchesIntoConnectedCustomer: reach through the
+//     session's company, and only through it;
+//   - SignedInSessionFollowsMemberships: a link the host issued;
+//   - NoSwitchConfinesBothWays: access_switch false, in and out.
 func testTokenFlows(t *testing.T, newStore Factory) {
 	ctx := context.Background()
+	t.Run("ProvisionedSessionStaysWithItsCompanies", func(t *testing.T) {
+		for _, leaveFirst := range []bool{false, true} {
+			w := NewWorld(t, newStore(t), WithCompany(access.NewCompany{Name: "Partner"}))
+			// The partner provisions a new e-mail, redeems the link itself
+			// and keeps the session.
+			login := redeem(t, w, w.AsOwner, token.Provision{Email: "person-" + uuid.NewString()[:8] + "@example.com", Role: access.RoleAdmin})
+			assert.Equal(t, token.OriginProvisioned, login.Origin)
+			person := login.User
+			secret := login.Session.Secret.Reveal()
+			if leaveFirst {
+				require.NoError(t, w.Access.RemoveMember(ctx, w.AsOwner, person.ID))
+			}
+			// The person joins V through someone else, as an ADMIN.
+			v, _ := w.NewCompany(t, access.NewCompany{Name: "Venture"}, w.User(t, "v-owner"))
+			w.AddMember(t, v.ID, person, access.RoleAdmin)
+
+			sp, err := w.Token.Verify(ctx, secret)
+			require.NoError(t, err)
+			unknown := uuid.New()
+			_, wantErr := w.Token.SwitchCompany(ctx, sp, access.SwitchTarget{CompanyID: unknown})
+			assertNotFound(t, wantErr, access.CodeCompanyNotFound, "an unknown company")
+			_, err = w.Token.SwitchCompany(ctx, sp, access.SwitchTarget{CompanyID: v.ID})
+			assertNotFound(t, err, access.CodeCompanyNotFound, "V, as an unknown company (left first: %v)", leaveFirst)
+			assert.Equal(t, strings.ReplaceAll(wantErr.Error(), unknown.String(), ""), strings.ReplaceAll(err.Error(), v.ID.String(), ""), "the same answer")
+			_, err = w.Token.SwitchSession(ctx, secret, access.SwitchTarget{CompanyID: v.ID})
+			assertNotFound(t, err, access.CodeCompanyNotFound, "by the secret too")
+			_, err = w.Token.SwitchSession(ctx, secret, access.SwitchTarget{Name: "Venture"})
+			var amb *access.AmbiguousError
+			require.ErrorAs(t, err, &amb, "by name, V matches nothing")
+			_, err = w.Token.SwitchSession(ctx, secret, access.SwitchTarget{Name: "Nobody Inc"})
+			var none *access.AmbiguousError
+			require.ErrorAs(t, err, &none)
+			assert.Equal(t, none.Candidates, amb.Candidates, "as a name nobody has")
+			assert.NotContains(t, amb.Candidates, "Venture")
+
+			sp, err = w.Token.Verify(ctx, secret)
+			require.NoError(t, err)
+			assert.Equal(t, w.Company.ID, sp.CompanyID, "the session never moved")
+			assert.NoError(t, w.Access.Check(ctx, access.UserPrincipal(person.ID, v.ID), access.UserView),
+				"while the person themself acts in V")
+		}
+	})
+
+	t.Run("ProvisionedSessionReachesWhatItCreated", func(t *testing.T) {
+		w := NewWorld(t, newStore(t))
+		login := redeem(t, w, w.AsOwner, token.Provision{Email: "maker-" + uuid.NewString()[:8] + "@example.com", Role: access.RoleAdmin})
+		secret := login.Session.Secret.Reveal()
+		sp, err := w.Token.Verify(ctx, secret)
+		require.NoError(t, err)
+		made, err := w.Token.CreateCompany(ctx, sp, access.NewCompany{Name: "Own Shop"})
+		require.NoError(t, err)
+		row, err := w.Store.GetTokenByHash(ctx, token.Hash(secret))
+		require.NoError(t, err)
+		assert.Equal(t, []uuid.UUID{made.ID}, row.Companies, "the session learnt of its company")
+		sp, err = w.Token.Verify(ctx, secret)
+		require.NoError(t, err)
+		c, err := w.Token.SwitchCompany(ctx, sp, access.SwitchTarget{CompanyID: made.ID})
+		require.NoError(t, err)
+		assert.Equal(t, made.ID, c.ID)
+		sp, err = w.Token.Verify(ctx, secret)
+		require.NoError(t, err)
+		assert.Equal(t, made.ID, sp.CompanyID)
+		require.NoError(t, w.Access.Check(ctx, sp, access.UserDelete), "as its OWNER")
+		c, err = w.Token.SwitchSession(ctx, secret, access.SwitchTarget{Name: w.Company.Name})
+		require.NoError(t, err, "and back home, by name")
+		assert.Equal(t, w.Company.ID, c.ID)
+
+		// A company its user creates otherwise is not the session's.
+		other, err := w.Access.CreateCompany(ctx, access.UserPrincipal(login.User.ID, uuid.Nil), access.NewCompany{Name: "Elsewhere"})
+		require.NoError(t, err)
+		_, err = w.Token.SwitchSession(ctx, secret, access.SwitchTarget{CompanyID: other.ID})
+		assertNotFound(t, err, access.CodeCompanyNotFound)
+		// Nor is a company the session fails to create.
+		sp, err = w.Token.Verify(ctx, secret)
+		require.NoError(t, err)
+		_, err = w.Token.CreateCompany(ctx, sp, access.NewCompany{Name: " "})
+		assert.ErrorIs(t, err, access.ErrInvalid)
+		row, err = w.Store.GetTokenByHash(ctx, token.Hash(secret))
+		require.NoError(t, err)
+		assert.Equal(t, []uuid.UUID{made.ID}, row.Companies)
+	})
+
+	t.Run("AgencySessionSwitchesIntoConnectedCustomer", func(t *testing.T) {
+		w := NewWorld(t, newStore(t), WithCompany(access.NewCompany{Name: "Agency"}))
+		sys := access.SystemPrincipal()
+		customer, _ := w.NewCompany(t, access.NewCompany{Name: "Customer"}, w.User(t, "customer-owner"))
+		_, err := w.Access.Connect(ctx, sys, sys, access.NewConnection{CustomerID: customer.ID, AgencyID: w.Company.ID,
+			Permissions: []string{access.UserView}})
+		require.NoError(t, err)
+		// Another agency the person joins through others, and its customer.
+		other, _ := w.NewCompany(t, access.NewCompany{Name: "Other Agency"}, w.User(t, "other-owner"))
+		otherCustomer, _ := w.NewCompany(t, access.NewCompany{Name: "Other Customer"}, w.User(t, "oc-owner"))
+		_, err = w.Access.Connect(ctx, sys, sys, access.NewConnection{CustomerID: otherCustomer.ID, AgencyID: other.ID,
+			Permissions: []string{access.UserView}})
+		require.NoError(t, err)
+
+		login := redeem(t, w, w.AsOwner, token.Provision{Email: "agent-" + uuid.NewString()[:8] + "@example.com", Role: access.RoleAdmin})
+		secret := login.Session.Secret.Reveal()
+		w.AddMember(t, other.ID, login.User, access.RoleAdmin)
+
+		sp, err := w.Token.Verify(ctx, secret)
+		require.NoError(t, err)
+		c, err := w.Token.SwitchCompany(ctx, sp, access.SwitchTarget{CompanyID: customer.ID})
+		require.NoError(t, err, "an agency member into a connected customer")
+		assert.Equal(t, customer.ID, c.ID)
+		sp, err = w.Token.Verify(ctx, secret)
+		require.NoError(t, err)
+		assert.Equal(t, customer.ID, sp.CompanyID)
+		assert.NoError(t, w.Access.Check(ctx, sp, access.UserView), "with the connection's permissions")
+		assert.ErrorIs(t, w.Access.Check(ctx, sp, access.UserAdd), access.ErrForbidden, "and no more")
+
+		_, err = w.Token.SwitchCompany(ctx, sp, access.SwitchTarget{CompanyID: otherCustomer.ID})
+		assertNotFound(t, err, access.CodeCompanyNotFound, "not through an agency the person joined through others")
+		_, err = w.Token.SwitchCompany(ctx, sp, access.SwitchTarget{CompanyID: other.ID})
+		assertNotFound(t, err, access.CodeCompanyNotFound)
+
+		// The person's own session reaches through every agency of theirs.
+		own := redeem(t, w, access.Principal{Kind: access.PrincipalSystem, CompanyID: w.Company.ID},
+			token.Provision{Email: login.User.Email, Role: access.RoleAdmin})
+		op, err := w.Token.Verify(ctx, own.Session.Secret.Reveal())
+		require.NoError(t, err)
+		_, err = w.Token.SwitchCompany(ctx, op, access.SwitchTarget{CompanyID: otherCustomer.ID})
+		require.NoError(t, err)
+
+		// A customer where the person is a member of their own is reached
+		// through that membership only: not by the confined session.
+		w.AddMember(t, customer.ID, login.User, access.RoleViewer)
+		sp, err = w.Token.Verify(ctx, secret)
+		require.NoError(t, err)
+		c, err = w.Token.SwitchCompany(ctx, sp, access.SwitchTarget{CompanyID: w.Company.ID})
+		require.NoError(t, err, "home again")
+		sp, err = w.Token.Verify(ctx, secret)
+		require.NoError(t, err)
+		_, err = w.Token.SwitchCompany(ctx, sp, access.SwitchTarget{CompanyID: customer.ID})
+		assertNotFound(t, err, access.CodeCompanyNotFound)
+	})
+
+	t.Run("SignedInSessionFollowsMemberships", func(t *testing.T) {
+		w := NewWorld(t, newStore(t))
+		person := w.User(t, "person")
+		w.AddMember(t, w.Company.ID, person, access.RoleViewer)
+		// A link the host issues (the system) is the person's own sign-in.
+		login := redeem(t, w, access.Principal{Kind: access.PrincipalSystem, CompanyID: w.Company.ID},
+			token.Provision{Email: person.Email, Role: access.RoleViewer})
+		assert.Equal(t, token.OriginSignIn, login.Origin)
+		secret := login.Session.Secret.Reveal()
+		v, _ := w.NewCompany(t, access.NewCompany{Name: "Venture"}, w.User(t, "v-owner"))
+		w.AddMember(t, v.ID, person, access.RoleAdmin)
+		sp, err := w.Token.Verify(ctx, secret)
+		require.NoError(t, err)
+		assert.False(t, sp.SessionConfined)
+		assert.Equal(t, w.Company.ID, sp.SessionHome)
+		c, err := w.Token.SwitchCompany(ctx, sp, access.SwitchTarget{CompanyID: v.ID})
+		require.NoError(t, err, "a membership joined later")
+		assert.Equal(t, v.ID, c.ID)
+		_, err = w.Token.SwitchSession(ctx, secret, access.SwitchTarget{CompanyID: uuid.New()})
+		assertNotFound(t, err, access.CodeCompanyNotFound)
+	})
+
+	t.Run("NoSwitchConfinesBothWays", func(t *testing.T) {
+		w := NewWorld(t, newStore(t))
+		login := redeem(t, w, w.AsOwner, token.Provision{Email: "fixed-" + uuid.NewString()[:8] + "@example.com",
+			Role: access.RoleAdmin, NoSwitch: true})
+		secret := login.Session.Secret.Reveal()
+		sp, err := w.Token.Verify(ctx, secret)
+		require.NoError(t, err)
+		made, err := w.Token.CreateCompany(ctx, sp, access.NewCompany{Name: "Side Shop"})
+		require.NoError(t, err)
+		sp, err = w.Token.Verify(ctx, secret)
+		require.NoError(t, err)
+		for _, to := range []access.SwitchTarget{{CompanyID: made.ID}, {CompanyID: uuid.New()}, {Name: "Side Shop"}} {
+			_, err = w.Token.SwitchCompany(ctx, sp, to)
+			assert.ErrorIs(t, err, access.ErrForbidden, "no switching out, whatever the target: %+v", to)
+		}
+
+		// The person's own session in their own company: no switching in.
+		own := redeem(t, w, access.Principal{Kind: access.PrincipalSystem, CompanyID: made.ID},
+			token.Provision{Email: login.User.Email, Role: access.RoleOwner})
+		op, err := w.Token.Verify(ctx, own.Session.Secret.Reveal())
+		require.NoError(t, err)
+		_, err = w.Token.SwitchCompany(ctx, op, access.SwitchTarget{CompanyID: w.Company.ID})
+		assert.ErrorIs(t, err, access.ErrForbidden, "no switching in")
+		// And a session the host mints for that very membership: no way out.
+		fixed := redeem(t, w, access.Principal{Kind: access.PrincipalSystem, CompanyID: w.Company.ID},
+			token.Provision{Email: login.User.Email, Role: access.RoleAdmin, NoSwitch: true})
+		fp, err := w.Token.Verify(ctx, fixed.Session.Secret.Reveal())
+		require.NoError(t, err)
+		_, err = w.Token.SwitchCompany(ctx, fp, access.SwitchTarget{CompanyID: made.ID})
+		assert.ErrorIs(t, err, access.ErrForbidden, "no switching out of it, signed in or not")
+		for _, s := range []string{secret, fixed.Session.Secret.Reveal()} {
+			p, err := w.Token.Verify(ctx, s)
+			require.NoError(t, err)
+			assert.Equal(t, w.Company.ID, p.CompanyID, "both stayed")
+		}
+	})
+
 	t.Run("ConcurrentRedemption", func(t *testing.T) {
 		w := NewWorld(t, newStore(t))
 		tok := w.Token
@@ -382,10 +649,25 @@ func testTokenFlows(t *testing.T, newStore Factory) {
 		sp, err := tok.Verify(ctx, login.Session.Secret.Reveal())
 		require.NoError(t, err)
 		want := access.UserPrincipal(admin.ID, w.Company.ID)
-		want.SessionID = login.Session.Token.ID
-		assert.Equal(t, want, sp, "the user, acting through that session")
+		want.SessionID, want.SessionHome, want.SessionConfined = login.Session.Token.ID, w.Company.ID, true
+		assert.Equal(t, want, sp, "the user, acting through that session, provisioned by the owner")
 		require.NoError(t, tok.Logout(ctx, login.Session.Secret.Reveal()))
 		_, err = tok.Verify(ctx, login.Session.Secret.Reveal())
 		assert.ErrorIs(t, err, token.ErrInvalidToken)
 	})
+}
+
+// redeem has p provision in (a login link in p's company) and redeems the
+// link as a session.
+func redeem(t *testing.T, w *World, p access.Principal, in token.Provision) token.Login {
+	t.Helper()
+	ctx := context.Background()
+	pv, err := w.Token.Provision(ctx, p, in)
+	require.NoError(t, err)
+	secret, err := tokenOfURL(pv.LoginURL.Reveal())
+	require.NoError(t, err)
+	l, err := w.Token.RedeemLoginLinkSession(ctx, secret)
+	require.NoError(t, err)
+	require.NotNil(t, l.Session)
+	return l
 }
