@@ -382,3 +382,42 @@ func TestLinkForACompanylessUserReachesOnlyItsCompany(t *testing.T) {
 	_, err = e.tok.SwitchCompany(ctx, pr, access.SwitchTarget{CompanyID: own.ID})
 	assert.ErrorIs(t, err, access.ErrNotFound, "nor switches there")
 }
+
+func TestOriginCodes(t *testing.T) {
+	for _, o := range []token.Origin{token.OriginProvisioned, token.OriginSignIn} {
+		assert.Equal(t, o, token.OriginOf(o.String()), o.String())
+	}
+	assert.Equal(t, "", token.Origin(0).String())
+	assert.Equal(t, "", token.Origin(200).String())
+	assert.Zero(t, token.OriginOf(""), "none")
+	assert.Zero(t, token.OriginOf("admin"), "an unknown code is none: confined")
+}
+
+// TestSessionOriginFollowsWhoAskedForTheLink: a link the owner asked for
+// mints a confined session, one the host issued a signed-in one; the audit
+// event says which.
+func TestSessionOriginFollowsWhoAskedForTheLink(t *testing.T) {
+	e := newEnv(t)
+	p, err := e.tok.Provision(ctx, e.asOwner, token.Provision{Email: "o@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	login, err := e.tok.RedeemLoginLinkSession(ctx, linkSecret(t, p))
+	require.NoError(t, err)
+	assert.Equal(t, token.OriginProvisioned, login.Session.Token.Origin)
+	assert.Equal(t, e.company.ID, login.Session.Token.HomeID)
+
+	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: e.company.ID}
+	p, err = e.tok.Provision(ctx, sys, token.Provision{Email: "o@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	login, err = e.tok.RedeemLoginLink(ctx, linkSecret(t, p))
+	require.NoError(t, err)
+	assert.Equal(t, token.OriginSignIn, login.Origin, "told to a host that starts its own session")
+	assert.Nil(t, login.Session)
+
+	var origins []string
+	for _, ev := range *e.events {
+		if ev.Action == "session.created" {
+			origins = append(origins, ev.Details["origin"])
+		}
+	}
+	assert.Equal(t, []string{"provisioned"}, origins)
+}
