@@ -66,10 +66,13 @@ func run(ctx context.Context, st store.Store) error {
 	bob, _ := newUser("bob")
 	carol, _ := newUser("carol")
 	dave, _ := newUser("dave")
-	if _, err := svc.AddMember(ctx, asAlice, access.NewMember{Email: bob.Email, Role: access.RoleAdmin}); err != nil {
+	// Consented: these people signed up to join Acme. Without their
+	// consent a person the adder cannot already see gets an invitation
+	// (invite.Service.Add), never a membership.
+	if _, err := svc.AddMember(ctx, asAlice, access.NewMember{Email: bob.Email, Role: access.RoleAdmin, Consented: true}); err != nil {
 		return err
 	}
-	if _, err := svc.AddMember(ctx, asAlice, access.NewMember{Email: carol.Email, Role: access.RoleViewer}); err != nil {
+	if _, err := svc.AddMember(ctx, asAlice, access.NewMember{Email: carol.Email, Role: access.RoleViewer, Consented: true}); err != nil {
 		return err
 	}
 	fmt.Println("alice added bob as ADMIN and carol as VIEWER")
@@ -86,7 +89,7 @@ func run(ctx context.Context, st store.Store) error {
 			fmt.Printf("  error:   %s (%v)\n", what, err)
 		}
 	}
-	_, err = svc.AddMember(ctx, asBob, access.NewMember{Email: dave.Email, Role: access.RoleViewerPlus})
+	_, err = svc.AddMember(ctx, asBob, access.NewMember{Email: dave.Email, Role: access.RoleViewerPlus, Consented: true})
 	report("bob adds dave as VIEWER_PLUS", err)
 	_, err = svc.UpdateMember(ctx, asBob, bob.ID, access.MemberUpdate{Role: new(access.RoleOwner)})
 	report("bob makes himself OWNER", err)
