@@ -33,6 +33,7 @@ func testOperations(t *testing.T, newStore Factory) {
 		{"FindCompanyByMerchant", testFindMerchant},
 		{"InboxAndRejectByID", testInboxAndReject},
 		{"SwitchMovesTheAskingSession", testSwitchSession},
+		{"SubjectGrantsGoOnlyWithTheirSubject", testRemoveSubjectGrants},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, newStore) })
 	}
@@ -369,4 +370,31 @@ func actions(evs []access.AuditEvent) []string {
 		out[i] = e.Action
 	}
 	return out
+}
+
+// testRemoveSubjectGrants: the grants of an invitation or a token go with
+// it, never while it stands, whoever asks.
+func testRemoveSubjectGrants(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	_, viewer := w.Member(t, "viewer", access.RoleViewer)
+	tok := w.APIToken(t, w.AsOwner, access.RoleOwner)
+	sub := access.Subject{Type: access.SubjectToken, ID: tok.Token.ID}
+	_, err := w.Access.Grant(ctx, w.AsOwner, access.NewGrant{Subject: sub, Resource: access.Resource{Type: "project", ID: "p"}, Level: access.LevelOwner})
+	require.NoError(t, err)
+	_, err = w.Access.RemoveSubjectGrants(ctx, viewer, sub)
+	assert.ErrorIs(t, err, access.ErrForbidden, "a standing token keeps its grants")
+	_, err = w.Access.RemoveSubjectGrants(ctx, w.AsOwner, access.Subject{Type: access.SubjectUser, ID: w.Owner.ID})
+	assert.ErrorIs(t, err, access.ErrInvalid, "a user's grants go with the membership")
+	left, err := w.Store.ListGrants(ctx, w.Company.ID, access.GrantQuery{Subject: &sub}, all())
+	require.NoError(t, err)
+	assert.Len(t, left, 1)
+	_, err = w.Token.Revoke(ctx, w.AsOwner, tok.Token.ID)
+	require.NoError(t, err)
+	left, err = w.Store.ListGrants(ctx, w.Company.ID, access.GrantQuery{Subject: &sub}, all())
+	require.NoError(t, err)
+	assert.Empty(t, left, "revoking the token removed them")
+	evs, err := w.Store.ListAudit(ctx, w.Company.ID, all())
+	require.NoError(t, err)
+	assert.Contains(t, actions(evs), "grants.removed")
 }
