@@ -78,10 +78,11 @@ type NewMember struct {
 	// proof (the person acting on a link sent to the e-mail).
 	// ProvisionMember ignores it: provisioning is never consent.
 	Consented bool
-	// GrantsFrom, if set, hands every grant this subject (a pending
-	// invitation, a token) holds in the company to the new member: an
-	// accepted invitation's grants become its member's. Where the member
-	// already holds a grant on the same resource, the higher level stays.
+	// GrantsFrom, if set, hands every grant this subject holds in the
+	// company to the new member: only an invitation accepted for the
+	// member's e-mail hands its grants (SubjectKind.HandsTo), so a token's
+	// or another person's grants never pass. Where the member already
+	// holds a grant on the same resource, the higher level stays.
 	GrantsFrom Subject
 }
 

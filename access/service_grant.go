@@ -78,6 +78,11 @@ type SubjectKind struct {
 	// calls it after revoking the subject's grant. A subject already gone
 	// or closed is not an error.
 	Withdraw func(ctx context.Context, p Principal, id uuid.UUID) error
+	// HandsTo, if set, lets the subject's grants pass to the member with
+	// e-mail (NewMember.GrantsFrom): nil only when they are that person's
+	// (an invitation accepted for that e-mail), ErrForbidden otherwise. A
+	// kind without it hands its grants to no one.
+	HandsTo func(ctx context.Context, companyID, id uuid.UUID, email string) error
 }
 
 // RegisterSubject lets grants name subjects of type t. It is safe to call

@@ -77,7 +77,7 @@ func (s *Service) ProvisionMember(ctx context.Context, p Principal, in NewMember
 		if err != nil {
 			return err
 		}
-		if err := a.CanGrant(add.role.Level, add.role.Permissions); err != nil {
+		if err := a.CanGrant(add.role.Level, append(slices.Clone(add.role.Permissions), add.extra...)); err != nil {
 			return err
 		}
 		u, created, err := s.memberUser(ctx, p, add)
@@ -311,6 +311,13 @@ func (s *Service) addMembership(ctx context.Context, p Principal, a Actor, u Use
 		return Member{}, err
 	}
 	if add.GrantsFrom != (Subject{}) {
+		k, ok := s.subjectKind(add.GrantsFrom.Type)
+		if !ok || k.HandsTo == nil {
+			return Member{}, Invalid("grants_from", "the grants of a %s do not pass to a member", add.GrantsFrom.Type)
+		}
+		if err := k.HandsTo(ctx, p.CompanyID, add.GrantsFrom.ID, u.Email); err != nil {
+			return Member{}, err
+		}
 		if err := s.moveGrants(ctx, p.CompanyID, add.GrantsFrom, Subject{Type: SubjectUser, ID: u.ID}); err != nil {
 			return Member{}, err
 		}
@@ -409,7 +416,7 @@ func (s *Service) ListMembersNumbered(ctx context.Context, p Principal, f Member
 		return NumberedPage[Member]{}, Invalid("per_page", "per_page must be between 1 and %d", MaxPageLimit)
 	case page < 1:
 		return NumberedPage[Member]{}, Invalid("page", "page must be 1 or more")
-	case (page-1)*perPage > MaxPageOffset:
+	case page-1 > MaxPageOffset/perPage:
 		return NumberedPage[Member]{}, Invalid("page", "a page may start at most %d members in; list deeper with the cursor listing", MaxPageOffset)
 	}
 	a, err := s.Authorize(ctx, p, UserView)

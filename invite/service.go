@@ -87,8 +87,21 @@ func NewService(tok *token.Service, opts ...Option) *Service {
 	if s.notifier == nil {
 		s.notifier = token.NopNotifier{}
 	}
-	acc.RegisterSubject(access.SubjectInvite, access.SubjectKind{Check: s.checkSubject, Withdraw: s.withdraw})
+	acc.RegisterSubject(access.SubjectInvite, access.SubjectKind{Check: s.checkSubject, Withdraw: s.withdraw, HandsTo: s.handsTo})
 	return s
+}
+
+// handsTo lets a member invitation's grants pass only to the member it was
+// accepted for (access.NewMember.GrantsFrom).
+func (s *Service) handsTo(ctx context.Context, companyID, id uuid.UUID, email string) error {
+	inv, err := s.st.GetInvitation(ctx, companyID, id)
+	if err != nil {
+		return err
+	}
+	if inv.Kind != KindMember || inv.Status != StatusAccepted || inv.Email != email {
+		return access.Forbidden("the invitation's grants pass only to the member it was accepted for")
+	}
+	return nil
 }
 
 // withdraw revokes a pending invitation whose account access was removed

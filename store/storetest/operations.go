@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"math"
 	"net/url"
 	"testing"
 
@@ -66,6 +67,16 @@ func testGrantsPass(t *testing.T, newStore Factory) {
 			Resource: access.Resource{Type: "project", ID: res}, Level: level, CreatedAt: w.Clock.Now()}
 		require.NoError(t, w.Store.CreateGrant(ctx, &g))
 	}
+
+	// Nobody moves grants that are not the new member's: a token's, or a
+	// pending invitation's.
+	carol := w.CreateUser(t, access.NewUser{Email: "carol@example.com"})
+	tok := w.APIToken(t, w.AsOwner, access.RoleOwner)
+	_, err = w.Access.AddMember(ctx, w.AsOwner, access.NewMember{UserID: carol.ID, Role: access.RoleViewer, Consented: true,
+		GrantsFrom: access.Subject{Type: access.SubjectToken, ID: tok.Token.ID}})
+	assert.ErrorIs(t, err, access.ErrInvalid, "a token hands its grants to no one")
+	_, err = w.Access.AddMember(ctx, w.AsOwner, access.NewMember{Email: carol.Email, Role: access.RoleViewer, Consented: true, GrantsFrom: inv})
+	assert.ErrorIs(t, err, access.ErrForbidden, "a pending invitation's grants are not carol's")
 
 	_, err = w.Invite.Accept(ctx, access.Principal{}, is.Token.Reveal())
 	require.NoError(t, err)
@@ -209,7 +220,7 @@ func testListMembersNumbered(t *testing.T, newStore Factory) {
 	for _, tc := range []struct {
 		page, per int
 		field     string
-	}{{0, 3, "page"}, {1, 0, "per_page"}, {1, access.MaxPageLimit + 1, "per_page"}, {access.MaxPageOffset/10 + 2, 10, "page"}} {
+	}{{0, 3, "page"}, {1, 0, "per_page"}, {1, access.MaxPageLimit + 1, "per_page"}, {access.MaxPageOffset/10 + 2, 10, "page"}, {math.MaxInt/2 + 2, 3, "page"}} {
 		_, err := w.Access.ListMembersNumbered(ctx, w.AsOwner, access.MemberFilter{}, tc.page, tc.per)
 		assert.ErrorIs(t, err, access.ErrInvalid, "page %d of %d", tc.page, tc.per)
 		assert.Equal(t, tc.field, access.FieldOf(err))
