@@ -50,6 +50,12 @@ type target struct {
 // do not wait for the disk: the tests' databases are thrown away.
 func open(tb testing.TB, t target, d driver, hooks ...bun.QueryHook) *bun.DB {
 	tb.Helper()
+	return openWith(tb, t, d, nil, hooks...)
+}
+
+// openWith is open with options of pgx's stdlib.
+func openWith(tb testing.TB, t target, d driver, opts []stdlib.OptionOpenDB, hooks ...bun.QueryHook) *bun.DB {
+	tb.Helper()
 	cfg, err := pgx.ParseConfig(t.url)
 	require.NoError(tb, err)
 	cfg.RuntimeParams["synchronous_commit"] = "off"
@@ -64,7 +70,7 @@ func open(tb testing.TB, t target, d driver, hooks ...bun.QueryHook) *bun.DB {
 	default:
 		tb.Fatalf("unknown driver %q", d)
 	}
-	sqldb := stdlib.OpenDB(*cfg)
+	sqldb := stdlib.OpenDB(*cfg, opts...)
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
 	db := bun.NewDB(sqldb, pgdialect.New())
