@@ -39,6 +39,11 @@ type Principal struct {
 	// creator's current membership (the creator was removed and added
 	// again) does not come back to life.
 	TokenIssuedAt time.Time
+	// SessionID and the Session fields below are set by
+	// token.Service.Verify for a user acting through a session token; a
+	// host that builds principals itself leaves them zero (it is trusted
+	// with every field of a Principal, as with SystemPrincipal).
+	//
 	// SessionID, for a user acting through a session token, is that
 	// session (token.Service.Verify sets it), so switching the company
 	// moves the very session that asked (token.Service.SwitchCompany).

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 )
@@ -193,7 +194,7 @@ func (s *Service) canSeeCompany(ctx context.Context, p Principal, id uuid.UUID) 
 	if err != nil {
 		return err
 	}
-	if !(f.Member && f.Active) && !f.Connected {
+	if !(f.Member && f.Active && p.InSessionScope(id)) && !f.Connected {
 		return NotFound(CodeCompanyNotFound)
 	}
 	return nil
@@ -295,7 +296,14 @@ func (s *Service) ListMyCompanies(ctx context.Context, p Principal, f MemberFilt
 		}
 		return Page[UserCompany]{}, Forbidden("only a user has companies")
 	}
-	return s.listUserCompanies(ctx, p.UserID, f)
+	page, err := s.listUserCompanies(ctx, p.UserID, f)
+	if err != nil || !p.SessionConfined {
+		return page, err
+	}
+	// A confined session lists only the companies it may reach: its user's
+	// others stay out of its sight.
+	page.Items = slices.DeleteFunc(page.Items, func(uc UserCompany) bool { return !p.InSessionScope(uc.CompanyID) })
+	return page, nil
 }
 
 func (s *Service) listUserCompanies(ctx context.Context, userID uuid.UUID, f MemberFilter) (Page[UserCompany], error) {

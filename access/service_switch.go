@@ -73,6 +73,11 @@ func (s *Service) SwitchCompany(ctx context.Context, p Principal, to SwitchTarge
 	if to.CompanyID == uuid.Nil && strings.TrimSpace(to.Name) == "" {
 		return Company{}, Invalid("company", "a company id or name is required")
 	}
+	if to.CompanyID == uuid.Nil {
+		if err := CheckText("company", to.Name); err != nil {
+			return Company{}, err
+		}
+	}
 	var out Company
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		if err := s.mayLeave(ctx, p); err != nil {

@@ -39,7 +39,7 @@
 //	DELETE /api/v1/users/{user_id}/user_access/{id}                T     access.RemoveMembership
 //	GET    /api/v1/accesses                                        T     access.Catalog().Roles
 //	GET    /api/v1/accesses/{id}                                   T     access.Catalog().RoleByID
-//	POST   /api/v1/companies                                       T     access.CreateCompany
+//	POST   /api/v1/companies                                       T     token.CreateCompany
 //	GET    /api/v1/companies                                       T     access.ListMyCompanies
 //	GET    /api/v1/companies/{company_id}                          T     access.GetCompany
 //	GET    /api/v1/companies/{company_id}/users                    T     access.ListMembers

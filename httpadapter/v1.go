@@ -380,7 +380,12 @@ func (h *Handler) v1CreateCompany(x *exchange, in *v1NewCompany) (v1CompanyBody,
 	if err != nil {
 		return v1CompanyBody{}, err
 	}
-	c, err := h.svc.Access.CreateCompany(x.ctx(), x.p, access.NewCompany{Name: in.Name, ParentID: parent})
+	create := h.svc.Access.CreateCompany
+	if h.svc.Token != nil {
+		// A company created through a session is that session's too.
+		create = h.svc.Token.CreateCompany
+	}
+	c, err := create(x.ctx(), x.p, access.NewCompany{Name: in.Name, ParentID: parent})
 	if err != nil {
 		return v1CompanyBody{}, err
 	}

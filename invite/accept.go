@@ -65,8 +65,14 @@ func (s *Service) Accept(ctx context.Context, p access.Principal, secret string)
 	if p.Kind == access.PrincipalToken {
 		return Acceptance{}, access.Forbidden("an API token cannot accept an invitation")
 	}
+	if p.SessionConfined {
+		// A session someone else asked for (provisioning) is not its
+		// user's consent to join anything.
+		return Acceptance{}, access.Forbidden("a provisioned session cannot accept invitations for its user")
+	}
 	var out Acceptance
 	err := s.inTx(ctx, func(ctx context.Context, emit func(Event)) error {
+		s.acc.Attempt(ctx, p, "invitation.accept")
 		inv, err := s.byToken(ctx, secret)
 		if err != nil {
 			return err

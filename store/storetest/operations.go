@@ -35,6 +35,7 @@ func testOperations(t *testing.T, newStore Factory) {
 		{"InboxAndRejectByID", testInboxAndReject},
 		{"SwitchMovesTheAskingSession", testSwitchSession},
 		{"SubjectGrantsGoOnlyWithTheirSubject", testRemoveSubjectGrants},
+		{"ConfinedSessionSeesOnlyItsCompanies", testConfinedSessionReads},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, newStore) })
 	}
@@ -408,4 +409,42 @@ func testRemoveSubjectGrants(t *testing.T, newStore Factory) {
 	evs, err := w.Store.ListAudit(ctx, w.Company.ID, all())
 	require.NoError(t, err)
 	assert.Contains(t, actions(evs), "grants.removed")
+}
+
+// testConfinedSessionReads: a session a company provisioned neither reads
+// nor lists the user's other companies, nor consents for its user.
+func testConfinedSessionReads(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	pv, err := w.Token.Provision(ctx, w.AsOwner, token.Provision{Email: "jit@example.com", Role: access.RoleAdmin})
+	require.NoError(t, err)
+	secret, err := tokenOfURL(pv.LoginURL.Reveal())
+	require.NoError(t, err)
+	login, err := w.Token.RedeemLoginLinkSession(ctx, secret)
+	require.NoError(t, err)
+	p, err := w.Token.Verify(ctx, login.Session.Secret.Reveal())
+	require.NoError(t, err)
+	require.True(t, p.SessionConfined)
+
+	// Later the person joins V through its own owner, and is invited to W.
+	v, _ := w.NewCompany(t, access.NewCompany{Name: "V"}, w.User(t, "v-owner"))
+	w.AddMember(t, v.ID, login.User, access.RoleAdmin)
+	_, asW := w.NewCompany(t, access.NewCompany{Name: "W"}, w.User(t, "w-owner"))
+	is, err := w.Invite.Invite(ctx, asW, invite.NewInvitation{Email: login.User.Email, Role: access.RoleViewer})
+	require.NoError(t, err)
+
+	_, err = w.Access.GetCompany(ctx, p, v.ID)
+	assert.ErrorIs(t, err, access.ErrNotFound, "V is out of the session's sight")
+	_, err = w.Access.GetCompany(ctx, p, w.Company.ID)
+	assert.NoError(t, err, "its own company it sees")
+	page, err := w.Access.ListMyCompanies(ctx, p, access.MemberFilter{})
+	require.NoError(t, err)
+	for _, uc := range page.Items {
+		assert.NotEqual(t, v.ID, uc.CompanyID, "nor does it list V")
+	}
+	_, err = w.Invite.Accept(ctx, p, is.Token.Reveal())
+	assert.ErrorIs(t, err, access.ErrForbidden, "a provisioned session is not its user's consent")
+	self := access.UserPrincipal(login.User.ID, v.ID)
+	_, err = w.Access.GetCompany(ctx, self, v.ID)
+	assert.NoError(t, err, "the user's own principal sees V")
 }
