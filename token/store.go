@@ -21,8 +21,8 @@ type Store interface {
 	RunInTx(ctx context.Context, fn func(ctx context.Context) error) error
 
 	// CreateToken inserts t, a session's Origin, HomeID and Companies
-	// included. ErrConflict (code "token_exists") if its ID or Digest is
-	// taken.
+	// included. ErrConflict with access.CodeIDTaken if its ID is taken,
+	// access.CodeTokenTaken if its Digest is.
 	CreateToken(ctx context.Context, t *Token) error
 	// GetTokenByHash returns the API or session token whose Digest is d,
 	// revoked and expired ones included. ErrNotFound if there is none, or
@@ -55,8 +55,8 @@ type Store interface {
 	// created it.
 	AddSessionCompany(ctx context.Context, id, companyID uuid.UUID) error
 
-	// CreateLoginLink inserts l. ErrConflict (code "link_exists") if its
-	// ID or Digest is taken.
+	// CreateLoginLink inserts l. ErrConflict with access.CodeIDTaken if its
+	// ID is taken, access.CodeTokenTaken if its Digest is.
 	CreateLoginLink(ctx context.Context, l *LoginLink) error
 	// ConsumeLoginLink redeems the link whose Digest is d: one conditional
 	// write that sets UsedAt to now only if the link is unused, not revoked
