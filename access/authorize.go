@@ -55,6 +55,10 @@ func (s *Service) check(ctx context.Context, p Principal, perm string) error {
 		}
 	case f.Connected:
 		if f.ConnectionHas {
+			if p.SessionConfined {
+				_, err := s.agencyConnection(ctx, p, perm)
+				return err
+			}
 			return nil
 		}
 	default:
@@ -295,7 +299,13 @@ func (s *Service) agencyConnection(ctx context.Context, p Principal, perm string
 	if !f.Connected {
 		return Connection{}, NotFound(CodeCompanyNotFound)
 	}
-	return s.store.GetConnection(ctx, p.CompanyID, f.ConnectionID)
+	c, err := s.store.GetConnection(ctx, p.CompanyID, f.ConnectionID)
+	if err == nil && !p.InSessionScope(c.AgencyID) {
+		// A confined session reaches only through its own companies'
+		// connections; any other agency the user joined is not its.
+		return Connection{}, NotFound(CodeCompanyNotFound)
+	}
+	return c, err
 }
 
 // CanManage applies the rank rule to a target member: only an OWNER may

@@ -36,6 +36,7 @@ func testOperations(t *testing.T, newStore Factory) {
 		{"SwitchMovesTheAskingSession", testSwitchSession},
 		{"SubjectGrantsGoOnlyWithTheirSubject", testRemoveSubjectGrants},
 		{"ConfinedSessionSeesOnlyItsCompanies", testConfinedSessionReads},
+		{"ConfinedSessionReachesOnlyThroughItsAgency", testConfinedSessionReach},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, newStore) })
 	}
@@ -447,4 +448,41 @@ func testConfinedSessionReads(t *testing.T, newStore Factory) {
 	self := access.UserPrincipal(login.User.ID, v.ID)
 	_, err = w.Access.GetCompany(ctx, self, v.ID)
 	assert.NoError(t, err, "the user's own principal sees V")
+}
+
+// testConfinedSessionReach: a provisioned session that went into a
+// customer of its agency acts there through that agency's connection
+// only, never through another agency its user joined through others.
+func testConfinedSessionReach(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t)) // w.Company is the agency A
+	pv, err := w.Token.Provision(ctx, w.AsOwner, token.Provision{Email: "agent@example.com", Role: access.RoleAdmin})
+	require.NoError(t, err)
+	secret, err := tokenOfURL(pv.LoginURL.Reveal())
+	require.NoError(t, err)
+	login, err := w.Token.RedeemLoginLinkSession(ctx, secret)
+	require.NoError(t, err)
+	customer, asCustomer := w.NewCompany(t, access.NewCompany{Name: "Customer"}, w.User(t, "customer-owner"))
+	_, err = w.Access.Connect(ctx, w.AsOwner, asCustomer, access.NewConnection{CustomerID: customer.ID, AgencyID: w.Company.ID,
+		Permissions: []string{access.UserView}})
+	require.NoError(t, err)
+	p, err := w.Token.Verify(ctx, login.Session.Secret.Reveal())
+	require.NoError(t, err)
+	_, err = w.Token.SwitchCompany(ctx, p, access.SwitchTarget{CompanyID: customer.ID})
+	require.NoError(t, err, "into its agency's customer")
+
+	// Later the person joins agency B, which the customer lets edit users.
+	b, asB := w.NewCompany(t, access.NewCompany{Name: "B"}, w.User(t, "b-owner"))
+	w.AddMember(t, b.ID, login.User, access.RoleAdmin)
+	_, err = w.Access.Connect(ctx, asB, asCustomer, access.NewConnection{CustomerID: customer.ID, AgencyID: b.ID,
+		Permissions: []string{access.UserView, access.UserEdit}})
+	require.NoError(t, err)
+
+	p, err = w.Token.Verify(ctx, login.Session.Secret.Reveal())
+	require.NoError(t, err)
+	require.Equal(t, customer.ID, p.CompanyID)
+	assert.NoError(t, w.Access.Check(ctx, p, access.UserView), "through its own agency")
+	assert.Error(t, w.Access.Check(ctx, p, access.UserEdit), "not through B")
+	self := access.UserPrincipal(login.User.ID, customer.ID)
+	assert.NoError(t, w.Access.Check(ctx, self, access.UserEdit), "the user's own principal reaches through B")
 }
