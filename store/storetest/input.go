@@ -22,13 +22,11 @@ import (
 // its own; memory would keep them). And that an external key never
 // shadows a company ID.
 func testInput(t *testing.T, newStore Factory) {
-	for _, c := range []category{
+	runEach(t, newStore, []category{
 		{"ControlCharactersRefused", testControlCharacters},
 		{"ExternalKeyIsNeverAUUID", testExternalKeyNotUUID},
 		{"MerchantIDResolvesIDsFirst", testMerchantIDFirst},
-	} {
-		t.Run(c.name, func(t *testing.T) { c.test(t, newStore) })
-	}
+	})
 }
 
 // badTexts are the refused values each field is tried with, by what they

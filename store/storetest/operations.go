@@ -15,32 +15,9 @@ import (
 	"github.com/gatehouse-go/gatehouse/token"
 )
 
-// testOperations proves, on every store, the service operations that
-// compose several steps in one place (so no caller, the HTTP adapter
-// included, composes them itself): adding a member with what an
-// invitation held, provisioning, removing a membership by ID, numbered
-// pages, removing an account access with its subject, connecting with
-// both sides' consent, resolving seed 000's merchant_id, and the
-// invitation inbox and rejection by ID.
-func testOperations(t *testing.T, newStore Factory) {
-	for _, c := range []category{
-		{"GrantsPassToTheNewMemberHigherLevelStays", testGrantsPass},
-		{"ProvisionMember", testProvisionMember},
-		{"RemoveMembershipByID", testRemoveMembership},
-		{"AddMemberByIDAndPrimary", testAddMemberByID},
-		{"ListMembersNumbered", testListMembersNumbered},
-		{"RemoveAccessWithdrawsItsSubject", testRemoveAccess},
-		{"ConnectNeedsBothSides", testConnect},
-		{"FindCompanyByMerchant", testFindMerchant},
-		{"InboxAndRejectByID", testInboxAndReject},
-		{"SwitchMovesTheAskingSession", testSwitchSession},
-		{"SubjectGrantsGoOnlyWithTheirSubject", testRemoveSubjectGrants},
-		{"ConfinedSessionSeesOnlyItsCompanies", testConfinedSessionReads},
-		{"ConfinedSessionReachesOnlyThroughItsAgency", testConfinedSessionReach},
-	} {
-		t.Run(c.name, func(t *testing.T) { c.test(t, newStore) })
-	}
-}
+// The operations category (run.go): the service operations that compose
+// several steps in one place, so no caller (the HTTP adapter included)
+// composes them itself, each proven on every store.
 
 // testGrantsPass: an accepted invitation's grants become the member's;
 // where the member already holds a grant on the same resource (a row the

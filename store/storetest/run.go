@@ -35,10 +35,22 @@ var categories = []category{
 	{"access service", testAccessFlows}, // services.go
 	{"invite service", testInviteFlows}, // invitations.go
 	{"token service", testTokenFlows},   // tokens.go
-	{"operations", testOperations},      // operations.go
-	{"input", testInput},                // input.go
-	{"denials", testDenials},            // denials.go
-	{"consent", testConsent},            // consent.go
+	{"operations/GrantsPassToTheNewMemberHigherLevelStays", testGrantsPass},             // operations.go
+	{"operations/ProvisionMember", testProvisionMember},                                 // operations.go
+	{"operations/RemoveMembershipByID", testRemoveMembership},                           // operations.go
+	{"operations/AddMemberByIDAndPrimary", testAddMemberByID},                           // operations.go
+	{"operations/ListMembersNumbered", testListMembersNumbered},                         // operations.go
+	{"operations/RemoveAccessWithdrawsItsSubject", testRemoveAccess},                    // operations.go
+	{"operations/ConnectNeedsBothSides", testConnect},                                   // operations.go
+	{"operations/FindCompanyByMerchant", testFindMerchant},                              // operations.go
+	{"operations/InboxAndRejectByID", testInboxAndReject},                               // operations.go
+	{"operations/SwitchMovesTheAskingSession", testSwitchSession},                       // operations.go
+	{"operations/SubjectGrantsGoOnlyWithTheirSubject", testRemoveSubjectGrants},         // operations.go
+	{"operations/ConfinedSessionSeesOnlyItsCompanies", testConfinedSessionReads},        // operations.go
+	{"operations/ConfinedSessionReachesOnlyThroughItsAgency", testConfinedSessionReach}, // operations.go
+	{"input", testInput},     // input.go
+	{"denials", testDenials}, // denials.go
+	{"consent", testConsent}, // consent.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.
@@ -50,6 +62,13 @@ func Run(t *testing.T, newStore Factory) {
 			t.Parallel()
 			c.test(t, newStore)
 		})
+	}
+}
+
+// runEach runs the tests of one category, one after the other.
+func runEach(t *testing.T, newStore Factory, tests []category) {
+	for _, c := range tests {
+		t.Run(c.name, func(t *testing.T) { c.test(t, newStore) })
 	}
 }
 
