@@ -123,7 +123,10 @@ type recorder struct {
 // inside fn reach the audit hooks, and functions registered with
 // AfterCommit run, only after the transaction commits. A nested InTx is a
 // savepoint of the outer one: what it recorded is dropped if it fails and
-// otherwise waits for the outer commit.
+// otherwise waits for the outer commit. Group service calls with InTx, not
+// with the store's own RunInTx: an InTx inside a bare store.RunInTx takes
+// itself for the outermost and runs its after-commit work when it returns,
+// before the store commits.
 func (s *Service) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if outer, nested := ctx.Value(recorderKey{}).(*recorder); nested {
 		mark, markAfter := len(outer.events), len(outer.after)
