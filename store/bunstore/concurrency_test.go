@@ -29,7 +29,6 @@ func twoInstances(t *testing.T, hooks ...bun.QueryHook) (a, b *access.Service, d
 	return access.NewService(bunstore.New(db1)), access.NewService(bunstore.New(db2)), db1
 }
 
-func ptr[T any](v T) *T { return &v }
 
 // TestLastOwnerAcrossInstances: 50 goroutines over 2 pools each demote,
 // deactivate or remove a different OWNER of one company. The row lock on
@@ -67,9 +66,9 @@ func TestLastOwnerAcrossInstances(t *testing.T) {
 			var err error
 			switch i % 3 {
 			case 0:
-				_, err = svc.UpdateMember(ctx, inCo, id, access.MemberUpdate{Role: ptr(access.RoleAdmin)})
+				_, err = svc.UpdateMember(ctx, inCo, id, access.MemberUpdate{Role: new(access.RoleAdmin)})
 			case 1:
-				_, err = svc.UpdateMember(ctx, inCo, id, access.MemberUpdate{Active: ptr(false)})
+				_, err = svc.UpdateMember(ctx, inCo, id, access.MemberUpdate{Active: new(false)})
 			default:
 				err = svc.RemoveMember(ctx, inCo, id)
 			}
