@@ -29,7 +29,6 @@ func twoInstances(t *testing.T, hooks ...bun.QueryHook) (a, b *access.Service, d
 	return access.NewService(bunstore.New(db1)), access.NewService(bunstore.New(db2)), db1
 }
 
-
 // TestLastOwnerAcrossInstances: 50 goroutines over 2 pools each demote,
 // deactivate or remove a different OWNER of one company. The row lock on
 // the company serialises them: exactly one owner survives, and every call
