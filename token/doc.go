@@ -15,8 +15,9 @@
 //     letter, naming the product to whoever finds a leaked secret (default
 //     "gate", host-configurable with WithPrefix or NewFormat);
 //   - kind is "api" (API token), "ses" (session token), "inv" (member
-//     invitation), "cnx" (company-to-company invitation) or "lnk" (login
-//     link), and a secret of one kind never works as another;
+//     invitation), "cnx" (company-to-company invitation), "lnk" (login
+//     link) or "rst" (password reset link), and a secret of one kind never
+//     works as another;
 //   - random is 43 characters of [0-9A-Za-z] drawn uniformly from
 //     crypto/rand: 43·log2(62) ≈ 256.03 bits;
 //   - checksum is the CRC-32 (IEEE) of everything before it, as 6 base62
@@ -28,7 +29,7 @@
 // A mistyped or truncated secret fails the checksum and is refused without
 // touching the store; secret scanners find leaked ones with
 //
-//	\bgate_(?:api|ses|inv|cnx|lnk)_[0-9A-Za-z]{49}\b
+//	\bgate_(?:api|ses|inv|cnx|lnk|rst)_[0-9A-Za-z]{49}\b
 //
 // (Format.Pattern gives it for another product). Stores keep only the
 // SHA-256 of the whole secret (Hash), looked up through a unique index and

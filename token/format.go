@@ -20,10 +20,11 @@ const (
 	KindInvitation                           // a member invitation ("inv")
 	KindConnectionInvitation                 // a company-to-company invitation ("cnx")
 	KindLoginLink                            // a one-time magic login link ("lnk")
+	KindPasswordReset                        // a one-time password reset link ("rst")
 )
 
 var kindCodes = [...]string{KindAPI: "api", KindSession: "ses", KindInvitation: "inv",
-	KindConnectionInvitation: "cnx", KindLoginLink: "lnk"}
+	KindConnectionInvitation: "cnx", KindLoginLink: "lnk", KindPasswordReset: "rst"}
 
 // String returns the kind's three-letter code as it appears in a secret.
 func (k Kind) String() string {
@@ -101,7 +102,7 @@ func (f Format) Product() string {
 // scanners accept it) that matches the secrets of this format anywhere in a
 // text.
 func (f Format) Pattern() string {
-	return `\b` + f.Product() + `_(?:api|ses|inv|cnx|lnk)_[0-9A-Za-z]{49}\b`
+	return `\b` + f.Product() + `_(?:api|ses|inv|cnx|lnk|rst)_[0-9A-Za-z]{49}\b`
 }
 
 // Generate returns a new secret of kind: 256 bits from crypto/rand. It

@@ -15,9 +15,9 @@ import (
 )
 
 // docPattern is the regular expression the package documentation gives.
-const docPattern = `\bgate_(?:api|ses|inv|cnx|lnk)_[0-9A-Za-z]{49}\b`
+const docPattern = `\bgate_(?:api|ses|inv|cnx|lnk|rst)_[0-9A-Za-z]{49}\b`
 
-var kinds = []token.Kind{token.KindAPI, token.KindSession, token.KindInvitation, token.KindConnectionInvitation, token.KindLoginLink}
+var kinds = []token.Kind{token.KindAPI, token.KindSession, token.KindInvitation, token.KindConnectionInvitation, token.KindLoginLink, token.KindPasswordReset}
 
 func TestGenerateAndParse(t *testing.T) {
 	re := regexp.MustCompile(docPattern)

@@ -15,7 +15,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("")
 	f.Add("gate_api_")
-	re := regexp.MustCompile(`^[a-z][a-z0-9]{1,15}_(?:api|ses|inv|cnx|lnk)_[0-9A-Za-z]{49}$`)
+	re := regexp.MustCompile(`^[a-z][a-z0-9]{1,15}_(?:api|ses|inv|cnx|lnk|rst)_[0-9A-Za-z]{49}$`)
 	f.Fuzz(func(t *testing.T, s string) {
 		product, k, err := token.Parse(s)
 		if err != nil {

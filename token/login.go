@@ -160,7 +160,7 @@ func (s *Service) redeem(ctx context.Context, secret string, session bool) (Logi
 		if !session {
 			return nil
 		}
-		out.Session, err = s.mintSession(ctx, p, l.Origin(), now)
+		out.Session, err = s.mintSession(ctx, p, l.Origin(), "login_link", now)
 		return err
 	})
 	if err != nil {
@@ -170,8 +170,9 @@ func (s *Service) redeem(ctx context.Context, secret string, session bool) (Logi
 }
 
 // mintSession stores a session of p's user in p's company, its home, with
-// the origin of the link it comes from.
-func (s *Service) mintSession(ctx context.Context, p access.Principal, o Origin, now time.Time) (*Session, error) {
+// its origin, and records how it was obtained (via: "login_link",
+// "password").
+func (s *Service) mintSession(ctx context.Context, p access.Principal, o Origin, via string, now time.Time) (*Session, error) {
 	secret := s.format.Generate(KindSession)
 	t := Token{ID: s.newID(), Kind: KindSession, CompanyID: p.CompanyID, UserID: p.UserID, Name: "session", Digest: Hash(secret.v),
 		Hint: secret.Hint(), Origin: o, HomeID: p.CompanyID, ExpiresAt: now.Add(s.sessionTTL), CreatedAt: now}
@@ -179,7 +180,7 @@ func (s *Service) mintSession(ctx context.Context, p access.Principal, o Origin,
 		return nil, err
 	}
 	if err := s.acc.Audit(ctx, p, p.CompanyID, "session.created", auditTarget(t),
-		map[string]string{"expires_at": formatTime(t.ExpiresAt), "origin": o.String()}); err != nil {
+		map[string]string{"expires_at": formatTime(t.ExpiresAt), "origin": o.String(), "via": via}); err != nil {
 		return nil, err
 	}
 	return &Session{Token: t, Secret: secret}, nil

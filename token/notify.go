@@ -10,8 +10,9 @@ import (
 
 // Event is something a person should hear about, handed to the Notifier
 // once, after the change committed, on the caller's goroutine: an
-// invitation's change (invite.Event) or access granted by provisioning
-// (Granted). A Notifier switches on the concrete type. The change stands
+// invitation's change (invite.Event), access granted by provisioning
+// (Granted) or a password reset link (PasswordReset). A Notifier switches
+// on the concrete type. The change stands
 // whatever the Notifier does; failures and retries are the Notifier's.
 type Event interface {
 	// EventName is the event's stable name, such as "invitation.created"
@@ -45,9 +46,9 @@ func (NopNotifier) Notify(context.Context, Event) {}
 // LogNotifier logs every event with log/slog, for the examples and for
 // development: a person sees there the link that would be mailed.
 //
-// Beware: it logs the links (invitation accept links, login links) with
-// their secrets, on purpose; that is its job. Do not use it where logs are
-// kept or shared. Nothing else in gatehouse ever logs a secret.
+// Beware: it logs the links (invitation accept links, login links, reset
+// links) with their secrets, on purpose; that is its job. Do not use it
+// where logs are kept or shared. Nothing else in gatehouse ever logs a secret.
 type LogNotifier struct {
 	Logger *slog.Logger // nil: slog.Default()
 }
@@ -92,4 +93,26 @@ func (g Granted) RevealAttrs() []slog.Attr {
 		attrs = append(attrs, slog.String("login_url", g.LoginURL.Reveal()), slog.Time("expires_at", g.LinkExpiresAt))
 	}
 	return attrs
+}
+
+// PasswordReset is the Event of Service.RequestPasswordReset: the user
+// asked to reset a forgotten password and should receive the link. It is
+// the only way the link travels: the caller of the request never sees it.
+type PasswordReset struct {
+	User access.User
+	// ResetURL is the one-time reset link (WithResetURL, with the secret
+	// in its "token" parameter) to put in the e-mail; it prints redacted.
+	ResetURL  Secret
+	ExpiresAt time.Time
+}
+
+// EventName implements Event.
+func (PasswordReset) EventName() string { return "password.reset_requested" }
+
+// RevealAttrs implements Event, with the reset link in plaintext.
+func (r PasswordReset) RevealAttrs() []slog.Attr {
+	return []slog.Attr{
+		slog.String("event", r.EventName()), slog.String("email", r.User.Email),
+		slog.String("reset_url", r.ResetURL.Reveal()), slog.Time("expires_at", r.ExpiresAt),
+	}
 }

@@ -16,6 +16,8 @@ const (
 	DefaultLoginLinkTTL = 10 * time.Minute
 	DefaultSessionTTL   = 12 * time.Hour
 	DefaultLoginURL     = "/login"
+	DefaultResetTTL     = 30 * time.Minute
+	DefaultResetURL     = "/reset-password"
 )
 
 // touchInterval bounds how often a token's last use is written: a token
@@ -33,6 +35,8 @@ type Service struct {
 	linkTTL    time.Duration
 	sessionTTL time.Duration
 	loginURL   *url.URL
+	resetTTL   time.Duration
+	resetURL   *url.URL
 	notifier   Notifier
 	err        error // the first invalid option
 }
@@ -88,6 +92,32 @@ func WithLoginURL(base string) Option {
 	}
 }
 
+// WithResetTTL sets how long a password reset link stays usable (default
+// DefaultResetTTL, 30 minutes).
+func WithResetTTL(d time.Duration) Option {
+	return func(s *Service) {
+		if d <= 0 {
+			s.setErr(access.Invalid("reset_ttl", "the reset link lifetime must be positive"))
+		}
+		s.resetTTL = d
+	}
+}
+
+// WithResetURL sets the base URL of password reset links (default
+// DefaultResetURL, relative). The secret goes into its "token" query
+// parameter; the page there should ask for the new password and complete
+// the reset with a POST (CompletePasswordReset).
+func WithResetURL(base string) Option {
+	return func(s *Service) {
+		u, err := url.Parse(base)
+		if err != nil || base == "" {
+			s.setErr(access.Invalid("reset_url", "the reset URL does not parse"))
+			return
+		}
+		s.resetURL = u
+	}
+}
+
 // WithClock sets the clock (default: the access Service's). Tests inject
 // their own.
 func WithClock(now func() time.Time) Option {
@@ -97,7 +127,7 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithNotifier sets who hears of access granted by Provision with
-// Provision.Notify (default NopNotifier).
+// Provision.Notify and of password reset links (default NopNotifier).
 func WithNotifier(n Notifier) Option { return func(s *Service) { s.notifier = n } }
 
 // WithIDs sets the ID source (default: the access Service's).
@@ -121,8 +151,10 @@ func NewService(acc *access.Service, opts ...Option) *Service {
 		panic(fmt.Sprintf("token.NewService: the access Service's store (%T) does not implement token.Store", acc.Store()))
 	}
 	base, _ := url.Parse(DefaultLoginURL)
+	reset, _ := url.Parse(DefaultResetURL)
 	s := &Service{acc: acc, st: st, now: acc.Now, newID: acc.NewID, notifier: NopNotifier{},
-		linkTTL: DefaultLoginLinkTTL, sessionTTL: DefaultSessionTTL, loginURL: base}
+		linkTTL: DefaultLoginLinkTTL, sessionTTL: DefaultSessionTTL, loginURL: base,
+		resetTTL: DefaultResetTTL, resetURL: reset}
 	for _, o := range opts {
 		o(s)
 	}
@@ -210,27 +242,33 @@ func (s *Service) checkSubject(ctx context.Context, companyID, id uuid.UUID) err
 // session's user, and a write at most once a minute to record its last use.
 // Other errors are storage failures.
 func (s *Service) Verify(ctx context.Context, secret string) (access.Principal, error) {
+	p, _, err := s.verify(ctx, secret)
+	return p, err
+}
+
+// verify is Verify, with the stored token.
+func (s *Service) verify(ctx context.Context, secret string) (access.Principal, Token, error) {
 	product, k, err := parse(secret)
 	if err != nil || product != s.format.Product() || k != KindAPI && k != KindSession {
-		return access.Principal{}, rejectMalformed
+		return access.Principal{}, Token{}, rejectMalformed
 	}
 	d := Hash(secret)
 	t, err := s.st.GetTokenByHash(ctx, d)
 	if err != nil {
 		if errors.Is(err, access.ErrNotFound) {
-			return access.Principal{}, rejectUnknown
+			return access.Principal{}, Token{}, rejectUnknown
 		}
-		return access.Principal{}, err
+		return access.Principal{}, Token{}, err
 	}
 	if !t.Digest.Equal(d) || t.Kind != k {
-		return access.Principal{}, rejectUnknown
+		return access.Principal{}, Token{}, rejectUnknown
 	}
 	now := s.now()
 	if t.Revoked() {
-		return access.Principal{}, rejectRevoked
+		return access.Principal{}, Token{}, rejectRevoked
 	}
 	if t.Expired(now) {
-		return access.Principal{}, rejectExpired
+		return access.Principal{}, Token{}, rejectExpired
 	}
 	var p access.Principal
 	if k == KindAPI {
@@ -241,10 +279,10 @@ func (s *Service) Verify(ctx context.Context, secret string) (access.Principal, 
 		p = sessionPrincipal(t)
 		u, err := s.acc.GetUser(ctx, p, t.UserID)
 		if errors.Is(err, access.ErrNotFound) || err == nil && u.Status != access.UserActive {
-			return access.Principal{}, rejectUserUnknown
+			return access.Principal{}, Token{}, rejectUserUnknown
 		}
 		if err != nil {
-			return access.Principal{}, err
+			return access.Principal{}, Token{}, err
 		}
 	}
 	if t.LastUsedAt.IsZero() || now.Sub(t.LastUsedAt) >= touchInterval {
@@ -252,7 +290,7 @@ func (s *Service) Verify(ctx context.Context, secret string) (access.Principal, 
 		// that verified.
 		_ = s.st.TouchToken(ctx, t.ID, now)
 	}
-	return p, nil
+	return p, t, nil
 }
 
 // auditTarget names a token in audit events (never its secret).

@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/google/uuid"
@@ -111,4 +112,74 @@ func (s *Service) moveSession(ctx context.Context, from access.Principal, to acc
 	}
 	return c, s.acc.Audit(ctx, access.UserPrincipal(from.UserID, c.ID), c.ID, "session.moved",
 		"session:"+from.SessionID.String(), map[string]string{"from": from.CompanyID.String()})
+}
+
+// LogoutPrincipal ends the session p acts through (Principal.SessionID,
+// set by Verify), effective on the very next request: the logout of a
+// request authenticated with a session token. Errors: ErrInvalidToken if
+// p acts through no session (an API token, a principal the host built)
+// or the session is gone or was revoked before (at an earlier instant:
+// two logouts racing both succeed).
+func (s *Service) LogoutPrincipal(ctx context.Context, p access.Principal) error {
+	if p.Kind != access.PrincipalUser || p.SessionID == uuid.Nil {
+		return rejectUnknown
+	}
+	return s.acc.InTx(ctx, func(ctx context.Context) error {
+		now := s.now()
+		t, err := s.st.RevokeToken(ctx, p.CompanyID, p.SessionID, now)
+		switch {
+		case errors.Is(err, access.ErrNotFound):
+			return rejectUnknown
+		case err != nil:
+			return err
+		case t.Kind != KindSession || t.UserID != p.UserID:
+			return rejectUnknown // rolls the revocation back
+		case !t.RevokedAt.Equal(now):
+			return rejectRevoked
+		}
+		return s.acc.Audit(ctx, access.UserPrincipal(t.UserID, t.CompanyID), t.CompanyID, "session.revoked", auditTarget(t), nil)
+	})
+}
+
+// EndSessions ends every session of the user, effective on the very next
+// request, except the one p acts through (Principal.SessionID): "log out
+// my other sessions". API tokens the user created stay. It reports how
+// many sessions it ended. Allowed to the user themself and to the system
+// principal (the host ending a user's sessions: an account taken over);
+// for anyone else it is ErrNotFound (CodeUserNotFound), as for an unknown
+// user. To end the asking session too, call LogoutPrincipal as well.
+func (s *Service) EndSessions(ctx context.Context, p access.Principal, userID uuid.UUID) (int, error) {
+	switch {
+	case p.IsZero():
+		return 0, access.Unauthenticated("no principal")
+	case p.Kind == access.PrincipalSystem, p.Kind == access.PrincipalUser && p.UserID == userID:
+	default:
+		return 0, access.NotFound(access.CodeUserNotFound)
+	}
+	var n int
+	err := s.acc.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		n, err = s.endSessions(ctx, p, userID, "logout")
+		return err
+	})
+	return n, err
+}
+
+// endSessions revokes, in the transaction of ctx, every session of the
+// user but the one p acts through, and records why. The event is the
+// account's, outside any company (its sessions act in several).
+func (s *Service) endSessions(ctx context.Context, p access.Principal, userID uuid.UUID, reason string) (int, error) {
+	except := uuid.Nil
+	if p.Kind == access.PrincipalUser && p.UserID == userID {
+		except = p.SessionID
+	}
+	n, err := s.st.RevokeSessions(ctx, userID, except, s.now())
+	if err != nil {
+		return 0, err
+	}
+	details := map[string]string{"reason": reason, "count": strconv.Itoa(n)}
+	if except != uuid.Nil {
+		details["kept"] = "session:" + except.String()
+	}
+	return n, s.acc.Audit(ctx, p, uuid.Nil, "sessions.revoked", "user:"+userID.String(), details)
 }

@@ -15,7 +15,8 @@ import (
 // store/storetest proves them.
 //
 // API and session tokens share one table (Token.Kind tells them apart);
-// both are found by the SHA-256 Digest of their secret through a unique
+// login links and password reset links share another (LoginLink.Kind).
+// All are found by the SHA-256 Digest of their secret through a unique
 // index. Plaintext secrets never reach a store.
 type Store interface {
 	RunInTx(ctx context.Context, fn func(ctx context.Context) error) error
@@ -55,17 +56,35 @@ type Store interface {
 	// created it.
 	AddSessionCompany(ctx context.Context, id, companyID uuid.UUID) error
 
-	// CreateLoginLink inserts l. ErrConflict with access.CodeIDTaken if its
-	// ID is taken, access.CodeTokenTaken if its Digest is.
+	// RevokeSessions sets RevokedAt to at on every unrevoked session token
+	// of the user except the session except (uuid.Nil: none is kept), and
+	// reports how many. API tokens the user created are untouched.
+	RevokeSessions(ctx context.Context, userID, except uuid.UUID, at time.Time) (int, error)
+
+	// CreateLoginLink inserts l, a login link (Kind KindLoginLink, of a
+	// company) or a password reset link (KindPasswordReset, of no company:
+	// CompanyID uuid.Nil). A zero Kind is stored as KindLoginLink and set
+	// so in l. ErrConflict with access.CodeIDTaken if its ID is taken,
+	// access.CodeTokenTaken if its Digest is; ErrNotFound
+	// (access.CodeCompanyNotFound, access.CodeUserNotFound) if its company
+	// (required for a login link) or its user does not exist; ErrInvalid
+	// (field "kind") for another Kind.
 	CreateLoginLink(ctx context.Context, l *LoginLink) error
-	// ConsumeLoginLink redeems the link whose Digest is d: one conditional
+	// ConsumeLoginLink redeems the link whose Digest is d, of either Kind
+	// (the caller checks the Kind it expects): one conditional
 	// write that sets UsedAt to now only if the link is unused, not revoked
 	// and not expired (now < ExpiresAt), and returns the link as stored
 	// after it. Of concurrent calls exactly one succeeds. Errors:
 	// ErrNotFound if there is no such link; ErrLinkUsed, ErrLinkRevoked or
-	// ErrLinkExpired (conflicts) otherwise, checked in that order.
+	// ErrLinkExpired (conflicts) otherwise, checked in that order. A login
+	// link whose company is gone is not found.
 	ConsumeLoginLink(ctx context.Context, d Digest, now time.Time) (LoginLink, error)
 	// RevokeLoginLinks sets RevokedAt to at on every unused, unrevoked
-	// link of the user in the company, and reports how many.
+	// login link (KindLoginLink) of the user in the company, and reports
+	// how many.
 	RevokeLoginLinks(ctx context.Context, companyID, userID uuid.UUID, at time.Time) (int, error)
+	// RevokeResetLinks sets RevokedAt to at on every unused, unrevoked
+	// password reset link (KindPasswordReset) of the user, and reports how
+	// many.
+	RevokeResetLinks(ctx context.Context, userID uuid.UUID, at time.Time) (int, error)
 }

@@ -86,16 +86,21 @@ func (t Token) Expired(now time.Time) bool { return !t.ExpiresAt.IsZero() && !no
 // Revoked reports whether t was revoked.
 func (t Token) Revoked() bool { return !t.RevokedAt.IsZero() }
 
-// LoginLink is a stored one-time magic login link for a user in a company.
+// LoginLink is a stored one-time link: a magic login link for a user in a
+// company, or a password reset link of a user (Kind).
 type LoginLink struct {
-	ID        uuid.UUID
+	ID uuid.UUID
+	// Kind is the kind of the link's secret: KindLoginLink, or
+	// KindPasswordReset for a reset link, which belongs to no company
+	// (CompanyID is uuid.Nil) and never signs anyone in.
+	Kind      Kind
 	CompanyID uuid.UUID
 	UserID    uuid.UUID
 	Digest    Digest
 	CreatedBy uuid.UUID // the provisioning user, uuid.Nil for the system
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero: not redeemed
-	RevokedAt time.Time // zero: not superseded by a newer link
+	RevokedAt time.Time // zero: not superseded by a newer link (nor ended)
 	CreatedAt time.Time
 }
 

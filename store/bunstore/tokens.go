@@ -56,24 +56,29 @@ func (r tokenRow) token() token.Token {
 	return t
 }
 
-// linkRow is a login_links row. Zero values of nullable columns are NULL.
+// linkRow is a login_links row: a login link or a password reset link
+// (kind). Zero values of nullable columns are NULL.
 type linkRow struct {
 	bun.BaseModel `bun:"table:login_links"`
 
-	ID, CompanyID, UserID uuid.UUID
-	CreatedBy             uuid.UUID `bun:",nullzero"`
-	Digest                []byte
-	ExpiresAt, CreatedAt  time.Time
-	UsedAt, RevokedAt     time.Time `bun:",nullzero"`
+	ID, UserID           uuid.UUID
+	Kind                 string
+	CompanyID, CreatedBy uuid.UUID `bun:",nullzero"`
+	Digest               []byte
+	ExpiresAt, CreatedAt time.Time
+	UsedAt, RevokedAt    time.Time `bun:",nullzero"`
 }
 
-const linkCols = `l.id, l.company_id, l.user_id, l.digest, l.created_by, l.expires_at, l.used_at, l.revoked_at, l.created_at`
+const linkCols = `l.id, l.kind, l.company_id, l.user_id, l.digest, l.created_by, l.expires_at, l.used_at, l.revoked_at, l.created_at`
 
 func (r linkRow) link() token.LoginLink {
 	l := token.LoginLink{
-		ID: r.ID, CompanyID: r.CompanyID, UserID: r.UserID, CreatedBy: r.CreatedBy,
+		ID: r.ID, Kind: token.KindLoginLink, CompanyID: r.CompanyID, UserID: r.UserID, CreatedBy: r.CreatedBy,
 		ExpiresAt: r.ExpiresAt.UTC(), UsedAt: utcOrZero(r.UsedAt), RevokedAt: utcOrZero(r.RevokedAt),
 		CreatedAt: r.CreatedAt.UTC(),
+	}
+	if r.Kind == token.KindPasswordReset.String() {
+		l.Kind = token.KindPasswordReset
 	}
 	copy(l.Digest[:], r.Digest)
 	return l
@@ -190,11 +195,24 @@ func nilIfNone(ids []uuid.UUID) []uuid.UUID {
 	return ids
 }
 
-// CreateLoginLink implements token.Store. Its company and user must
-// exist; login_links_digest_key holds the rule of one link per digest.
+// CreateLoginLink implements token.Store. Its company (a login link's)
+// and user must exist; login_links_digest_key holds the rule of one link
+// per digest.
 func (s *Store) CreateLoginLink(ctx context.Context, l *token.LoginLink) error {
+	if l.Kind == 0 {
+		l.Kind = token.KindLoginLink
+	}
+	switch l.Kind {
+	case token.KindLoginLink:
+		if l.CompanyID == uuid.Nil {
+			return access.NotFound(access.CodeCompanyNotFound)
+		}
+	case token.KindPasswordReset:
+	default:
+		return access.Invalid("kind", "a link is a login link or a password reset link")
+	}
 	return s.insert(ctx, access.CodeLoginLinkNotFound, &linkRow{
-		ID: l.ID, CompanyID: l.CompanyID, UserID: l.UserID, Digest: l.Digest[:], CreatedBy: l.CreatedBy,
+		ID: l.ID, Kind: l.Kind.String(), CompanyID: l.CompanyID, UserID: l.UserID, Digest: l.Digest[:], CreatedBy: l.CreatedBy,
 		ExpiresAt: l.ExpiresAt, UsedAt: l.UsedAt, RevokedAt: l.RevokedAt, CreatedAt: l.CreatedAt,
 	})
 }
@@ -228,8 +246,21 @@ func (s *Store) ConsumeLoginLink(ctx context.Context, d token.Digest, now time.T
 	}
 }
 
-// RevokeLoginLinks implements token.Store.
+// RevokeLoginLinks implements token.Store, through login_links_open_idx.
 func (s *Store) RevokeLoginLinks(ctx context.Context, companyID, userID uuid.UUID, at time.Time) (int, error) {
 	return s.exec(ctx, access.CodeLoginLinkNotFound, `UPDATE login_links SET revoked_at = ?
-	WHERE company_id = ? AND user_id = ? AND used_at IS NULL AND revoked_at IS NULL`, at, companyID, userID)
+	WHERE company_id = ? AND user_id = ? AND kind = 'lnk' AND used_at IS NULL AND revoked_at IS NULL`, at, companyID, userID)
+}
+
+// RevokeResetLinks implements token.Store, through
+// login_links_open_reset_idx.
+func (s *Store) RevokeResetLinks(ctx context.Context, userID uuid.UUID, at time.Time) (int, error) {
+	return s.exec(ctx, access.CodeLoginLinkNotFound, `UPDATE login_links SET revoked_at = ?
+	WHERE user_id = ? AND kind = 'rst' AND used_at IS NULL AND revoked_at IS NULL`, at, userID)
+}
+
+// RevokeSessions implements token.Store, through tokens_user_id_idx.
+func (s *Store) RevokeSessions(ctx context.Context, userID, except uuid.UUID, at time.Time) (int, error) {
+	return s.exec(ctx, access.CodeTokenNotFound, `UPDATE tokens SET revoked_at = ?
+	WHERE user_id = ? AND kind = 'ses' AND revoked_at IS NULL AND id <> ?`, at, userID, except)
 }

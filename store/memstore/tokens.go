@@ -20,18 +20,20 @@ type tokenTables struct {
 	tokens        table[token.Digest, token.Token] // by digest: one lookup per request
 	tokenByID     table[uuid.UUID, token.Digest]
 	companyTokens idIndex[uuid.UUID] // API tokens of a company
+	userSessions  idIndex[uuid.UUID] // session tokens of a user
 
 	links      table[token.Digest, token.LoginLink]
 	linkByID   table[uuid.UUID, token.Digest]
-	memberLink idIndex[memberKey] // the links of a user in a company
+	memberLink idIndex[memberKey] // the login links of a user in a company
+	userResets idIndex[uuid.UUID] // the password reset links of a user
 }
 
 func (t *tokenTables) init() {
 	*t = tokenTables{
 		tokens: table[token.Digest, token.Token]{}, tokenByID: table[uuid.UUID, token.Digest]{},
-		companyTokens: idIndex[uuid.UUID]{},
-		links:         table[token.Digest, token.LoginLink]{}, linkByID: table[uuid.UUID, token.Digest]{},
-		memberLink: idIndex[memberKey]{},
+		companyTokens: idIndex[uuid.UUID]{}, userSessions: idIndex[uuid.UUID]{},
+		links: table[token.Digest, token.LoginLink]{}, linkByID: table[uuid.UUID, token.Digest]{},
+		memberLink: idIndex[memberKey]{}, userResets: idIndex[uuid.UUID]{},
 	}
 }
 
@@ -71,8 +73,11 @@ func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 		row.Companies = slices.Clip(slices.Clone(t.Companies))
 		k.tokens.put(tx, t.Digest, row)
 		k.tokenByID.put(tx, t.ID, t.Digest)
-		if t.Kind == token.KindAPI {
+		switch t.Kind {
+		case token.KindAPI:
 			k.companyTokens.add(tx, t.CompanyID, t.ID)
+		case token.KindSession:
+			k.userSessions.add(tx, t.UserID, t.ID)
 		}
 		return nil
 	})
@@ -189,15 +194,28 @@ func (s *Store) CreateLoginLink(ctx context.Context, l *token.LoginLink) error {
 		if _, ok := k.links[l.Digest]; ok {
 			return access.Conflict(access.CodeTokenTaken, "the login link digest is taken")
 		}
-		if l.CompanyID == uuid.Nil {
-			return access.NotFound(access.CodeCompanyNotFound)
+		if l.Kind == 0 {
+			l.Kind = token.KindLoginLink
+		}
+		switch l.Kind {
+		case token.KindLoginLink:
+			if l.CompanyID == uuid.Nil {
+				return access.NotFound(access.CodeCompanyNotFound)
+			}
+		case token.KindPasswordReset:
+		default:
+			return access.Invalid("kind", "a link is a login link or a password reset link")
 		}
 		if err := s.acc.mustExist(l.CompanyID, l.UserID); err != nil {
 			return err
 		}
 		k.links.put(tx, l.Digest, *l)
 		k.linkByID.put(tx, l.ID, l.Digest)
-		k.memberLink.add(tx, memberKey{l.CompanyID, l.UserID}, l.ID)
+		if l.Kind == token.KindPasswordReset {
+			k.userResets.add(tx, l.UserID, l.ID)
+		} else {
+			k.memberLink.add(tx, memberKey{l.CompanyID, l.UserID}, l.ID)
+		}
 		return nil
 	})
 }
@@ -207,7 +225,7 @@ func (s *Store) CreateLoginLink(ctx context.Context, l *token.LoginLink) error {
 func (s *Store) ConsumeLoginLink(ctx context.Context, d token.Digest, now time.Time) (out token.LoginLink, err error) {
 	err = s.write(ctx, func(tx *tx) error {
 		l, ok := s.tok.links[d]
-		if ok {
+		if ok && l.Kind == token.KindLoginLink {
 			_, ok = s.acc.companies[l.CompanyID]
 		}
 		switch {
@@ -231,12 +249,45 @@ func (s *Store) ConsumeLoginLink(ctx context.Context, d token.Digest, now time.T
 // RevokeLoginLinks implements token.Store.
 func (s *Store) RevokeLoginLinks(ctx context.Context, companyID, userID uuid.UUID, at time.Time) (n int, err error) {
 	err = s.write(ctx, func(tx *tx) error {
-		for _, id := range slices.Clone(s.tok.memberLink[memberKey{companyID, userID}]) {
-			d := s.tok.linkByID[id]
-			l := s.tok.links[d]
-			if l.UsedAt.IsZero() && l.RevokedAt.IsZero() {
-				l.RevokedAt = at
-				s.tok.links.put(tx, d, l)
+		n = s.tok.revokeLinks(tx, s.tok.memberLink[memberKey{companyID, userID}], at)
+		return nil
+	})
+	return n, err
+}
+
+// RevokeResetLinks implements token.Store.
+func (s *Store) RevokeResetLinks(ctx context.Context, userID uuid.UUID, at time.Time) (n int, err error) {
+	err = s.write(ctx, func(tx *tx) error {
+		n = s.tok.revokeLinks(tx, s.tok.userResets[userID], at)
+		return nil
+	})
+	return n, err
+}
+
+// revokeLinks revokes the open links among ids and counts them.
+func (k *tokenTables) revokeLinks(tx *tx, ids []uuid.UUID, at time.Time) (n int) {
+	for _, id := range slices.Clone(ids) {
+		d := k.linkByID[id]
+		l := k.links[d]
+		if l.UsedAt.IsZero() && l.RevokedAt.IsZero() {
+			l.RevokedAt = at
+			k.links.put(tx, d, l)
+			n++
+		}
+	}
+	return n
+}
+
+// RevokeSessions implements token.Store. The rows get new values: the
+// ones readers hold are never changed.
+func (s *Store) RevokeSessions(ctx context.Context, userID, except uuid.UUID, at time.Time) (n int, err error) {
+	err = s.write(ctx, func(tx *tx) error {
+		k := &s.tok
+		for _, id := range slices.Clone(k.userSessions[userID]) {
+			d := k.tokenByID[id]
+			if t := k.tokens[d]; id != except && t.RevokedAt.IsZero() {
+				t.RevokedAt = at
+				k.tokens.put(tx, d, t)
 				n++
 			}
 		}
@@ -252,14 +303,17 @@ func (k *tokenTables) deleteCompany(tx *tx, companyID uuid.UUID) {
 		if t.CompanyID != companyID {
 			continue
 		}
-		if t.Kind == token.KindAPI {
+		switch t.Kind {
+		case token.KindAPI:
 			k.companyTokens.del(tx, t.CompanyID, t.ID)
+		case token.KindSession:
+			k.userSessions.del(tx, t.UserID, t.ID)
 		}
 		k.tokenByID.del(tx, t.ID)
 		k.tokens.del(tx, d)
 	}
 	for d, l := range k.links {
-		if l.CompanyID != companyID {
+		if l.CompanyID != companyID || l.Kind != token.KindLoginLink {
 			continue
 		}
 		k.memberLink.del(tx, memberKey{l.CompanyID, l.UserID}, l.ID)

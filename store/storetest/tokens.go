@@ -332,6 +332,9 @@ func testTokens(t *testing.T, newStore Factory) {
 		assert.NoError(t, err)
 	})
 
+	t.Run("ResetLinks", func(t *testing.T) { testResetLinks(t, newRows(t, newStore)) })
+	t.Run("RevokeSessions", func(t *testing.T) { testRevokeSessions(t, newRows(t, newStore)) })
+
 	t.Run("RevokeLoginLinks", func(t *testing.T) {
 		f := newRows(t, newStore)
 		c, owner := f.company(), f.user()
@@ -358,6 +361,138 @@ func testTokens(t *testing.T, newStore Factory) {
 		_, err = f.s.ConsumeLoginLink(ctx, mine.Digest, now)
 		assert.NoError(t, err, "another user's link is untouched")
 	})
+}
+
+// testResetLinks covers password reset links in the login links' store:
+// no company, their own kind, their own rotation.
+func testResetLinks(t *testing.T, f *rows) {
+	ctx := context.Background()
+	now := T0
+	c, u := f.company(), f.user()
+	other := f.user()
+	reset := func(userID uuid.UUID) token.LoginLink {
+		l := f.link(uuid.Nil, userID, time.Minute)
+		l.Kind, l.CreatedBy = token.KindPasswordReset, uuid.Nil
+		return l
+	}
+	r1, r2, theirs := reset(u.ID), reset(u.ID), reset(other.ID)
+	login := f.link(c.ID, u.ID, time.Minute)
+	for _, l := range []*token.LoginLink{&r1, &r2, &theirs, &login} {
+		require.NoError(t, f.s.CreateLoginLink(ctx, l))
+	}
+	assert.Equal(t, token.KindLoginLink, login.Kind, "a zero kind is a login link, and says so")
+
+	bad := f.link(uuid.Nil, u.ID, time.Minute)
+	assertNotFound(t, f.s.CreateLoginLink(ctx, &bad), access.CodeCompanyNotFound, "a login link needs a company")
+	bad = reset(uuid.New())
+	assertNotFound(t, f.s.CreateLoginLink(ctx, &bad), access.CodeUserNotFound)
+	bad = reset(u.ID)
+	bad.Kind = token.KindSession
+	err := f.s.CreateLoginLink(ctx, &bad)
+	assert.ErrorIs(t, err, access.ErrInvalid)
+	assert.Equal(t, "kind", access.FieldOf(err))
+	bad = reset(u.ID)
+	bad.Digest = r1.Digest
+	assertConflict(t, f.s.CreateLoginLink(ctx, &bad), access.CodeTokenTaken, "one digest table for both kinds")
+
+	n, err := f.s.RevokeLoginLinks(ctx, c.ID, u.ID, now)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "the login link only")
+	n, err = f.s.RevokeResetLinks(ctx, u.ID, now.Add(time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "the user's open reset links")
+	r3 := reset(u.ID)
+	require.NoError(t, f.s.CreateLoginLink(ctx, &r3))
+
+	got, err := f.s.ConsumeLoginLink(ctx, r3.Digest, now.Add(2*time.Second))
+	require.NoError(t, err)
+	want := r3
+	want.UsedAt = now.Add(2 * time.Second)
+	assert.Equal(t, want, got, "kind and no company read back")
+	_, err = f.s.ConsumeLoginLink(ctx, r3.Digest, now.Add(3*time.Second))
+	assert.ErrorIs(t, err, token.ErrLinkUsed)
+	_, err = f.s.ConsumeLoginLink(ctx, r1.Digest, now)
+	assert.ErrorIs(t, err, token.ErrLinkRevoked)
+	n, err = f.s.RevokeResetLinks(ctx, u.ID, now)
+	require.NoError(t, err)
+	assert.Zero(t, n, "used and revoked links stay as they are")
+	got, err = f.s.ConsumeLoginLink(ctx, theirs.Digest, now)
+	require.NoError(t, err, "another user's reset link is untouched")
+	assert.Equal(t, uuid.Nil, got.CompanyID)
+
+	expired := reset(u.ID)
+	require.NoError(t, f.s.CreateLoginLink(ctx, &expired))
+	_, err = f.s.ConsumeLoginLink(ctx, expired.Digest, expired.ExpiresAt)
+	assert.ErrorIs(t, err, token.ErrLinkExpired)
+
+	// Deleting a company leaves reset links alone.
+	open := reset(u.ID)
+	require.NoError(t, f.s.CreateLoginLink(ctx, &open))
+	require.NoError(t, f.s.DeleteCompany(ctx, c.ID))
+	_, err = f.s.ConsumeLoginLink(ctx, open.Digest, now)
+	assert.NoError(t, err)
+}
+
+// testRevokeSessions covers ending every session of a user but one.
+func testRevokeSessions(t *testing.T, f *rows) {
+	ctx := context.Background()
+	now := T0
+	c, u, other := f.company(), f.user(), f.user()
+	var mine []token.Token
+	for i := range 3 {
+		s := f.session(u.ID)
+		if i == 1 {
+			s.CompanyID = c.ID
+		}
+		require.NoError(t, f.s.CreateToken(ctx, &s))
+		mine = append(mine, s)
+	}
+	old := f.session(u.ID)
+	old.RevokedAt = now.Add(-time.Hour)
+	theirs := f.session(other.ID)
+	api := f.apiToken(c.ID, u.ID)
+	for _, tk := range []*token.Token{&old, &theirs, &api} {
+		require.NoError(t, f.s.CreateToken(ctx, tk))
+	}
+	boom := errors.New("boom")
+	require.ErrorIs(t, f.s.RunInTx(ctx, func(ctx context.Context) error {
+		n, err := f.s.RevokeSessions(ctx, u.ID, uuid.Nil, now)
+		require.NoError(t, err)
+		assert.Equal(t, 3, n)
+		return boom
+	}), boom)
+	got, err := f.s.GetTokenByHash(ctx, mine[0].Digest)
+	require.NoError(t, err)
+	assert.False(t, got.Revoked(), "rolled back")
+
+	n, err := f.s.RevokeSessions(ctx, u.ID, mine[2].ID, now)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "every open session of the user but the one kept")
+	for i, s := range mine {
+		got, err := f.s.GetTokenByHash(ctx, s.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, i != 2, got.Revoked(), "session %d", i)
+	}
+	for _, tk := range []token.Token{old, theirs, api} {
+		got, err := f.s.GetTokenByHash(ctx, tk.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, tk.RevokedAt, got.RevokedAt, "%s untouched", tk.Name)
+	}
+	n, err = f.s.RevokeSessions(ctx, u.ID, uuid.Nil, now.Add(time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "then the kept one")
+	n, err = f.s.RevokeSessions(ctx, uuid.New(), uuid.Nil, now)
+	require.NoError(t, err)
+	assert.Zero(t, n, "an unknown user has none")
+	// A deleted company's sessions went with it; the others stay.
+	inC, free := f.session(u.ID), f.session(u.ID)
+	inC.CompanyID = c.ID
+	require.NoError(t, f.s.CreateToken(ctx, &inC))
+	require.NoError(t, f.s.CreateToken(ctx, &free))
+	require.NoError(t, f.s.DeleteCompany(ctx, c.ID))
+	n, err = f.s.RevokeSessions(ctx, u.ID, uuid.Nil, now)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
 }
 
 // testTokenFlows runs the token Service's rules that depend on the store:
