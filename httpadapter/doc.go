@@ -48,6 +48,10 @@
 //	DELETE /api/v1/companies/{company_id}/invitations/{id}         T     invite.Revoke
 //	GET    /api/v1/invitations/code/{code}                         -     invite.Preview ({code} is the token)
 //	GET    /api/v1/invitations?email=                              T     invite.ListForEmail
+//	GET    /api/v1/users?email=                                    T     access.GetUserByEmail (one item or none)
+//	GET    /api/v1/users                                           T     access.ListUsers
+//	GET    /api/v1/users/{user_id}                                 T     access.GetUser
+//	PUT    /api/v1/users/{user_id}                                 T     access.UpdateUser
 //	Accounts (seed 002): {account_id} is the company
 //	GET    /api/accounts/{account_id}/account_accesses             T     access.ListGrants (+ specifier look-ups)
 //	DELETE /api/accounts/{account_id}/account_accesses/{account_access_id}
@@ -198,6 +202,24 @@
 //     (403 otherwise, also on creation). DELETE of a user_access without
 //     company_id acts as the caller: their own membership in any of their
 //     companies (leaving), another user's in the caller's company.
+//   - Seed 001's Users group, designed from its endpoint names (see
+//     "Users and passwords" below for signing in): a user is the
+//     user_access's user object, {"user": …} alone, {"users": […],
+//     "meta": {"next_cursor"}} in lists. GET /api/v1/users?email= is a
+//     filter of the listing: the user with that e-mail when access shows
+//     them to the caller (themself, or a user of the company acted in with
+//     USER_VIEW), else an empty list, the same for an unknown e-mail and
+//     for a user the caller cannot see, so addresses cannot be probed; a
+//     malformed e-mail is 422. GET /api/v1/users without email is
+//     access.ListUsers, which today lists for the system alone, so it is
+//     403 over HTTP until access lists the users visible to a caller. GET
+//     and PUT of /api/v1/users/{user_id} answer a user the caller may not
+//     see, or may not edit, exactly as an unknown ID (404); PUT changes
+//     the caller's own profile (first_name, last_name, lang, theme,
+//     currency, birthdate; absent fields stay), never the e-mail.
+//     Avatars (seed 001's upload and remove) are media storage, not
+//     access control: out of scope, no route; avatar_route shows what
+//     the host stored (access.UserUpdate.AvatarURL, from Go).
 //   - Seed 002: one account access is one grant, so "resources" has one
 //     item; permissions are access.DerivePermissions of its level. The
 //     ApiToken specifier's "token" is the non-secret hint, never the

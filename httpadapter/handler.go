@@ -198,6 +198,7 @@ type op struct {
 	bodyRequired bool
 	out          reflect.Type // success body type, nil for none
 	html         bool         // answers text/html (the login page)
+	statuses     []int        // error statuses beyond those errorStatuses gives every route
 }
 
 // param documents a query parameter.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -293,6 +294,11 @@ func errorStatuses(o *op) []int {
 	}
 	if o.in != nil {
 		out = append(out, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}
+	for _, st := range o.statuses {
+		if !slices.Contains(out, st) {
+			out = append(out, st)
+		}
 	}
 	return append(out, http.StatusInternalServerError)
 }

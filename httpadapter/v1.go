@@ -179,6 +179,7 @@ func (h *Handler) mountV1() {
 	add(h, op{method: "GET", path: "/api/v1/invitations", fam: fam, summary: "Get the pending invitations of an e-mail",
 		description: "For the user with that e-mail only.",
 		query:       append([]param{{name: "email", desc: "the invited e-mail", required: true}}, pageParams...)}, h.v1InvitationsByEmail)
+	h.mountV1Users()
 }
 
 func v1AccessOf(r access.Role) v1Access { return v1Access{ID: r.ID, Name: r.Name, Code: r.Code} }
