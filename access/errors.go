@@ -53,6 +53,9 @@ const (
 	CodeLoginLinkNotFound  Code = "login_link_not_found"
 	CodeUserAccessNotFound Code = "user_access_not_found"
 	CodeAccessNotFound     Code = "access_not_found"
+
+	// A store's answer: the user has no password hash and no throttle.
+	CodeCredentialsNotFound Code = "credentials_not_found"
 )
 
 // Conflicts with stored state. Both stores return the same code for the
@@ -107,6 +110,11 @@ const (
 	CodeUserHasOtherCompanies Code = "user_has_other_companies"
 	CodeUnsupportedScheme     Code = "unsupported_scheme"
 	CodeAmbiguousCredentials  Code = "ambiguous_credentials"
+
+	// Passwords (Service.Authenticate and Service.SetPassword).
+	CodeInvalidCredentials Code = "invalid_credentials" // unknown e-mail, wrong password, disabled user: one answer
+	CodeLoginThrottled     Code = "login_throttled"     // too many failures: *ThrottledError says when to retry
+	CodeWrongPassword      Code = "wrong_password"      // SetPassword: the current password does not match
 )
 
 // Request bodies (the HTTP adapter).

@@ -37,6 +37,7 @@ type Service struct {
 	onFailure   func(ctx context.Context, err error)
 	subjectsMu  sync.RWMutex
 	subjects    map[SubjectType]SubjectKind
+	pw          passwordConfig // service_password.go
 }
 
 // Option configures a Service.

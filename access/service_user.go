@@ -7,8 +7,10 @@ import (
 )
 
 // CreateUser creates a user. Allowed to the system principal and to
-// principals holding USER_ADD in their company. Errors: ErrInvalid naming
-// the field; ErrConflict (code "email_taken") for a taken e-mail.
+// principals holding USER_ADD in their company. A NewUser.Password is
+// checked by the password policy and its hash stored in the same
+// transaction. Errors: ErrInvalid naming the field ("password" for the
+// policy's refusals); ErrConflict (code "email_taken") for a taken e-mail.
 func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User, error) {
 	if p.Kind != PrincipalSystem {
 		if err := s.Check(ctx, p, UserAdd); err != nil {
@@ -19,9 +21,19 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 	if err != nil {
 		return User{}, err
 	}
+	cred, err := s.newCredentials(ctx, in)
+	if err != nil {
+		return User{}, err
+	}
 	err = s.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateUser(ctx, &u); err != nil {
 			return err
+		}
+		if cred != nil {
+			cred.UserID, cred.UpdatedAt = u.ID, u.CreatedAt
+			if err := s.store.PutCredentials(ctx, cred); err != nil {
+				return err
+			}
 		}
 		return s.Audit(ctx, p, p.CompanyID, "user.created", userTarget(u.ID), nil)
 	})

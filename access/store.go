@@ -41,6 +41,26 @@ type Store interface {
 	// ListUsers lists all users.
 	ListUsers(ctx context.Context, c Cursor) ([]User, error)
 
+	// Credentials (password hashes and sign-in throttles) are kept apart
+	// from users: no read of users returns them, and only these three
+	// methods touch them.
+	//
+	// GetCredentials returns the user's credentials. ErrNotFound (code
+	// "credentials_not_found") if the user has none or does not exist.
+	GetCredentials(ctx context.Context, userID uuid.UUID) (Credentials, error)
+	// LockCredentials is GetCredentials holding the write lock of the
+	// user's credentials until the transaction in ctx ends, also while
+	// the user has none yet, so that reading the throttle, deciding and
+	// writing it back is exact under concurrent sign-ins across
+	// processes. Must be called inside RunInTx. ErrNotFound (code
+	// "user_not_found") if the user does not exist, (code
+	// "credentials_not_found") if they have no credentials: the lock is
+	// held all the same.
+	LockCredentials(ctx context.Context, userID uuid.UUID) (Credentials, error)
+	// PutCredentials stores c as the credentials of c.UserID, replacing
+	// any. ErrNotFound (code "user_not_found") if the user does not exist.
+	PutCredentials(ctx context.Context, c *Credentials) error
+
 	// CreateCompany inserts c. ErrConflict if its external key or a domain
 	// is taken.
 	CreateCompany(ctx context.Context, c *Company) error

@@ -1,6 +1,9 @@
 package access
 
 import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/mail"
 	"strings"
 	"time"
@@ -62,12 +65,40 @@ type Profile struct {
 	AvatarURL string
 }
 
-// NewUser is the input of Service.CreateUser.
+// NewUser is the input of Service.CreateUser. It prints its password as
+// "[redacted]" (fmt, log/slog, JSON).
 type NewUser struct {
 	Email     string
 	FirstName string
 	LastName  string
 	Profile   Profile
+	// Password, if set, is the user's first password, checked by the
+	// Service's PasswordPolicy (errors name the field "password") and
+	// stored only as its argon2id hash. Empty: the user signs in by other
+	// means (login links) until a password is set.
+	Password string
+}
+
+// Format prints the new user with the password redacted, for every verb.
+func (u NewUser) Format(f fmt.State, verb rune) {
+	type plain NewUser // without the methods
+	p := plain(u)
+	p.Password = redact(u.Password)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), p)
+}
+
+// LogValue keeps the password out of log/slog output.
+func (u NewUser) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("email", u.Email), slog.String("first_name", u.FirstName),
+		slog.String("last_name", u.LastName), slog.String("password", redact(u.Password)))
+}
+
+// MarshalJSON keeps the password out of JSON.
+func (u NewUser) MarshalJSON() ([]byte, error) {
+	type plain NewUser
+	p := plain(u)
+	p.Password = redact(u.Password)
+	return json.Marshal(p)
 }
 
 // UserUpdate changes a user's profile. Nil fields are left as they are.

@@ -229,6 +229,7 @@ var constraintErrors = map[string]error{
 	"invitations_pkey":  access.Conflict(access.CodeIDTaken, "an invitation with this ID exists"),
 	"tokens_pkey":       access.Conflict(access.CodeIDTaken, "a token with this ID exists"),
 	"login_links_pkey":  access.Conflict(access.CodeIDTaken, "a login link with this ID exists"),
+	"credentials_pkey":  access.Conflict(access.CodeIDTaken, "the user's credentials exist"),
 
 	// Unique: the domain's rules.
 	"users_email_lower_key":        access.Conflict(access.CodeEmailTaken, "the e-mail is taken"),
@@ -255,6 +256,7 @@ var constraintErrors = map[string]error{
 	"tokens_user_id_fkey":             access.NotFound(access.CodeUserNotFound),
 	"login_links_company_id_fkey":     access.NotFound(access.CodeCompanyNotFound),
 	"login_links_user_id_fkey":        access.NotFound(access.CodeUserNotFound),
+	"credentials_user_id_fkey":        access.NotFound(access.CodeUserNotFound),
 
 	// Checks the services enforce first; reaching one is a caller's bug
 	// the store still names.

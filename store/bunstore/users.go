@@ -110,3 +110,60 @@ func prefixed(a, p string, cols ...string) string {
 	}
 	return b.String()
 }
+
+// credentialsRow is a credentials row (migration 20261201000010): read
+// only by the three methods below, never joined into a read of users.
+type credentialsRow struct {
+	bun.BaseModel `bun:"table:credentials"`
+
+	UserID        uuid.UUID `bun:",pk"`
+	Hash          string
+	Failures      int
+	LastFailureAt time.Time `bun:",nullzero"`
+	UpdatedAt     time.Time
+}
+
+func (r credentialsRow) credentials() access.Credentials {
+	return access.Credentials{UserID: r.UserID, Hash: r.Hash, Failures: r.Failures,
+		LastFailureAt: utcOrZero(r.LastFailureAt), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+const selectCredentials = `SELECT user_id, hash, failures, last_failure_at, updated_at FROM credentials WHERE user_id = ?`
+
+// GetCredentials implements access.Store.
+func (s *Store) GetCredentials(ctx context.Context, userID uuid.UUID) (access.Credentials, error) {
+	var r credentialsRow
+	if err := s.scan(ctx, access.CodeCredentialsNotFound, &r, selectCredentials, userID); err != nil {
+		return access.Credentials{}, err
+	}
+	return r.credentials(), nil
+}
+
+// LockCredentials implements access.Store. The lock is the user row's FOR
+// NO KEY UPDATE (it exists before the credentials do, and does not block
+// the foreign keys of memberships and tokens), and the credentials are
+// read by a second statement: under READ COMMITTED that one sees what the
+// transaction that held the lock before committed, which a join locking
+// the user would not (its snapshot predates the wait).
+func (s *Store) LockCredentials(ctx context.Context, userID uuid.UUID) (access.Credentials, error) {
+	var n int
+	err := s.scan(ctx, access.CodeUserNotFound, &n,
+		`SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ? FOR NO KEY UPDATE) AS u`, userID)
+	if err := one(n, err, access.CodeUserNotFound); err != nil {
+		return access.Credentials{}, err
+	}
+	return s.GetCredentials(ctx, userID)
+}
+
+// PutCredentials implements access.Store: one upsert.
+func (s *Store) PutCredentials(ctx context.Context, c *access.Credentials) error {
+	r := &credentialsRow{UserID: c.UserID, Hash: c.Hash, Failures: c.Failures, LastFailureAt: c.LastFailureAt,
+		UpdatedAt: c.UpdatedAt}
+	return s.run(ctx, access.CodeUserNotFound, func(db bun.IDB) error {
+		_, err := db.NewInsert().Model(r).On("CONFLICT (user_id) DO UPDATE").
+			Set("hash = EXCLUDED.hash, failures = EXCLUDED.failures").
+			Set("last_failure_at = EXCLUDED.last_failure_at, updated_at = EXCLUDED.updated_at").
+			Exec(ctx)
+		return err
+	})
+}

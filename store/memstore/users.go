@@ -15,11 +15,15 @@ type userTables struct {
 	// usersActiveIn files users under their ActiveCompanyID, so deleting
 	// a company clears it without a scan.
 	usersActiveIn idIndex[uuid.UUID]
+	// credentials are the users' password hashes and sign-in throttles,
+	// apart from the users so that no read of users returns them.
+	credentials table[uuid.UUID, access.Credentials]
 }
 
 func (t *userTables) init() {
 	*t = userTables{users: table[uuid.UUID, access.User]{}, userByEmail: table[string, uuid.UUID]{},
-		userIDs: idIndex[struct{}]{}, usersActiveIn: idIndex[uuid.UUID]{}}
+		userIDs: idIndex[struct{}]{}, usersActiveIn: idIndex[uuid.UUID]{},
+		credentials: table[uuid.UUID, access.Credentials]{}}
 }
 
 // CreateUser implements access.Store.
@@ -101,4 +105,45 @@ func (s *Store) ListUsers(ctx context.Context, c access.Cursor) (out []access.Us
 		})
 	})
 	return out, err
+}
+
+// GetCredentials implements access.Store.
+func (s *Store) GetCredentials(ctx context.Context, userID uuid.UUID) (c access.Credentials, err error) {
+	if rerr := s.read(ctx, func() {
+		var ok bool
+		if c, ok = s.acc.credentials[userID]; !ok {
+			err = access.NotFound(access.CodeCredentialsNotFound)
+		}
+	}); rerr != nil {
+		return access.Credentials{}, rerr
+	}
+	return c, err
+}
+
+// LockCredentials implements access.Store. The transaction already holds
+// the store's write lock, so it is GetCredentials that tells a missing
+// user from a user without credentials.
+func (s *Store) LockCredentials(ctx context.Context, userID uuid.UUID) (c access.Credentials, err error) {
+	err = s.write(ctx, func(*tx) error {
+		if _, ok := s.acc.users[userID]; !ok {
+			return access.NotFound(access.CodeUserNotFound)
+		}
+		var ok bool
+		if c, ok = s.acc.credentials[userID]; !ok {
+			return access.NotFound(access.CodeCredentialsNotFound)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// PutCredentials implements access.Store.
+func (s *Store) PutCredentials(ctx context.Context, c *access.Credentials) error {
+	return s.write(ctx, func(t *tx) error {
+		if _, ok := s.acc.users[c.UserID]; !ok {
+			return access.NotFound(access.CodeUserNotFound)
+		}
+		s.acc.credentials.put(t, c.UserID, *c)
+		return nil
+	})
 }
