@@ -23,6 +23,7 @@ type category struct {
 // rule is proven on every store).
 var categories = []category{
 	{"users", testUsers},                // users.go
+	{"credentials", testCredentials},    // credentials.go
 	{"companies", testCompanies},        // companies.go
 	{"memberships", testMemberships},    // memberships.go
 	{"grants", testGrants},              // grants.go
