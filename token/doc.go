@@ -101,12 +101,42 @@
 // starts its own session from RedeemLoginLink should confine it likewise
 // when Login.Origin is OriginProvisioned.
 //
+// # Passwords, resets and introspection
+//
+// Service.Login checks an e-mail and a password with
+// access.Service.Authenticate (argon2id, the same answer and cost for an
+// unknown e-mail, a per-account throttle; the password rules all live in
+// access) and mints a session as a redeemed link does, of origin
+// OriginSignIn: the user signed themself in, so it follows their
+// memberships. It acts in the user's active company, else their primary
+// one, else the first; a user in no company gets a session in none, from
+// which they may create one.
+//
+// Service.RequestPasswordReset answers alike for every well-formed
+// e-mail; for an active user's it issues a reset link (kind "rst", stored
+// as its digest among the login links, no company, 30 minutes by default:
+// WithResetTTL, WithResetURL), which ends the user's earlier open ones,
+// and hands it to the Notifier only (a PasswordReset event).
+// Service.CompletePasswordReset consumes the link exactly once and sets the
+// password (access.Service.SetPassword as the system) in one transaction.
+// Whenever a password is set (a reset, Service.ChangePassword, the host's
+// own SetPassword), every session of its user ends in the same
+// transaction, but the one that asked for it when the user changed their
+// own, and so do their open reset links.
+//
+// Service.Introspect tells whether a bearer credential works now and
+// whose it is (RFC 7662's answer: Active false for anything that does
+// not verify), with the cost of Verify. Service.LogoutPrincipal ends the
+// session of a request, Service.EndSessions every other session of a
+// user.
+//
 // # Wiring and notices
 //
 // token.NewService(acc) takes acc's store, which must implement Store
 // (both stores do); invite.NewService takes the token Service in turn. One
 // Notifier type (Notifier, with NopNotifier, NotifierFunc and LogNotifier)
-// serves the whole library: it hears invite.Event and Granted.
+// serves the whole library: it hears invite.Event, Granted and
+// PasswordReset.
 //
 // Every change writes an audit event in its transaction; none holds a
 // secret.

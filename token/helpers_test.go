@@ -37,11 +37,12 @@ func newEnv(t testing.TB, opts ...token.Option) *env {
 	var mu sync.Mutex
 	events := &[]access.AuditEvent{}
 	st := &counting{Store: memstore.New()}
+	// Cheap password hashes: the tests hash many.
 	w := storetest.NewWorld(t, st, storetest.WithToken(opts...), storetest.WithAccess(access.WithAuditHook(func(e access.AuditEvent) {
 		mu.Lock()
 		defer mu.Unlock()
 		*events = append(*events, e)
-	})))
+	}), access.WithTestPasswordParams(access.PasswordParams{})))
 	return &env{World: w, st: st, acc: w.Access, tok: w.Token, clock: w.Clock, owner: w.Owner, company: w.Company,
 		asOwner: w.AsOwner, events: events}
 }

@@ -142,9 +142,10 @@ func (s *Service) setErr(err error) {
 // NewService returns the token Service built on acc, over acc's store
 // (they share its transactions). It registers API tokens as subjects of
 // resource grants with acc (access.SubjectToken, seed 002's ApiToken
-// specifier). It panics if an option is invalid or acc's store does not
-// keep tokens (it implements no token.Store): programming errors of the
-// host, found at start-up.
+// specifier), and ends a user's other sessions whenever acc sets their
+// password (access.Service.OnPasswordSet). It panics if an option is
+// invalid or acc's store does not keep tokens (it implements no
+// token.Store): programming errors of the host, found at start-up.
 func NewService(acc *access.Service, opts ...Option) *Service {
 	st, ok := acc.Store().(Store)
 	if !ok {
@@ -165,6 +166,7 @@ func NewService(acc *access.Service, opts ...Option) *Service {
 		s.notifier = NopNotifier{}
 	}
 	acc.RegisterSubject(access.SubjectToken, access.SubjectKind{Check: s.checkSubject, Withdraw: s.withdraw})
+	acc.OnPasswordSet(s.passwordSet)
 	return s
 }
 

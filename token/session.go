@@ -166,16 +166,17 @@ func (s *Service) EndSessions(ctx context.Context, p access.Principal, userID uu
 }
 
 // endSessions revokes, in the transaction of ctx, every session of the
-// user but the one p acts through, and records why. The event is the
-// account's, outside any company (its sessions act in several).
+// user but the one p acts through, and records why, if there were any.
+// The event is the account's, outside any company (its sessions act in
+// several).
 func (s *Service) endSessions(ctx context.Context, p access.Principal, userID uuid.UUID, reason string) (int, error) {
 	except := uuid.Nil
 	if p.Kind == access.PrincipalUser && p.UserID == userID {
 		except = p.SessionID
 	}
 	n, err := s.st.RevokeSessions(ctx, userID, except, s.now())
-	if err != nil {
-		return 0, err
+	if err != nil || n == 0 {
+		return n, err
 	}
 	details := map[string]string{"reason": reason, "count": strconv.Itoa(n)}
 	if except != uuid.Nil {

@@ -52,6 +52,7 @@ var categories = []category{
 	{"input", testInput},     // input.go
 	{"denials", testDenials}, // denials.go
 	{"consent", testConsent}, // consent.go
+	{"logins", testLogins},   // tokens.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.

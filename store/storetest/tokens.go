@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -805,4 +806,268 @@ func redeem(t *testing.T, w *World, p access.Principal, in token.Provision) toke
 	require.NoError(t, err)
 	require.NotNil(t, l.Session)
 	return l
+}
+
+// testLogins runs password sign-in on top of the store: the token
+// Service's Login, resets, password changes and introspection.
+//
+//   - LoginGivesASessionInTheActiveCompany, and the same refusal for a
+//     wrong password and an unknown e-mail;
+//   - ResetAnswersAlikeForUnknownEmails, with the Notifier hearing only
+//     the known one;
+//   - ResetLinkIsSingleUseUnderConcurrency, expires at 30 minutes and is
+//     rotated by a new request;
+//   - ResetAndChangeEndTheOtherSessions;
+//   - Introspection of valid, revoked, expired and malformed tokens.
+func testLogins(t *testing.T, newStore Factory) {
+	runEach(t, newStore, []category{
+		{"LoginGivesASessionInTheActiveCompany", testPasswordLogin},
+		{"ResetAnswersAlikeForUnknownEmails", testResetAlike},
+		{"ResetLinkIsSingleUseUnderConcurrency", testResetSingleUse},
+		{"ResetLinkExpiresAndRotates", testResetExpiry},
+		{"ResetAndChangeEndTheOtherSessions", testPasswordEndsSessions},
+		{"Introspection", testIntrospection},
+	})
+}
+
+const signInPassword = "correct horse battery staple"
+
+// resetNotices records the password reset links a Notifier hears.
+type resetNotices struct {
+	mu     sync.Mutex
+	events []token.PasswordReset
+}
+
+func (r *resetNotices) Notify(_ context.Context, e token.Event) {
+	if ev, ok := e.(token.PasswordReset); ok {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.events = append(r.events, ev)
+	}
+}
+
+func (r *resetNotices) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.events)
+}
+
+// last returns the secret of the last link heard, and who it went to.
+func (r *resetNotices) last(t *testing.T) (string, access.User) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	require.NotEmpty(t, r.events, "a reset link was sent")
+	ev := r.events[len(r.events)-1]
+	s, err := tokenOfURL(ev.ResetURL.Reveal())
+	require.NoError(t, err)
+	return s, ev.User
+}
+
+// signInWorld is a World whose users may have passwords (hashed cheaply)
+// and whose reset links reach notices.
+func signInWorld(t *testing.T, newStore Factory, notices *resetNotices) *World {
+	return NewWorld(t, newStore(t), WithAccess(access.WithTestPasswordParams(access.PasswordParams{})),
+		WithToken(token.WithNotifier(notices)))
+}
+
+// passwordMember creates a user with signInPassword, a member of the
+// World's company with role.
+func (w *World) passwordMember(t *testing.T, name, role string) access.User {
+	t.Helper()
+	u := w.CreateUser(t, access.NewUser{Email: name + "-" + uuid.NewString()[:8] + "@example.com", FirstName: name, Password: signInPassword})
+	w.AddMember(t, w.Company.ID, u, role)
+	return u
+}
+
+func testPasswordLogin(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := signInWorld(t, newStore, &resetNotices{})
+	u := w.passwordMember(t, "person", access.RoleAdmin)
+	other, _ := w.NewCompany(t, access.NewCompany{Name: "Other"}, w.User(t, "other-owner"))
+	w.AddMember(t, other.ID, u, access.RoleViewer)
+	_, err := w.Access.SwitchCompany(ctx, access.UserPrincipal(u.ID, w.Company.ID), access.SwitchTarget{CompanyID: other.ID})
+	require.NoError(t, err)
+
+	login, err := w.Token.Login(ctx, u.Email, signInPassword)
+	require.NoError(t, err)
+	require.NotNil(t, login.Session)
+	assert.Equal(t, other.ID, login.Company.ID, "in the user's active company")
+	assert.Equal(t, token.OriginSignIn, login.Origin)
+	p, err := w.Token.Verify(ctx, login.Session.Secret.Reveal())
+	require.NoError(t, err)
+	assert.Equal(t, u.ID, p.UserID)
+	assert.Equal(t, other.ID, p.CompanyID)
+	assert.False(t, p.SessionConfined, "the user's own sign-in follows their memberships")
+	require.NoError(t, w.Access.Check(ctx, p, access.UserView))
+	_, err = w.Token.SwitchCompany(ctx, p, access.SwitchTarget{CompanyID: w.Company.ID})
+	require.NoError(t, err)
+	row, err := w.Store.GetTokenByHash(ctx, token.Hash(login.Session.Secret.Reveal()))
+	require.NoError(t, err)
+	assert.Equal(t, token.OriginSignIn, row.Origin)
+	assert.Equal(t, w.Company.ID, row.CompanyID, "the switch moved that session")
+
+	_, wrong := w.Token.Login(ctx, u.Email, "not the password")
+	_, unknown := w.Token.Login(ctx, "nobody-"+uuid.NewString()[:8]+"@example.com", "not the password")
+	assert.ErrorIs(t, wrong, access.ErrInvalidCredentials)
+	assert.Equal(t, wrong.Error(), unknown.Error(), "the same answer for an unknown e-mail")
+	assert.Equal(t, access.CodeOf(wrong), access.CodeOf(unknown))
+
+	// A user in no company gets a session in none.
+	loner := w.CreateUser(t, access.NewUser{Email: "loner-" + uuid.NewString()[:8] + "@example.com", Password: signInPassword})
+	login, err = w.Token.Login(ctx, loner.Email, signInPassword)
+	require.NoError(t, err)
+	assert.Equal(t, uuid.Nil, login.Company.ID)
+	p, err = w.Token.Verify(ctx, login.Session.Secret.Reveal())
+	require.NoError(t, err)
+	assert.Equal(t, uuid.Nil, p.CompanyID)
+}
+
+func testResetAlike(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	notices := &resetNotices{}
+	w := signInWorld(t, newStore, notices)
+	u := w.passwordMember(t, "person", access.RoleAdmin)
+	require.NoError(t, w.Token.RequestPasswordReset(ctx, "nobody-"+uuid.NewString()[:8]+"@example.com"))
+	assert.Zero(t, notices.count(), "nobody to tell")
+	require.NoError(t, w.Token.RequestPasswordReset(ctx, u.Email))
+	assert.Equal(t, 1, notices.count(), "the notifier hears only the known e-mail")
+	_, to := notices.last(t)
+	assert.Equal(t, u.ID, to.ID)
+	assert.ErrorIs(t, w.Token.RequestPasswordReset(ctx, "not an address"), access.ErrInvalid)
+}
+
+func testResetSingleUse(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	notices := &resetNotices{}
+	w := signInWorld(t, newStore, notices)
+	u := w.passwordMember(t, "person", access.RoleAdmin)
+	require.NoError(t, w.Token.RequestPasswordReset(ctx, u.Email))
+	secret, _ := notices.last(t)
+	const n = 20
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = w.Token.CompletePasswordReset(ctx, secret, fmt.Sprintf("new passphrase number %d", i))
+		})
+	}
+	close(start)
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		if err == nil {
+			require.Equal(t, -1, won, "exactly one completion")
+			won = i
+			continue
+		}
+		assert.ErrorIs(t, err, token.ErrLinkUsed)
+	}
+	require.NotEqual(t, -1, won, "one completion")
+	_, err := w.Token.Login(ctx, u.Email, fmt.Sprintf("new passphrase number %d", won))
+	assert.NoError(t, err, "the winner's password holds")
+	_, err = w.Token.Login(ctx, u.Email, signInPassword)
+	assert.ErrorIs(t, err, access.ErrInvalidCredentials)
+}
+
+func testResetExpiry(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	notices := &resetNotices{}
+	w := signInWorld(t, newStore, notices)
+	u := w.passwordMember(t, "person", access.RoleAdmin)
+	require.NoError(t, w.Token.RequestPasswordReset(ctx, u.Email))
+	first, _ := notices.last(t)
+	w.Clock.Advance(30 * time.Minute)
+	assert.ErrorIs(t, w.Token.CompletePasswordReset(ctx, first, "a brand new passphrase"), token.ErrLinkExpired,
+		"expired at 30 minutes")
+	require.NoError(t, w.Token.RequestPasswordReset(ctx, u.Email))
+	second, _ := notices.last(t)
+	require.NoError(t, w.Token.RequestPasswordReset(ctx, u.Email))
+	third, _ := notices.last(t)
+	assert.ErrorIs(t, w.Token.CompletePasswordReset(ctx, second, "a brand new passphrase"), token.ErrLinkRevoked,
+		"rotated by the new request")
+	w.Clock.Advance(30*time.Minute - time.Microsecond)
+	require.NoError(t, w.Token.CompletePasswordReset(ctx, third, "a brand new passphrase"))
+}
+
+func testPasswordEndsSessions(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	notices := &resetNotices{}
+	w := signInWorld(t, newStore, notices)
+	u := w.passwordMember(t, "person", access.RoleAdmin)
+	login := func(pw string) string {
+		t.Helper()
+		l, err := w.Token.Login(ctx, u.Email, pw)
+		require.NoError(t, err)
+		return l.Session.Secret.Reveal()
+	}
+	verifies := func(s string) bool {
+		_, err := w.Token.Verify(ctx, s)
+		return err == nil
+	}
+	asking, other := login(signInPassword), login(signInPassword)
+	owner := redeem(t, w, access.Principal{Kind: access.PrincipalSystem, CompanyID: w.Company.ID},
+		token.Provision{Email: w.Owner.Email, Role: access.RoleOwner}).Session.Secret.Reveal()
+	p, err := w.Token.Verify(ctx, asking)
+	require.NoError(t, err)
+	assert.ErrorIs(t, w.Token.ChangePassword(ctx, p, "wrong", "a brand new passphrase"), access.ErrWrongPassword)
+	assert.True(t, verifies(other), "a refused change ends nothing")
+	require.NoError(t, w.Token.ChangePassword(ctx, p, signInPassword, "a brand new passphrase"))
+	assert.True(t, verifies(asking), "the asking session stays")
+	assert.False(t, verifies(other), "the other ends")
+	assert.True(t, verifies(owner), "another user's stays")
+
+	require.NoError(t, w.Token.RequestPasswordReset(ctx, u.Email))
+	secret, _ := notices.last(t)
+	require.NoError(t, w.Token.CompletePasswordReset(ctx, secret, "the passphrase after the reset"))
+	assert.False(t, verifies(asking), "a reset ends every session")
+	assert.True(t, verifies(owner))
+	_, err = w.Token.Login(ctx, u.Email, "the passphrase after the reset")
+	assert.NoError(t, err)
+}
+
+func testIntrospection(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := signInWorld(t, newStore, &resetNotices{})
+	u := w.passwordMember(t, "person", access.RoleAdmin)
+	api := w.APIToken(t, w.AsOwner, access.RoleViewer)
+	in, err := w.Token.Introspect(ctx, api.Secret.Reveal())
+	require.NoError(t, err)
+	assert.True(t, in.Active)
+	assert.Equal(t, token.KindAPI, in.Kind)
+	assert.Equal(t, w.Owner.ID, in.UserID)
+	assert.Equal(t, w.Company.ID, in.CompanyID)
+	assert.Equal(t, api.Token.ID, in.TokenID)
+	assert.ElementsMatch(t, api.Token.Permissions, in.Permissions)
+	assert.Equal(t, access.LevelViewer, in.Level)
+
+	login, err := w.Token.Login(ctx, u.Email, signInPassword)
+	require.NoError(t, err)
+	in, err = w.Token.Introspect(ctx, login.Session.Secret.Reveal())
+	require.NoError(t, err)
+	assert.Equal(t, token.Introspection{Active: true, Kind: token.KindSession, UserID: u.ID, CompanyID: w.Company.ID,
+		TokenID: login.Session.Token.ID, ExpiresAt: login.Session.Token.ExpiresAt}, in)
+
+	_, err = w.Token.Revoke(ctx, w.AsOwner, api.Token.ID)
+	require.NoError(t, err)
+	ended, err := w.Token.Login(ctx, u.Email, signInPassword)
+	require.NoError(t, err)
+	p, err := w.Token.Verify(ctx, ended.Session.Secret.Reveal())
+	require.NoError(t, err)
+	require.NoError(t, w.Token.LogoutPrincipal(ctx, p))
+	expiring, err := w.Token.Create(ctx, w.AsOwner, token.NewToken{Name: "short", Role: access.RoleViewer,
+		ExpiresAt: w.Clock.Now().Add(time.Minute)})
+	require.NoError(t, err)
+	w.Clock.Advance(time.Minute)
+	s := api.Secret.Reveal()
+	for name, secret := range map[string]string{
+		"revoked": s, "logged out": ended.Session.Secret.Reveal(), "expired": expiring.Secret.Reveal(),
+		"malformed": s[:len(s)-1] + "x", "unknown": token.Generate(token.KindSession).Reveal(),
+	} {
+		in, err := w.Token.Introspect(ctx, secret)
+		require.NoError(t, err, name)
+		assert.Equal(t, token.Introspection{}, in, name)
+	}
 }
