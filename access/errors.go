@@ -99,6 +99,7 @@ const (
 	CodeInvitationCompanyMismatch Code = "invitation_company_mismatch"
 	CodeInviterNotAuthorized      Code = "inviter_not_authorized"
 	CodeResendTooSoon             Code = "resend_too_soon"
+	CodeRateLimited               Code = "rate_limited" // too many invitations sent in the window (invite.RateLimitedError)
 	CodeSelfConnection            Code = "self_connection"
 )
 

@@ -282,25 +282,6 @@ func substringDistance(pattern, text string) int {
 	return slices.Min(prev)
 }
 
-// ListAudit lists the audit trail of the principal's company, oldest first;
-// needs ADMIN or above.
-func (s *Service) ListAudit(ctx context.Context, p Principal, pr PageRequest) (Page[AuditEvent], error) {
-	c, err := pr.Cursor()
-	if err != nil {
-		return Page[AuditEvent]{}, err
-	}
-	if err := s.CheckLevel(ctx, p, Resource{Type: ResourceAccount}, LevelAdmin); err != nil {
-		return Page[AuditEvent]{}, err
-	}
-	limit := c.Limit
-	c.Limit++
-	rows, err := s.store.ListAudit(ctx, p.CompanyID, c)
-	if err != nil {
-		return Page[AuditEvent]{}, err
-	}
-	return pageOf(rows, limit, func(e AuditEvent) uuid.UUID { return e.ID }), nil
-}
-
 // SignIn lets the user of p into p's company, for the services that
 // authenticate users (a redeemed login link): the user must be active and
 // an active member there, and the company becomes their active one. It

@@ -166,8 +166,14 @@ type Store interface {
 
 	// AppendAudit inserts an event.
 	AppendAudit(ctx context.Context, e *AuditEvent) error
-	// ListAudit lists a company's events, oldest first.
+	// ListAudit lists a company's events, oldest first: QueryAudit with
+	// an empty query.
 	ListAudit(ctx context.Context, companyID uuid.UUID, c Cursor) ([]AuditEvent, error)
+	// QueryAudit lists a company's events that pass q (AuditQuery.Matches),
+	// ordered by At, then ID (not by ID alone: a time range is then one
+	// index range), after the event c.After (uuid.Nil: from the start; an
+	// unknown ID: nothing).
+	QueryAudit(ctx context.Context, companyID uuid.UUID, q AuditQuery, c Cursor) ([]AuditEvent, error)
 }
 
 // AccessQuery asks CheckAccess about one user in one company.

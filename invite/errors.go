@@ -74,3 +74,29 @@ func (e *ResendTooSoonError) Error() string {
 func (e *ResendTooSoonError) Unwrap() error {
 	return access.Conflict(access.CodeResendTooSoon, "the invitation can be resent from %s", e.NextAllowedAt.UTC().Format(time.RFC3339))
 }
+
+// RateLimitedError refuses an invitation (created, refreshed or resent)
+// beyond the hourly limits (WithHourlyLimits): the company, or the inviter
+// in it, sent as many as allowed within the last SendWindow. RetryAfter is
+// how long until one more is allowed. It wraps access.ErrConflict with code
+// "rate_limited" (a conflict with the stored send log; the HTTP adapter
+// answers 429 with Retry-After).
+type RateLimitedError struct {
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("conflict: too many invitations sent; retry after %s", e.RetryAfter)
+}
+
+// Unwrap exposes the kind and code.
+func (e *RateLimitedError) Unwrap() error {
+	return access.Conflict(access.CodeRateLimited, "too many invitations were sent in the last hour; retry in %d seconds",
+		e.RetrySeconds())
+}
+
+// RetrySeconds is RetryAfter in whole seconds, rounded up (at least 1), as
+// a Retry-After header states it.
+func (e *RateLimitedError) RetrySeconds() int {
+	return max(1, int((e.RetryAfter+time.Second-1)/time.Second))
+}

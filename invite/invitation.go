@@ -203,8 +203,15 @@ type Acceptance struct {
 	ConnectionID uuid.UUID
 }
 
-// ListFilter narrows ListPending.
+// ListFilter narrows List, ListPending and Inbox.
 type ListFilter struct {
 	Kind Kind // "" for both kinds
-	Page access.PageRequest
+	// Status is the status at read time (Invitation.StatusAt) to list:
+	// "" for StatusPending, AnyStatus for every status. ListPending
+	// ignores it.
+	Status Status
+	Page   access.PageRequest
 }
+
+// AnyStatus in ListFilter.Status lists invitations in every status.
+const AnyStatus Status = "any"

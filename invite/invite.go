@@ -77,8 +77,11 @@ func (s *Service) issueOnce(ctx context.Context, p access.Principal, draft Invit
 		}
 		now := s.acc.Now()
 		cur, err := s.st.GetPendingInvitation(ctx, p.CompanyID, draft.Kind, draft.Email)
-		switch {
-		case err == nil && cur.StatusAt(now) == StatusPending:
+		found := err == nil
+		if !found && !errors.Is(err, access.ErrNotFound) {
+			return err
+		}
+		if found && cur.StatusAt(now) == StatusPending {
 			// Rewriting a pending invitation is granting its current terms
 			// too: only someone who could have issued them may.
 			curLevel := s.acc.Catalog().Level(cur.Role)
@@ -88,18 +91,24 @@ func (s *Service) issueOnce(ctx context.Context, p access.Principal, draft Invit
 			if err := a.CanGrant(curLevel, cur.Permissions); err != nil {
 				return err
 			}
+			if err := s.admitSend(ctx, p, cur.ID, now); err != nil {
+				return err
+			}
 			return s.refresh(ctx, p, cur, draft, now, emit, &out)
-		case err == nil:
+		}
+		id := s.acc.NewID()
+		if err := s.admitSend(ctx, p, id, now); err != nil {
+			return err
+		}
+		if found {
 			// Expired while pending: close it, so that it never blocks.
 			if err := s.close(ctx, p, cur, StatusExpired, now); err != nil {
 				return err
 			}
-		case !errors.Is(err, access.ErrNotFound):
-			return err
 		}
 		tok, hash := s.newToken(draft.Kind)
 		inv := draft
-		inv.ID = s.acc.NewID()
+		inv.ID = id
 		inv.CompanyID = p.CompanyID
 		inv.InvitedBy, inv.InvitedByToken = invitedBy(p), p.TokenID
 		inv.Status = StatusPending
@@ -240,8 +249,21 @@ func (s *Service) offered(inv Invitation) int {
 }
 
 // pending loads a pending invitation of p's company for a change by the
-// company: USER_ADD, and never one offering more than p's own level.
+// company (see own).
 func (s *Service) pending(ctx context.Context, p access.Principal, id uuid.UUID, now time.Time) (Invitation, error) {
+	inv, err := s.own(ctx, p, id)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if st := inv.StatusAt(now); st != StatusPending {
+		return Invitation{}, &StateError{Status: st}
+	}
+	return inv, nil
+}
+
+// own loads an invitation of p's company, in any status, for a change by
+// the company: USER_ADD, and never one offering more than p's own level.
+func (s *Service) own(ctx context.Context, p access.Principal, id uuid.UUID) (Invitation, error) {
 	a, err := s.acc.Authorize(ctx, p, access.UserAdd)
 	if err != nil {
 		return Invitation{}, err
@@ -252,9 +274,6 @@ func (s *Service) pending(ctx context.Context, p access.Principal, id uuid.UUID,
 	}
 	if a.CanGrant(s.offered(inv), nil) != nil {
 		return Invitation{}, access.Forbidden("cannot change an invitation above your own level")
-	}
-	if st := inv.StatusAt(now); st != StatusPending {
-		return Invitation{}, &StateError{Status: st}
 	}
 	return inv, nil
 }
@@ -277,25 +296,36 @@ func (s *Service) Revoke(ctx context.Context, p access.Principal, id uuid.UUID) 
 	return out, err
 }
 
-// Resend sends a pending invitation of the principal's company again, once
-// the cooldown since its last send has passed: a new token (the old link
-// stops working) and a renewed expiry. Needs USER_ADD and at least the
-// level the invitation offers. Errors: *ResendTooSoonError with the time
-// from which it is allowed; *StateError for an invitation that is not
-// pending; ErrNotFound; ErrForbidden.
+// Resend sends a pending or expired invitation of the principal's company
+// again, once the cooldown since its last send has passed: a new token
+// (the old link stops working) and a renewed expiry; an expired one is
+// pending again (the grants it held when it was closed as expired stay
+// gone). Needs USER_ADD and at least the level the invitation offers; it
+// counts against the hourly limits. Of two concurrent resends one wins.
+// Errors: *ResendTooSoonError with the time from which it is allowed;
+// *StateError for an invitation accepted, rejected or revoked;
+// ErrInvitationPending when the e-mail has another pending invitation of
+// the company by now; *RateLimitedError; ErrNotFound; ErrForbidden.
 func (s *Service) Resend(ctx context.Context, p access.Principal, id uuid.UUID) (Issued, error) {
 	var out Issued
 	err := s.inTx(ctx, func(ctx context.Context, emit func(Event)) error {
 		now := s.acc.Now()
-		inv, err := s.pending(ctx, p, id, now)
+		inv, err := s.own(ctx, p, id)
 		if err != nil {
 			return err
+		}
+		from, was := inv.Status, inv.StatusAt(now)
+		if was != StatusPending && was != StatusExpired {
+			return &StateError{Status: was}
 		}
 		if next := inv.LastSentAt.Add(s.cooldown); now.Before(next) {
 			return &ResendTooSoonError{NextAllowedAt: next}
 		}
+		if err := s.admitSend(ctx, p, inv.ID, now); err != nil {
+			return err
+		}
 		tok, hash := s.newToken(inv.Kind)
-		err = s.st.RotateInvitation(ctx, Rotation{ID: inv.ID, PrevSentAt: inv.LastSentAt, TokenHash: hash,
+		err = s.st.RotateInvitation(ctx, Rotation{ID: inv.ID, From: from, PrevSentAt: inv.LastSentAt, TokenHash: hash,
 			ExpiresAt: now.Add(s.validity), SentAt: now})
 		if errors.Is(err, ErrNotPending) {
 			// A concurrent change won: report what it left.
@@ -303,10 +333,13 @@ func (s *Service) Resend(ctx context.Context, p access.Principal, id uuid.UUID) 
 			if gerr != nil {
 				return gerr
 			}
-			if st := cur.StatusAt(now); st != StatusPending {
+			switch st := cur.StatusAt(now); {
+			case st != StatusPending && st != StatusExpired:
 				return &StateError{Status: st}
+			case !cur.LastSentAt.Equal(inv.LastSentAt):
+				return &ResendTooSoonError{NextAllowedAt: cur.LastSentAt.Add(s.cooldown)}
 			}
-			return &ResendTooSoonError{NextAllowedAt: cur.LastSentAt.Add(s.cooldown)}
+			return err // closed as expired meanwhile, unsent: try again
 		}
 		if err != nil {
 			return err
@@ -314,8 +347,11 @@ func (s *Service) Resend(ctx context.Context, p access.Principal, id uuid.UUID) 
 		if inv, err = s.st.GetInvitation(ctx, inv.CompanyID, inv.ID); err != nil {
 			return err
 		}
-		if err := s.acc.Audit(ctx, p, p.CompanyID, "invitation.resent", inviteTarget(inv.ID),
-			map[string]string{"send_count": strconv.Itoa(inv.SendCount), "expires_at": inv.ExpiresAt.Format(time.RFC3339)}); err != nil {
+		details := map[string]string{"send_count": strconv.Itoa(inv.SendCount), "expires_at": inv.ExpiresAt.Format(time.RFC3339)}
+		if was == StatusExpired {
+			details["reopened"] = "true"
+		}
+		if err := s.acc.Audit(ctx, p, p.CompanyID, "invitation.resent", inviteTarget(inv.ID), details); err != nil {
 			return err
 		}
 		e, err := s.event(ctx, EventResent, inv, tok)

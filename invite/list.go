@@ -23,8 +23,18 @@ func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (In
 }
 
 // ListPending lists the pending (not expired) invitations the principal's
-// company sent, one keyset page at a time; needs USER_VIEW.
+// company sent, one keyset page at a time; needs USER_VIEW. It is List
+// with f.Status StatusPending.
 func (s *Service) ListPending(ctx context.Context, p access.Principal, f ListFilter) (access.Page[Invitation], error) {
+	f.Status = StatusPending
+	return s.List(ctx, p, f)
+}
+
+// List lists the invitations the principal's company sent in the status of
+// f.Status (pending when empty, every status with AnyStatus), as their
+// status reads now, one keyset page at a time; needs USER_VIEW. Errors:
+// ErrInvalid (field "kind", "status", "limit" or "cursor"); ErrForbidden.
+func (s *Service) List(ctx context.Context, p access.Principal, f ListFilter) (access.Page[Invitation], error) {
 	c, err := f.Page.Cursor()
 	if err != nil {
 		return access.Page[Invitation]{}, err
@@ -32,13 +42,27 @@ func (s *Service) ListPending(ctx context.Context, p access.Principal, f ListFil
 	if f.Kind != "" && f.Kind != KindMember && f.Kind != KindConnection {
 		return access.Page[Invitation]{}, access.Invalid("kind", "kind must be %q or %q", KindMember, KindConnection)
 	}
+	switch f.Status {
+	case "":
+		f.Status = StatusPending
+	case AnyStatus:
+		f.Status = ""
+	case StatusPending, StatusAccepted, StatusRejected, StatusRevoked, StatusExpired:
+	default:
+		return access.Page[Invitation]{}, access.Invalid("status", "status must be one of pending, accepted, rejected, revoked, expired or %s", AnyStatus)
+	}
 	if _, err := s.acc.Authorize(ctx, p, access.UserView); err != nil {
 		return access.Page[Invitation]{}, err
 	}
 	now := s.acc.Now()
 	limit := c.Limit
 	c.Limit++
-	rows, err := s.st.ListPendingInvitations(ctx, p.CompanyID, f.Kind, now, c)
+	var rows []Invitation
+	if f.Status == StatusPending {
+		rows, err = s.st.ListPendingInvitations(ctx, p.CompanyID, f.Kind, now, c)
+	} else {
+		rows, err = s.st.ListInvitations(ctx, p.CompanyID, Query{Kind: f.Kind, Status: f.Status, Now: now}, c)
+	}
 	if err != nil {
 		return access.Page[Invitation]{}, err
 	}
@@ -98,7 +122,8 @@ func pageOf(rows []Invitation, limit int, now time.Time) access.Page[Invitation]
 }
 
 // Inbox is what seed 003's invitation listing shows a principal: the
-// pending invitations its company sent (one page of ListPending) and, for
+// invitations its company sent (one page of List: the pending ones unless
+// the filter names a status) and, for
 // a user, the pending invitations to their own e-mail from any company
 // (the first access.MaxPageLimit of them).
 type Inbox struct {
@@ -107,10 +132,9 @@ type Inbox struct {
 }
 
 // Inbox lists the principal's sent and received invitations. Sending
-// needs USER_VIEW, as ListPending; a principal that is not a user
-// receives none.
+// needs USER_VIEW, as List; a principal that is not a user receives none.
 func (s *Service) Inbox(ctx context.Context, p access.Principal, f ListFilter) (Inbox, error) {
-	sent, err := s.ListPending(ctx, p, f)
+	sent, err := s.List(ctx, p, f)
 	if err != nil {
 		return Inbox{}, err
 	}

@@ -295,7 +295,8 @@ func TestAcceptExpired(t *testing.T) {
 	_, err = e.svc.Revoke(e.ctx, e.owner, is.Invitation.ID)
 	assertState(t, err, invite.StatusExpired)
 	_, err = e.svc.Resend(e.ctx, e.owner, is.Invitation.ID)
-	assertState(t, err, invite.StatusExpired)
+	var soon *invite.ResendTooSoonError
+	assert.ErrorAs(t, err, &soon, "an expired invitation is resent, once the cooldown passed")
 }
 
 func TestTerminalStatesRefuseEveryTransition(t *testing.T) {

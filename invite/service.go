@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/access"
@@ -16,7 +18,14 @@ import (
 const (
 	DefaultValidity       = 7 * 24 * time.Hour
 	DefaultResendCooldown = 2 * 24 * time.Hour // seed 003: resend after 2 days
+	// DefaultCompanyHourlyLimit and DefaultInviterHourlyLimit bound the
+	// invitations sent per SendWindow (WithHourlyLimits).
+	DefaultCompanyHourlyLimit = 100
+	DefaultInviterHourlyLimit = 20
 )
+
+// SendWindow is the window of the hourly limits: a send counts for an hour.
+const SendWindow = time.Hour
 
 // Service manages invitations and connections. Every method takes the
 // acting Principal and checks it against current stored state; it is safe
@@ -30,13 +39,38 @@ type Service struct {
 	cooldown  time.Duration
 	acceptURL *url.URL
 	format    token.Format
+
+	companyLimit, inviterLimit int
+	logger                     *slog.Logger
+	notifierSet                bool      // WithNotifier was given a notifier
+	undelivered                sync.Once // the warning that nobody receives invitations
 }
 
 // Option configures a Service.
 type Option func(*Service)
 
-// WithNotifier sets who hears of every change (default token.NopNotifier).
-func WithNotifier(n token.Notifier) Option { return func(s *Service) { s.notifier = n } }
+// WithNotifier sets who hears of every change, and so who delivers the
+// invitation links to the invitees. Without it nobody does: the Service
+// then logs a warning at the first invitation it sends (once per Service,
+// never the link), and the link is only in the result of the creating call
+// (Issued.Token, Issued.URL), for the host to hand over. An explicit
+// token.NopNotifier{} is a host's choice and is not warned about.
+func WithNotifier(n token.Notifier) Option {
+	return func(s *Service) { s.notifier, s.notifierSet = n, n != nil }
+}
+
+// WithHourlyLimits bounds how many invitations (created, refreshed or
+// resent) a company, and one inviter in it, may send per SendWindow
+// (defaults DefaultCompanyHourlyLimit and DefaultInviterHourlyLimit); a
+// limit <= 0 is none. The store counts, exactly also across processes
+// sharing it; the system principal is not limited. Beyond a limit the call
+// fails with *RateLimitedError.
+func WithHourlyLimits(company, inviter int) Option {
+	return func(s *Service) { s.companyLimit, s.inviterLimit = company, inviter }
+}
+
+// WithLogger sets where the Service's warnings go (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.logger = l } }
 
 // WithValidity sets how long an invitation (and a resent one) stays valid
 // (default 7 days).
@@ -74,9 +108,13 @@ func NewService(tok *token.Service, opts ...Option) *Service {
 		panic(fmt.Sprintf("invite.NewService: the access Service's store (%T) does not implement invite.Store", acc.Store()))
 	}
 	s := &Service{acc: acc, tok: tok, st: st, format: tok.Format(), notifier: token.NopNotifier{},
-		validity: DefaultValidity, cooldown: DefaultResendCooldown}
+		validity: DefaultValidity, cooldown: DefaultResendCooldown,
+		companyLimit: DefaultCompanyHourlyLimit, inviterLimit: DefaultInviterHourlyLimit, logger: slog.Default()}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
 	}
 	if s.validity <= 0 {
 		s.validity = DefaultValidity
@@ -137,7 +175,7 @@ func (s *Service) event(ctx context.Context, typ EventType, inv Invitation, tok 
 	if _, nop := s.notifier.(token.NopNotifier); nop {
 		// Nobody listens: spare the reads (the accept link still goes
 		// into Issued).
-		return Event{URL: s.link(tok)}, nil
+		return Event{Type: typ, Invitation: Invitation{ID: inv.ID, CompanyID: inv.CompanyID}, Token: tok, URL: s.link(tok)}, nil
 	}
 	e := Event{Type: typ, Invitation: inv.public(s.acc.Now()), Token: tok, URL: s.link(tok), At: s.acc.Now()}
 	var err error
@@ -176,6 +214,7 @@ func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, emit fu
 			return err
 		}
 		if _, nop := s.notifier.(token.NopNotifier); nop || len(events) == 0 {
+			s.warnUndelivered(ctx, events)
 			return nil
 		}
 		s.acc.AfterCommit(ctx, func() {
@@ -185,6 +224,50 @@ func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, emit fu
 		})
 		return nil
 	})
+}
+
+// warnUndelivered logs, once per Service and after the commit, that an
+// invitation link went to nobody because no notifier is configured: the
+// default must not be a silent dead end. It names the invitation, never
+// its link nor the e-mail.
+func (s *Service) warnUndelivered(ctx context.Context, events []Event) {
+	if s.notifierSet {
+		return
+	}
+	for _, e := range events {
+		if e.Token.IsZero() {
+			continue
+		}
+		s.acc.AfterCommit(ctx, func() {
+			s.undelivered.Do(func() {
+				s.logger.WarnContext(ctx, "gatehouse: invitations are not delivered: no invitation notifier is configured "+
+					"(invite.WithNotifier), so nobody sends the invitee the link; it is only in the creating call's result "+
+					"(invite.Issued). Logged once per invite.Service.",
+					slog.String("invitation_id", e.Invitation.ID.String()), slog.String("company_id", e.Invitation.CompanyID.String()),
+					slog.String("event", string(e.Type)))
+			})
+		})
+		return
+	}
+}
+
+// admitSend logs a send of invitation id by p in the store's send log,
+// within the hourly limits, or refuses it with *RateLimitedError. Call it
+// before any write of the transaction, so that the company's lock it
+// takes comes first.
+func (s *Service) admitSend(ctx context.Context, p access.Principal, id uuid.UUID, now time.Time) error {
+	if p.Kind == access.PrincipalSystem || s.companyLimit <= 0 && s.inviterLimit <= 0 {
+		return nil
+	}
+	oldest, err := s.st.RecordSend(ctx, Send{CompanyID: p.CompanyID, InviterID: invitedBy(p), InvitationID: id, SentAt: now},
+		SendLimits{Since: now.Add(-SendWindow), Company: s.companyLimit, Inviter: s.inviterLimit})
+	if err != nil {
+		return err
+	}
+	if !oldest.IsZero() {
+		return &RateLimitedError{RetryAfter: max(oldest.Add(SendWindow).Sub(now), time.Second)}
+	}
+	return nil
 }
 
 func inviteTarget(id uuid.UUID) string { return "invitation:" + id.String() }

@@ -44,11 +44,15 @@ type Store interface {
 	// code "invitation_not_pending" (ErrNotPending) when the condition
 	// fails; ErrNotFound if none.
 	ClaimInvitation(ctx context.Context, t Transition) error
-	// RotateInvitation gives a pending invitation a new token hash and
-	// expiry, increments its send count and sets its last send time, only
-	// if it is still pending and its last send time is still
-	// r.PrevSentAt (so of two concurrent resends one wins). ErrConflict
-	// (ErrNotPending) when the condition fails; ErrNotFound if none.
+	// RotateInvitation gives an invitation a new token hash and expiry,
+	// increments its send count and sets its last send time, only if its
+	// stored status is still r.From (StatusPending when empty) and its
+	// last send time is still r.PrevSentAt (so of two concurrent resends
+	// one wins). From StatusExpired it reopens the invitation: pending
+	// again, ClosedAt cleared. ErrConflict (ErrNotPending) when the
+	// condition fails; ErrConflict (ErrInvitationPending) when reopening
+	// would give the company a second pending invitation of the kind and
+	// e-mail; ErrNotFound if none.
 	RotateInvitation(ctx context.Context, r Rotation) error
 	// RefreshInvitation stores Role, Permissions, Relation, TargetName,
 	// TargetID, InvitedBy, InvitedByToken, ExpiresAt and UpdatedAt of inv,
@@ -63,6 +67,54 @@ type Store interface {
 	// to a normalised e-mail that have not expired at now, ordered by ID
 	// after the cursor.
 	ListPendingByEmail(ctx context.Context, email string, now time.Time, c access.Cursor) ([]Invitation, error)
+	// ListInvitations lists the company's invitations that pass q, in any
+	// status, ordered by ID after the cursor.
+	ListInvitations(ctx context.Context, companyID uuid.UUID, q Query, c access.Cursor) ([]Invitation, error)
+
+	// RecordSend appends s to the company's send log, only if fewer than
+	// l.Company sends of s.CompanyID, and (unless s.InviterID is uuid.Nil)
+	// fewer than l.Inviter sends of s.InviterID in that company, are
+	// logged after l.Since; a limit <= 0 is no limit. The count and
+	// the append are one step for every process sharing the store (under
+	// the company's lock until the transaction in ctx ends), so exactly
+	// the limit succeeds. Refused, it appends nothing and returns the
+	// SentAt of the logged send whose leaving the window makes room (the
+	// oldest that counts); recorded, the zero time. It may prune sends
+	// logged at or before l.Since. ErrNotFound (code "company_not_found") if the
+	// company does not exist.
+	RecordSend(ctx context.Context, s Send, l SendLimits) (time.Time, error)
+}
+
+// Query is the store-level invitation filter (Store.ListInvitations).
+type Query struct {
+	Kind Kind // "" for both kinds
+	// Status is the status at Now, as Invitation.StatusAt computes it
+	// (StatusPending: stored pending and ExpiresAt > Now; StatusExpired:
+	// stored expired, or stored pending and ExpiresAt <= Now); "" for
+	// all.
+	Status Status
+	Now    time.Time
+}
+
+// Matches reports whether inv passes q: the definition both stores follow.
+func (q Query) Matches(inv Invitation) bool {
+	return (q.Kind == "" || inv.Kind == q.Kind) && (q.Status == "" || inv.StatusAt(q.Now) == q.Status)
+}
+
+// Send is one invitation sent (created, refreshed or resent), as the hourly
+// limits count it (see Store.RecordSend).
+type Send struct {
+	CompanyID    uuid.UUID
+	InviterID    uuid.UUID // the inviting user (an API token's creator)
+	InvitationID uuid.UUID
+	SentAt       time.Time
+}
+
+// SendLimits are the bounds Store.RecordSend checks.
+type SendLimits struct {
+	Since   time.Time // the window's start: sends at or before it do not count
+	Company int       // per company; <= 0: none
+	Inviter int       // per inviter in the company; <= 0: none
 }
 
 // Transition is one conditional status change (see Store.ClaimInvitation).
@@ -81,6 +133,7 @@ type Transition struct {
 // Rotation is a resend's change (see Store.RotateInvitation).
 type Rotation struct {
 	ID         uuid.UUID
+	From       Status // the stored status it must have: StatusPending ("") or StatusExpired
 	PrevSentAt time.Time
 	TokenHash  token.Digest
 	ExpiresAt  time.Time

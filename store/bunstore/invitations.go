@@ -127,12 +127,18 @@ func (s *Store) ClaimInvitation(ctx context.Context, t invite.Transition) error 
 		t.ID, string(t.From), string(t.To), t.At, nullUUID(t.UserID), nullUUID(t.TargetID), nullUUID(t.ConnectionID))
 }
 
-// RotateInvitation implements invite.Store in one conditional UPDATE.
+// RotateInvitation implements invite.Store in one conditional UPDATE. A
+// reopened invitation that would be a second pending one of its company,
+// kind and e-mail breaks invitations_pending_key (ErrInvitationPending).
 func (s *Store) RotateInvitation(ctx context.Context, r invite.Rotation) error {
+	from := r.From
+	if from == "" {
+		from = invite.StatusPending
+	}
 	return s.conditional(ctx, `UPDATE invitations SET token_hash = ?2, expires_at = ?3, last_sent_at = ?4,
-		updated_at = ?4, send_count = send_count + 1
-	WHERE id = ?0 AND status = 'pending' AND last_sent_at = ?1 RETURNING id`,
-		r.ID, r.PrevSentAt, r.TokenHash[:], r.ExpiresAt, r.SentAt)
+		updated_at = ?4, send_count = send_count + 1, status = 'pending', closed_at = NULL
+	WHERE id = ?0 AND status = ?5 AND last_sent_at = ?1 RETURNING id`,
+		r.ID, r.PrevSentAt, r.TokenHash[:], r.ExpiresAt, r.SentAt, string(from))
 }
 
 // RefreshInvitation implements invite.Store in one conditional UPDATE.
@@ -166,6 +172,93 @@ func (s *Store) ListPendingInvitations(ctx context.Context, companyID uuid.UUID,
 func (s *Store) ListPendingByEmail(ctx context.Context, email string, now time.Time, c access.Cursor) ([]invite.Invitation, error) {
 	return s.listInvitations(ctx, `i.email = ?0 AND i.status = 'pending' AND i.expires_at > ?1
 		AND i.id > ?2 ORDER BY i.id LIMIT ?3`, email, now, c.After, limitOf(c))
+}
+
+// ListInvitations implements invite.Store: one page of
+// invitations_company_id_idx, or of invitations_company_status_idx for a
+// status. Expired ones are two ranges of it (stored expired, and stored
+// pending past their expiry), merged in ID order.
+func (s *Store) ListInvitations(ctx context.Context, companyID uuid.UUID, q invite.Query, c access.Cursor) ([]invite.Invitation, error) {
+	page := func(cond string) string {
+		return `(SELECT ` + invitationCols + ` FROM invitations i WHERE i.company_id = ?0 AND i.id > ?1
+		AND (?2 = '' OR i.kind = ?2) AND ` + cond + ` ORDER BY i.id LIMIT ?3)`
+	}
+	var where string
+	switch q.Status {
+	case "":
+		where = page("true")
+	case invite.StatusPending:
+		where = page("i.status = 'pending' AND i.expires_at > ?4")
+	case invite.StatusExpired:
+		where = page("i.status = 'expired'") + ` UNION ALL ` + page("i.status = 'pending' AND i.expires_at <= ?4")
+	default:
+		where = page("i.status = ?5")
+	}
+	var rows []invitationRow
+	if err := s.scan(ctx, access.CodeInvitationNotFound, &rows, `SELECT * FROM (`+where+`) AS i ORDER BY i.id LIMIT ?3`,
+		companyID, c.After, string(q.Kind), limitOf(c), q.Now, string(q.Status)); err != nil {
+		return nil, err
+	}
+	return each(rows, invitationRow.invitation), nil
+}
+
+// RecordSend implements invite.Store in two statements of one transaction
+// (the caller's, or its own): the first takes the
+// company's row lock (FOR NO KEY UPDATE: it conflicts with another
+// RecordSend and with LockCompany, not with the key-share locks of inserts
+// that reference the company); the second, whose snapshot is taken once
+// the lock is held, so that it sees every send committed before, prunes
+// the company's sends older than the window, finds the send that makes
+// room in each full window, and appends the send only if neither is full.
+// Across processes exactly the limit succeeds under READ COMMITTED (the
+// default) and SERIALIZABLE; under REPEATABLE READ the snapshot predates
+// the lock and may miss a concurrent send.
+func (s *Store) RecordSend(ctx context.Context, sn invite.Send, l invite.SendLimits) (time.Time, error) {
+	run := s.RunInTx
+	if _, inTx := s.txFrom(ctx); inTx {
+		run = func(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
+	}
+	var room time.Time
+	err := run(ctx, func(ctx context.Context) error {
+		var n int
+		err := s.scan(ctx, access.CodeCompanyNotFound, &n,
+			`SELECT count(*) FROM (SELECT 1 FROM companies WHERE id = ? FOR NO KEY UPDATE) AS c`, sn.CompanyID)
+		if err = one(n, err, access.CodeCompanyNotFound); err != nil {
+			return err
+		}
+		var res struct {
+			Company  time.Time `bun:"company_room"`
+			Inviter  time.Time `bun:"inviter_room"`
+			Recorded bool      `bun:"recorded"`
+		}
+		if err := s.scan(ctx, "", &res, `WITH pruned AS (
+			DELETE FROM invitation_sends WHERE company_id = ?0 AND sent_at <= ?4
+		), room AS (
+			SELECT
+				CASE WHEN ?5 > 0 THEN (SELECT sent_at FROM invitation_sends WHERE company_id = ?0 AND sent_at > ?4
+					ORDER BY sent_at DESC OFFSET greatest(?5 - 1, 0) LIMIT 1) END AS company_room,
+				CASE WHEN ?6 > 0 AND ?1::uuid IS NOT NULL THEN (SELECT sent_at FROM invitation_sends
+					WHERE company_id = ?0 AND inviter_id = ?1 AND sent_at > ?4
+					ORDER BY sent_at DESC OFFSET greatest(?6 - 1, 0) LIMIT 1) END AS inviter_room
+		), ins AS (
+			INSERT INTO invitation_sends (company_id, inviter_id, invitation_id, sent_at)
+			SELECT ?0, ?1, ?2, ?3 FROM room WHERE company_room IS NULL AND inviter_room IS NULL
+			RETURNING 1
+		)
+		SELECT company_room, inviter_room, EXISTS (SELECT 1 FROM ins) AS recorded FROM room`,
+			sn.CompanyID, nullUUID(sn.InviterID), sn.InvitationID, sn.SentAt, l.Since, l.Company, l.Inviter); err != nil {
+			return err
+		}
+		if res.Recorded {
+			return nil
+		}
+		room = utcOrZero(res.Company)
+		if at := utcOrZero(res.Inviter); at.After(room) {
+			room = at
+		}
+		return nil
+	})
+	return room, err
 }
 
 // utcOrZero reads a nullable timestamp: NULL is the zero time.

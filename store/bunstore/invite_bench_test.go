@@ -25,7 +25,7 @@ func BenchmarkAccept(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			st, _ := freshStore(b, d)
 			acc := access.NewService(st)
-			svc := invite.NewService(token.NewService(acc))
+			svc := invite.NewService(token.NewService(acc), invite.WithHourlyLimits(0, 0)) // b.N invitations in an hour
 			owner, err := acc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "owner@acme.example"})
 			if err != nil {
 				b.Fatal(err)

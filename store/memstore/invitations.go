@@ -30,13 +30,17 @@ type inviteTables struct {
 	pendingBy      table[pendingKey, uuid.UUID]
 	companyPending idIndex[uuid.UUID]
 	emailPending   idIndex[string]
+	companyInvs    idIndex[uuid.UUID] // every invitation, by company
+	// sends is each company's send log (RecordSend), oldest first. A
+	// slice is never changed in place: a change stores a new one.
+	sends table[uuid.UUID, []invite.Send]
 }
 
 func (t *inviteTables) init() {
 	*t = inviteTables{
 		invs: table[uuid.UUID, invite.Invitation]{}, byHash: table[token.Digest, uuid.UUID]{},
 		pendingBy: table[pendingKey, uuid.UUID]{}, companyPending: idIndex[uuid.UUID]{},
-		emailPending: idIndex[string]{},
+		emailPending: idIndex[string]{}, companyInvs: idIndex[uuid.UUID]{}, sends: table[uuid.UUID, []invite.Send]{},
 	}
 }
 
@@ -94,6 +98,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation) er
 		n := cloneInvitation(*inv)
 		v.invs.put(t, n.ID, n)
 		v.byHash.put(t, n.TokenHash, n.ID)
+		v.companyInvs.add(t, n.CompanyID, n.ID)
 		if n.Status == invite.StatusPending {
 			v.indexPending(t, n)
 		}
@@ -159,9 +164,19 @@ func (s *Store) update(ctx context.Context, id uuid.UUID, change func(i *invite.
 		if _, taken := v.byHash[n.TokenHash]; rehash && taken {
 			return access.Conflict(access.CodeTokenTaken, "the token hash is taken")
 		}
+		reopen := old.Status != invite.StatusPending && n.Status == invite.StatusPending
+		if other, ok := v.pendingBy[pendingKeyOf(n)]; reopen && ok {
+			if _, live := s.invitation(other); live {
+				return invite.ErrInvitationPending
+			}
+			v.unindexPending(t, v.invs[other])
+		}
 		// Checked everything: from here on, only mutations.
 		if old.Status == invite.StatusPending && n.Status != invite.StatusPending {
 			v.unindexPending(t, old)
+		}
+		if reopen {
+			v.indexPending(t, n)
 		}
 		if rehash {
 			v.byHash.del(t, old.TokenHash)
@@ -195,9 +210,14 @@ func (s *Store) ClaimInvitation(ctx context.Context, tr invite.Transition) error
 // RotateInvitation implements invite.Store.
 func (s *Store) RotateInvitation(ctx context.Context, r invite.Rotation) error {
 	return s.update(ctx, r.ID, func(i *invite.Invitation) error {
-		if i.Status != invite.StatusPending || !i.LastSentAt.Equal(r.PrevSentAt) {
+		from := r.From
+		if from == "" {
+			from = invite.StatusPending
+		}
+		if i.Status != from || !i.LastSentAt.Equal(r.PrevSentAt) {
 			return invite.ErrNotPending
 		}
+		i.Status, i.ClosedAt = invite.StatusPending, time.Time{}
 		i.TokenHash = r.TokenHash
 		i.ExpiresAt, i.LastSentAt, i.UpdatedAt = r.ExpiresAt, r.SentAt, r.SentAt
 		i.SendCount++
@@ -243,9 +263,70 @@ func (s *Store) ListPendingByEmail(ctx context.Context, email string, now time.T
 	return listPending(ctx, s, s.inv.emailPending, email, "", now, c)
 }
 
+// ListInvitations implements invite.Store.
+func (s *Store) ListInvitations(ctx context.Context, companyID uuid.UUID, q invite.Query, c access.Cursor) (out []invite.Invitation, err error) {
+	err = s.read(ctx, func() {
+		out = page(s.inv.companyInvs, companyID, c, func(id uuid.UUID) (invite.Invitation, bool) {
+			i, ok := s.invitation(id)
+			if !ok || !q.Matches(i) {
+				return i, false
+			}
+			return cloneInvitation(i), true
+		})
+	})
+	return out, err
+}
+
+// RecordSend implements invite.Store: the write lock serialises it, as
+// the company's row lock does in PostgreSQL.
+func (s *Store) RecordSend(ctx context.Context, sn invite.Send, l invite.SendLimits) (oldest time.Time, err error) {
+	err = s.write(ctx, func(t *tx) error {
+		if _, ok := s.acc.companies[sn.CompanyID]; !ok {
+			return access.NotFound(access.CodeCompanyNotFound)
+		}
+		log := s.inv.sends[sn.CompanyID]
+		keep := slices.IndexFunc(log, func(x invite.Send) bool { return x.SentAt.After(l.Since) })
+		if keep < 0 {
+			keep = len(log)
+		}
+		window := log[keep:]
+		var mine []invite.Send
+		for _, x := range window {
+			if sn.InviterID != uuid.Nil && x.InviterID == sn.InviterID {
+				mine = append(mine, x)
+			}
+		}
+		oldest = roomAt(window, l.Company)
+		if sn.InviterID != uuid.Nil {
+			if at := roomAt(mine, l.Inviter); at.After(oldest) {
+				oldest = at
+			}
+		}
+		if !oldest.IsZero() {
+			return nil
+		}
+		n := append(slices.Clone(window), sn)
+		slices.SortStableFunc(n, func(a, b invite.Send) int { return a.SentAt.Compare(b.SentAt) })
+		s.inv.sends.put(t, sn.CompanyID, n)
+		return nil
+	})
+	return oldest, err
+}
+
+// roomAt is, for a window of sends oldest first that has reached limit,
+// the time of the send whose leaving it makes room for one more; the zero
+// time while there is room (or no limit).
+func roomAt(window []invite.Send, limit int) time.Time {
+	if limit <= 0 || len(window) < limit {
+		return time.Time{}
+	}
+	return window[len(window)-limit].SentAt
+}
+
 // deleteCompany drops the company's invitations, as PostgreSQL's cascade
 // does. A scan: deleting a company is rare.
 func (t *inviteTables) deleteCompany(tx *tx, companyID uuid.UUID) {
+	t.sends.del(tx, companyID)
 	for id, i := range t.invs {
 		if i.CompanyID != companyID {
 			continue
@@ -254,6 +335,7 @@ func (t *inviteTables) deleteCompany(tx *tx, companyID uuid.UUID) {
 			t.unindexPending(tx, i)
 		}
 		t.byHash.del(tx, i.TokenHash)
+		t.companyInvs.del(tx, i.CompanyID, id)
 		t.invs.del(tx, id)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +29,188 @@ func testInvitations(t *testing.T, newStore Factory) {
 	t.Run("list pending by email", func(t *testing.T) { testInvitationListByEmail(t, newStore) })
 	t.Run("rollback", func(t *testing.T) { testInvitationRollback(t, newStore) })
 	t.Run("company deleted", func(t *testing.T) { testInvitationCompanyDeleted(t, newStore) })
+	t.Run("list in any status", func(t *testing.T) { testInvitationList(t, newStore) })
+	t.Run("reopen expired", func(t *testing.T) { testInvitationReopen(t, newStore) })
+	t.Run("send log", func(t *testing.T) { testInvitationSends(t, newStore) })
+}
+
+// testInvitationList: ListInvitations filters by kind and by the status at
+// Now (invite.Query.Matches), in ID order, page by page.
+func testInvitationList(t *testing.T, newStore Factory) {
+	f := newRows(t, newStore)
+	c, other := f.company(), f.company()
+	var sent []invite.Invitation
+	statuses := []invite.Status{invite.StatusPending, invite.StatusAccepted, invite.StatusRejected, invite.StatusRevoked, invite.StatusExpired}
+	for i := range 20 {
+		inv := f.invitation(c.ID, fmt.Sprintf("l%d@example.com", i), func(inv *invite.Invitation) {
+			inv.Status = statuses[i%len(statuses)]
+			if i%3 == 0 {
+				inv.ExpiresAt = f.now.Add(-time.Minute) // lapsed while stored pending, for the pending ones
+			}
+			if i%4 == 0 {
+				inv.Kind, inv.Relation, inv.TargetName = invite.KindConnection, invite.RelationAgency, "Pixel"
+			}
+		})
+		sent = append(sent, inv)
+		f.invitation(other.ID, fmt.Sprintf("l%d@example.com", i))
+	}
+	slices.SortFunc(sent, func(a, b invite.Invitation) int { return compareUUID(a.ID, b.ID) })
+	for _, kind := range []invite.Kind{"", invite.KindMember, invite.KindConnection} {
+		for _, st := range append([]invite.Status{""}, statuses...) {
+			q := invite.Query{Kind: kind, Status: st, Now: f.now}
+			want := []uuid.UUID{}
+			for _, inv := range sent {
+				if q.Matches(inv) {
+					want = append(want, inv.ID)
+				}
+			}
+			got := []uuid.UUID{}
+			cur := access.Cursor{Limit: 2}
+			for range len(sent) + 1 {
+				page, err := f.s.ListInvitations(f.ctx, c.ID, q, cur)
+				require.NoError(t, err)
+				for _, inv := range page {
+					got = append(got, inv.ID)
+				}
+				if len(page) < 2 {
+					break
+				}
+				cur.After = page[len(page)-1].ID
+			}
+			assert.Equal(t, want, got, "kind %q status %q", kind, st)
+		}
+	}
+	one, err := f.s.ListInvitations(f.ctx, c.ID, invite.Query{Now: f.now}, all())
+	require.NoError(t, err)
+	require.Len(t, one, len(sent))
+	assert.Equal(t, normInvitation(sent[0]), normInvitation(one[0]))
+}
+
+// testInvitationReopen: RotateInvitation from StatusExpired makes the
+// invitation pending again, only from that status and last send, and never
+// as a second pending one of its company, kind and e-mail.
+func testInvitationReopen(t *testing.T, newStore Factory) {
+	f := newRows(t, newStore)
+	c := f.company()
+	inv := f.invitation(c.ID, "bob@example.com", func(i *invite.Invitation) {
+		i.Status, i.ClosedAt = invite.StatusExpired, f.now
+	})
+	rot := invite.Rotation{ID: inv.ID, From: invite.StatusExpired, PrevSentAt: inv.LastSentAt,
+		TokenHash: token.Hash("new-" + inv.ID.String()), ExpiresAt: f.now.Add(2 * time.Hour), SentAt: f.now.Add(time.Minute)}
+	blocker := f.invitation(c.ID, "bob@example.com")
+	assert.ErrorIs(t, f.s.RotateInvitation(f.ctx, rot), invite.ErrInvitationPending)
+	require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: blocker.ID, From: invite.StatusPending,
+		To: invite.StatusRevoked, At: f.now}))
+	pending := rot
+	pending.From = invite.StatusPending
+	assert.ErrorIs(t, f.s.RotateInvitation(f.ctx, pending), invite.ErrNotPending, "not from another status")
+	require.NoError(t, f.s.RotateInvitation(f.ctx, rot))
+	got, err := f.s.GetInvitation(f.ctx, c.ID, inv.ID)
+	require.NoError(t, err)
+	assert.Equal(t, invite.StatusPending, got.Status)
+	assert.Zero(t, got.ClosedAt)
+	assert.Equal(t, 2, got.SendCount)
+	assert.Equal(t, rot.TokenHash, got.TokenHash)
+	assert.True(t, got.ExpiresAt.Equal(rot.ExpiresAt))
+	again, err := f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "bob@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, inv.ID, again.ID, "pending again, and found as such")
+	assert.ErrorIs(t, f.s.RotateInvitation(f.ctx, rot), invite.ErrNotPending, "of two resends one wins")
+	_, err = f.s.GetInvitationByHash(f.ctx, inv.TokenHash)
+	assertNotFound(t, err, access.CodeInvitationNotFound)
+
+	// Concurrently, from one expired invitation: exactly one reopens it.
+	c2 := f.company()
+	inv = f.invitation(c2.ID, "ann@example.com", func(i *invite.Invitation) { i.Status = invite.StatusExpired })
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Go(func() {
+			r := rot
+			r.ID, r.PrevSentAt, r.TokenHash = inv.ID, inv.LastSentAt, token.Hash(fmt.Sprintf("race-%d-%s", i, inv.ID))
+			errs[i] = f.s.RunInTx(f.ctx, func(ctx context.Context) error { return f.s.RotateInvitation(ctx, r) })
+		})
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		if err == nil {
+			won++
+		} else {
+			assert.ErrorIs(t, err, invite.ErrNotPending)
+		}
+	}
+	assert.Equal(t, 1, won)
+}
+
+// testInvitationSends: RecordSend counts a company's and an inviter's sends
+// after Since, refuses at the limit with the send that makes room, appends
+// nothing when it refuses, and is exact under concurrency.
+func testInvitationSends(t *testing.T, newStore Factory) {
+	f := newRows(t, newStore)
+	c := f.company()
+	alice, bob := newID(), newID()
+	at := func(m int) time.Time { return f.now.Add(time.Duration(m) * time.Minute) }
+	send := func(inviter uuid.UUID, m int, l invite.SendLimits) time.Time {
+		t.Helper()
+		room, err := f.s.RecordSend(f.ctx, invite.Send{CompanyID: c.ID, InviterID: inviter, InvitationID: newID(), SentAt: at(m)}, l)
+		require.NoError(t, err)
+		return room
+	}
+	lim := func(m int) invite.SendLimits { return invite.SendLimits{Since: at(m - 60), Company: 4, Inviter: 2} }
+	assert.Zero(t, send(alice, 0, lim(0)))
+	assert.Zero(t, send(alice, 10, lim(10)))
+	assert.True(t, send(alice, 20, lim(20)).Equal(at(0)), "the inviter's window is full: its oldest send makes room")
+	assert.Zero(t, send(bob, 20, lim(20)))
+	assert.Zero(t, send(uuid.Nil, 25, lim(25)), "the system counts for the company only")
+	assert.True(t, send(bob, 30, lim(30)).Equal(at(0)), "the company's window is full")
+	assert.True(t, send(uuid.Nil, 30, lim(30)).Equal(at(0)))
+	assert.Zero(t, send(alice, 60, lim(60)), "at(0) left the window (a send counts for exactly the window)")
+	assert.True(t, send(bob, 61, lim(61)).Equal(at(10)), "company: the refused sends were not logged")
+	assert.Zero(t, send(bob, 61, invite.SendLimits{Since: at(1), Company: 0, Inviter: 0}), "no limits")
+	assert.True(t, send(bob, 62, invite.SendLimits{Since: at(2), Company: 2, Inviter: 0}).Equal(at(60)),
+		"a lowered limit: the send whose leaving brings the count below it")
+	_, err := f.s.RecordSend(f.ctx, invite.Send{CompanyID: newID(), SentAt: at(0)}, lim(0))
+	assertNotFound(t, err, access.CodeCompanyNotFound)
+
+	// Rolled back with its transaction.
+	c2 := f.company()
+	one := invite.SendLimits{Since: at(-60), Company: 1}
+	err = f.s.RunInTx(f.ctx, func(ctx context.Context) error {
+		room, err := f.s.RecordSend(ctx, invite.Send{CompanyID: c2.ID, InvitationID: newID(), SentAt: at(0)}, one)
+		require.NoError(t, err)
+		require.Zero(t, room)
+		return errors.New("roll back")
+	})
+	require.Error(t, err)
+	room, err := f.s.RecordSend(f.ctx, invite.Send{CompanyID: c2.ID, InvitationID: newID(), SentAt: at(0)}, one)
+	require.NoError(t, err)
+	assert.Zero(t, room, "the rolled-back send left no trace")
+
+	// Concurrently, each in a transaction that goes on after it: exactly
+	// the limit succeeds.
+	c3 := f.company()
+	const n, limit = 12, 5
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	recorded := 0
+	for range n {
+		wg.Go(func() {
+			err := f.s.RunInTx(f.ctx, func(ctx context.Context) error {
+				room, err := f.s.RecordSend(ctx, invite.Send{CompanyID: c3.ID, InviterID: alice, InvitationID: newID(), SentAt: at(0)},
+					invite.SendLimits{Since: at(-60), Company: 100, Inviter: limit})
+				if err == nil && room.IsZero() {
+					mu.Lock()
+					recorded++
+					mu.Unlock()
+				}
+				return err
+			})
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, limit, recorded)
 }
 
 func testInvitationCreateGet(t *testing.T, newStore Factory) {
