@@ -48,10 +48,17 @@
 //	DELETE /api/v1/companies/{company_id}/invitations/{id}         T     invite.Revoke
 //	GET    /api/v1/invitations/code/{code}                         -     invite.Preview ({code} is the token)
 //	GET    /api/v1/invitations?email=                              T     invite.ListForEmail
+//	POST   /api/v1/users                                           -     access.CreateUser as the system (only with WithPublicSignUp)
 //	GET    /api/v1/users?email=                                    T     access.GetUserByEmail (one item or none)
 //	GET    /api/v1/users                                           T     access.ListUsers
 //	GET    /api/v1/users/{user_id}                                 T     access.GetUser
 //	PUT    /api/v1/users/{user_id}                                 T     access.UpdateUser
+//	POST   /api/v1/users/login                                     -     token.Login
+//	POST   /api/v1/users/logout                                    T     token.LogoutPrincipal (the calling session)
+//	POST   /api/v1/users/password/reset                            -     token.RequestPasswordReset (always 202)
+//	PUT    /api/v1/users/password/reset                            -     token.CompletePasswordReset
+//	PUT    /api/v1/users/password                                  T     token.ChangePassword
+//	POST   /api/v1/users/validate_token                            -     token.Introspect
 //	Accounts (seed 002): {account_id} is the company
 //	GET    /api/accounts/{account_id}/account_accesses             T     access.ListGrants (+ specifier look-ups)
 //	DELETE /api/accounts/{account_id}/account_accesses/{account_access_id}
@@ -89,7 +96,10 @@
 // (with WWW-Authenticate), forbidden 403, not found 404 (also for another
 // tenant's IDs: the services make them indistinguishable), conflict 409
 // (last owner, duplicates, a used invitation, a resend within the
-// cooldown), a used, expired or replaced login link 410. Anything else is a
+// cooldown), a used, expired or replaced login link 410. A used, expired or
+// replaced password reset link is 410 too, and a throttled sign-in
+// (*access.ThrottledError, code login_throttled) 429 with Retry-After
+// (and retry_after, in seconds, in the error body). Anything else is a
 // 500 whose body says only "internal error"; the cause, with the route
 // pattern and never the URL, goes to the host's *slog.Logger (WithLogger);
 // a panic is one too. An error of a kind without a code of its own shows the
@@ -129,6 +139,65 @@
 // adapter never logs a URL; a host's request log should record LogPath(r)
 // (the matched route pattern), never r.URL: login links and
 // /api/v1/invitations/code/{code} carry secrets.
+//
+// # Users and passwords
+//
+// Seed 001's Users group (see the route table; the sign-in routes are
+// mounted when Services.Token is given: a host with sessions of its own
+// may leave it out). Every rule is access's or token's: the passwords'
+// policy and hashing, the throttle, the equal answers, which sessions a
+// change ends.
+//
+//   - Creating a user is the system's decision. WithPublicSignUp(true)
+//     mounts POST /api/v1/users for anyone, without credentials (sent ones
+//     are ignored): email and password (both required), names and
+//     profile. The account belongs to no company (its login acts in none;
+//     it may create a company or accept an invitation). The adapter
+//     creates it as the system would, the host having opted in. Without
+//     the option the route is not mounted (POST answers 405 and the
+//     document does not list it): an Authenticator never hands out the
+//     system principal, so no HTTP caller is trusted enough, and the host
+//     creates users from Go (access.Service.CreateUser as the system). A
+//     taken e-mail is 409 email_taken: sign-up, unlike login and reset,
+//     tells whether an address has an account.
+//   - POST /api/v1/users/login {email, password} answers {session_token,
+//     token_type "Bearer", expires_at, user, company}: a session token as
+//     a login link's, acting in the user's active company (company null
+//     for a user of none). Wrong credentials, an unknown e-mail, a user
+//     without a password and a disabled one are one 401
+//     invalid_credentials with one body; too many failures of an account
+//     are 429 login_throttled with Retry-After, even for the right
+//     password. The throttle counts per account; a host adds a per-client
+//     limit with access.WithLoginHook (a *access.ThrottledError it returns
+//     is a 429 too).
+//   - POST /api/v1/users/logout ends the session the request carries
+//     (204). A request through an API token or a host's own principal
+//     carries none: 401 invalid_token.
+//   - POST /api/v1/users/password/reset {email} is 202 with one body for
+//     every well-formed e-mail; the link goes only to the host's notifier
+//     (token.PasswordReset; token.WithResetURL names the host's page,
+//     which PUTs it back). PUT /api/v1/users/password/reset {token,
+//     new_password} sets the password and ends every session of the user
+//     (204); the link works once (410 after, and when expired or
+//     replaced), an unknown one is 401 invalid_link, a refused password
+//     422 naming new_password, which leaves the link usable. PUT
+//     /api/v1/users/password {current_password, new_password} is a
+//     signed-in user's own change (a wrong current password is 422
+//     wrong_password, throttled as logins are), ending their other
+//     sessions; an API token's is 403.
+//   - "Validate JWT": gatehouse issues no JWTs (its tokens are opaque, so
+//     a revocation takes effect at once). POST
+//     /api/v1/users/validate_token {token} is RFC 7662 introspection in
+//     JSON: {active, kind (api or session), user_id, company_id, token_id,
+//     permissions and level (an API token's own ceiling; a session has
+//     none, it acts with its user's membership), expires_at and exp
+//     (absent: never)}. A token that does not work, for whatever reason,
+//     is 200 {"active": false} and nothing else. It takes no credentials
+//     of its own: the token asked about is the credential, and guessing a
+//     256-bit secret is hopeless.
+//   - Passwords never appear in a response, an error or a log line; the
+//     validation errors name the field (password, new_password,
+//     current_password), never the value.
 //
 // # Consent
 //

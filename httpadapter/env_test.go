@@ -71,6 +71,7 @@ type env struct {
 	mu      sync.Mutex
 	events  []invite.Event
 	grants  []token.Granted
+	resets  []token.PasswordReset
 	logBuf  *bytes.Buffer
 	company access.Company
 	owner   access.User
@@ -94,6 +95,8 @@ func newEnv(t testing.TB, st backend, opts ...httpadapter.Option) *env {
 			e.events = append(e.events, ev)
 		case token.Granted:
 			e.grants = append(e.grants, ev)
+		case token.PasswordReset:
+			e.resets = append(e.resets, ev)
 		default:
 			t.Errorf("unexpected event %T", ev)
 		}
@@ -102,7 +105,9 @@ func newEnv(t testing.TB, st backend, opts ...httpadapter.Option) *env {
 		storetest.WithOwner(access.NewUser{Email: "owner-" + uuid.NewString()[:8] + "@example.com", FirstName: "owner", LastName: "Test"}),
 		storetest.WithCompany(access.NewCompany{Name: "Acme", ExternalKey: "acme-key", Domains: []string{"acme.example"}}),
 		storetest.WithToken(token.WithNotifier(notifier), token.WithLoginURL(loginBase+httpadapter.LoginPath)),
-		storetest.WithInvite(invite.WithNotifier(notifier)))
+		storetest.WithInvite(invite.WithNotifier(notifier)),
+		// Cheap hashes: the tests sign in many times, under the race detector.
+		storetest.WithAccess(access.WithTestPasswordParams(access.PasswordParams{})))
 	e.clock, e.st, e.acc, e.tok, e.inv = e.Clock, e.Store, e.Access, e.Token, e.Invite
 	e.company, e.owner, e.ownerP = e.Company, e.Owner, e.AsOwner
 	base := []httpadapter.Option{httpadapter.WithLogger(slogTo(e.logBuf))}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/access"
@@ -57,6 +58,11 @@ func statusOf(f Family, err error) int {
 	if he, ok := errors.AsType[*httpError](err); ok {
 		return he.status
 	}
+	if _, ok := errors.AsType[*access.ThrottledError](err); ok {
+		// Unauthenticated by kind, but the credentials were never
+		// verified: the answer is "wait", with Retry-After.
+		return http.StatusTooManyRequests
+	}
 	if goneCodes[access.CodeOf(err)] {
 		return http.StatusGone
 	}
@@ -91,6 +97,8 @@ type problem struct {
 	Candidates []string `json:"candidates,omitempty" doc:"the company names to choose from (switch-company)"`
 	// NextAllowedAt is when a resend becomes possible.
 	NextAllowedAt *time.Time `json:"next_allowed_at,omitempty" doc:"when the invitation may be resent"`
+	// RetryAfter is a throttled sign-in's wait, as in Retry-After.
+	RetryAfter int `json:"retry_after,omitempty" doc:"throttled (429): seconds to wait, as the Retry-After header says"`
 }
 
 func describe(err error, status int) problem {
@@ -110,6 +118,9 @@ func describe(err error, status int) problem {
 	if soon, ok := errors.AsType[*invite.ResendTooSoonError](err); ok {
 		t := soon.NextAllowedAt.UTC()
 		pr.NextAllowedAt = &t
+	}
+	if th, ok := errors.AsType[*access.ThrottledError](err); ok {
+		pr.RetryAfter = th.RetryAfterSeconds()
 	}
 	if pr.Code == "" {
 		pr.Code = kindCode(err)
@@ -177,6 +188,9 @@ func (h *Handler) fail(x *exchange, err error) {
 		x.w.Header().Set("WWW-Authenticate", `Bearer realm="gatehouse"`)
 	}
 	pr := describe(err, status)
+	if pr.RetryAfter > 0 {
+		x.w.Header().Set("Retry-After", strconv.Itoa(pr.RetryAfter))
+	}
 	switch x.o.fam {
 	case Accounts:
 		if status == http.StatusForbidden {

@@ -74,6 +74,7 @@ type config struct {
 	maxBody  int64
 	pageSize int
 	logger   *slog.Logger
+	signUp   bool
 }
 
 // WithFamilies mounts only the given families (default AllFamilies).
@@ -93,6 +94,14 @@ func WithPageSize(n int) Option { return func(c *config) { c.pageSize = n } }
 // WithLogger sets where the causes of 500 responses go (default
 // slog.Default()). Nothing the adapter logs holds a secret or a URL.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithPublicSignUp mounts POST /api/v1/users in the v1 family: anyone,
+// without credentials, may create an account with a password (default
+// off). It is the host's decision, made for the whole system: with it off
+// the route is not mounted and the host creates users from Go
+// (access.Service.CreateUser with the system principal), since the system
+// never reaches the adapter through an Authenticator.
+func WithPublicSignUp(on bool) Option { return func(c *config) { c.signUp = on } }
 
 // Handler serves the mounted route families. It is an http.Handler; build it
 // with New.

@@ -172,6 +172,8 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 			"DELETE /api/v1/companies/{company_id}/invitations/{id}", "GET /api/v1/invitations/code/{code}",
 			"GET /api/v1/invitations",
 			"GET /api/v1/users", "GET /api/v1/users/{user_id}", "PUT /api/v1/users/{user_id}",
+			"POST /api/v1/users/login", "POST /api/v1/users/logout", "POST /api/v1/users/password/reset",
+			"PUT /api/v1/users/password/reset", "PUT /api/v1/users/password", "POST /api/v1/users/validate_token",
 			"GET /api/accounts/{account_id}/account_accesses", "DELETE /api/accounts/{account_id}/account_accesses/{account_access_id}",
 			"GET /access", "POST /access/add", "POST /access/delete", "POST /access/edit", "GET /access/roles",
 			"POST /access/invite", "GET /access/invite", "POST /access/invite/accept",
