@@ -41,7 +41,8 @@ type Introspection struct {
 // it answers Introspection{Active: false}, whatever the reason, so the
 // route can answer as RFC 7662 does. Errors are storage failures only.
 func (s *Service) Introspect(ctx context.Context, secret string) (Introspection, error) {
-	_, t, err := s.verify(ctx, secret)
+	var t Token
+	_, err := s.verify(ctx, secret, &t)
 	if errors.Is(err, ErrInvalidToken) {
 		return Introspection{}, nil
 	}

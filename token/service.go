@@ -244,33 +244,33 @@ func (s *Service) checkSubject(ctx context.Context, companyID, id uuid.UUID) err
 // session's user, and a write at most once a minute to record its last use.
 // Other errors are storage failures.
 func (s *Service) Verify(ctx context.Context, secret string) (access.Principal, error) {
-	p, _, err := s.verify(ctx, secret)
-	return p, err
+	return s.verify(ctx, secret, nil)
 }
 
-// verify is Verify, with the stored token.
-func (s *Service) verify(ctx context.Context, secret string) (access.Principal, Token, error) {
+// verify is Verify; it copies the stored token into out unless out is nil
+// (Verify's hot path copies nothing).
+func (s *Service) verify(ctx context.Context, secret string, out *Token) (access.Principal, error) {
 	product, k, err := parse(secret)
 	if err != nil || product != s.format.Product() || k != KindAPI && k != KindSession {
-		return access.Principal{}, Token{}, rejectMalformed
+		return access.Principal{}, rejectMalformed
 	}
 	d := Hash(secret)
 	t, err := s.st.GetTokenByHash(ctx, d)
 	if err != nil {
 		if errors.Is(err, access.ErrNotFound) {
-			return access.Principal{}, Token{}, rejectUnknown
+			return access.Principal{}, rejectUnknown
 		}
-		return access.Principal{}, Token{}, err
+		return access.Principal{}, err
 	}
 	if !t.Digest.Equal(d) || t.Kind != k {
-		return access.Principal{}, Token{}, rejectUnknown
+		return access.Principal{}, rejectUnknown
 	}
 	now := s.now()
 	if t.Revoked() {
-		return access.Principal{}, Token{}, rejectRevoked
+		return access.Principal{}, rejectRevoked
 	}
 	if t.Expired(now) {
-		return access.Principal{}, Token{}, rejectExpired
+		return access.Principal{}, rejectExpired
 	}
 	var p access.Principal
 	if k == KindAPI {
@@ -281,10 +281,10 @@ func (s *Service) verify(ctx context.Context, secret string) (access.Principal, 
 		p = sessionPrincipal(t)
 		u, err := s.acc.GetUser(ctx, p, t.UserID)
 		if errors.Is(err, access.ErrNotFound) || err == nil && u.Status != access.UserActive {
-			return access.Principal{}, Token{}, rejectUserUnknown
+			return access.Principal{}, rejectUserUnknown
 		}
 		if err != nil {
-			return access.Principal{}, Token{}, err
+			return access.Principal{}, err
 		}
 	}
 	if t.LastUsedAt.IsZero() || now.Sub(t.LastUsedAt) >= touchInterval {
@@ -292,7 +292,10 @@ func (s *Service) verify(ctx context.Context, secret string) (access.Principal, 
 		// that verified.
 		_ = s.st.TouchToken(ctx, t.ID, now)
 	}
-	return p, t, nil
+	if out != nil {
+		*out = t
+	}
+	return p, nil
 }
 
 // auditTarget names a token in audit events (never its secret).
