@@ -198,6 +198,9 @@
 //   - Passwords never appear in a response, an error or a log line; the
 //     validation errors name the field (password, new_password,
 //     current_password), never the value.
+//   - The unauthenticated routes (sign-up, login, reset) take no limit
+//     per client of their own: a host limits them per address in its
+//     middleware (or, for login, with access.WithLoginHook).
 //
 // # Consent
 //
