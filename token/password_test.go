@@ -252,7 +252,7 @@ func TestResetLinkExpiresAndRotates(t *testing.T) {
 	require.NoError(t, e.tok.CompletePasswordReset(ctx, third, "a brand new passphrase"), "a microsecond before it expires")
 
 	for name, s := range map[string]string{
-		"unknown": token.Generate(token.KindPasswordReset).Reveal(), "empty": "", "malformed": third[:len(third)-1] + "x",
+		"unknown": token.Generate(token.KindPasswordReset).Reveal(), "empty": "", "malformed": mistyped(third),
 		"a login link": token.Generate(token.KindLoginLink).Reveal(), "a session": token.Generate(token.KindSession).Reveal(),
 	} {
 		err := e.tok.CompletePasswordReset(ctx, s, "a brand new passphrase")
