@@ -2,12 +2,15 @@ package access
 
 import (
 	"context"
+	"errors"
 
 	"github.com/google/uuid"
 )
 
 // CreateUser creates a user. Allowed to the system principal and to
-// principals holding USER_ADD in their company. A NewUser.Password is
+// principals holding USER_ADD in their company. A NewUser.Password, which
+// only the system may set (a sign-up the host accepted: a company's admin
+// never chooses the password of an account that is not theirs), is
 // checked by the password policy and its hash stored in the same
 // transaction. Errors: ErrInvalid naming the field ("password" for the
 // policy's refusals); ErrConflict (code "email_taken") for a taken e-mail.
@@ -15,6 +18,9 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 	if p.Kind != PrincipalSystem {
 		if err := s.Check(ctx, p, UserAdd); err != nil {
 			return User{}, err
+		}
+		if in.Password != "" {
+			return User{}, Forbidden("only the system sets a new user's password")
 		}
 	}
 	u, err := s.newUser(in)
@@ -165,17 +171,21 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id uuid.UUID, up 
 	return out, err
 }
 
-// ListUsers lists every user; only the system principal may.
+// ListUsers lists the users the principal may see, one keyset page at a
+// time: for the system every user (ordered by ID); for anyone else, with
+// USER_VIEW, the users of its company's members (ordered as ListMembers
+// orders them), and without it only itself. These are exactly the users
+// GetUser shows it in its company.
 func (s *Service) ListUsers(ctx context.Context, p Principal, pr PageRequest) (Page[User], error) {
-	if p.Kind != PrincipalSystem {
-		if p.IsZero() {
-			return Page[User]{}, Unauthenticated("no principal")
-		}
-		return Page[User]{}, Forbidden("only the system may list all users")
+	if p.IsZero() {
+		return Page[User]{}, Unauthenticated("no principal")
 	}
 	c, err := pr.Cursor()
 	if err != nil {
 		return Page[User]{}, err
+	}
+	if p.Kind != PrincipalSystem {
+		return s.listVisibleUsers(ctx, p, pr)
 	}
 	limit := c.Limit
 	c.Limit++
@@ -184,4 +194,28 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, pr PageRequest) (P
 		return Page[User]{}, err
 	}
 	return pageOf(us, limit, func(u User) uuid.UUID { return u.ID }), nil
+}
+
+// listVisibleUsers is ListUsers for a principal that is not the system.
+func (s *Service) listVisibleUsers(ctx context.Context, p Principal, pr PageRequest) (Page[User], error) {
+	members, err := s.ListMembers(ctx, p, MemberFilter{Page: pr})
+	if errors.Is(err, ErrForbidden) && p.Kind == PrincipalUser {
+		// No USER_VIEW: a user sees itself, a token nothing.
+		if _, aerr := s.Authorize(ctx, p, ""); aerr != nil {
+			return Page[User]{}, aerr
+		}
+		u, err := s.store.GetUser(ctx, p.UserID)
+		if err != nil || pr.After != "" {
+			return Page[User]{Items: []User{}}, err
+		}
+		return Page[User]{Items: []User{u}}, nil
+	}
+	if err != nil {
+		return Page[User]{}, err
+	}
+	out := Page[User]{Items: make([]User, len(members.Items)), Next: members.Next}
+	for i, m := range members.Items {
+		out.Items[i] = m.User
+	}
+	return out, nil
 }

@@ -70,13 +70,15 @@
 //	POST   /access/edit                                            T     access.UpdateMember
 //	GET    /access/roles                                           T     access.Authorize + Catalog
 //	POST   /access/invite                                          T     invite.InviteCompany
-//	GET    /access/invite                                          T     invite.Inbox
+//	GET    /access/invite?status=&kind=                            T     invite.Inbox (sent: pending, a status, or any)
 //	POST   /access/invite/accept                                   opt   invite.Accept (any invitation)
 //	POST   /access/invite/{invitation_id}/reject                   opt   invite.RejectByID (with token) | invite.Revoke
-//	POST   /access/invite/{invitation_id}/resend                   T     invite.Resend
+//	POST   /access/invite/{invitation_id}/resend                   T     invite.Resend (pending or expired)
 //	GET    /access/invite/{connection_id}/agency-roles             T     invite.GetConnection
 //	POST   /access/invite/{connection_id}/agency-roles/edit        T     invite.UpdateAgencyPermissions
 //	POST   /access/add-api-token                                   T     token.Create
+//	GET    /access/audit?actor=&action=&target=&outcome=&since=&until=
+//	                                                               T     access.QueryAudit (ADMIN or above)
 //	POST   /access/switch-company                                  T     token.SwitchCompany (moves the calling session)
 //	GET    /openapi.json                                           -     the OpenAPI 3.1 document of the mounted routes
 //
@@ -96,10 +98,12 @@
 // (with WWW-Authenticate), forbidden 403, not found 404 (also for another
 // tenant's IDs: the services make them indistinguishable), conflict 409
 // (last owner, duplicates, a used invitation, a resend within the
-// cooldown), a used, expired or replaced login link 410. A used, expired or
-// replaced password reset link is 410 too, and a throttled sign-in
-// (*access.ThrottledError, code login_throttled) 429 with Retry-After
-// (and retry_after, in seconds, in the error body). Anything else is a
+// cooldown), a used, expired or replaced login link 410, too many
+// invitations sent within the hour (invite.WithHourlyLimits; code
+// rate_limited) 429 with Retry-After. A used, expired or replaced password
+// reset link is 410 too, and a throttled sign-in (*access.ThrottledError,
+// code login_throttled) 429 with Retry-After (both 429s also say
+// retry_after, in seconds, in the error body). Anything else is a
 // 500 whose body says only "internal error"; the cause, with the route
 // pattern and never the URL, goes to the host's *slog.Logger (WithLogger);
 // a panic is one too. An error of a kind without a code of its own shows the
@@ -283,8 +287,8 @@
 //     USER_VIEW), else an empty list, the same for an unknown e-mail and
 //     for a user the caller cannot see, so addresses cannot be probed; a
 //     malformed e-mail is 422. GET /api/v1/users without email is
-//     access.ListUsers, which today lists for the system alone, so it is
-//     403 over HTTP until access lists the users visible to a caller. GET
+//     access.ListUsers as the caller: with USER_VIEW the users of its
+//     company's members, in keyset pages, else only itself. GET
 //     and PUT of /api/v1/users/{user_id} answer a user the caller may not
 //     see, or may not edit, exactly as an unknown ID (404); PUT changes
 //     the caller's own profile (first_name, last_name, lang, theme,

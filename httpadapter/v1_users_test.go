@@ -64,14 +64,23 @@ func TestV1ShowAndFindUsers(t *testing.T) {
 	})
 }
 
-// TestV1ListUsers: the listing is access.ListUsers as the caller.
+// TestV1ListUsers: the listing is access.ListUsers as the caller: the
+// users of the company's members with USER_VIEW, keyset pages; never a
+// user of another company.
 func TestV1ListUsers(t *testing.T) {
 	onEachStore(t, func(t *testing.T, st backend) {
 		e := newEnv(t, st)
-		// Only the system may list users today (access.ListUsers), and the
-		// system never reaches the adapter.
-		must(t, 403, e.call("GET", "/api/v1/users", e.ownerT, nil))
-		r := must(t, 422, e.call("GET", "/api/v1/users?limit=0", e.ownerT, nil))
+		colleague, _ := e.member("colleague", access.RoleViewer)
+		_, stranger, _ := e.otherCompany("Other")
+		r := must(t, 200, e.call("GET", "/api/v1/users?limit=1", e.ownerT, nil))
+		require.Len(t, r.get("users"), 1)
+		next := r.str("meta", "next_cursor")
+		require.NotEmpty(t, next)
+		r2 := must(t, 200, e.call("GET", "/api/v1/users?limit=1&cursor="+url.QueryEscape(next), e.ownerT, nil))
+		ids := []string{r.str("users", 0, "id"), r2.str("users", 0, "id")}
+		assert.ElementsMatch(t, []string{e.owner.ID.String(), colleague.ID.String()}, ids)
+		assert.NotContains(t, string(r.Raw)+string(r2.Raw), stranger.ID.String())
+		r = must(t, 422, e.call("GET", "/api/v1/users?limit=0", e.ownerT, nil))
 		assert.Equal(t, "limit", r.str("error", "field"))
 		must(t, 401, e.call("GET", "/api/v1/users", "", nil))
 	})
