@@ -463,3 +463,27 @@ func testConfinedSessionReach(t *testing.T, newStore Factory) {
 	self := access.UserPrincipal(login.User.ID, customer.ID)
 	assert.NoError(t, w.Access.Check(ctx, self, access.UserEdit), "the user's own principal reaches through B")
 }
+
+// testListUsersVisible: a caller lists exactly the users it may see.
+func testListUsersVisible(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	bob, _ := w.Member(t, "bob", access.RoleViewer)
+	stranger := w.User(t, "stranger")
+	ids := func(p access.Principal) []uuid.UUID {
+		t.Helper()
+		page, err := w.Access.ListUsers(ctx, p, access.PageRequest{})
+		require.NoError(t, err)
+		return idsOf(page.Items, func(u access.User) uuid.UUID { return u.ID })
+	}
+	assert.ElementsMatch(t, []uuid.UUID{w.Owner.ID, bob.ID}, ids(w.AsOwner))
+	assert.NotContains(t, ids(w.AsOwner), stranger.ID)
+	assert.Contains(t, ids(access.SystemPrincipal()), stranger.ID, "the system lists everyone")
+	bare := w.APIToken(t, w.AsOwner, "")
+	p, err := w.Token.Verify(ctx, bare.Secret.Reveal())
+	require.NoError(t, err)
+	_, err = w.Access.ListUsers(ctx, p, access.PageRequest{})
+	assert.ErrorIs(t, err, access.ErrForbidden, "a token without USER_VIEW lists no one")
+	_, err = w.Access.CreateUser(ctx, w.AsOwner, access.NewUser{Email: "pw@example.com", Password: "correct horse battery"})
+	assert.ErrorIs(t, err, access.ErrForbidden, "an admin never sets a new account's password")
+}

@@ -49,6 +49,7 @@ var categories = []category{
 	{"operations/SubjectGrantsGoOnlyWithTheirSubject", testRemoveSubjectGrants},         // operations.go
 	{"operations/ConfinedSessionSeesOnlyItsCompanies", testConfinedSessionReads},        // operations.go
 	{"operations/ConfinedSessionReachesOnlyThroughItsAgency", testConfinedSessionReach}, // operations.go
+	{"operations/ListUsersVisible", testListUsersVisible},                               // operations.go
 	{"input", testInput},     // input.go
 	{"denials", testDenials}, // denials.go
 	{"consent", testConsent}, // consent.go
