@@ -266,6 +266,8 @@ var constraintErrors = map[string]error{
 	"invitations_token_hash_length_check": access.Invalid("token_hash", "a digest is 32 bytes"),
 	"tokens_kind_check":                   access.Invalid("kind", "a token is an API or a session token"),
 	"tokens_company_check":                access.Invalid("company_id", "an API token belongs to a company"),
+	"login_links_kind_check":              access.Invalid("kind", "a link is a login or a password reset link"),
+	"login_links_company_check":           access.Invalid("company_id", "a login link belongs to a company"),
 	"tokens_digest_length_check":          access.Invalid("digest", "a digest is 32 bytes"),
 	"login_links_digest_length_check":     access.Invalid("digest", "a digest is 32 bytes"),
 }
