@@ -66,6 +66,11 @@ func statusOf(f Family, err error) int {
 	if goneCodes[access.CodeOf(err)] {
 		return http.StatusGone
 	}
+	if errors.Is(err, access.ErrConflict) && access.CodeOf(err) == access.CodeRateLimited {
+		// Too many invitations sent (invite.RateLimitedError): "wait",
+		// with Retry-After.
+		return http.StatusTooManyRequests
+	}
 	for _, k := range kinds {
 		if errors.Is(err, k.kind) {
 			if k.kind == access.ErrInvalid && f == V1 {
@@ -121,6 +126,9 @@ func describe(err error, status int) problem {
 	}
 	if th, ok := errors.AsType[*access.ThrottledError](err); ok {
 		pr.RetryAfter = th.RetryAfterSeconds()
+	}
+	if rl, ok := errors.AsType[*invite.RateLimitedError](err); ok {
+		pr.RetryAfter = rl.RetrySeconds()
 	}
 	if pr.Code == "" {
 		pr.Code = kindCode(err)

@@ -75,6 +75,9 @@ type config struct {
 	pageSize int
 	logger   *slog.Logger
 	signUp   bool
+
+	// invitationLinks: WithInvitationLinksInResponses (management.go).
+	invitationLinks bool
 }
 
 // WithFamilies mounts only the given families (default AllFamilies).

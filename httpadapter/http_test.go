@@ -180,6 +180,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 			"POST /access/invite/{invitation_id}/reject", "POST /access/invite/{invitation_id}/resend",
 			"GET /access/invite/{connection_id}/agency-roles", "POST /access/invite/{connection_id}/agency-roles/edit",
 			"POST /access/add-api-token", "POST /access/switch-company",
+			"GET /access/audit",
 		}
 		var mounted []string
 		for _, r := range e.h.Routes() {

@@ -1,6 +1,7 @@
 package httpadapter
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/google/uuid"
@@ -115,9 +116,11 @@ type (
 		CreatedAt   time.Time `json:"created_at"`
 		Connection  uuid.UUID `json:"connection_id,omitzero" doc:"the connection an accepted company invitation created"`
 		ClosedAt    time.Time `json:"closed_at,omitzero"`
+		Token       string    `json:"token,omitempty" doc:"only with the adapter option WithInvitationLinksInResponses (development): the invitation's secret, in the response of the call that created, refreshed or resent it"`
+		AcceptURL   string    `json:"accept_url,omitempty" doc:"only with WithInvitationLinksInResponses (development) and invite.WithAcceptURL: the accept link"`
 	}
 	mgmtInvitations struct {
-		Sent       []mgmtInvitation `json:"sent" doc:"pending invitations the company sent"`
+		Sent       []mgmtInvitation `json:"sent" doc:"invitations the company sent: pending ones, or those of the status asked for"`
 		Received   []mgmtInvitation `json:"received" doc:"pending invitations to the caller's e-mail (users only)"`
 		NextCursor string           `json:"next_cursor,omitempty" doc:"the next page of sent invitations"`
 	}
@@ -162,6 +165,19 @@ type (
 		ExpiresAt time.Time `json:"expires_at,omitzero"`
 		CreatedAt time.Time `json:"created_at"`
 	}
+	mgmtAuditEvent struct {
+		ID      uuid.UUID         `json:"id"`
+		Actor   string            `json:"actor" doc:"who acted: user:<id>, token:<id> or system"`
+		Action  string            `json:"action" doc:"e.g. membership.role_changed"`
+		Target  string            `json:"target" doc:"e.g. user:<id>"`
+		Outcome string            `json:"outcome" enum:"success,denied"`
+		Details map[string]string `json:"details"`
+		At      time.Time         `json:"at"`
+	}
+	mgmtAudit struct {
+		Events     []mgmtAuditEvent `json:"events" doc:"oldest first"`
+		NextCursor string           `json:"next_cursor,omitempty" doc:"pass as cursor for the next page; absent on the last"`
+	}
 	mgmtSwitch struct {
 		CompanyID   string `json:"company_id" format:"uuid"`
 		CompanyName string `json:"company_name" doc:"an exact name (case-insensitive) or an unambiguous part of one"`
@@ -185,7 +201,7 @@ func (h *Handler) mountManagement() {
 			"No one joins without consent unless the caller can already see them: a user sharing a company with the caller (an API token: a member of its own company) is added at once (outcome added); " +
 			"any other e-mail, unknown or of another company's user, gets an invitation (outcome invited, sent through the invitation notifier) and joins by accepting it. " +
 			"The invited answer is the same for both, with no name or id of an existing account, so the route tells no one which addresses have accounts.",
-		bodyRequired: true}, h.mgmtAdd)
+		bodyRequired: true, statuses: []int{http.StatusTooManyRequests}}, h.mgmtAdd)
 	add(h, op{method: "POST", path: "/access/delete", fam: fam, summary: "Remove a user from the company",
 		description:  "Needs USER_DELETE (or is the user leaving); only an OWNER removes a member at or above their own level; the last OWNER stays.",
 		bodyRequired: true}, h.mgmtDelete)
@@ -194,17 +210,22 @@ func (h *Handler) mountManagement() {
 	add(h, op{method: "GET", path: "/access/roles", fam: fam, summary: "List the permission roles by category, and the membership roles",
 		description: "Each says whether the caller may assign it."}, h.mgmtRoles)
 	add(h, op{method: "POST", path: "/access/invite", fam: fam, summary: "Invite another company to connect (customer or agency)",
-		description:  "Needs USER_ADD and ADMIN. The token goes to the invitee through the invitation notifier, never into this response.",
-		bodyRequired: true}, h.mgmtInvite)
-	add(h, op{method: "GET", path: "/access/invite", fam: fam, summary: "List the company's pending invitations, sent and received",
-		description: "Needs USER_VIEW.", query: pageParams}, h.mgmtInvitations)
+		description:  "Needs USER_ADD and ADMIN. The token goes to the invitee through the invitation notifier, never into this response (unless the host set WithInvitationLinksInResponses, for development). Counts against the hourly invitation limits (429 with Retry-After).",
+		bodyRequired: true, statuses: []int{http.StatusTooManyRequests}}, h.mgmtInvite)
+	add(h, op{method: "GET", path: "/access/invite", fam: fam, summary: "List the company's invitations, sent and received",
+		description: "Needs USER_VIEW. sent: the company's invitations in the status asked for (pending by default; any for every status); received: the pending invitations to the caller's e-mail.",
+		query: append([]param{{name: "status", desc: "pending (default), accepted, rejected, revoked, expired or any"},
+			{name: "kind", desc: "member or connection (default both)"}}, pageParams...)}, h.mgmtInvitations)
 	add(h, op{method: "POST", path: "/access/invite/accept", fam: fam, auth: authOptional, summary: "Accept an invitation by its token",
 		description:  "Takes the token of any invitation: a person's (no authentication needed; a signed-in user must be the invited e-mail's) or a company connection's (the invited user, signed in and acting for the invited company as ADMIN or above). Says which it accepted.",
 		bodyRequired: true}, h.mgmtAccept)
 	add(h, op{method: "POST", path: "/access/invite/{invitation_id}/reject", fam: fam, auth: authOptional, summary: "Reject an invitation, from either side",
 		description: "The invited side sends the invitation's token (authentication optional); the inviting side, authenticated with USER_ADD, sends no token and withdraws it."}, h.mgmtReject)
-	add(h, op{method: "POST", path: "/access/invite/{invitation_id}/resend", fam: fam, summary: "Resend a pending invitation",
-		description: "Needs USER_ADD; allowed once the cooldown (2 days by default) since the last send has passed; the old link stops working."}, h.mgmtResend)
+	add(h, op{method: "POST", path: "/access/invite/{invitation_id}/resend", fam: fam, summary: "Resend a pending or expired invitation",
+		description: "Needs USER_ADD; allowed once the cooldown (2 days by default) since the last send has passed; the old link stops working. " +
+			"An expired invitation is pending again, with a new expiry (409 invitation_pending when the e-mail has another pending invitation by now). " +
+			"Counts against the hourly invitation limits (429 with Retry-After).",
+		statuses: []int{http.StatusTooManyRequests}}, h.mgmtResend)
 	add(h, op{method: "GET", path: "/access/invite/{connection_id}/agency-roles", fam: fam, summary: "Show the agency's permission roles of a connection",
 		description: "Needs USER_VIEW as a member of either side."}, h.mgmtAgencyRoles)
 	add(h, op{method: "POST", path: "/access/invite/{connection_id}/agency-roles/edit", fam: fam, summary: "Change the agency's permission roles",
@@ -212,6 +233,16 @@ func (h *Handler) mountManagement() {
 	add(h, op{method: "POST", path: "/access/add-api-token", fam: fam, summary: "Create an API token of the company",
 		description:  "Needs USER_ADD; the token never holds more than its creator. The secret is in this response only.",
 		bodyRequired: true}, h.mgmtAddToken)
+	add(h, op{method: "GET", path: "/access/audit", fam: fam, summary: "List the company's audit trail",
+		description: "Needs ADMIN or above in the caller's company. Oldest first, one keyset page at a time; every filter is optional and they combine.",
+		query: append([]param{
+			{name: "actor", desc: "who acted, exactly: user:<id>, token:<id> or system"},
+			{name: "action", desc: "an action or a dotted prefix of whole segments: membership matches membership.created and membership.role_changed"},
+			{name: "target", desc: "what was acted on, exactly, e.g. user:<id>"},
+			{name: "outcome", desc: "success or denied"},
+			{name: "since", desc: "RFC 3339 time: events at or after it"},
+			{name: "until", desc: "RFC 3339 time: events before it"},
+		}, pageParams...)}, h.mgmtAudit)
 	add(h, op{method: "POST", path: "/access/switch-company", fam: fam, summary: "Switch the caller's active company",
 		description:  "By company_id, or by company_name: an exact (case-insensitive) match first, then an unambiguous fuzzy one; otherwise 400 with the candidates. The calling session moves with the switch; the user's other sessions stay.",
 		bodyRequired: true}, h.mgmtSwitch)
@@ -282,7 +313,7 @@ func (h *Handler) mgmtAdd(x *exchange, in *mgmtAdd) (managed[mgmtAdded], error) 
 	cat := h.svc.Access.Catalog()
 	if a.Invited {
 		inv := a.Issued.Invitation
-		mi := mgmtInvitationOf(inv)
+		mi := h.issuedOf(a.Issued)
 		return ok(mgmtAdded{Outcome: "invited", Email: inv.Email, Role: inv.Role,
 			Roles: nonNil(cat.Effective(inv.Role, inv.Permissions)), Invitation: &mi})
 	}
@@ -359,7 +390,7 @@ func (h *Handler) mgmtInvite(x *exchange, in *mgmtInvite) (managed[mgmtInvitatio
 	if err != nil {
 		return managed[mgmtInvitation]{}, err
 	}
-	return ok(mgmtInvitationOf(iss.Invitation))
+	return ok(h.issuedOf(iss))
 }
 
 func (h *Handler) mgmtInvitations(x *exchange, _ *noBody) (managed[mgmtInvitations], error) {
@@ -367,7 +398,9 @@ func (h *Handler) mgmtInvitations(x *exchange, _ *noBody) (managed[mgmtInvitatio
 	if err != nil {
 		return managed[mgmtInvitations]{}, err
 	}
-	in, err := h.svc.Invite.Inbox(x.ctx(), x.p, invite.ListFilter{Page: pr})
+	q := x.r.URL.Query()
+	in, err := h.svc.Invite.Inbox(x.ctx(), x.p, invite.ListFilter{Page: pr, Status: invite.Status(q.Get("status")),
+		Kind: invite.Kind(q.Get("kind"))})
 	if err != nil {
 		return managed[mgmtInvitations]{}, err
 	}
@@ -423,7 +456,65 @@ func (h *Handler) mgmtResend(x *exchange, _ *noBody) (managed[mgmtInvitation], e
 	if err != nil {
 		return managed[mgmtInvitation]{}, err
 	}
-	return ok(mgmtInvitationOf(iss.Invitation))
+	return ok(h.issuedOf(iss))
+}
+
+// WithInvitationLinksInResponses puts the invitation's token and accept
+// link into the management family's responses of the calls that create,
+// refresh or resend an invitation (POST /access/add when it invites, POST
+// /access/invite, POST /access/invite/{invitation_id}/resend). It is for
+// development, with no notifier to deliver the links: anyone who may
+// invite then holds the invitee's secret. Default off: a token goes to the
+// invitee through the invitation notifier only.
+func WithInvitationLinksInResponses() Option { return func(c *config) { c.invitationLinks = true } }
+
+// issuedOf is the answer of a call that issued an invitation: with its link
+// only under WithInvitationLinksInResponses.
+func (h *Handler) issuedOf(iss invite.Issued) mgmtInvitation {
+	out := mgmtInvitationOf(iss.Invitation)
+	if h.cfg.invitationLinks {
+		if !iss.Token.IsZero() {
+			out.Token = iss.Token.Reveal()
+		}
+		if !iss.URL.IsZero() {
+			out.AcceptURL = iss.URL.Reveal()
+		}
+	}
+	return out
+}
+
+func (h *Handler) mgmtAudit(x *exchange, _ *noBody) (managed[mgmtAudit], error) {
+	pr, err := h.pageRequest(x)
+	if err != nil {
+		return managed[mgmtAudit]{}, err
+	}
+	q := x.r.URL.Query()
+	f := access.AuditFilter{Actor: q.Get("actor"), Action: q.Get("action"), Target: q.Get("target"),
+		Outcome: q.Get("outcome"), Page: pr}
+	for _, t := range []struct {
+		name string
+		to   *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		if s := q.Get(t.name); s != "" {
+			if *t.to, err = time.Parse(time.RFC3339Nano, s); err != nil {
+				return managed[mgmtAudit]{}, access.Invalid(t.name, "%s must be an RFC 3339 time", t.name)
+			}
+		}
+	}
+	page, err := h.svc.Access.QueryAudit(x.ctx(), x.p, f)
+	if err != nil {
+		return managed[mgmtAudit]{}, err
+	}
+	out := mgmtAudit{Events: make([]mgmtAuditEvent, len(page.Items)), NextCursor: page.Next}
+	for i, e := range page.Items {
+		d := e.Details
+		if d == nil {
+			d = map[string]string{}
+		}
+		out.Events[i] = mgmtAuditEvent{ID: e.ID, Actor: e.Actor, Action: e.Action, Target: e.Target, Outcome: e.Outcome,
+			Details: d, At: e.At}
+	}
+	return ok(out)
 }
 
 func mgmtAgencyOf(c access.Connection) mgmtAgency {

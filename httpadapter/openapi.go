@@ -191,6 +191,11 @@ type (
 	response struct {
 		Description string               `json:"description"`
 		Content     map[string]mediaType `json:"content,omitempty"`
+		Headers     map[string]header    `json:"headers,omitempty"`
+	}
+	header struct {
+		Description string  `json:"description"`
+		Schema      *schema `json:"schema"`
 	}
 	mediaType struct {
 		Schema *schema `json:"schema"`
@@ -267,8 +272,13 @@ func (h *Handler) operation(g *schemaGen, o *op) operation {
 	out.Responses[strconv.Itoa(o.status)] = ok
 	for _, st := range errorStatuses(o) {
 		t := reflect.TypeOf(errorType(o.fam, st))
-		out.Responses[strconv.Itoa(st)] = response{Description: http.StatusText(st),
+		r := response{Description: http.StatusText(st),
 			Content: map[string]mediaType{"application/json": {Schema: g.of(t, false)}}}
+		if st == http.StatusTooManyRequests {
+			r.Headers = map[string]header{"Retry-After": {Description: "seconds to wait before trying again",
+				Schema: &schema{Type: "integer"}}}
+		}
+		out.Responses[strconv.Itoa(st)] = r
 	}
 	return out
 }
