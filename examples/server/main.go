@@ -82,7 +82,13 @@ func run(ctx context.Context, c config, ln net.Listener, out io.Writer, logger *
 	}
 	base := "http://" + ln.Addr().String()
 	notifier := token.LogNotifier{Logger: logger}
-	acc := access.NewService(st)
+	// The host's own permissions: ORDERS_VIEW, _EDIT, _ADD, _DELETE (OWNER
+	// and ADMIN hold all of them, VIEWER_PLUS view and edit, VIEWER view).
+	catalog, err := access.NewCatalog(access.WithPermissions(access.PermissionsFor("ORDERS")...))
+	if err != nil {
+		return err
+	}
+	acc := access.NewService(st, access.WithCatalog(catalog))
 	tok := token.NewService(acc, token.WithLoginURL(base+httpadapter.LoginPath), token.WithNotifier(notifier))
 	inv := invite.NewService(tok, invite.WithNotifier(notifier))
 	h := httpadapter.New(httpadapter.Services{Access: acc, Invite: inv, Token: tok},
@@ -91,7 +97,11 @@ func run(ctx context.Context, c config, ln net.Listener, out io.Writer, logger *
 	if err := bootstrap(ctx, c, acc, tok, base, out); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	srv := &http.Server{Handler: logRequests(logger, h), ReadHeaderTimeout: 10 * time.Second,
+	// A route of the host's own, guarded by the adapter's middleware.
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.Handle("GET /orders", h.Guard("ORDERS_VIEW")(http.HandlerFunc(listOrders)))
+	srv := &http.Server{Handler: logRequests(logger, mux), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -111,6 +121,14 @@ func run(ctx context.Context, c config, ln net.Listener, out io.Writer, logger *
 		return err
 	}
 	return nil
+}
+
+// listOrders is the host's own page: it runs only behind Guard, which put
+// the caller in the context.
+func listOrders(w http.ResponseWriter, r *http.Request) {
+	p, _ := access.PrincipalFrom(r.Context())
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"company_id": p.CompanyID, "orders": []string{}})
 }
 
 // bootstrap creates the demo company on an empty store and prints how to

@@ -118,10 +118,46 @@ func testServer(t *testing.T, dbURL string) {
 	assert.Equal(t, 200, res.StatusCode)
 	res, err = http.Post(prov.Result.LoginURL, "application/x-www-form-urlencoded", nil)
 	require.NoError(t, err)
+	var signedIn struct {
+		SessionToken string `json:"session_token"`
+	}
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&signedIn))
 	res.Body.Close()
 	assert.Equal(t, 200, res.StatusCode)
 	code, _ = do("GET", "/openapi.json", "")
 	assert.Equal(t, 200, code)
+
+	// The host's own /orders, behind Guard("ORDERS_VIEW"): 200 for the
+	// owner, 403 for a token without the permission, 401 without one.
+	code, body = do("GET", "/orders", "")
+	require.Equal(t, 200, code, "%s", body)
+	assert.Contains(t, string(body), boot.CompanyID)
+	req, err := http.NewRequest("POST", base+"/access/add-api-token", strings.NewReader(`{"name":"users only","roles":["USER_VIEW"]}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+signedIn.SessionToken) // a token makes no tokens; a user does
+	req.Header.Set("Content-Type", "application/json")
+	res, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, 200, res.StatusCode, "%s", body)
+	var limited struct {
+		Data struct {
+			Token string `json:"token"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal(body, &limited))
+	req, err = http.NewRequest("GET", base+"/orders", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+limited.Data.Token)
+	res, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, 403, res.StatusCode)
+	res, err = http.Get(base + "/orders")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, 401, res.StatusCode)
 
 	assert.Contains(t, stdout.String(), boot.APIToken, "the token is printed once, for the developer")
 	assert.Contains(t, stdout.String(), "curl")
