@@ -112,7 +112,7 @@ func BenchmarkListMembers(b *testing.B) {
 	ctx := context.Background()
 	for i := range 99 {
 		u := e.user(fmt.Sprintf("m%02d", i))
-		_, err := e.acc.AddMember(ctx, e.ownerP, access.NewMember{Email: u.Email, Role: access.RoleViewer})
+		_, err := e.acc.AddMember(ctx, e.ownerP, access.NewMember{Email: u.Email, Role: access.RoleViewer, Consented: true})
 		require.NoError(b, err)
 	}
 	target := "/access?limit=100"

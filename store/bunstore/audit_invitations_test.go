@@ -221,3 +221,24 @@ func TestHourlyLimitsAcrossPools(t *testing.T) {
 	won = burst(inviters[:1], 8)
 	assert.Equal(t, 5, won[inviters[0].UserID], "an hour later the window is free again")
 }
+
+// TestDeleteCompanyForgetsItsSends: the send log has no keys to cascade
+// from, so deleting a company deletes its sends itself.
+func TestDeleteCompanyForgetsItsSends(t *testing.T) {
+	ctx := context.Background()
+	s, db := freshStore(t, pgxCache)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u, c := user(uuid.New(), now), company(uuid.New(), now)
+	require.NoError(t, s.CreateUser(ctx, u))
+	require.NoError(t, s.CreateCompany(ctx, c))
+	_, err := s.RecordSend(ctx, invite.Send{CompanyID: c.ID, InviterID: u.ID, InvitationID: uuid.New(), SentAt: now},
+		invite.SendLimits{Since: now.Add(-time.Hour), Company: 10, Inviter: 10})
+	require.NoError(t, err)
+	count := func() (n int) {
+		require.NoError(t, db.NewRaw(`SELECT count(*) FROM invitation_sends WHERE company_id = ?`, c.ID).Scan(ctx, &n))
+		return n
+	}
+	require.Equal(t, 1, count())
+	require.NoError(t, s.DeleteCompany(ctx, c.ID))
+	assert.Equal(t, 0, count())
+}

@@ -104,7 +104,8 @@ func (s *Store) UpdateCompany(ctx context.Context, c *access.Company) error {
 
 // DeleteCompany implements access.Store. Memberships, grants, connections,
 // domains, invitations, tokens and login links go by ON DELETE CASCADE;
-// users acting in the company lose it as their active one.
+// the log of invitations sent (which has no keys) goes with them; users
+// acting in the company lose it as their active one.
 func (s *Store) DeleteCompany(ctx context.Context, id uuid.UUID) error {
 	var n int
 	err := s.scan(ctx, access.CodeCompanyNotFound, &n, `WITH del AS (
@@ -112,6 +113,8 @@ func (s *Store) DeleteCompany(ctx context.Context, id uuid.UUID) error {
 	), active AS (
 		UPDATE users SET active_company_id = NULL
 		WHERE active_company_id = ?0 AND EXISTS (SELECT 1 FROM del)
+	), sends AS (
+		DELETE FROM invitation_sends WHERE company_id = ?0 AND EXISTS (SELECT 1 FROM del)
 	)
 	SELECT count(*) FROM del`, id)
 	return one(n, err, access.CodeCompanyNotFound)
