@@ -617,6 +617,22 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 	})
 }
 
+// LeaveCompany removes the principal's user from the company it acts in,
+// with the grants they held there: RemoveMember of themself. Only a user
+// leaves: an API token has no membership of its own (ErrForbidden; removing
+// its creator is RemoveMember's, under its rules). The last active OWNER
+// cannot leave (ErrLastOwner); ErrNotFound for a user without a membership
+// there (one acting through an agency connection, or who left already).
+func (s *Service) LeaveCompany(ctx context.Context, p Principal) error {
+	if p.Kind != PrincipalUser {
+		if p.IsZero() {
+			return Unauthenticated("no principal")
+		}
+		return Forbidden("only a user can leave a company")
+	}
+	return s.RemoveMember(ctx, p, p.UserID)
+}
+
 // RemoveMembership is RemoveMember for the membership of userID with this
 // ID (seed 001's user_access id), in the principal's company; a user
 // leaving names their own membership in any of their companies. Any other

@@ -50,6 +50,7 @@ var categories = []category{
 	{"operations/ConfinedSessionSeesOnlyItsCompanies", testConfinedSessionReads},        // operations.go
 	{"operations/ConfinedSessionReachesOnlyThroughItsAgency", testConfinedSessionReach}, // operations.go
 	{"operations/ListUsersVisible", testListUsersVisible},                               // operations.go
+	{"operations/CompanyUpdateLeaveTransferDelete", testCompanyOps},                     // companies_ops.go
 	{"input", testInput},     // input.go
 	{"denials", testDenials}, // denials.go
 	{"consent", testConsent}, // consent.go
