@@ -51,6 +51,7 @@ const (
 	CodeInvitationNotFound Code = "invitation_not_found"
 	CodeTokenNotFound      Code = "token_not_found"
 	CodeLoginLinkNotFound  Code = "login_link_not_found"
+	CodeSessionNotFound    Code = "session_not_found" // not a session of the user (token.Service.RevokeSession)
 	CodeUserAccessNotFound Code = "user_access_not_found"
 	CodeAccessNotFound     Code = "access_not_found"
 

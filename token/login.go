@@ -176,6 +176,9 @@ func (s *Service) mintSession(ctx context.Context, p access.Principal, o Origin,
 	secret := s.format.Generate(KindSession)
 	t := Token{ID: s.newID(), Kind: KindSession, CompanyID: p.CompanyID, UserID: p.UserID, Name: "session", Digest: Hash(secret.v),
 		Hint: secret.Hint(), Origin: o, HomeID: p.CompanyID, ExpiresAt: now.Add(s.sessionTTL), CreatedAt: now}
+	if c, ok := ClientInfoFrom(ctx); ok {
+		t.Client = c.clean()
+	}
 	if err := s.st.CreateToken(ctx, &t); err != nil {
 		return nil, err
 	}

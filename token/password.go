@@ -239,6 +239,6 @@ func (s *Service) passwordSet(ctx context.Context, p access.Principal, userID uu
 	if p.Kind == access.PrincipalUser && p.UserID == userID {
 		reason = "password_change"
 	}
-	_, err := s.endSessions(ctx, p, userID, reason)
+	_, err := s.endSessions(ctx, p, userID, askingSession(p, userID), reason)
 	return err
 }

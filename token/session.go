@@ -147,40 +147,177 @@ func (s *Service) LogoutPrincipal(ctx context.Context, p access.Principal) error
 // many sessions it ended. Allowed to the user themself and to the system
 // principal (the host ending a user's sessions: an account taken over);
 // for anyone else it is ErrNotFound (CodeUserNotFound), as for an unknown
-// user. To end the asking session too, call LogoutPrincipal as well.
+// user. SignOutEverywhere ends the asking session too.
 func (s *Service) EndSessions(ctx context.Context, p access.Principal, userID uuid.UUID) (int, error) {
-	switch {
-	case p.IsZero():
-		return 0, access.Unauthenticated("no principal")
-	case p.Kind == access.PrincipalSystem, p.Kind == access.PrincipalUser && p.UserID == userID:
-	default:
-		return 0, access.NotFound(access.CodeUserNotFound)
+	return s.endUserSessions(ctx, p, userID, askingSession(p, userID), "logout")
+}
+
+// SignOutEverywhere ends every session of the user, the one p acts
+// through included, effective on the very next request: "sign out
+// everywhere". API tokens the user created stay. It reports how many
+// sessions it ended. Allowed as EndSessions is.
+func (s *Service) SignOutEverywhere(ctx context.Context, p access.Principal, userID uuid.UUID) (int, error) {
+	return s.endUserSessions(ctx, p, userID, uuid.Nil, "sign_out_everywhere")
+}
+
+func (s *Service) endUserSessions(ctx context.Context, p access.Principal, userID, except uuid.UUID, reason string) (int, error) {
+	if err := ownSessions(p, userID); err != nil {
+		return 0, err
 	}
 	var n int
 	err := s.acc.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		n, err = s.endSessions(ctx, p, userID, "logout")
+		n, err = s.endSessions(ctx, p, userID, except, reason)
 		return err
 	})
 	return n, err
 }
 
-// endSessions revokes, in the transaction of ctx, every session of the
-// user but the one p acts through, and records why, if there were any.
-// The event is the account's, outside any company (its sessions act in
-// several).
-func (s *Service) endSessions(ctx context.Context, p access.Principal, userID uuid.UUID, reason string) (int, error) {
-	except := uuid.Nil
-	if p.Kind == access.PrincipalUser && p.UserID == userID {
-		except = p.SessionID
+// ownSessions is who may see and end a user's sessions as theirs: the user
+// themself and the system principal. Anyone else learns nothing: the user
+// is not found, as an unknown one. (A member's sessions in a company are
+// an admin's through RevokeMemberSessions.)
+func ownSessions(p access.Principal, userID uuid.UUID) error {
+	switch {
+	case p.IsZero():
+		return access.Unauthenticated("no principal")
+	case p.Kind == access.PrincipalSystem, p.Kind == access.PrincipalUser && p.UserID == userID:
+		return nil
 	}
+	return access.NotFound(access.CodeUserNotFound)
+}
+
+// askingSession is the session p acts through if it is one of the user's,
+// else uuid.Nil.
+func askingSession(p access.Principal, userID uuid.UUID) uuid.UUID {
+	if p.Kind == access.PrincipalUser && p.UserID == userID {
+		return p.SessionID
+	}
+	return uuid.Nil
+}
+
+// endSessions revokes, in the transaction of ctx, every session of the
+// user but except (uuid.Nil: none kept), and records why, if there were
+// any. The event is the account's, outside any company (its sessions act
+// in several).
+func (s *Service) endSessions(ctx context.Context, p access.Principal, userID, except uuid.UUID, reason string) (int, error) {
 	n, err := s.st.RevokeSessions(ctx, userID, except, s.now())
 	if err != nil || n == 0 {
 		return n, err
 	}
+	return n, s.acc.Audit(ctx, p, uuid.Nil, "sessions.revoked", "user:"+userID.String(), sessionsDetails(reason, n, except))
+}
+
+func sessionsDetails(reason string, n int, kept uuid.UUID) map[string]string {
 	details := map[string]string{"reason": reason, "count": strconv.Itoa(n)}
-	if except != uuid.Nil {
-		details["kept"] = "session:" + except.String()
+	if kept != uuid.Nil {
+		details["kept"] = "session:" + kept.String()
 	}
-	return n, s.acc.Audit(ctx, p, uuid.Nil, "sessions.revoked", "user:"+userID.String(), details)
+	return details
+}
+
+// ListSessions lists the user's live sessions (neither revoked nor
+// expired), one keyset page at a time ordered by ID: where each acts
+// (CompanyID, uuid.Nil for none yet), its Origin and HomeID, when it was
+// created, last used (at most once a minute) and expires, and the Client
+// recorded when it was minted. No secret leaves the store, and the result
+// holds no Digest either (it is zero). Principal.SessionID tells the
+// asking session among them. Allowed as EndSessions is: to the user
+// themself and to the system; for anyone else ErrNotFound
+// (CodeUserNotFound).
+func (s *Service) ListSessions(ctx context.Context, p access.Principal, userID uuid.UUID, pr access.PageRequest) (access.Page[Token], error) {
+	c, err := pr.Cursor()
+	if err != nil {
+		return access.Page[Token]{}, err
+	}
+	if err := ownSessions(p, userID); err != nil {
+		return access.Page[Token]{}, err
+	}
+	limit := c.Limit
+	c.Limit++
+	rows, err := s.st.ListSessions(ctx, userID, s.now(), c)
+	if err != nil {
+		return access.Page[Token]{}, err
+	}
+	for i := range rows {
+		rows[i].Digest = Digest{}
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		return access.Page[Token]{Items: rows, Next: access.EncodeCursor(rows[limit-1].ID)}, nil
+	}
+	return access.Page[Token]{Items: rows}, nil
+}
+
+// RevokeSession ends the user's session id, effective on the very next
+// request, and returns it (without its Digest); it may be the asking one.
+// Revoking a revoked session changes nothing and returns it as it is.
+// Allowed as EndSessions is: to the user themself and to the system
+// (ErrNotFound, CodeUserNotFound, for anyone else); a session that is not
+// the user's (another user's, an API token, none) is ErrNotFound
+// (CodeSessionNotFound).
+func (s *Service) RevokeSession(ctx context.Context, p access.Principal, userID, id uuid.UUID) (Token, error) {
+	if err := ownSessions(p, userID); err != nil {
+		return Token{}, err
+	}
+	var out Token
+	err := s.acc.InTx(ctx, func(ctx context.Context) error {
+		now := s.now()
+		t, err := s.st.RevokeSession(ctx, userID, id, now)
+		if err != nil {
+			return err
+		}
+		t.Digest = Digest{}
+		out = t
+		if !t.RevokedAt.Equal(now) {
+			return nil // revoked before
+		}
+		return s.acc.Audit(ctx, p, t.CompanyID, "session.revoked", auditTarget(t), map[string]string{"reason": "revoked"})
+	})
+	return out, err
+}
+
+// RevokeMemberSessions ends every session of a member acting in p's
+// company (Token.CompanyID), effective on the very next request, and
+// reports how many: an admin signing a member out of the company. Their
+// sessions acting elsewhere stay, and so do their API tokens. It needs
+// USER_DELETE and the rank rule of managing members
+// (access.Actor.CanManage: only an OWNER ends the sessions of a member at
+// or above their own level). A user may end their own sessions there
+// without either, the asking session kept. A user who is not a member of
+// the company is ErrNotFound (CodeMemberNotFound), whatever company they
+// belong to.
+//
+// A member whose membership is removed or deactivated acts no more in the
+// company through any session, without this call: the authorizer decides
+// every request from the stored membership. This is for the member who
+// stays (a lost device, an account taken over).
+func (s *Service) RevokeMemberSessions(ctx context.Context, p access.Principal, userID uuid.UUID) (int, error) {
+	var n int
+	err := s.acc.InTx(ctx, func(ctx context.Context) error {
+		self := p.Kind == access.PrincipalUser && p.UserID == userID
+		var a access.Actor
+		if !self {
+			var err error
+			if a, err = s.acc.Authorize(ctx, p, access.UserDelete); err != nil {
+				return err
+			}
+		}
+		m, err := s.acc.GetMember(ctx, p, userID) // for oneself: an active member
+		if err != nil {
+			return err
+		}
+		if !self && !a.CanManage(s.acc.Catalog().Level(m.Role)) {
+			return access.Forbidden("only an OWNER may end the sessions of a member at or above their own level")
+		}
+		except := askingSession(p, userID)
+		if n, err = s.st.RevokeCompanySessions(ctx, p.CompanyID, userID, except, s.now()); err != nil || n == 0 {
+			return err
+		}
+		return s.acc.Audit(ctx, p, p.CompanyID, "sessions.revoked", "user:"+userID.String(), sessionsDetails("member", n, except))
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }

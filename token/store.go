@@ -60,6 +60,20 @@ type Store interface {
 	// of the user except the session except (uuid.Nil: none is kept), and
 	// reports how many. API tokens the user created are untouched.
 	RevokeSessions(ctx context.Context, userID, except uuid.UUID, at time.Time) (int, error)
+	// ListSessions lists the user's live session tokens (unrevoked, and
+	// unexpired at now: ExpiresAt after it), with their Client, at most
+	// c.Limit after c.After, ordered by ID. An unknown user has none.
+	ListSessions(ctx context.Context, userID uuid.UUID, now time.Time, c access.Cursor) ([]Token, error)
+	// RevokeSession sets RevokedAt to at on the user's session token id
+	// and returns it; a session revoked before keeps its first RevokedAt.
+	// ErrNotFound (access.CodeSessionNotFound) if id is no session token
+	// of the user (an API token, another user's session, none).
+	RevokeSession(ctx context.Context, userID, id uuid.UUID, at time.Time) (Token, error)
+	// RevokeCompanySessions sets RevokedAt to at on every unrevoked
+	// session token of the user acting in the company (Token.CompanyID)
+	// except the session except (uuid.Nil: none is kept), and reports how
+	// many. Their sessions acting elsewhere are untouched.
+	RevokeCompanySessions(ctx context.Context, companyID, userID, except uuid.UUID, at time.Time) (int, error)
 
 	// CreateLoginLink inserts l, a login link (Kind KindLoginLink, of a
 	// company) or a password reset link (KindPasswordReset, of no company:

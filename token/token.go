@@ -32,9 +32,12 @@ type Token struct {
 	// provisioned session reaches only HomeID, Companies and the
 	// customers connected to them (access.Service.SwitchCompany).
 	// Companies may be shared with the store and must not be modified.
-	Origin     Origin
-	HomeID     uuid.UUID
-	Companies  []uuid.UUID
+	Origin    Origin
+	HomeID    uuid.UUID
+	Companies []uuid.UUID
+	// Client is what the host recorded of a session's client when it was
+	// minted (WithClientInfo); zero for an API token.
+	Client     ClientInfo
 	Digest     Digest
 	Hint       string    // e.g. "gate_api_…x9Zq"
 	ExpiresAt  time.Time // zero: never

@@ -26,13 +26,14 @@ type tokenRow struct {
 	Origin                           string      `bun:",nullzero"`
 	HomeID                           uuid.UUID   `bun:",nullzero"`
 	Companies                        []uuid.UUID `bun:",array"` // NULL when empty
+	ClientUserAgent, ClientIP        string      `bun:",nullzero"`
 	Digest                           []byte
 	ExpiresAt, LastUsedAt, RevokedAt time.Time `bun:",nullzero"`
 	CreatedAt                        time.Time
 }
 
 const tokenCols = `t.id, t.kind, t.company_id, t.user_id, t.name, t.permissions, t.level, t.origin, t.home_id,
-	t.companies, t.digest, t.hint, t.expires_at, t.last_used_at, t.revoked_at, t.created_at`
+	t.companies, t.client_user_agent, t.client_ip, t.digest, t.hint, t.expires_at, t.last_used_at, t.revoked_at, t.created_at`
 
 // getTokenByHashSQL is the look-up of every authenticated request,
 // prepared (prepared.go).
@@ -43,6 +44,7 @@ func (r tokenRow) token() token.Token {
 		ID: r.ID, CompanyID: r.CompanyID, UserID: r.UserID, Name: r.Name,
 		Permissions: nilIfEmpty(r.Permissions), Level: r.Level, Hint: r.Hint,
 		Origin: token.OriginOf(r.Origin), HomeID: r.HomeID, Companies: r.Companies,
+		Client:    token.ClientInfo{UserAgent: r.ClientUserAgent, IP: r.ClientIP},
 		ExpiresAt: utcOrZero(r.ExpiresAt), LastUsedAt: utcOrZero(r.LastUsedAt), RevokedAt: utcOrZero(r.RevokedAt),
 		CreatedAt: r.CreatedAt.UTC(),
 	}
@@ -91,6 +93,7 @@ func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 		ID: t.ID, Kind: t.Kind.String(), CompanyID: t.CompanyID, UserID: t.UserID, Name: t.Name,
 		Permissions: orEmpty(t.Permissions), Level: t.Level, Digest: t.Digest[:], Hint: t.Hint,
 		Origin: t.Origin.String(), HomeID: t.HomeID, Companies: nilIfNone(t.Companies),
+		ClientUserAgent: t.Client.UserAgent, ClientIP: t.Client.IP,
 		ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt, CreatedAt: t.CreatedAt,
 	})
 }
@@ -263,4 +266,33 @@ func (s *Store) RevokeResetLinks(ctx context.Context, userID uuid.UUID, at time.
 func (s *Store) RevokeSessions(ctx context.Context, userID, except uuid.UUID, at time.Time) (int, error) {
 	return s.exec(ctx, access.CodeTokenNotFound, `UPDATE tokens SET revoked_at = ?
 	WHERE user_id = ? AND kind = 'ses' AND revoked_at IS NULL AND id <> ?`, at, userID, except)
+}
+
+// ListSessions implements token.Store, through tokens_user_sessions_idx.
+func (s *Store) ListSessions(ctx context.Context, userID uuid.UUID, now time.Time, c access.Cursor) ([]token.Token, error) {
+	var rows []tokenRow
+	if err := s.scan(ctx, access.CodeSessionNotFound, &rows, `SELECT `+tokenCols+` FROM tokens t
+	WHERE t.user_id = ? AND t.kind = 'ses' AND t.revoked_at IS NULL AND t.id > ?
+	AND (t.expires_at IS NULL OR t.expires_at > ?) ORDER BY t.id LIMIT ?`,
+		userID, c.After, now, limitOf(c)); err != nil {
+		return nil, err
+	}
+	return each(rows, tokenRow.token), nil
+}
+
+// RevokeSession implements token.Store, in one statement.
+func (s *Store) RevokeSession(ctx context.Context, userID, id uuid.UUID, at time.Time) (token.Token, error) {
+	var r tokenRow
+	if err := s.scan(ctx, access.CodeSessionNotFound, &r, `UPDATE tokens t SET revoked_at = coalesce(t.revoked_at, ?)
+	WHERE t.id = ? AND t.user_id = ? AND t.kind = 'ses' RETURNING `+tokenCols, at, id, userID); err != nil {
+		return token.Token{}, err
+	}
+	return r.token(), nil
+}
+
+// RevokeCompanySessions implements token.Store, through
+// tokens_user_sessions_idx.
+func (s *Store) RevokeCompanySessions(ctx context.Context, companyID, userID, except uuid.UUID, at time.Time) (int, error) {
+	return s.exec(ctx, access.CodeSessionNotFound, `UPDATE tokens SET revoked_at = ?
+	WHERE user_id = ? AND kind = 'ses' AND revoked_at IS NULL AND company_id = ? AND id <> ?`, at, userID, companyID, except)
 }

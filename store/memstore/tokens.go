@@ -358,3 +358,53 @@ func (s *Store) AddSessionCompany(ctx context.Context, id, companyID uuid.UUID) 
 		return nil
 	})
 }
+
+// ListSessions implements token.Store, through the user's sessions in ID
+// order.
+func (s *Store) ListSessions(ctx context.Context, userID uuid.UUID, now time.Time, c access.Cursor) (out []token.Token, err error) {
+	err = s.read(ctx, func() {
+		k := &s.tok
+		out = page(k.userSessions, userID, c, func(id uuid.UUID) (token.Token, bool) {
+			t := k.tokens[k.tokenByID[id]]
+			return cloneToken(t), !t.Revoked() && !t.Expired(now)
+		})
+	})
+	return out, err
+}
+
+// RevokeSession implements token.Store.
+func (s *Store) RevokeSession(ctx context.Context, userID, id uuid.UUID, at time.Time) (out token.Token, err error) {
+	err = s.write(ctx, func(tx *tx) error {
+		k := &s.tok
+		d, ok := k.tokenByID[id]
+		t := k.tokens[d]
+		if !ok || t.Kind != token.KindSession || t.UserID != userID {
+			return access.NotFound(access.CodeSessionNotFound)
+		}
+		if t.RevokedAt.IsZero() {
+			t.RevokedAt = at
+			k.tokens.put(tx, d, t)
+		}
+		out = cloneToken(t)
+		return nil
+	})
+	return out, err
+}
+
+// RevokeCompanySessions implements token.Store. The rows get new values:
+// the ones readers hold are never changed.
+func (s *Store) RevokeCompanySessions(ctx context.Context, companyID, userID, except uuid.UUID, at time.Time) (n int, err error) {
+	err = s.write(ctx, func(tx *tx) error {
+		k := &s.tok
+		for _, id := range slices.Clone(k.userSessions[userID]) {
+			d := k.tokenByID[id]
+			if t := k.tokens[d]; id != except && t.CompanyID == companyID && t.RevokedAt.IsZero() {
+				t.RevokedAt = at
+				k.tokens.put(tx, d, t)
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}

@@ -36,6 +36,7 @@ var categories = []category{
 	{"access service", testAccessFlows}, // services.go
 	{"invite service", testInviteFlows}, // invitations.go
 	{"token service", testTokenFlows},   // tokens.go
+	{"sessions", testSessions},          // tokens.go
 	{"operations/GrantsPassToTheNewMemberHigherLevelStays", testGrantsPass},             // operations.go
 	{"operations/ProvisionMember", testProvisionMember},                                 // operations.go
 	{"operations/RemoveMembershipByID", testRemoveMembership},                           // operations.go

@@ -1,10 +1,12 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -335,6 +337,9 @@ func testTokens(t *testing.T, newStore Factory) {
 
 	t.Run("ResetLinks", func(t *testing.T) { testResetLinks(t, newRows(t, newStore)) })
 	t.Run("RevokeSessions", func(t *testing.T) { testRevokeSessions(t, newRows(t, newStore)) })
+	t.Run("ListSessions", func(t *testing.T) { testListSessions(t, newRows(t, newStore)) })
+	t.Run("RevokeSession", func(t *testing.T) { testRevokeSession(t, newRows(t, newStore)) })
+	t.Run("RevokeCompanySessions", func(t *testing.T) { testRevokeCompanySessions(t, newRows(t, newStore)) })
 
 	t.Run("RevokeLoginLinks", func(t *testing.T) {
 		f := newRows(t, newStore)
@@ -494,6 +499,165 @@ func testRevokeSessions(t *testing.T, f *rows) {
 	n, err = f.s.RevokeSessions(ctx, u.ID, uuid.Nil, now)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
+}
+
+// testListSessions: a user's live sessions, their client kept, one keyset
+// page at a time in ID order; revoked and expired ones, other users' and
+// API tokens left out.
+func testListSessions(t *testing.T, f *rows) {
+	ctx := context.Background()
+	now := T0
+	c, u, other := f.company(), f.user(), f.user()
+	var live []uuid.UUID
+	for i := range 5 {
+		s := f.session(u.ID)
+		switch i {
+		case 1:
+			s.CompanyID, s.HomeID, s.Origin = c.ID, c.ID, token.OriginSignIn
+			s.Client = token.ClientInfo{UserAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", IP: "203.0.113.9"}
+		case 2:
+			s.Client = token.ClientInfo{IP: "2001:db8::1"}
+		case 3:
+			s.ExpiresAt = time.Time{} // never
+		}
+		require.NoError(t, f.s.CreateToken(ctx, &s))
+		live = append(live, s.ID)
+		if i == 1 {
+			got, err := f.s.GetTokenByHash(ctx, s.Digest)
+			require.NoError(t, err)
+			assert.Equal(t, s, got, "the client round-trips")
+		}
+	}
+	slices.SortFunc(live, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	revoked, expired, theirs := f.session(u.ID), f.session(u.ID), f.session(other.ID)
+	revoked.RevokedAt = now.Add(-time.Minute)
+	expired.ExpiresAt = now // expired at now: now >= ExpiresAt
+	api := f.apiToken(c.ID, u.ID)
+	for _, tk := range []*token.Token{&revoked, &expired, &theirs, &api} {
+		require.NoError(t, f.s.CreateToken(ctx, tk))
+	}
+	var got []uuid.UUID
+	cur := access.Cursor{Limit: 2}
+	for range 5 {
+		page, err := f.s.ListSessions(ctx, u.ID, now, cur)
+		require.NoError(t, err)
+		for _, s := range page {
+			got = append(got, s.ID)
+			assert.Equal(t, token.KindSession, s.Kind)
+			assert.Equal(t, u.ID, s.UserID)
+			if s.CompanyID == c.ID {
+				assert.Equal(t, "203.0.113.9", s.Client.IP)
+				assert.Equal(t, token.OriginSignIn, s.Origin)
+			}
+		}
+		if len(page) < cur.Limit {
+			break
+		}
+		cur.After = page[len(page)-1].ID
+	}
+	assert.Equal(t, live, got, "the live ones, by ID")
+	page, err := f.s.ListSessions(ctx, u.ID, now.Add(2*time.Hour), access.Cursor{})
+	require.NoError(t, err)
+	require.Len(t, page, 1, "only the one that never expires outlives the hour")
+	assert.True(t, page[0].ExpiresAt.IsZero())
+	page, err = f.s.ListSessions(ctx, uuid.New(), now, access.Cursor{})
+	require.NoError(t, err)
+	assert.Empty(t, page, "an unknown user has none")
+}
+
+// testRevokeSession: one session of a user by ID, the first revocation
+// kept; anything that is not that user's session is not found.
+func testRevokeSession(t *testing.T, f *rows) {
+	ctx := context.Background()
+	now := T0
+	c, u, other := f.company(), f.user(), f.user()
+	s, theirs := f.session(u.ID), f.session(other.ID)
+	s.CompanyID = c.ID
+	api := f.apiToken(c.ID, u.ID)
+	for _, tk := range []*token.Token{&s, &theirs, &api} {
+		require.NoError(t, f.s.CreateToken(ctx, tk))
+	}
+	boom := errors.New("boom")
+	require.ErrorIs(t, f.s.RunInTx(ctx, func(ctx context.Context) error {
+		_, err := f.s.RevokeSession(ctx, u.ID, s.ID, now)
+		require.NoError(t, err)
+		return boom
+	}), boom)
+	got, err := f.s.GetTokenByHash(ctx, s.Digest)
+	require.NoError(t, err)
+	assert.False(t, got.Revoked(), "rolled back")
+
+	r, err := f.s.RevokeSession(ctx, u.ID, s.ID, now.Add(time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, s.ID, r.ID)
+	assert.Equal(t, c.ID, r.CompanyID)
+	assert.Equal(t, now.Add(time.Second), r.RevokedAt)
+	r, err = f.s.RevokeSession(ctx, u.ID, s.ID, now.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, now.Add(time.Second), r.RevokedAt, "the first revocation stays")
+
+	for name, id := range map[string]uuid.UUID{"another user's": theirs.ID, "an API token": api.ID, "unknown": uuid.New()} {
+		_, err := f.s.RevokeSession(ctx, u.ID, id, now)
+		assertNotFound(t, err, access.CodeSessionNotFound, name)
+	}
+	for _, tk := range []token.Token{theirs, api} {
+		got, err := f.s.GetTokenByHash(ctx, tk.Digest)
+		require.NoError(t, err)
+		assert.False(t, got.Revoked(), "%s untouched", tk.Name)
+	}
+}
+
+// testRevokeCompanySessions: a user's open sessions acting in one company,
+// but the one kept; their sessions elsewhere, other users' and API tokens
+// untouched.
+func testRevokeCompanySessions(t *testing.T, f *rows) {
+	ctx := context.Background()
+	now := T0
+	c, d, u, other := f.company(), f.company(), f.user(), f.user()
+	in := func(userID, companyID uuid.UUID) token.Token {
+		s := f.session(userID)
+		s.CompanyID = companyID
+		require.NoError(t, f.s.CreateToken(ctx, &s))
+		return s
+	}
+	inC, kept, old := in(u.ID, c.ID), in(u.ID, c.ID), f.session(u.ID)
+	old.CompanyID, old.RevokedAt = c.ID, now.Add(-time.Hour)
+	require.NoError(t, f.s.CreateToken(ctx, &old))
+	inD, none, theirs := in(u.ID, d.ID), in(u.ID, uuid.Nil), in(other.ID, c.ID)
+	api := f.apiToken(c.ID, u.ID)
+	require.NoError(t, f.s.CreateToken(ctx, &api))
+
+	boom := errors.New("boom")
+	require.ErrorIs(t, f.s.RunInTx(ctx, func(ctx context.Context) error {
+		n, err := f.s.RevokeCompanySessions(ctx, c.ID, u.ID, uuid.Nil, now)
+		require.NoError(t, err)
+		assert.Equal(t, 2, n)
+		return boom
+	}), boom)
+	got, err := f.s.GetTokenByHash(ctx, inC.Digest)
+	require.NoError(t, err)
+	assert.False(t, got.Revoked(), "rolled back")
+
+	n, err := f.s.RevokeCompanySessions(ctx, c.ID, u.ID, kept.ID, now)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "the open ones in the company but the one kept")
+	for _, tk := range []struct {
+		name string
+		tok  token.Token
+		want time.Time
+	}{{"in the company", inC, now}, {"kept", kept, time.Time{}}, {"revoked before", old, old.RevokedAt},
+		{"elsewhere", inD, time.Time{}}, {"in no company", none, time.Time{}}, {"another user's", theirs, time.Time{}},
+		{"an API token", api, time.Time{}}} {
+		got, err := f.s.GetTokenByHash(ctx, tk.tok.Digest)
+		require.NoError(t, err)
+		assert.Equal(t, tk.want, got.RevokedAt, tk.name)
+	}
+	n, err = f.s.RevokeCompanySessions(ctx, c.ID, u.ID, uuid.Nil, now.Add(time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "then the kept one")
+	n, err = f.s.RevokeCompanySessions(ctx, uuid.New(), u.ID, uuid.Nil, now)
+	require.NoError(t, err)
+	assert.Zero(t, n, "an unknown company has none")
 }
 
 // testTokenFlows runs the token Service's rules that depend on the store:
@@ -1079,4 +1243,226 @@ func testIntrospection(t *testing.T, newStore Factory) {
 		require.NoError(t, err, name)
 		assert.Equal(t, token.Introspection{}, in, name)
 	}
+}
+
+// testSessions runs the token Service's sessions of a user on top of the
+// store:
+//
+//   - ListAndRevokeOwnSessions: a user lists theirs (with the client the
+//     host recorded, no digest), revokes one by ID, signs out everywhere;
+//     no one else sees or ends them;
+//   - SessionsStopWithTheMembership: a membership removed or deactivated
+//     stops every session acting in that company at once, while those
+//     acting elsewhere go on;
+//   - AdminRevokesMemberSessions: USER_DELETE and the rank rule, in the
+//     admin's company only.
+func testSessions(t *testing.T, newStore Factory) {
+	runEach(t, newStore, []category{
+		{"ListAndRevokeOwnSessions", testOwnSessions},
+		{"SessionsStopWithTheMembership", testSessionsStopWithMembership},
+		{"AdminRevokesMemberSessions", testAdminRevokesSessions},
+	})
+}
+
+// sessionOf mints a session of u acting in companyID as a host signs its
+// user in (a login link the system issued, redeemed), with client.
+func (w *World) sessionOf(t *testing.T, u access.User, companyID uuid.UUID, client token.ClientInfo) token.Login {
+	t.Helper()
+	sys := access.SystemPrincipal()
+	sys.CompanyID = companyID
+	m, err := w.Access.GetMember(context.Background(), sys, u.ID)
+	require.NoError(t, err)
+	pv, err := w.Token.Provision(context.Background(), sys, token.Provision{Email: u.Email, Role: m.Role})
+	require.NoError(t, err)
+	secret, err := tokenOfURL(pv.LoginURL.Reveal())
+	require.NoError(t, err)
+	l, err := w.Token.RedeemLoginLinkSession(token.WithClientInfo(context.Background(), client), secret)
+	require.NoError(t, err)
+	return l
+}
+
+func (w *World) verifies(secret string) bool {
+	_, err := w.Token.Verify(context.Background(), secret)
+	return err == nil
+}
+
+func testOwnSessions(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	u, _ := w.Member(t, "person", access.RoleAdmin)
+	firefox := token.ClientInfo{UserAgent: "Mozilla/5.0 Firefox/140.0", IP: "203.0.113.9"}
+	asking := w.sessionOf(t, u, w.Company.ID, firefox)
+	w.Clock.Advance(time.Minute)
+	phone := w.sessionOf(t, u, w.Company.ID, token.ClientInfo{UserAgent: "App/1.2\x00\n", IP: "[2001:db8::1]:443"})
+	bare := w.sessionOf(t, u, w.Company.ID, token.ClientInfo{IP: "not an address"})
+	owners := w.sessionOf(t, w.Owner, w.Company.ID, firefox)
+	p, err := w.Token.Verify(ctx, asking.Session.Secret.Reveal())
+	require.NoError(t, err)
+
+	page, err := w.Token.ListSessions(ctx, p, u.ID, access.PageRequest{Limit: 2})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 2)
+	require.NotEmpty(t, page.Next)
+	next, err := w.Token.ListSessions(ctx, p, u.ID, access.PageRequest{Limit: 2, After: page.Next})
+	require.NoError(t, err)
+	require.Len(t, next.Items, 1)
+	assert.Empty(t, next.Next)
+	byID := map[uuid.UUID]token.Token{}
+	for _, s := range append(page.Items, next.Items...) {
+		assert.Equal(t, token.Digest{}, s.Digest, "no digest leaves the service")
+		assert.Equal(t, w.Company.ID, s.CompanyID)
+		assert.Equal(t, token.OriginSignIn, s.Origin)
+		byID[s.ID] = s
+	}
+	require.Contains(t, byID, asking.Session.Token.ID)
+	assert.Equal(t, firefox, byID[asking.Session.Token.ID].Client)
+	assert.Equal(t, asking.Session.Token.CreatedAt, byID[asking.Session.Token.ID].CreatedAt)
+	assert.Equal(t, asking.Session.Token.ExpiresAt, byID[asking.Session.Token.ID].ExpiresAt)
+	assert.False(t, byID[asking.Session.Token.ID].LastUsedAt.IsZero(), "its last use")
+	assert.Equal(t, token.ClientInfo{UserAgent: "App/1.2", IP: "2001:db8::1"}, byID[phone.Session.Token.ID].Client, "stored clean")
+	assert.Equal(t, token.ClientInfo{}, byID[bare.Session.Token.ID].Client, "no address but an address")
+	assert.NotContains(t, byID, owners.Session.Token.ID)
+
+	// No one else sees or ends them, not even the OWNER of their company.
+	_, err = w.Token.ListSessions(ctx, w.AsOwner, u.ID, access.PageRequest{})
+	assertNotFound(t, err, access.CodeUserNotFound)
+	_, err = w.Token.RevokeSession(ctx, w.AsOwner, u.ID, phone.Session.Token.ID)
+	assertNotFound(t, err, access.CodeUserNotFound)
+	_, err = w.Token.SignOutEverywhere(ctx, w.AsOwner, u.ID)
+	assertNotFound(t, err, access.CodeUserNotFound)
+	_, err = w.Token.ListSessions(ctx, access.Principal{}, u.ID, access.PageRequest{})
+	assert.ErrorIs(t, err, access.ErrUnauthenticated)
+	_, err = w.Token.RevokeSession(ctx, p, u.ID, owners.Session.Token.ID)
+	assertNotFound(t, err, access.CodeSessionNotFound, "another user's session is not theirs")
+	assert.True(t, w.verifies(owners.Session.Secret.Reveal()))
+
+	r, err := w.Token.RevokeSession(ctx, p, u.ID, phone.Session.Token.ID)
+	require.NoError(t, err)
+	assert.Equal(t, w.Clock.Now(), r.RevokedAt)
+	assert.Equal(t, token.Digest{}, r.Digest)
+	assert.False(t, w.verifies(phone.Session.Secret.Reveal()), "revoked at once")
+	assert.True(t, w.verifies(bare.Session.Secret.Reveal()), "the others stay")
+	w.Clock.Advance(time.Second)
+	again, err := w.Token.RevokeSession(ctx, p, u.ID, phone.Session.Token.ID)
+	require.NoError(t, err)
+	assert.Equal(t, r.RevokedAt, again.RevokedAt, "revoking again changes nothing")
+	page, err = w.Token.ListSessions(ctx, p, u.ID, access.PageRequest{})
+	require.NoError(t, err)
+	assert.Len(t, page.Items, 2, "a revoked session is no longer listed")
+
+	n, err := w.Token.SignOutEverywhere(ctx, p, u.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "the asking one included")
+	assert.False(t, w.verifies(asking.Session.Secret.Reveal()))
+	assert.False(t, w.verifies(bare.Session.Secret.Reveal()))
+	assert.True(t, w.verifies(owners.Session.Secret.Reveal()), "another user's stays")
+
+	// The system (the host) lists and ends any user's.
+	later := w.sessionOf(t, u, w.Company.ID, token.ClientInfo{})
+	page, err = w.Token.ListSessions(ctx, access.SystemPrincipal(), u.ID, access.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	assert.Equal(t, later.Session.Token.ID, page.Items[0].ID)
+	_, err = w.Token.RevokeSession(ctx, access.SystemPrincipal(), u.ID, later.Session.Token.ID)
+	require.NoError(t, err)
+	assert.False(t, w.verifies(later.Session.Secret.Reveal()))
+}
+
+func testSessionsStopWithMembership(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	for _, end := range []string{"deactivated", "removed"} {
+		w := NewWorld(t, newStore(t))
+		u, _ := w.Member(t, "person", access.RoleAdmin)
+		beta, _ := w.NewCompany(t, access.NewCompany{Name: "Beta"}, w.User(t, "beta-owner"))
+		w.AddMember(t, beta.ID, u, access.RoleAdmin)
+		inAcme := w.sessionOf(t, u, w.Company.ID, token.ClientInfo{})
+		inBeta := w.sessionOf(t, u, beta.ID, token.ClientInfo{})
+		acme, err := w.Token.Verify(ctx, inAcme.Session.Secret.Reveal())
+		require.NoError(t, err)
+		require.NoError(t, w.Access.Check(ctx, acme, access.UserView))
+
+		if end == "removed" {
+			require.NoError(t, w.Access.RemoveMember(ctx, w.AsOwner, u.ID))
+		} else {
+			_, err := w.Access.UpdateMember(ctx, w.AsOwner, u.ID, access.MemberUpdate{Active: new(false)})
+			require.NoError(t, err)
+		}
+		acme, err = w.Token.Verify(ctx, inAcme.Session.Secret.Reveal())
+		require.NoError(t, err, "the session itself lives on (%s)", end)
+		for perm, check := range map[string]error{
+			"check":  w.Access.Check(ctx, acme, access.UserView),
+			"level":  w.Access.CheckLevel(ctx, acme, access.Resource{Type: access.ResourceAccount}, access.LevelViewer),
+			"member": func() error { _, err := w.Access.GetMember(ctx, acme, u.ID); return err }(),
+			"list":   func() error { _, err := w.Access.ListMembers(ctx, acme, access.MemberFilter{}); return err }(),
+		} {
+			require.Error(t, check, "%s: %s", end, perm)
+			assert.True(t, errors.Is(check, access.ErrForbidden) || errors.Is(check, access.ErrNotFound), "%s: %s: %v", end, perm, check)
+		}
+		_, err = w.Token.CreateCompany(ctx, acme, access.NewCompany{Name: "Through " + end})
+		assert.NoError(t, err, "what needs no company still works (%s)", end)
+		b, err := w.Token.Verify(ctx, inBeta.Session.Secret.Reveal())
+		require.NoError(t, err)
+		assert.NoError(t, w.Access.Check(ctx, b, access.UserDelete), "the session in Beta acts on (%s)", end)
+	}
+}
+
+func testAdminRevokesSessions(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	admin, _ := w.Member(t, "admin", access.RoleAdmin)
+	peer, _ := w.Member(t, "peer", access.RoleAdmin)
+	viewer, asViewer := w.Member(t, "viewer", access.RoleViewer)
+	deleter, _ := w.Member(t, "deleter", access.RoleViewer, access.UserDelete)
+	beta, asBetaOwner := w.NewCompany(t, access.NewCompany{Name: "Beta"}, w.User(t, "beta-owner"))
+	w.AddMember(t, beta.ID, viewer, access.RoleViewer)
+	stranger := w.User(t, "stranger")
+	w.AddMember(t, beta.ID, stranger, access.RoleViewer)
+
+	session := func(u access.User, companyID uuid.UUID) (token.Login, access.Principal) {
+		t.Helper()
+		l := w.sessionOf(t, u, companyID, token.ClientInfo{})
+		p, err := w.Token.Verify(ctx, l.Session.Secret.Reveal())
+		require.NoError(t, err)
+		return l, p
+	}
+	_, asAdmin := session(admin, w.Company.ID)
+	v1, _ := session(viewer, w.Company.ID)
+	v2, _ := session(viewer, w.Company.ID)
+	vBeta, _ := session(viewer, beta.ID)
+	peerS, _ := session(peer, w.Company.ID)
+	deleterS, asDeleter := session(deleter, w.Company.ID)
+
+	_, err := w.Token.RevokeMemberSessions(ctx, asViewer, admin.ID)
+	assert.ErrorIs(t, err, access.ErrForbidden, "USER_DELETE is needed")
+	_, err = w.Token.RevokeMemberSessions(ctx, asAdmin, peer.ID)
+	assert.ErrorIs(t, err, access.ErrForbidden, "an ADMIN does not outrank an ADMIN")
+	_, err = w.Token.RevokeMemberSessions(ctx, asDeleter, admin.ID)
+	assert.ErrorIs(t, err, access.ErrForbidden, "nor a VIEWER an ADMIN")
+	_, err = w.Token.RevokeMemberSessions(ctx, asAdmin, w.Owner.ID)
+	assert.ErrorIs(t, err, access.ErrForbidden)
+	assert.True(t, w.verifies(peerS.Session.Secret.Reveal()), "refusals end nothing")
+	_, err = w.Token.RevokeMemberSessions(ctx, asAdmin, stranger.ID)
+	assertNotFound(t, err, access.CodeMemberNotFound, "a user of another company is unknown here")
+	_, err = w.Token.RevokeMemberSessions(ctx, asBetaOwner, admin.ID)
+	assertNotFound(t, err, access.CodeMemberNotFound, "and the other way round")
+
+	n, err := w.Token.RevokeMemberSessions(ctx, asAdmin, viewer.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.False(t, w.verifies(v1.Session.Secret.Reveal()))
+	assert.False(t, w.verifies(v2.Session.Secret.Reveal()))
+	assert.True(t, w.verifies(vBeta.Session.Secret.Reveal()), "their session in Beta stays")
+
+	n, err = w.Token.RevokeMemberSessions(ctx, w.AsOwner, peer.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "the OWNER outranks an ADMIN")
+	assert.False(t, w.verifies(peerS.Session.Secret.Reveal()))
+
+	// One's own, without USER_DELETE, the asking session kept.
+	other, _ := session(deleter, w.Company.ID)
+	n, err = w.Token.RevokeMemberSessions(ctx, asDeleter, deleter.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.False(t, w.verifies(other.Session.Secret.Reveal()))
+	assert.True(t, w.verifies(deleterS.Session.Secret.Reveal()), "the asking session stays")
 }
