@@ -80,6 +80,11 @@
 //	GET    /access/audit?actor=&action=&target=&outcome=&since=&until=
 //	                                                               T     access.QueryAudit (ADMIN or above)
 //	POST   /access/switch-company                                  T     token.SwitchCompany (moves the calling session)
+//	GET    /access/company                                         T     access.GetCompany (the caller's company)
+//	POST   /access/company/edit                                    T     access.UpdateCompany (OWNER or ADMIN)
+//	POST   /access/company/leave                                   T     access.LeaveCompany (the calling user; not the last OWNER)
+//	POST   /access/company/transfer-ownership                      T     access.TransferOwnership (OWNER, to an active member)
+//	POST   /access/company/delete                                  T     access.DeleteCompany (OWNER; everything of it goes)
 //	GET    /openapi.json                                           -     the OpenAPI 3.1 document of the mounted routes
 //
 // # Envelopes, statuses, errors
@@ -318,4 +323,12 @@
 //     user, those sent to their e-mail. Tokens, invitation codes and links
 //     never appear in a response except the API token's secret, once, from
 //     /access/add-api-token, and the partner provisioning's login_url.
+//   - Seed 003 names no company routes: /access/company (GET reads the
+//     caller's company; POST /access/company/edit, /leave,
+//     /transfer-ownership {user_id} and /delete act on it) follow the
+//     family's style, one verb per path as /access/add and /access/edit.
+//     Edit takes name, external_key and domains, each optional (absent:
+//     unchanged). Leaving is the calling user's own (an API token has no
+//     membership to leave); the last OWNER transfers ownership or deletes
+//     the company instead (409 last_owner).
 package httpadapter
