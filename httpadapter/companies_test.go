@@ -147,7 +147,8 @@ func TestManagementCompanyDelete(t *testing.T) {
 	onEachStore(t, func(t *testing.T, st backend) {
 		e := newEnv(t, st)
 		admin, adminT := e.member("admin", access.RoleAdmin)
-		_, viewerT := e.member("viewer", access.RoleViewer)
+		viewer, viewerT := e.member("viewer", access.RoleViewer)
+		viewerS := e.session(viewer)
 		second, _ := e.NewCompany(t, access.NewCompany{Name: "Second"}, e.owner)
 		elsewhere := e.sessionIn(e.owner, second.ID)
 		must(t, 200, e.call("GET", "/api/v1/companies/"+e.company.ID.String(), elsewhere, nil), "the owner sees Acme from Second")
@@ -167,8 +168,8 @@ func TestManagementCompanyDelete(t *testing.T) {
 		must(t, 200, e.call("GET", "/api/v1/companies/"+second.ID.String(), elsewhere, nil), "the owner's other company stays")
 		must(t, 404, e.call("GET", "/portal/instance/access/users?merchant_id="+e.company.ID.String(), elsewhere, nil))
 		must(t, 404, e.call("GET", "/portal/instance/access/users?merchant_id=acme-key", elsewhere, nil), "its external key is free")
-		// Its API tokens went with it.
-		for _, tok := range []string{e.ownerT, adminT, viewerT} {
+		// Its API tokens went with it, and the sessions acting in it stop.
+		for _, tok := range []string{e.ownerT, adminT, viewerT, viewerS} {
 			must(t, 401, e.call("GET", "/access/company", tok, nil))
 		}
 		r = must(t, 200, e.call("GET", "/access/invite?status=any", elsewhere, nil))
