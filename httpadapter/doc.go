@@ -80,6 +80,10 @@
 //	GET    /access/audit?actor=&action=&target=&outcome=&since=&until=
 //	                                                               T     access.QueryAudit (ADMIN or above)
 //	POST   /access/switch-company                                  T     token.SwitchCompany (moves the calling session)
+//	GET    /access/sessions                                        T     token.ListSessions (the caller's own, live)
+//	POST   /access/sessions/{session_id}/revoke                    T     token.RevokeSession (one of the caller's)
+//	POST   /access/sessions/revoke-all                             T     token.SignOutEverywhere | EndSessions (keep_current)
+//	POST   /access/users/{user_id}/sessions/revoke                 T     token.RevokeMemberSessions (USER_DELETE, rank rule)
 //	GET    /access/company                                         T     access.GetCompany (the caller's company)
 //	POST   /access/company/edit                                    T     access.UpdateCompany (OWNER or ADMIN)
 //	POST   /access/company/leave                                   T     access.LeaveCompany (the calling user; not the last OWNER)
@@ -132,6 +136,10 @@
 // token's principal names its session (Principal.SessionID), so POST
 // /access/switch-company moves that session along; a host's own principals
 // switch through access alone.
+// A host records the client of the sessions its users sign in with
+// (GET /access/sessions lists it) by wrapping the handler to put a
+// token.ClientInfo in the request's context (token.WithClientInfo): the
+// adapter never guesses a client address behind the host's proxies.
 //
 // # Login links
 //

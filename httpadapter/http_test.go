@@ -181,6 +181,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 			"GET /access/invite/{connection_id}/agency-roles", "POST /access/invite/{connection_id}/agency-roles/edit",
 			"POST /access/add-api-token", "POST /access/switch-company",
 			"GET /access/audit",
+			"GET /access/sessions", "POST /access/sessions/{session_id}/revoke", "POST /access/sessions/revoke-all", "POST /access/users/{user_id}/sessions/revoke",
 			"GET /access/company", "POST /access/company/edit", "POST /access/company/leave", "POST /access/company/transfer-ownership", "POST /access/company/delete",
 		}
 		var mounted []string

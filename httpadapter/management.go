@@ -246,6 +246,7 @@ func (h *Handler) mountManagement() {
 	add(h, op{method: "POST", path: "/access/switch-company", fam: fam, summary: "Switch the caller's active company",
 		description:  "By company_id, or by company_name: an exact (case-insensitive) match first, then an unambiguous fuzzy one; otherwise 400 with the candidates. The calling session moves with the switch; the user's other sessions stay.",
 		bodyRequired: true}, h.mgmtSwitch)
+	h.mountSessions()
 	h.mountCompanies() // companies.go
 }
 

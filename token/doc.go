@@ -127,8 +127,23 @@
 // Service.Introspect tells whether a bearer credential works now and
 // whose it is (RFC 7662's answer: Active false for anything that does
 // not verify), with the cost of Verify. Service.LogoutPrincipal ends the
-// session of a request, Service.EndSessions every other session of a
-// user.
+// session of a request.
+//
+// # A user's sessions
+//
+// Service.ListSessions lists a user's live sessions (keyset pages by ID)
+// with where each acts, its origin, its times and the ClientInfo the host
+// recorded when it was minted: a host puts one in the context of Login or
+// RedeemLoginLinkSession with WithClientInfo (a printable user agent and
+// an IP address, cleaned and bounded; never a secret). No secret or digest
+// leaves the service. Service.RevokeSession ends one of them by ID,
+// EndSessions all but the asking one, SignOutEverywhere all; each is the
+// user's own (or the system's). Service.RevokeMemberSessions lets an admin
+// with USER_DELETE who outranks the member (access.Actor.CanManage) end
+// the member's sessions acting in the admin's company; the ones acting
+// elsewhere stay. A session acts with its user's current membership on
+// every check, so a removed or deactivated membership stops every session
+// acting in that company at once, without revoking any.
 //
 // # Wiring and notices
 //

@@ -146,8 +146,8 @@ func (s *Service) LogoutPrincipal(ctx context.Context, p access.Principal) error
 // my other sessions". API tokens the user created stay. It reports how
 // many sessions it ended. Allowed to the user themself and to the system
 // principal (the host ending a user's sessions: an account taken over);
-// for anyone else it is ErrNotFound (CodeUserNotFound), as for an unknown
-// user. SignOutEverywhere ends the asking session too.
+// an API token is ErrForbidden, anyone else ErrNotFound (CodeUserNotFound),
+// as for an unknown user. SignOutEverywhere ends the asking session too.
 func (s *Service) EndSessions(ctx context.Context, p access.Principal, userID uuid.UUID) (int, error) {
 	return s.endUserSessions(ctx, p, userID, askingSession(p, userID), "logout")
 }
@@ -174,7 +174,8 @@ func (s *Service) endUserSessions(ctx context.Context, p access.Principal, userI
 }
 
 // ownSessions is who may see and end a user's sessions as theirs: the user
-// themself and the system principal. Anyone else learns nothing: the user
+// themself and the system principal. An API token acts for a company, not
+// for a person: it is forbidden. Any other user learns nothing: the user
 // is not found, as an unknown one. (A member's sessions in a company are
 // an admin's through RevokeMemberSessions.)
 func ownSessions(p access.Principal, userID uuid.UUID) error {
@@ -183,6 +184,8 @@ func ownSessions(p access.Principal, userID uuid.UUID) error {
 		return access.Unauthenticated("no principal")
 	case p.Kind == access.PrincipalSystem, p.Kind == access.PrincipalUser && p.UserID == userID:
 		return nil
+	case p.Kind == access.PrincipalToken:
+		return access.Forbidden("an API token has no sessions of its own: a user's are theirs")
 	}
 	return access.NotFound(access.CodeUserNotFound)
 }
