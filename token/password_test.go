@@ -274,38 +274,6 @@ func TestResetLinkExpiresAndRotates(t *testing.T) {
 	assert.Len(t, heard.all(), n+1, "a user without a password may set one")
 }
 
-func TestConcurrentResetCompletion(t *testing.T) {
-	heard := &resets{}
-	e := newEnv(t, token.WithNotifier(heard))
-	u := e.withPassword(t, "person", access.RoleAdmin)
-	require.NoError(t, e.tok.RequestPasswordReset(ctx, u.Email))
-	secret := heard.last(t)
-	const n = 20
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = e.tok.CompletePasswordReset(ctx, secret, fmt.Sprintf("new passphrase number %d", i))
-		})
-	}
-	close(start)
-	wg.Wait()
-	won := -1
-	for i, err := range errs {
-		if err == nil {
-			require.Equal(t, -1, won, "exactly one completion")
-			won = i
-			continue
-		}
-		assert.ErrorIs(t, err, token.ErrResetLinkUsed)
-	}
-	require.NotEqual(t, -1, won, "one completion")
-	_, err := e.tok.Login(ctx, u.Email, fmt.Sprintf("new passphrase number %d", won))
-	assert.NoError(t, err, "the winner's password holds")
-}
-
 func TestChangePassword(t *testing.T) {
 	heard := &resets{}
 	e := newEnv(t, token.WithNotifier(heard))

@@ -58,23 +58,13 @@ func WithPrefix(product string) Option {
 // WithLoginLinkTTL sets how long a login link stays redeemable (default
 // DefaultLoginLinkTTL).
 func WithLoginLinkTTL(d time.Duration) Option {
-	return func(s *Service) {
-		if d <= 0 {
-			s.setErr(access.Invalid("login_link_ttl", "the login link lifetime must be positive"))
-		}
-		s.linkTTL = d
-	}
+	return lifetime("login_link_ttl", "login link", d, func(s *Service) *time.Duration { return &s.linkTTL })
 }
 
 // WithSessionTTL sets how long a session token lives (default
 // DefaultSessionTTL).
 func WithSessionTTL(d time.Duration) Option {
-	return func(s *Service) {
-		if d <= 0 {
-			s.setErr(access.Invalid("session_ttl", "the session lifetime must be positive"))
-		}
-		s.sessionTTL = d
-	}
+	return lifetime("session_ttl", "session", d, func(s *Service) *time.Duration { return &s.sessionTTL })
 }
 
 // WithLoginURL sets the base URL of login links (default DefaultLoginURL,
@@ -82,25 +72,13 @@ func WithSessionTTL(d time.Duration) Option {
 // there should ask for confirmation and redeem with a POST (a GET must
 // not consume the link: mail scanners follow links).
 func WithLoginURL(base string) Option {
-	return func(s *Service) {
-		u, err := url.Parse(base)
-		if err != nil || base == "" {
-			s.setErr(access.Invalid("login_url", "the login URL does not parse"))
-			return
-		}
-		s.loginURL = u
-	}
+	return baseURL("login_url", "login", base, func(s *Service) **url.URL { return &s.loginURL })
 }
 
 // WithResetTTL sets how long a password reset link stays usable (default
 // DefaultResetTTL, 30 minutes).
 func WithResetTTL(d time.Duration) Option {
-	return func(s *Service) {
-		if d <= 0 {
-			s.setErr(access.Invalid("reset_ttl", "the reset link lifetime must be positive"))
-		}
-		s.resetTTL = d
-	}
+	return lifetime("reset_ttl", "reset link", d, func(s *Service) *time.Duration { return &s.resetTTL })
 }
 
 // WithResetURL sets the base URL of password reset links (default
@@ -108,13 +86,30 @@ func WithResetTTL(d time.Duration) Option {
 // parameter; the page there should ask for the new password and complete
 // the reset with a POST (CompletePasswordReset).
 func WithResetURL(base string) Option {
+	return baseURL("reset_url", "reset", base, func(s *Service) **url.URL { return &s.resetURL })
+}
+
+// lifetime is an option setting the duration at points to, refusing
+// one that is not positive (the error names field).
+func lifetime(field, what string, d time.Duration, at func(*Service) *time.Duration) Option {
+	return func(s *Service) {
+		if d <= 0 {
+			s.setErr(access.Invalid(field, "the %s lifetime must be positive", what))
+		}
+		*at(s) = d
+	}
+}
+
+// baseURL is an option setting the URL at points to, refusing one that
+// does not parse (the error names field).
+func baseURL(field, what, base string, at func(*Service) **url.URL) Option {
 	return func(s *Service) {
 		u, err := url.Parse(base)
 		if err != nil || base == "" {
-			s.setErr(access.Invalid("reset_url", "the reset URL does not parse"))
+			s.setErr(access.Invalid(field, "the %s URL does not parse", what))
 			return
 		}
-		s.resetURL = u
+		*at(s) = u
 	}
 }
 

@@ -16,14 +16,6 @@ import (
 // The company operations (run.go): who may change, leave, hand
 // over and delete a company, through the services, on every store. The
 // HTTP adapter's management routes are these calls and nothing more.
-func testCompanyOps(t *testing.T, newStore Factory) {
-	runEach(t, newStore, []category{
-		{"UpdateByOwnerOrAdmin", testUpdateCompanyRank},
-		{"LeaveIsSelfAndKeepsAnOwner", testLeaveCompany},
-		{"TransferToAnActiveMember", testTransferOwnership},
-		{"DeleteByOwnerTakesEverything", testDeleteCompanyOps},
-	})
-}
 
 // testUpdateCompanyRank: an OWNER or an ADMIN changes the company; a
 // VIEWER_PLUS, even with every permission role, and a VIEWER may not, and

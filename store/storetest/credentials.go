@@ -14,7 +14,7 @@ import (
 	"github.com/gatehouse-go/gatehouse/access"
 )
 
-// testCredentials: the store's credentials (GetCredentials,
+// The credentials categories (run.go): the store's credentials (GetCredentials,
 // LockCredentials, PutCredentials), then the password rules of the access
 // Service on top of them.
 //
@@ -23,15 +23,6 @@ import (
 //   - sign-in: create with a password, authenticate, upgrade on login
 //   - throttle under concurrent wrong attempts: exactly the limit counted
 //   - SetPassword as the user and as the system
-func testCredentials(t *testing.T, newStore Factory) {
-	runEach(t, newStore, []category{
-		{"round trip", testCredentialsRoundTrip},
-		{"lock", testCredentialsLock},
-		{"sign-in", testPasswordSignIn},
-		{"throttle under concurrency", testThrottleConcurrent},
-		{"set password", testSetPasswordFlow},
-	})
-}
 
 // testParams are cheap argon2id parameters: the suite hashes many
 // passwords.

@@ -15,19 +15,12 @@ import (
 	"github.com/gatehouse-go/gatehouse/token"
 )
 
-// testInput proves, on every store, that text the library refuses
+// The input categories (run.go) prove, on every store, that text the library refuses
 // (access.CheckText: control characters and invalid UTF-8) is refused the
 // same way by both: ErrInvalid naming the field, nothing stored, never a
 // storage error (PostgreSQL refuses NUL and invalid UTF-8 with an error of
 // its own; memory would keep them). And that an external key never
 // shadows a company ID.
-func testInput(t *testing.T, newStore Factory) {
-	runEach(t, newStore, []category{
-		{"ControlCharactersRefused", testControlCharacters},
-		{"ExternalKeyIsNeverAUUID", testExternalKeyNotUUID},
-		{"MerchantIDResolvesIDsFirst", testMerchantIDFirst},
-	})
-}
 
 // badTexts are the refused values each field is tried with, by what they
 // hold: NUL, other C0 controls, DEL, a C1 control, invalid UTF-8.

@@ -18,21 +18,7 @@ import (
 	"github.com/gatehouse-go/gatehouse/token"
 )
 
-// testInvitations covers package invite's Store, method by method.
-func testInvitations(t *testing.T, newStore Factory) {
-	t.Run("create and get", func(t *testing.T) { testInvitationCreateGet(t, newStore) })
-	t.Run("one pending per company kind email", func(t *testing.T) { testInvitationPendingUnique(t, newStore) })
-	t.Run("claim", func(t *testing.T) { testInvitationClaim(t, newStore) })
-	t.Run("rotate", func(t *testing.T) { testInvitationRotate(t, newStore) })
-	t.Run("refresh", func(t *testing.T) { testInvitationRefresh(t, newStore) })
-	t.Run("list pending", func(t *testing.T) { testInvitationListPending(t, newStore) })
-	t.Run("list pending by email", func(t *testing.T) { testInvitationListByEmail(t, newStore) })
-	t.Run("rollback", func(t *testing.T) { testInvitationRollback(t, newStore) })
-	t.Run("company deleted", func(t *testing.T) { testInvitationCompanyDeleted(t, newStore) })
-	t.Run("list in any status", func(t *testing.T) { testInvitationList(t, newStore) })
-	t.Run("reopen expired", func(t *testing.T) { testInvitationReopen(t, newStore) })
-	t.Run("send log", func(t *testing.T) { testInvitationSends(t, newStore) })
-}
+// The invitations categories (run.go) cover package invite's Store, method by method.
 
 // testInvitationList: ListInvitations filters by kind and by the status at
 // Now (invite.Query.Matches), in ID order, page by page.

@@ -22,21 +22,36 @@ type category struct {
 // aggregate by aggregate, then the services' rules on top of it (so every
 // rule is proven on every store).
 var categories = []category{
-	{"users", testUsers},                // users.go
-	{"credentials", testCredentials},    // credentials.go
-	{"companies", testCompanies},        // companies.go
-	{"memberships", testMemberships},    // memberships.go
-	{"grants", testGrants},              // grants.go
-	{"connections", testConnections},    // connections.go
-	{"audit", testAudit},                // audit.go
-	{"check", testCheckAccess},          // check.go
-	{"transactions", testTransactions},  // transactions.go
-	{"invitations", testInvitations},    // invitations.go
-	{"tokens", testTokens},              // tokens.go
-	{"access service", testAccessFlows}, // services.go
-	{"invite service", testInviteFlows}, // invitations.go
-	{"token service", testTokenFlows},   // tokens.go
-	{"sessions", testSessions},          // tokens.go
+	{"users", testUsers}, // users.go
+	{"credentials/round trip", testCredentialsRoundTrip},                                // credentials.go
+	{"credentials/lock", testCredentialsLock},                                           // credentials.go
+	{"credentials/sign-in", testPasswordSignIn},                                         // credentials.go
+	{"credentials/throttle under concurrency", testThrottleConcurrent},                  // credentials.go
+	{"credentials/set password", testSetPasswordFlow},                                   // credentials.go
+	{"companies", testCompanies},                                                        // companies.go
+	{"memberships", testMemberships},                                                    // memberships.go
+	{"grants", testGrants},                                                              // grants.go
+	{"connections", testConnections},                                                    // connections.go
+	{"audit", testAudit},                                                                // audit.go
+	{"check", testCheckAccess},                                                          // check.go
+	{"transactions", testTransactions},                                                  // transactions.go
+	{"invitations/create and get", testInvitationCreateGet},                             // invitations.go
+	{"invitations/one pending per company kind email", testInvitationPendingUnique},     // invitations.go
+	{"invitations/claim", testInvitationClaim},                                          // invitations.go
+	{"invitations/rotate", testInvitationRotate},                                        // invitations.go
+	{"invitations/refresh", testInvitationRefresh},                                      // invitations.go
+	{"invitations/list pending", testInvitationListPending},                             // invitations.go
+	{"invitations/list pending by email", testInvitationListByEmail},                    // invitations.go
+	{"invitations/rollback", testInvitationRollback},                                    // invitations.go
+	{"invitations/company deleted", testInvitationCompanyDeleted},                       // invitations.go
+	{"invitations/list in any status", testInvitationList},                              // invitations.go
+	{"invitations/reopen expired", testInvitationReopen},                                // invitations.go
+	{"invitations/send log", testInvitationSends},                                       // invitations.go
+	{"tokens", testTokens},                                                              // tokens.go
+	{"access service", testAccessFlows},                                                 // services.go
+	{"invite service", testInviteFlows},                                                 // invitations.go
+	{"token service", testTokenFlows},                                                   // tokens.go
+	{"sessions", testSessions},                                                          // tokens.go
 	{"operations/GrantsPassToTheNewMemberHigherLevelStays", testGrantsPass},             // operations.go
 	{"operations/ProvisionMember", testProvisionMember},                                 // operations.go
 	{"operations/RemoveMembershipByID", testRemoveMembership},                           // operations.go
@@ -51,11 +66,16 @@ var categories = []category{
 	{"operations/ConfinedSessionSeesOnlyItsCompanies", testConfinedSessionReads},        // operations.go
 	{"operations/ConfinedSessionReachesOnlyThroughItsAgency", testConfinedSessionReach}, // operations.go
 	{"operations/ListUsersVisible", testListUsersVisible},                               // operations.go
-	{"operations/CompanyUpdateLeaveTransferDelete", testCompanyOps},                     // companies_ops.go
-	{"input", testInput},     // input.go
-	{"denials", testDenials}, // denials.go
-	{"consent", testConsent}, // consent.go
-	{"logins", testLogins},   // tokens.go
+	{"operations/UpdateByOwnerOrAdmin", testUpdateCompanyRank},                          // companies_ops.go
+	{"operations/LeaveIsSelfAndKeepsAnOwner", testLeaveCompany},                         // companies_ops.go
+	{"operations/TransferToAnActiveMember", testTransferOwnership},                      // companies_ops.go
+	{"operations/DeleteByOwnerTakesEverything", testDeleteCompanyOps},                   // companies_ops.go
+	{"input/ControlCharactersRefused", testControlCharacters},                           // input.go
+	{"input/ExternalKeyIsNeverAUUID", testExternalKeyNotUUID},                           // input.go
+	{"input/MerchantIDResolvesIDsFirst", testMerchantIDFirst},                           // input.go
+	{"denials", testDenials},                                                            // denials.go
+	{"consent", testConsent},                                                            // consent.go
+	{"logins", testLogins},                                                              // tokens.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.
