@@ -223,7 +223,11 @@ func (s *Service) recordDenied(ctx context.Context, rec *recorder, err error) {
 	if p.IsZero() || p.Kind == PrincipalSystem || p.CompanyID == uuid.Nil {
 		return
 	}
-	dropped, ok := s.denials.admit(p.CompanyID, s.now())
+	class := denyOperation
+	if CodeOf(err) == CodeCompanyNotFound {
+		class = denyStranger
+	}
+	dropped, ok := s.denials.admit(denialKey{p.CompanyID, class}, s.now())
 	if !ok {
 		return
 	}
@@ -273,13 +277,29 @@ const (
 	deniedPerWindow = 100
 )
 
-// denialLimiter counts the denied events written per company in the
-// current window. It is per process: N processes write at most N times
-// the bound, still a bound.
+// denialLimiter counts the denied events written per company and class in
+// the current window. It is per process: N processes write at most N times
+// the bound, still a bound. The classes have budgets of their own, so a
+// flood of failed logins or of strangers' probes never silences the trail
+// of the company's own members' refused operations.
 type denialLimiter struct {
 	mu     sync.Mutex
-	counts map[uuid.UUID]*denialWindow
+	counts map[denialKey]*denialWindow
 }
+
+// denialKey is one budget: a company and a class of refusal.
+type denialKey struct {
+	company uuid.UUID
+	class   denialClass
+}
+
+type denialClass uint8
+
+const (
+	denyOperation denialClass = iota // a member's refused operation
+	denyStranger                     // acting in a company with no relation to it
+	denyLogin                        // a refused login
+)
 
 type denialWindow struct {
 	start          time.Time
@@ -288,13 +308,13 @@ type denialWindow struct {
 
 // admit reports whether one more denied event of the company may be
 // written now, and how many were dropped since the last one written.
-func (l *denialLimiter) admit(company uuid.UUID, now time.Time) (dropped int, ok bool) {
+func (l *denialLimiter) admit(key denialKey, now time.Time) (dropped int, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.counts == nil {
-		l.counts = map[uuid.UUID]*denialWindow{}
+		l.counts = map[denialKey]*denialWindow{}
 	}
-	w := l.counts[company]
+	w := l.counts[key]
 	if w == nil || now.Sub(w.start) >= deniedWindow {
 		if len(l.counts) > 10_000 { // forget old windows, not only this one
 			for id, old := range l.counts {
@@ -308,7 +328,7 @@ func (l *denialLimiter) admit(company uuid.UUID, now time.Time) (dropped int, ok
 			extra = w.extra
 		}
 		w = &denialWindow{start: now, extra: extra}
-		l.counts[company] = w
+		l.counts[key] = w
 	}
 	if w.written >= deniedPerWindow {
 		w.extra++

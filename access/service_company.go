@@ -197,6 +197,15 @@ func (s *Service) canSeeCompany(ctx context.Context, p Principal, id uuid.UUID) 
 	if !(f.Member && f.Active && p.InSessionScope(id)) && !f.Connected {
 		return NotFound(CodeCompanyNotFound)
 	}
+	if !f.Member && f.Connected && p.SessionConfined {
+		// Reached through a connection: a provisioned session only
+		// through its own companies' (agencyConnection says which).
+		q := p
+		q.CompanyID = id
+		if _, err := s.agencyConnection(ctx, q, ""); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -371,7 +371,7 @@ func (s *Service) checkPassword(ctx context.Context, u User, password string,
 // refusals. A failure to write it is logged: the caller gets its refusal
 // either way.
 func (s *Service) loginRefused(ctx context.Context, action string, companyID uuid.UUID, target, email, reason string) {
-	dropped, admit := s.denials.admit(companyID, s.now())
+	dropped, admit := s.denials.admit(denialKey{companyID, denyLogin}, s.now())
 	if !admit {
 		return
 	}
@@ -427,6 +427,12 @@ func (s *Service) SetPassword(ctx context.Context, p Principal, userID uuid.UUID
 	self := p.Kind == PrincipalUser && p.UserID == userID
 	if p.Kind != PrincipalSystem && !self {
 		return NotFound(CodeUserNotFound)
+	}
+	if p.SessionConfined {
+		// A session someone else asked for (provisioning) would turn
+		// itself into the account's owner: a password is set by its user
+		// signing in themselves, through a reset link or the host.
+		return Forbidden("a provisioned session cannot set its user's password")
 	}
 	if err := s.pw.policy.check(ctx, "new_password", in.New); err != nil {
 		return err

@@ -198,17 +198,17 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, pr PageRequest) (P
 
 // listVisibleUsers is ListUsers for a principal that is not the system.
 func (s *Service) listVisibleUsers(ctx context.Context, p Principal, pr PageRequest) (Page[User], error) {
+	if p.Kind == PrincipalUser && p.CompanyID == uuid.Nil {
+		// In no company (just signed up): only itself.
+		return s.listSelf(ctx, p, pr)
+	}
 	members, err := s.ListMembers(ctx, p, MemberFilter{Page: pr})
 	if errors.Is(err, ErrForbidden) && p.Kind == PrincipalUser {
 		// No USER_VIEW: a user sees itself, a token nothing.
 		if _, aerr := s.Authorize(ctx, p, ""); aerr != nil {
 			return Page[User]{}, aerr
 		}
-		u, err := s.store.GetUser(ctx, p.UserID)
-		if err != nil || pr.After != "" {
-			return Page[User]{Items: []User{}}, err
-		}
-		return Page[User]{Items: []User{u}}, nil
+		return s.listSelf(ctx, p, pr)
 	}
 	if err != nil {
 		return Page[User]{}, err
@@ -218,4 +218,13 @@ func (s *Service) listVisibleUsers(ctx context.Context, p Principal, pr PageRequ
 		out.Items[i] = m.User
 	}
 	return out, nil
+}
+
+// listSelf is the one-item listing of the caller itself.
+func (s *Service) listSelf(ctx context.Context, p Principal, pr PageRequest) (Page[User], error) {
+	u, err := s.store.GetUser(ctx, p.UserID)
+	if err != nil || pr.After != "" {
+		return Page[User]{Items: []User{}}, err
+	}
+	return Page[User]{Items: []User{u}}, nil
 }

@@ -85,6 +85,11 @@ func (s *Service) ListForEmail(ctx context.Context, p access.Principal, email st
 	switch p.Kind {
 	case access.PrincipalSystem:
 	case access.PrincipalUser:
+		if p.SessionConfined {
+			// Invitations from other companies are out of a provisioned
+			// session's sight, as the companies are.
+			return access.Page[Invitation]{}, access.Forbidden("a provisioned session does not list its user's invitations")
+		}
 		u, err := s.acc.GetUser(ctx, p, p.UserID)
 		if err != nil && !errors.Is(err, access.ErrNotFound) {
 			return access.Page[Invitation]{}, err
@@ -139,7 +144,7 @@ func (s *Service) Inbox(ctx context.Context, p access.Principal, f ListFilter) (
 		return Inbox{}, err
 	}
 	out := Inbox{Sent: sent, Received: []Invitation{}}
-	if p.Kind != access.PrincipalUser {
+	if p.Kind != access.PrincipalUser || p.SessionConfined {
 		return out, nil
 	}
 	u, err := s.acc.GetUser(ctx, p, p.UserID)

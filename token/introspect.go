@@ -35,8 +35,9 @@ type Introspection struct {
 
 // Introspect answers whether secret, an API or session token, works now
 // and whose it is, with exactly the checks (and the cost) of Verify: one
-// indexed lookup, plus the user of a session, and the use recorded as
-// Verify records it. A credential that does not verify (malformed, another
+// indexed lookup, plus the user of a session; it records no use (asking
+// about a token is not using it, so it cannot keep one looking fresh). A
+// credential that does not verify (malformed, another
 // kind, unknown, revoked, expired, its user or company gone) is no error:
 // it answers Introspection{Active: false}, whatever the reason, so the
 // route can answer as RFC 7662 does. Errors are storage failures only.

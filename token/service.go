@@ -282,9 +282,10 @@ func (s *Service) verify(ctx context.Context, secret string, out *Token) (access
 			return access.Principal{}, err
 		}
 	}
-	if t.LastUsedAt.IsZero() || now.Sub(t.LastUsedAt) >= touchInterval {
-		// Best effort: a failed bookkeeping write does not refuse a token
-		// that verified.
+	if out == nil && (t.LastUsedAt.IsZero() || now.Sub(t.LastUsedAt) >= touchInterval) {
+		// A use, not a question (Introspect asks with out set, and records
+		// none). Best effort: a failed bookkeeping write does not refuse a
+		// token that verified.
 		_ = s.st.TouchToken(ctx, t.ID, now)
 	}
 	if out != nil {

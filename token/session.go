@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"slices"
 	"errors"
 	"strconv"
 
@@ -164,6 +165,15 @@ func (s *Service) endUserSessions(ctx context.Context, p access.Principal, userI
 	if err := ownSessions(p, userID); err != nil {
 		return 0, err
 	}
+	if p.SessionConfined {
+		// A provisioned session manages itself only: the user's own
+		// sessions elsewhere are out of its reach.
+		if except == p.SessionID {
+			return 0, nil
+		}
+		_, err := s.RevokeSession(ctx, p, userID, p.SessionID)
+		return 1, err
+	}
 	var n int
 	err := s.acc.InTx(ctx, func(ctx context.Context) error {
 		var err error
@@ -242,6 +252,10 @@ func (s *Service) ListSessions(ctx context.Context, p access.Principal, userID u
 	if err != nil {
 		return access.Page[Token]{}, err
 	}
+	if p.SessionConfined {
+		// A provisioned session sees itself only (see endUserSessions).
+		rows = slices.DeleteFunc(rows, func(t Token) bool { return t.ID != p.SessionID })
+	}
 	for i := range rows {
 		rows[i].Digest = Digest{}
 	}
@@ -262,6 +276,9 @@ func (s *Service) ListSessions(ctx context.Context, p access.Principal, userID u
 func (s *Service) RevokeSession(ctx context.Context, p access.Principal, userID, id uuid.UUID) (Token, error) {
 	if err := ownSessions(p, userID); err != nil {
 		return Token{}, err
+	}
+	if p.SessionConfined && id != p.SessionID {
+		return Token{}, access.NotFound(access.CodeSessionNotFound)
 	}
 	var out Token
 	err := s.acc.InTx(ctx, func(ctx context.Context) error {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -425,6 +426,96 @@ func testConfinedSessionReads(t *testing.T, newStore Factory) {
 	self := access.UserPrincipal(login.User.ID, v.ID)
 	_, err = w.Access.GetCompany(ctx, self, v.ID)
 	assert.NoError(t, err, "the user's own principal sees V")
+
+	// Nor does it turn itself into the account's owner (a password, then a
+	// sign-in of its own), list or end the user's other sessions, or read
+	// the user's invitations.
+	assert.ErrorIs(t, w.Token.ChangePassword(ctx, p, "", "a password of the partner's"), access.ErrForbidden)
+	assert.ErrorIs(t, w.Access.SetPassword(ctx, p, login.User.ID, access.PasswordChange{New: "a password of the partner's"}), access.ErrForbidden)
+	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: v.ID}
+	pv2, err := w.Token.Provision(ctx, sys, token.Provision{Email: login.User.Email, Role: access.RoleAdmin})
+	require.NoError(t, err)
+	secret2, err := tokenOfURL(pv2.LoginURL.Reveal())
+	require.NoError(t, err)
+	own, err := w.Token.RedeemLoginLinkSession(ctx, secret2) // the host's link: the user's own session, in V
+	require.NoError(t, err)
+	listed, err := w.Token.ListSessions(ctx, p, login.User.ID, access.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, listed.Items, 1, "it sees itself only")
+	assert.Equal(t, p.SessionID, listed.Items[0].ID)
+	_, err = w.Token.RevokeSession(ctx, p, login.User.ID, own.Session.Token.ID)
+	assert.ErrorIs(t, err, access.ErrNotFound)
+	_, err = w.Token.SignOutEverywhere(ctx, p, login.User.ID)
+	require.NoError(t, err)
+	_, err = w.Token.Verify(ctx, own.Session.Secret.Reveal())
+	assert.NoError(t, err, "the user's own session in V lives on")
+	_, err = w.Token.Verify(ctx, login.Session.Secret.Reveal())
+	assert.ErrorIs(t, err, token.ErrInvalidToken, "signing out everywhere ended the provisioned session itself")
+}
+
+// testConfinedSessionInvitations: a provisioned session reads none of its
+// user's invitations from other companies.
+func testConfinedSessionInvitations(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	pv, err := w.Token.Provision(ctx, w.AsOwner, token.Provision{Email: "jit2@example.com", Role: access.RoleAdmin})
+	require.NoError(t, err)
+	secret, err := tokenOfURL(pv.LoginURL.Reveal())
+	require.NoError(t, err)
+	login, err := w.Token.RedeemLoginLinkSession(ctx, secret)
+	require.NoError(t, err)
+	p, err := w.Token.Verify(ctx, login.Session.Secret.Reveal())
+	require.NoError(t, err)
+	_, asW := w.NewCompany(t, access.NewCompany{Name: "W"}, w.User(t, "w-owner"))
+	_, err = w.Invite.Invite(ctx, asW, invite.NewInvitation{Email: login.User.Email, Role: access.RoleViewer})
+	require.NoError(t, err)
+	_, err = w.Invite.ListForEmail(ctx, p, login.User.Email, access.PageRequest{})
+	assert.ErrorIs(t, err, access.ErrForbidden)
+	box, err := w.Invite.Inbox(ctx, p, invite.ListFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, box.Received)
+	box, err = w.Invite.Inbox(ctx, access.UserPrincipal(login.User.ID, w.Company.ID), invite.ListFilter{})
+	require.NoError(t, err)
+	assert.Len(t, box.Received, 1, "the user's own principal reads it")
+}
+
+// testLoginNoiseKeepsTheTrail: a flood of failed logins fills its own
+// budget of denied events, never the one of members' refused operations;
+// and introspecting a token is not using it.
+func testLoginNoiseKeepsTheTrail(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t), WithAccess(access.WithTestPasswordParams(access.PasswordParams{})))
+	u := w.CreateUser(t, access.NewUser{Email: "target@example.com", Password: "correct horse battery staple"})
+	w.AddMember(t, w.Company.ID, u, access.RoleViewer)
+	for range 110 {
+		_, err := w.Access.Authenticate(ctx, u.Email, "wrong guess number one")
+		require.Error(t, err)
+	}
+	_, admin := w.Member(t, "admin", access.RoleAdmin)
+	_, err := w.Access.UpdateMember(ctx, admin, w.Owner.ID, access.MemberUpdate{Role: new(access.RoleViewer)})
+	require.ErrorIs(t, err, access.ErrForbidden)
+	evs, err := w.Store.ListAudit(ctx, w.Company.ID, all())
+	require.NoError(t, err)
+	found := false
+	for _, e := range evs {
+		found = found || e.Outcome == "denied" && e.Actor == admin.String()
+	}
+	assert.True(t, found, "the admin's refused change is on the trail")
+
+	tok := w.APIToken(t, w.AsOwner, access.RoleViewer)
+	w.Clock.Advance(time.Hour)
+	in, err := w.Token.Introspect(ctx, tok.Secret.Reveal())
+	require.NoError(t, err)
+	require.True(t, in.Active)
+	got, err := w.Store.GetToken(ctx, w.Company.ID, tok.Token.ID)
+	require.NoError(t, err)
+	assert.True(t, got.LastUsedAt.IsZero(), "introspection records no use")
+
+	// A user in no company lists itself.
+	loner := w.User(t, "loner")
+	page, err := w.Access.ListUsers(ctx, access.UserPrincipal(loner.ID, uuid.Nil), access.PageRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, []uuid.UUID{loner.ID}, idsOf(page.Items, func(u access.User) uuid.UUID { return u.ID }))
 }
 
 // testConfinedSessionReach: a provisioned session that went into a

@@ -65,17 +65,19 @@ var categories = []category{
 	{"operations/SubjectGrantsGoOnlyWithTheirSubject", testRemoveSubjectGrants},         // operations.go
 	{"operations/ConfinedSessionSeesOnlyItsCompanies", testConfinedSessionReads},        // operations.go
 	{"operations/ConfinedSessionReachesOnlyThroughItsAgency", testConfinedSessionReach}, // operations.go
-	{"operations/ListUsersVisible", testListUsersVisible},                               // operations.go
-	{"operations/UpdateByOwnerOrAdmin", testUpdateCompanyRank},                          // companies_ops.go
-	{"operations/LeaveIsSelfAndKeepsAnOwner", testLeaveCompany},                         // companies_ops.go
-	{"operations/TransferToAnActiveMember", testTransferOwnership},                      // companies_ops.go
-	{"operations/DeleteByOwnerTakesEverything", testDeleteCompanyOps},                   // companies_ops.go
-	{"input/ControlCharactersRefused", testControlCharacters},                           // input.go
-	{"input/ExternalKeyIsNeverAUUID", testExternalKeyNotUUID},                           // input.go
-	{"input/MerchantIDResolvesIDsFirst", testMerchantIDFirst},                           // input.go
-	{"denials", testDenials},                                                            // denials.go
-	{"consent", testConsent},                                                            // consent.go
-	{"logins", testLogins},                                                              // tokens.go
+	{"operations/ListUsersVisible", testListUsersVisible},
+	{"operations/ConfinedSessionInvitations", testConfinedSessionInvitations},
+	{"operations/LoginNoiseKeepsTheTrail", testLoginNoiseKeepsTheTrail}, // operations.go
+	{"operations/UpdateByOwnerOrAdmin", testUpdateCompanyRank},          // companies_ops.go
+	{"operations/LeaveIsSelfAndKeepsAnOwner", testLeaveCompany},         // companies_ops.go
+	{"operations/TransferToAnActiveMember", testTransferOwnership},      // companies_ops.go
+	{"operations/DeleteByOwnerTakesEverything", testDeleteCompanyOps},   // companies_ops.go
+	{"input/ControlCharactersRefused", testControlCharacters},           // input.go
+	{"input/ExternalKeyIsNeverAUUID", testExternalKeyNotUUID},           // input.go
+	{"input/MerchantIDResolvesIDsFirst", testMerchantIDFirst},           // input.go
+	{"denials", testDenials},                                            // denials.go
+	{"consent", testConsent},                                            // consent.go
+	{"logins", testLogins},                                              // tokens.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.
