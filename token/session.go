@@ -2,8 +2,8 @@ package token
 
 import (
 	"context"
-	"slices"
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/gatehouse-go/gatehouse/access"
