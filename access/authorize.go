@@ -167,6 +167,7 @@ func tokenHoldsRole(p Principal, level int, role string, c *Catalog) bool {
 var (
 	errInactive      = Forbidden("the membership is deactivated")
 	errTokenPredates = Forbidden("the token predates its creator's current membership")
+	errOutranked     = Forbidden("only an OWNER may change a member at or above their own level")
 )
 
 // tokenStanding refuses a token whose creator is no longer a member, or is

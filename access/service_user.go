@@ -131,20 +131,28 @@ func (s *Service) canSeeUser(ctx context.Context, p Principal, id uuid.UUID) err
 	return nil
 }
 
-// UpdateUser changes a user's profile: the user itself or the system.
-// Errors: ErrInvalid naming the field; ErrNotFound for anyone else.
+// UpdateUser changes a user's profile: the user itself or the system, any
+// field; a principal holding USER_EDIT in a company where the user is a
+// member, and outranking them there (the rank rule of UpdateMember), only
+// the names (FirstName, LastName): the preferences and the avatar are the
+// person's own. Errors: ErrInvalid naming the field; ErrForbidden for a
+// company editor touching a personal field or a member it does not
+// outrank; ErrNotFound for anyone else (as an unknown user).
 func (s *Service) UpdateUser(ctx context.Context, p Principal, id uuid.UUID, up UserUpdate) (User, error) {
 	if p.IsZero() {
 		return User{}, Unauthenticated("no principal")
 	}
-	if p.Kind != PrincipalSystem && (p.Kind != PrincipalUser || p.UserID != id) {
-		return User{}, NotFound(CodeUserNotFound)
-	}
+	self := p.Kind == PrincipalSystem || p.Kind == PrincipalUser && p.UserID == id
 	if err := up.validate(); err != nil {
 		return User{}, err
 	}
 	var out User
 	err := s.InTx(ctx, func(ctx context.Context) error {
+		if !self {
+			if err := s.mayEditNames(ctx, p, id, up); err != nil {
+				return err
+			}
+		}
 		u, err := s.store.GetUser(ctx, id)
 		if err != nil {
 			return err
@@ -169,6 +177,30 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id uuid.UUID, up 
 		return s.Audit(ctx, p, p.CompanyID, "user.updated", userTarget(id), nil)
 	})
 	return out, err
+}
+
+// mayEditNames is the company's share of a user's profile: USER_EDIT in
+// p's company, where the user is a member p outranks, and only the names.
+// A user p may not see is ErrNotFound, as an unknown one.
+func (s *Service) mayEditNames(ctx context.Context, p Principal, id uuid.UUID, up UserUpdate) error {
+	if err := s.canSeeUser(ctx, p, id); err != nil {
+		return NotFound(CodeUserNotFound)
+	}
+	a, err := s.Authorize(ctx, p, UserEdit)
+	if err != nil {
+		return err
+	}
+	m, err := s.member(ctx, p.CompanyID, id)
+	if err != nil {
+		return err
+	}
+	if !a.CanManage(s.catalog.Level(m.Role)) {
+		return errOutranked
+	}
+	if up.Lang != nil || up.Theme != nil || up.Currency != nil || up.Birthdate != nil || up.AvatarURL != nil {
+		return Forbidden("a company edits a member's names only; the preferences are the person's own")
+	}
+	return nil
 }
 
 // ListUsers lists the users the principal may see, one keyset page at a

@@ -303,9 +303,11 @@
 //     access.ListUsers as the caller: with USER_VIEW the users of its
 //     company's members, in keyset pages, else only itself. GET
 //     and PUT of /api/v1/users/{user_id} answer a user the caller may not
-//     see, or may not edit, exactly as an unknown ID (404); PUT changes
+//     see exactly as an unknown ID (404); PUT (access.UpdateUser) changes
 //     the caller's own profile (first_name, last_name, lang, theme,
-//     currency, birthdate; absent fields stay), never the e-mail.
+//     currency, birthdate; absent fields stay), or, for a caller with
+//     USER_EDIT who outranks the member in its company, that member's
+//     names only (anything else 403); never the e-mail.
 //     Avatars (seed 001's upload and remove) are media storage, not
 //     access control: out of scope, no route; avatar_route shows what
 //     the host stored (access.UserUpdate.AvatarURL, from Go).

@@ -99,7 +99,7 @@ func (h *Handler) mountV1Users() {
 	add(h, op{method: "GET", path: "/api/v1/users/{user_id}", fam: fam, summary: "Show a user",
 		description: "The caller itself, or a user of the caller's company with USER_VIEW there; anyone else is 404, as an unknown ID."}, h.v1GetUser)
 	add(h, op{method: "PUT", path: "/api/v1/users/{user_id}", fam: fam, summary: "Update a user's profile",
-		description:  "The user themself; anyone else is 404. Absent fields stay as they are. The e-mail and the avatar are not changed here.",
+		description:  "The user themself, any field; a caller with USER_EDIT who outranks the member in its company, the names only (403 otherwise); a user the caller cannot see is 404. Absent fields stay as they are. The e-mail and the avatar are not changed here.",
 		bodyRequired: true}, h.v1UpdateUser)
 	if h.svc.Token != nil {
 		h.mountV1SignIn()

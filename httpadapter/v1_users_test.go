@@ -110,12 +110,18 @@ func TestV1UpdateUser(t *testing.T) {
 		r = must(t, 400, e.call("PUT", path, session, map[string]any{"email": "new@example.com"}))
 		assert.Equal(t, "email", r.str("error", "field"))
 
-		// Someone else's profile, even the owner's of the company: 404.
-		must(t, 404, e.call("PUT", path, e.ownerT, map[string]any{"first_name": "Hijacked"}))
-		must(t, 404, e.call("PUT", path, e.session(e.owner), map[string]any{"first_name": "Hijacked"}))
+		// The company's editor (USER_EDIT, outranking the member) changes
+		// the names only; the preferences are the person's own; a user of
+		// no shared company is unknown.
+		r = must(t, 403, e.call("PUT", path, e.ownerT, map[string]any{"lang": "fr"}))
+		must(t, 403, e.call("PUT", "/api/v1/users/"+e.owner.ID.String(), session, map[string]any{"first_name": "Hijacked"}), "a VIEWER edits no one")
+		_, stranger, _ := e.otherCompany("Other")
+		must(t, 404, e.call("PUT", "/api/v1/users/"+stranger.ID.String(), e.ownerT, map[string]any{"first_name": "Hijacked"}))
 		r = must(t, 200, e.call("GET", path, session, nil))
 		assert.Equal(t, "Col", r.str("user", "first_name"), "nothing refused changed anything")
 		assert.Equal(t, "de", r.str("user", "lang"))
+		r = must(t, 200, e.call("PUT", path, e.ownerT, map[string]any{"last_name": "Renamed"}))
+		assert.Equal(t, "Renamed", r.str("user", "last_name"))
 	})
 }
 

@@ -578,3 +578,31 @@ func testListUsersVisible(t *testing.T, newStore Factory) {
 	_, err = w.Access.CreateUser(ctx, w.AsOwner, access.NewUser{Email: "pw@example.com", Password: "correct horse battery"})
 	assert.ErrorIs(t, err, access.ErrForbidden, "an admin never sets a new account's password")
 }
+
+// testCompanyEditsNames: a company's editor changes a member's names, never
+// the person's preferences, and only a member it outranks.
+func testCompanyEditsNames(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	bob, asBob := w.Member(t, "bob", access.RoleViewer)
+	_, admin := w.Member(t, "admin", access.RoleAdmin)
+	u, err := w.Access.UpdateUser(ctx, admin, bob.ID, access.UserUpdate{FirstName: new("Robert")})
+	require.NoError(t, err)
+	assert.Equal(t, "Robert", u.FirstName)
+	_, err = w.Access.UpdateUser(ctx, admin, bob.ID, access.UserUpdate{Lang: new("fr")})
+	assert.ErrorIs(t, err, access.ErrForbidden, "preferences are the person's own")
+	_, err = w.Access.UpdateUser(ctx, admin, w.Owner.ID, access.UserUpdate{FirstName: new("Boss")})
+	assert.ErrorIs(t, err, access.ErrForbidden, "an ADMIN does not outrank the OWNER")
+	_, err = w.Access.UpdateUser(ctx, asBob, w.Owner.ID, access.UserUpdate{FirstName: new("Boss")})
+	assert.ErrorIs(t, err, access.ErrForbidden, "a VIEWER holds no USER_EDIT")
+	stranger := w.User(t, "stranger")
+	_, err = w.Access.UpdateUser(ctx, admin, stranger.ID, access.UserUpdate{FirstName: new("X")})
+	assertNotFound(t, err, access.CodeUserNotFound, "a user of no shared company is unknown")
+	got, err := w.Store.GetUser(ctx, bob.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "Robert", got.FirstName)
+	assert.Empty(t, got.Profile.Lang, "nothing refused changed anything")
+	u, err = w.Access.UpdateUser(ctx, asBob, bob.ID, access.UserUpdate{Lang: new("fr")})
+	require.NoError(t, err, "the person sets their own preferences")
+	assert.Equal(t, "fr", u.Profile.Lang)
+}

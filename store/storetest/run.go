@@ -67,17 +67,18 @@ var categories = []category{
 	{"operations/ConfinedSessionReachesOnlyThroughItsAgency", testConfinedSessionReach}, // operations.go
 	{"operations/ListUsersVisible", testListUsersVisible},
 	{"operations/ConfinedSessionInvitations", testConfinedSessionInvitations},
-	{"operations/LoginNoiseKeepsTheTrail", testLoginNoiseKeepsTheTrail}, // operations.go
-	{"operations/UpdateByOwnerOrAdmin", testUpdateCompanyRank},          // companies_ops.go
-	{"operations/LeaveIsSelfAndKeepsAnOwner", testLeaveCompany},         // companies_ops.go
-	{"operations/TransferToAnActiveMember", testTransferOwnership},      // companies_ops.go
-	{"operations/DeleteByOwnerTakesEverything", testDeleteCompanyOps},   // companies_ops.go
-	{"input/ControlCharactersRefused", testControlCharacters},           // input.go
-	{"input/ExternalKeyIsNeverAUUID", testExternalKeyNotUUID},           // input.go
-	{"input/MerchantIDResolvesIDsFirst", testMerchantIDFirst},           // input.go
-	{"denials", testDenials},                                            // denials.go
-	{"consent", testConsent},                                            // consent.go
-	{"logins", testLogins},                                              // tokens.go
+	{"operations/LoginNoiseKeepsTheTrail", testLoginNoiseKeepsTheTrail},
+	{"operations/CompanyEditsNames", testCompanyEditsNames},           // operations.go
+	{"operations/UpdateByOwnerOrAdmin", testUpdateCompanyRank},        // companies_ops.go
+	{"operations/LeaveIsSelfAndKeepsAnOwner", testLeaveCompany},       // companies_ops.go
+	{"operations/TransferToAnActiveMember", testTransferOwnership},    // companies_ops.go
+	{"operations/DeleteByOwnerTakesEverything", testDeleteCompanyOps}, // companies_ops.go
+	{"input/ControlCharactersRefused", testControlCharacters},         // input.go
+	{"input/ExternalKeyIsNeverAUUID", testExternalKeyNotUUID},         // input.go
+	{"input/MerchantIDResolvesIDsFirst", testMerchantIDFirst},         // input.go
+	{"denials", testDenials},                                          // denials.go
+	{"consent", testConsent},                                          // consent.go
+	{"logins", testLogins},                                            // tokens.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.
