@@ -82,6 +82,7 @@ const (
 	CodeOutsideTx        Code = "outside_transaction" // a store call inside RunInTx without its context
 	CodeConsentRefused   Code = "consent_refused"     // Connect: the other company's consent does not hold
 	CodeConsentRequired  Code = "consent_required"    // the user is one the caller cannot see: they join by invitation
+	CodeUserDisabled     Code = "user_disabled"       // the user is disabled: they join no company until enabled
 
 	// A transaction kept colliding with concurrent ones (serialization
 	// failures, deadlocks): the store ran it again, then gave up.

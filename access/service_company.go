@@ -48,6 +48,9 @@ func (s *Service) CreateCompany(ctx context.Context, p Principal, in NewCompany)
 		if err != nil {
 			return err
 		}
+		if err := joinable(u); err != nil {
+			return err
+		}
 		if c.ParentID != uuid.Nil {
 			if p.Kind != PrincipalSystem {
 				// A sub-company only under a company the owner owns.

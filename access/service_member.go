@@ -24,7 +24,7 @@ import (
 // or the system choose that). A user without an active company gets this
 // one. Errors: ErrInvalid naming the field; ErrNotFound (CodeUserNotFound)
 // for an unknown or unseen user; ErrConsentRequired; ErrConflict
-// (CodeAlreadyMember); ErrForbidden.
+// (CodeAlreadyMember, CodeUserDisabled for a disabled user); ErrForbidden.
 func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Member, error) {
 	add, err := s.parseNewMember(p, in)
 	if err != nil {
@@ -185,8 +185,14 @@ func (s *Service) memberUser(ctx context.Context, p Principal, add newMember) (U
 	if err == nil && add.NewUserID != uuid.Nil && u.ID != add.NewUserID {
 		return User{}, false, Conflict(CodeEmailTaken, "the e-mail's user was created meanwhile")
 	}
-	if err == nil || !isNotFound(err) || !add.CreateUser {
-		return u, false, err
+	if err == nil {
+		if err := joinable(u); err != nil {
+			return User{}, false, err
+		}
+		return u, false, nil
+	}
+	if !isNotFound(err) || !add.CreateUser {
+		return User{}, false, err
 	}
 	if u, err = s.newUser(NewUser{Email: add.email}); err != nil {
 		return User{}, false, err

@@ -30,7 +30,7 @@ const (
 	ReasonUnknown     = "unknown"      // no such token (or its company is gone)
 	ReasonExpired     = "expired"      // now >= expires_at
 	ReasonRevoked     = "revoked"      // revoked
-	ReasonUserUnknown = "user_unknown" // a session's user is gone or disabled
+	ReasonUserUnknown = "user_unknown" // a session's user, or an API token's creator, is gone or disabled
 )
 
 // rejection is a refused token: ErrInvalidToken to the client, with the

@@ -269,6 +269,10 @@ func (s *Service) verify(ctx context.Context, secret string, out *Token) (access
 	}
 	var p access.Principal
 	if k == KindAPI {
+		if t.UserStatus != access.UserActive {
+			// Its creator is disabled: the token stops with them.
+			return access.Principal{}, rejectUserUnknown
+		}
 		// access.TokenPrincipal, without its copy of the permissions.
 		p = access.Principal{Kind: access.PrincipalToken, UserID: t.UserID, CompanyID: t.CompanyID,
 			TokenID: t.ID, TokenPermissions: t.Permissions, TokenLevel: t.Level, TokenIssuedAt: t.CreatedAt}

@@ -28,7 +28,8 @@ type Store interface {
 	// GetTokenByHash returns the API or session token whose Digest is d,
 	// revoked and expired ones included. ErrNotFound if there is none, or
 	// if it is an API token whose company no longer exists. It is the hot
-	// path of every authenticated request: one indexed lookup. The
+	// path of every authenticated request: one indexed lookup, which also
+	// reads the token's user's Status into Token.UserStatus. The
 	// returned Permissions and Companies may be shared with the store and
 	// must not be modified.
 	GetTokenByHash(ctx context.Context, d Digest) (Token, error)

@@ -22,6 +22,10 @@ type Token struct {
 	// it), or the user of a session.
 	UserID uuid.UUID
 	Name   string
+	// UserStatus is the Status of UserID (the creator of an API token,
+	// the user of a session) as GetTokenByHash read it with the token, in
+	// the same lookup; other reads leave it empty.
+	UserStatus access.UserStatus
 	// Permissions and Level are an API token's own ceiling.
 	Permissions []string
 	Level       int

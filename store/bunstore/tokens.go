@@ -30,14 +30,19 @@ type tokenRow struct {
 	Digest                           []byte
 	ExpiresAt, LastUsedAt, RevokedAt time.Time `bun:",nullzero"`
 	CreatedAt                        time.Time
+	// UserStatus is read by getTokenByHashSQL only (users.status).
+	UserStatus string `bun:",scanonly"`
 }
 
 const tokenCols = `t.id, t.kind, t.company_id, t.user_id, t.name, t.permissions, t.level, t.origin, t.home_id,
 	t.companies, t.client_user_agent, t.client_ip, t.digest, t.hint, t.expires_at, t.last_used_at, t.revoked_at, t.created_at`
 
 // getTokenByHashSQL is the look-up of every authenticated request,
-// prepared (prepared.go).
-const getTokenByHashSQL = `SELECT ` + tokenCols + ` FROM tokens t WHERE t.digest = $1`
+// prepared (prepared.go). It reads the status of the token's user in the
+// same statement, so a disabled creator stops their API tokens at no
+// extra round trip (user_id is a foreign key: the join finds one row).
+const getTokenByHashSQL = `SELECT ` + tokenCols + `, u.status AS user_status
+	FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = $1`
 
 func (r tokenRow) token() token.Token {
 	t := token.Token{
@@ -46,7 +51,7 @@ func (r tokenRow) token() token.Token {
 		Origin: token.OriginOf(r.Origin), HomeID: r.HomeID, Companies: r.Companies,
 		Client:    token.ClientInfo{UserAgent: r.ClientUserAgent, IP: r.ClientIP},
 		ExpiresAt: utcOrZero(r.ExpiresAt), LastUsedAt: utcOrZero(r.LastUsedAt), RevokedAt: utcOrZero(r.RevokedAt),
-		CreatedAt: r.CreatedAt.UTC(),
+		CreatedAt: r.CreatedAt.UTC(), UserStatus: access.UserStatus(r.UserStatus),
 	}
 	switch r.Kind {
 	case token.KindAPI.String():

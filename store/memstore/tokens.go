@@ -93,6 +93,12 @@ func (s *Store) GetTokenByHash(ctx context.Context, d token.Digest) (t token.Tok
 			// cascading foreign key); here they are left unreachable.
 			_, ok = s.acc.companies[t.CompanyID]
 		}
+		if ok {
+			// The user's status, read with the token as bunstore joins it.
+			var u access.User
+			u, ok = s.acc.users[t.UserID]
+			t.UserStatus = u.Status
+		}
 		if !ok {
 			t, err = token.Token{}, errTokenNotFound
 		}

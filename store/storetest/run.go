@@ -79,6 +79,7 @@ var categories = []category{
 	{"denials", testDenials},                                          // denials.go
 	{"consent", testConsent},                                          // consent.go
 	{"logins", testLogins},                                            // tokens.go
+	{"users/DisableStopsEverythingEnableRestores", testUserDisable},   // users_lifecycle.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.
