@@ -1,6 +1,8 @@
 package access
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,4 +80,65 @@ func (q AuditQuery) Matches(e AuditEvent) bool {
 func ActionFamily(action string) string {
 	family, _, _ := strings.Cut(action, ".")
 	return family
+}
+
+// AuditScrub rewrites audit events to take a person out of them
+// (Service.EraseUser, Store.ScrubAudit): in the Actor, the Target and
+// every Details value, each occurrence of a Contains string, and a whole
+// value equal to an Equals string, becomes Tombstone. Empty strings match
+// nothing.
+type AuditScrub struct {
+	Contains  []string
+	Equals    []string
+	Tombstone string
+}
+
+// Needles are the non-empty strings the scrub looks for: a store may read
+// only the events holding one of them, then Apply.
+func (sc AuditScrub) Needles() []string {
+	var out []string
+	for _, n := range append(slices.Clone(sc.Contains), sc.Equals...) {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Apply returns e rewritten and whether anything changed: the one
+// definition both stores follow (storetest holds them to it). e's Details
+// are not modified; a changed event gets a new map.
+func (sc AuditScrub) Apply(e AuditEvent) (AuditEvent, bool) {
+	changed := false
+	fix := func(v string) string {
+		w := v
+		for _, n := range sc.Equals {
+			if n != "" && w == n {
+				w = sc.Tombstone
+			}
+		}
+		for _, n := range sc.Contains {
+			if n != "" {
+				w = strings.ReplaceAll(w, n, sc.Tombstone)
+			}
+		}
+		if w != v {
+			changed = true
+		}
+		return w
+	}
+	e.Actor, e.Target = fix(e.Actor), fix(e.Target)
+	var details map[string]string
+	for k, v := range e.Details {
+		if w := fix(v); w != v {
+			if details == nil {
+				details = maps.Clone(e.Details)
+			}
+			details[k] = w
+		}
+	}
+	if details != nil {
+		e.Details = details
+	}
+	return e, changed
 }

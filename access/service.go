@@ -38,6 +38,8 @@ type Service struct {
 	subjectsMu  sync.RWMutex
 	subjects    map[SubjectType]SubjectKind
 	pw          passwordConfig // service_password.go
+	lifeMu      sync.RWMutex   // guards onErased
+	onErased    []func(ctx context.Context, p Principal, u User) error
 }
 
 // Option configures a Service.

@@ -40,6 +40,12 @@ type Store interface {
 	UpdateUser(ctx context.Context, u *User) error
 	// ListUsers lists all users.
 	ListUsers(ctx context.Context, c Cursor) ([]User, error)
+	// DeleteUser removes the user with their memberships, every grant
+	// they hold as a user, their credentials, and what the other
+	// packages' stores keep of them by user (tokens, sessions, login and
+	// reset links, as PostgreSQL's cascades do). References to them kept
+	// as history (created_by, invited_by) stay. ErrNotFound if none.
+	DeleteUser(ctx context.Context, id uuid.UUID) error
 
 	// Credentials (password hashes and sign-in throttles) are kept apart
 	// from users: no read of users returns them, and only these three
@@ -166,6 +172,10 @@ type Store interface {
 
 	// AppendAudit inserts an event.
 	AppendAudit(ctx context.Context, e *AuditEvent) error
+	// ScrubAudit rewrites every event, of any company, that sc.Apply
+	// changes, in place (ID, company, action, outcome and time stay), and
+	// reports how many. It reads the whole trail: an erasure's cost.
+	ScrubAudit(ctx context.Context, sc AuditScrub) (int, error)
 	// ListAudit lists a company's events, oldest first: QueryAudit with
 	// an empty query.
 	ListAudit(ctx context.Context, companyID uuid.UUID, c Cursor) ([]AuditEvent, error)

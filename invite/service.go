@@ -126,7 +126,25 @@ func NewService(tok *token.Service, opts ...Option) *Service {
 		s.notifier = token.NopNotifier{}
 	}
 	acc.RegisterSubject(access.SubjectInvite, access.SubjectKind{Check: s.checkSubject, Withdraw: s.withdraw, HandsTo: s.handsTo})
+	acc.OnUserErased(s.userErased)
 	return s
+}
+
+// userErased deletes the invitations to the e-mail of a user being erased
+// (access.Service.EraseUser), pending or closed (each holds the address),
+// and the grants they held, in the erasure's transaction.
+func (s *Service) userErased(ctx context.Context, _ access.Principal, u access.User) error {
+	gone, err := s.st.DeleteInvitationsTo(ctx, u.Email)
+	if err != nil {
+		return err
+	}
+	for _, inv := range gone {
+		sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: inv.CompanyID}
+		if _, err := s.acc.RemoveSubjectGrants(ctx, sys, access.Subject{Type: access.SubjectInvite, ID: inv.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // handsTo lets a member invitation's grants pass only to the member it was

@@ -27,6 +27,10 @@ type Store interface {
 	// is pending, expired or not; ErrNotFound (code "company_not_found") if
 	// the company does not exist; ErrConflict if the token hash is taken.
 	CreateInvitation(ctx context.Context, inv *Invitation) error
+	// DeleteInvitationsTo deletes every invitation to the normalised
+	// e-mail, of any kind and status, and returns those of companies that
+	// still exist (so that their grants can go too). None is not an error.
+	DeleteInvitationsTo(ctx context.Context, email string) ([]Invitation, error)
 	// GetInvitation returns an invitation of the company. ErrNotFound if
 	// none, also when it belongs to another company.
 	GetInvitation(ctx context.Context, companyID, id uuid.UUID) (Invitation, error)

@@ -138,7 +138,8 @@ func (s *Service) setErr(err error) {
 // (they share its transactions). It registers API tokens as subjects of
 // resource grants with acc (access.SubjectToken, seed 002's ApiToken
 // specifier), and ends a user's other sessions whenever acc sets their
-// password (access.Service.OnPasswordSet). It panics if an option is
+// password (access.Service.OnPasswordSet), and deletes what it keeps of
+// a user acc erases (access.Service.OnUserErased). It panics if an option is
 // invalid or acc's store does not keep tokens (it implements no
 // token.Store): programming errors of the host, found at start-up.
 func NewService(acc *access.Service, opts ...Option) *Service {
@@ -162,12 +163,33 @@ func NewService(acc *access.Service, opts ...Option) *Service {
 	}
 	acc.RegisterSubject(access.SubjectToken, access.SubjectKind{Check: s.checkSubject, Withdraw: s.withdraw})
 	acc.OnPasswordSet(s.passwordSet)
+	acc.OnUserErased(s.userErased)
 	return s
 }
 
 // Access returns the access Service this Service is built on, for the
 // services built on it in turn (invite.NewService).
 func (s *Service) Access() *access.Service { return s.acc }
+
+// userErased deletes the tokens, sessions and links of a user being
+// erased (access.Service.EraseUser), and the grants their API tokens
+// held, in the erasure's transaction.
+func (s *Service) userErased(ctx context.Context, _ access.Principal, u access.User) error {
+	gone, err := s.st.DeleteUserTokens(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range gone {
+		if t.Kind != KindAPI {
+			continue
+		}
+		sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: t.CompanyID}
+		if _, err := s.acc.RemoveSubjectGrants(ctx, sys, access.Subject{Type: access.SubjectToken, ID: t.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // withdraw revokes an API token whose account access was removed
 // (access.Service.RemoveAccess).

@@ -102,4 +102,10 @@ type Store interface {
 	// password reset link (KindPasswordReset) of the user, and reports how
 	// many.
 	RevokeResetLinks(ctx context.Context, userID uuid.UUID, at time.Time) (int, error)
+
+	// DeleteUserTokens deletes every token (API tokens the user created,
+	// their sessions) and every link (login, reset) of the user, and
+	// returns the deleted API tokens, so that their grants can go too. An
+	// unknown user has none.
+	DeleteUserTokens(ctx context.Context, userID uuid.UUID) ([]Token, error)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/gatehouse-go/gatehouse/access"
 )
@@ -107,4 +108,47 @@ func auditWhere(companyID uuid.UUID, q access.AuditQuery, c access.Cursor) (stri
 		cond("at < ?", q.Until)
 	}
 	return strings.Join(conds, " AND "), args
+}
+
+// ScrubAudit implements access.Store: the events holding a needle are
+// read under a row lock (a scan of the trail: strpos has no index, and an
+// erasure is rare), rewritten by sc.Apply, the one definition, and
+// written back one by one.
+func (s *Store) ScrubAudit(ctx context.Context, sc access.AuditScrub) (int, error) {
+	needles := sc.Needles()
+	if len(needles) == 0 {
+		return 0, nil
+	}
+	var rows []auditRow
+	if err := s.scan(ctx, "", &rows, `SELECT e.id, e.company_id, e.actor, e.action, e.target, e.outcome, e.details, e.at
+	FROM audit_events e
+	WHERE EXISTS (SELECT 1 FROM unnest(?::text[]) AS n(v)
+		WHERE strpos(e.actor, n.v) > 0 OR strpos(e.target, n.v) > 0
+		OR CASE WHEN jsonb_typeof(e.details) = 'object'
+			THEN EXISTS (SELECT 1 FROM jsonb_each_text(e.details) AS d WHERE strpos(d.value, n.v) > 0)
+			ELSE false END)
+	FOR UPDATE`, pgdialect.Array(needles)); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range rows {
+		e, err := r.event()
+		if err != nil {
+			return n, err
+		}
+		e, changed := sc.Apply(e)
+		if !changed {
+			continue
+		}
+		details, err := json.Marshal(e.Details)
+		if err != nil {
+			return n, fmt.Errorf("bunstore: audit event %s: details: %w", e.ID, err)
+		}
+		if _, err := s.exec(ctx, "", `UPDATE audit_events SET actor = ?, target = ?, details = ?::jsonb WHERE id = ?`,
+			e.Actor, e.Target, string(details), e.ID); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

@@ -1,7 +1,9 @@
 package bunstore
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -267,4 +269,17 @@ func utcOrZero(t time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// DeleteInvitationsTo implements invite.Store, through
+// invitations_email_idx. A deleted company's invitations went with it.
+func (s *Store) DeleteInvitationsTo(ctx context.Context, email string) ([]invite.Invitation, error) {
+	var rows []invitationRow
+	if err := s.scan(ctx, access.CodeInvitationNotFound, &rows,
+		`DELETE FROM invitations i WHERE i.email = ? RETURNING `+invitationCols, email); err != nil {
+		return nil, err
+	}
+	out := each(rows, invitationRow.invitation)
+	slices.SortFunc(out, func(a, b invite.Invitation) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	return out, nil
 }

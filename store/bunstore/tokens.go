@@ -1,9 +1,11 @@
 package bunstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -300,4 +302,22 @@ func (s *Store) RevokeSession(ctx context.Context, userID, id uuid.UUID, at time
 func (s *Store) RevokeCompanySessions(ctx context.Context, companyID, userID, except uuid.UUID, at time.Time) (int, error) {
 	return s.exec(ctx, access.CodeSessionNotFound, `UPDATE tokens SET revoked_at = ?
 	WHERE user_id = ? AND kind = 'ses' AND revoked_at IS NULL AND company_id = ? AND id <> ?`, at, userID, companyID, except)
+}
+
+// DeleteUserTokens implements token.Store: one statement.
+func (s *Store) DeleteUserTokens(ctx context.Context, userID uuid.UUID) ([]token.Token, error) {
+	var rows []tokenRow
+	if err := s.scan(ctx, access.CodeTokenNotFound, &rows, `WITH l AS (
+		DELETE FROM login_links WHERE user_id = ?
+	) DELETE FROM tokens t WHERE t.user_id = ? RETURNING `+tokenCols, userID, userID); err != nil {
+		return nil, err
+	}
+	out := []token.Token{}
+	for _, r := range rows {
+		if t := r.token(); t.Kind == token.KindAPI {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b token.Token) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	return out, nil
 }

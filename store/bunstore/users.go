@@ -167,3 +167,16 @@ func (s *Store) PutCredentials(ctx context.Context, c *access.Credentials) error
 		return err
 	})
 }
+
+// DeleteUser implements access.Store: one statement. The grants the user
+// holds as a user go through grants_subject_idx; memberships,
+// credentials, tokens and links follow the user row (ON DELETE CASCADE).
+func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) error {
+	n, err := s.exec(ctx, access.CodeUserNotFound, `WITH g AS (
+		DELETE FROM grants WHERE subject_type = ? AND subject_id = ?
+	) DELETE FROM users WHERE id = ?`, string(access.SubjectUser), id, id)
+	if err == nil && n == 0 {
+		return access.NotFound(access.CodeUserNotFound)
+	}
+	return err
+}

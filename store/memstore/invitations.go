@@ -339,3 +339,34 @@ func (t *inviteTables) deleteCompany(tx *tx, companyID uuid.UUID) {
 		t.invs.del(tx, id)
 	}
 }
+
+// DeleteInvitationsTo implements invite.Store. It reads every
+// invitation: an erasure's cost.
+func (s *Store) DeleteInvitationsTo(ctx context.Context, email string) ([]invite.Invitation, error) {
+	var out []invite.Invitation
+	err := s.write(ctx, func(t *tx) error {
+		v := &s.inv
+		for id, i := range v.invs {
+			if i.Email != email {
+				continue
+			}
+			if _, live := s.acc.companies[i.CompanyID]; live {
+				out = append(out, cloneInvitation(i))
+			}
+			if v.pendingBy[pendingKeyOf(i)] == id {
+				v.pendingBy.del(t, pendingKeyOf(i))
+			}
+			v.companyPending.del(t, i.CompanyID, id)
+			v.emailPending.del(t, i.Email, id)
+			v.companyInvs.del(t, i.CompanyID, id)
+			v.byHash.del(t, i.TokenHash)
+			v.invs.del(t, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b invite.Invitation) int { return compareID(a.ID, b.ID) })
+	return out, nil
+}

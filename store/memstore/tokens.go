@@ -414,3 +414,50 @@ func (s *Store) RevokeCompanySessions(ctx context.Context, companyID, userID, ex
 	})
 	return n, err
 }
+
+// DeleteUserTokens implements token.Store.
+func (s *Store) DeleteUserTokens(ctx context.Context, userID uuid.UUID) ([]token.Token, error) {
+	var out []token.Token
+	err := s.write(ctx, func(tx *tx) error {
+		out = s.tok.deleteUser(tx, userID)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b token.Token) int { return compareID(a.ID, b.ID) })
+	return out, nil
+}
+
+// deleteUser removes every token and link of the user (PostgreSQL's
+// cascade from users) and returns the API tokens among them.
+func (k *tokenTables) deleteUser(tx *tx, userID uuid.UUID) []token.Token {
+	var api []token.Token
+	for d, t := range k.tokens {
+		if t.UserID != userID {
+			continue
+		}
+		switch t.Kind {
+		case token.KindAPI:
+			k.companyTokens.del(tx, t.CompanyID, t.ID)
+			api = append(api, cloneToken(t))
+		case token.KindSession:
+			k.userSessions.del(tx, t.UserID, t.ID)
+		}
+		k.tokenByID.del(tx, t.ID)
+		k.tokens.del(tx, d)
+	}
+	for d, l := range k.links {
+		if l.UserID != userID {
+			continue
+		}
+		if l.Kind == token.KindPasswordReset {
+			k.userResets.del(tx, l.UserID, l.ID)
+		} else {
+			k.memberLink.del(tx, memberKey{l.CompanyID, l.UserID}, l.ID)
+		}
+		k.linkByID.del(tx, l.ID)
+		k.links.del(tx, d)
+	}
+	return api
+}

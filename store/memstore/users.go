@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"slices"
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/google/uuid"
@@ -144,6 +145,34 @@ func (s *Store) PutCredentials(ctx context.Context, c *access.Credentials) error
 			return access.NotFound(access.CodeUserNotFound)
 		}
 		s.acc.credentials.put(t, c.UserID, *c)
+		return nil
+	})
+}
+
+// DeleteUser implements access.Store.
+func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) error {
+	return s.write(ctx, func(t *tx) error {
+		a := &s.acc
+		u, ok := a.users[id]
+		if !ok {
+			return access.NotFound(access.CodeUserNotFound)
+		}
+		for _, mid := range slices.Clone(a.userMembers[id]) {
+			a.deleteMembership(t, a.memberByID[mid])
+		}
+		for _, g := range a.grants {
+			if g.Subject == (access.Subject{Type: access.SubjectUser, ID: id}) {
+				a.deleteGrant(t, g)
+			}
+		}
+		a.credentials.del(t, id)
+		if u.ActiveCompanyID != uuid.Nil {
+			a.usersActiveIn.del(t, u.ActiveCompanyID, id)
+		}
+		a.userIDs.del(t, struct{}{}, id)
+		a.userByEmail.del(t, u.Email)
+		a.users.del(t, id)
+		s.tok.deleteUser(t, id) // as PostgreSQL cascades
 		return nil
 	})
 }

@@ -80,6 +80,8 @@ var categories = []category{
 	{"consent", testConsent},                                          // consent.go
 	{"logins", testLogins},                                            // tokens.go
 	{"users/DisableStopsEverythingEnableRestores", testUserDisable},   // users_lifecycle.go
+	{"users/EraseRefusedForTheLastOwner", testUserEraseLastOwner},     // users_lifecycle.go
+	{"users/EraseLeavesNoRowAndATombstonedTrail", testUserErase},      // users_lifecycle.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.

@@ -2,13 +2,17 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/invite"
 	"github.com/gatehouse-go/gatehouse/token"
 )
 
@@ -17,6 +21,11 @@ import (
 //   - testUserDisable: who may disable and enable; while disabled, their
 //     sessions, API tokens, login links and password stop on the next
 //     call and no company takes them in; enabled, all of it works again.
+//   - testUserEraseLastOwner: refused while they are the last active
+//     OWNER of a company, the error naming each such company.
+//   - testUserErase: everything of the person goes in one transaction,
+//     no row of theirs is left, and the audit trail keeps its events with
+//     their e-mail and names tombstoned; a failing part rolls it all back.
 
 // testUserDisable: the user themself or the system disables, only the
 // system enables; a disabled user acts nowhere and joins nothing.
@@ -105,4 +114,216 @@ func testUserDisable(t *testing.T, newStore Factory) {
 	assert.Equal(t, []string{"user.disabled by " + asU.String(), "user.enabled by " + sys.String()}, acts,
 		"audited once each; a repeated disable writes nothing")
 	assertNotFound(t, w.Access.DisableUser(ctx, sys, uuid.New()), access.CodeUserNotFound, "an unknown user")
+}
+
+// testUserEraseLastOwner: the last active OWNER of a company cannot be
+// erased; the refusal names every such company (and only those), and a
+// co-owned company does not block.
+func testUserEraseLastOwner(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	u := w.User(t, "owner-of-two")
+	solo, asSolo := w.NewCompany(t, access.NewCompany{Name: "Solo Ltd"}, u)
+	_, _ = w.NewCompany(t, access.NewCompany{Name: "Second & Sons"}, u)
+	shared, _ := w.NewCompany(t, access.NewCompany{Name: "Shared Co"}, u)
+	w.AddMember(t, shared.ID, w.Owner, access.RoleOwner)
+	w.AddMember(t, w.Company.ID, u, access.RoleAdmin)
+
+	err := w.Access.EraseUser(ctx, asSolo, u.ID)
+	assertConflict(t, err, access.CodeLastOwner)
+	assert.ErrorIs(t, err, access.ErrLastOwner)
+	assert.Contains(t, err.Error(), `"Solo Ltd"`)
+	assert.Contains(t, err.Error(), `"Second & Sons"`)
+	assert.NotContains(t, err.Error(), "Shared Co", "another OWNER keeps it")
+	assert.NotContains(t, err.Error(), "Acme", "not an OWNER there")
+	_, err = w.Access.GetUser(ctx, access.SystemPrincipal(), u.ID)
+	require.NoError(t, err, "nothing was erased")
+
+	_, asAdmin := w.Member(t, "admin", access.RoleAdmin)
+	assertNotFound(t, w.Access.EraseUser(ctx, asAdmin, u.ID), access.CodeUserNotFound, "no one else erases them")
+	assertNotFound(t, w.Access.EraseUser(ctx, w.AsOwner, u.ID), access.CodeUserNotFound, "not even an OWNER of theirs")
+
+	// Their memberships but one inactive: an inactive OWNER is no owner.
+	inSolo := access.SystemPrincipal()
+	inSolo.CompanyID = solo.ID
+	w.AddMember(t, solo.ID, w.Owner, access.RoleOwner)
+	err = w.Access.EraseUser(ctx, access.SystemPrincipal(), u.ID)
+	assertConflict(t, err, access.CodeLastOwner)
+	assert.NotContains(t, err.Error(), "Solo Ltd", "Solo has another OWNER now")
+	assert.Contains(t, err.Error(), `"Second & Sons"`)
+}
+
+// testUserErase: an erasure leaves no row of the person and keeps the
+// trail, tombstoned; a failure in any part of it changes nothing.
+func testUserErase(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := signInWorld(t, newStore, &resetNotices{})
+	sys := access.SystemPrincipal()
+	u := w.CreateUser(t, access.NewUser{Email: "erin-" + uuid.NewString()[:8] + "@example.com", FirstName: "Erin",
+		LastName: "Eraser", Password: signInPassword})
+	asU := w.AddMember(t, w.Company.ID, u, access.RoleAdmin)
+	other, asOther := w.NewCompany(t, access.NewCompany{Name: "Other"}, w.User(t, "other-owner"))
+	w.AddMember(t, other.ID, u, access.RoleViewer)
+	inAcme := sys
+	inAcme.CompanyID = w.Company.ID
+
+	// Everything a person leaves behind.
+	proj := access.Resource{Type: "project", ID: "p-" + uuid.NewString()[:8]}
+	_, err := w.Access.Grant(ctx, w.AsOwner, access.NewGrant{Subject: access.Subject{Type: access.SubjectUser, ID: u.ID}, Resource: proj, Level: access.LevelAdmin})
+	require.NoError(t, err)
+	login, err := w.Token.Login(ctx, u.Email, signInPassword)
+	require.NoError(t, err)
+	session := login.Session.Secret.Reveal()
+	api := w.APIToken(t, asU, access.RoleViewer)
+	_, err = w.Access.Grant(ctx, w.AsOwner, access.NewGrant{Subject: access.Subject{Type: access.SubjectToken, ID: api.Token.ID}, Resource: proj, Level: access.LevelViewer})
+	require.NoError(t, err)
+	pv, err := w.Token.Provision(ctx, inAcme, token.Provision{Email: u.Email, Role: access.RoleAdmin})
+	require.NoError(t, err)
+	link, err := tokenOfURL(pv.LoginURL.Reveal())
+	require.NoError(t, err)
+	require.NoError(t, w.Token.RequestPasswordReset(ctx, u.Email))
+	third, asThird := w.NewCompany(t, access.NewCompany{Name: "Third"}, w.User(t, "third-owner"))
+	inv, err := w.Invite.Invite(ctx, asThird, invite.NewInvitation{Email: u.Email, Role: access.RoleViewer})
+	require.NoError(t, err)
+	_, err = w.Access.Grant(ctx, asThird, access.NewGrant{Subject: access.Subject{Type: access.SubjectInvite, ID: inv.Invitation.ID}, Resource: proj, Level: access.LevelViewer})
+	require.NoError(t, err)
+	require.NoError(t, w.Access.Audit(ctx, inAcme, w.Company.ID, "host.note", "person:"+u.Email,
+		map[string]string{"name": "Erin Eraser", "first": "Erin", "note": "Erin's notes stay", "role": access.RoleAdmin}))
+	bystander := w.User(t, "bystander")
+	w.AddMember(t, w.Company.ID, bystander, access.RoleViewer)
+
+	companies := []uuid.UUID{w.Company.ID, other.ID, third.ID, uuid.Nil}
+	trail := func() map[uuid.UUID]access.AuditEvent {
+		out := map[uuid.UUID]access.AuditEvent{}
+		for _, c := range companies {
+			evs, err := w.Store.ListAudit(ctx, c, all())
+			require.NoError(t, err)
+			for _, e := range evs {
+				out[e.ID] = e
+			}
+		}
+		return out
+	}
+	mentions := func(e access.AuditEvent, s string) bool {
+		if strings.Contains(e.Actor, s) || strings.Contains(e.Target, s) {
+			return true
+		}
+		for _, v := range e.Details {
+			if strings.Contains(v, s) {
+				return true
+			}
+		}
+		return false
+	}
+	before := trail()
+	var naming []uuid.UUID
+	for id, e := range before {
+		if mentions(e, u.Email) {
+			naming = append(naming, id)
+		}
+	}
+	require.GreaterOrEqual(t, len(naming), 2, "the trail names the person (the invitation, the host's note)")
+
+	// A part that fails rolls the whole erasure back.
+	boom := errors.New("boom")
+	w.Access.OnUserErased(func(ctx context.Context, _ access.Principal, v access.User) error {
+		if v.ID == u.ID && v.LastName == "Eraser" && w.Clock.Now().Equal(T0) {
+			return boom
+		}
+		return nil
+	})
+	assert.ErrorIs(t, w.Access.EraseUser(ctx, asU, u.ID), boom)
+	_, err = w.Access.GetUser(ctx, sys, u.ID)
+	require.NoError(t, err, "rolled back: the user stays")
+	_, err = w.Token.Verify(ctx, session)
+	require.NoError(t, err, "rolled back: the session stays")
+	_, err = w.Store.GetInvitation(ctx, third.ID, inv.Invitation.ID)
+	require.NoError(t, err, "rolled back: the invitation stays")
+	assert.Equal(t, before, trail(), "rolled back: the trail is as it was")
+
+	w.Clock.Advance(time.Second) // the failing part passes from now on
+	require.NoError(t, w.Access.EraseUser(ctx, asU, u.ID), "the user themself")
+	after := trail() // before any later probe of the address is recorded
+
+	// No row of the person is left, in any table they appeared in.
+	_, err = w.Store.GetUser(ctx, u.ID)
+	assertNotFound(t, err, access.CodeUserNotFound, "users")
+	_, err = w.Store.GetUserByEmail(ctx, u.Email)
+	assertNotFound(t, err, access.CodeUserNotFound, "users by e-mail")
+	_, err = w.Store.GetCredentials(ctx, u.ID)
+	assert.ErrorIs(t, err, access.ErrNotFound, "credentials")
+	ucs, err := w.Store.ListUserCompanies(ctx, u.ID, nil, all())
+	require.NoError(t, err)
+	assert.Empty(t, ucs, "memberships")
+	for _, c := range companies[:3] {
+		_, err := w.Store.GetMembership(ctx, c, u.ID)
+		assert.ErrorIs(t, err, access.ErrNotFound, "membership in %s", c)
+		for _, st := range []access.SubjectType{access.SubjectUser, access.SubjectToken, access.SubjectInvite} {
+			gs, err := w.Store.ListGrants(ctx, c, access.GrantQuery{SubjectType: st}, all())
+			require.NoError(t, err)
+			assert.Empty(t, gs, "%s grants in %s: the person's, their token's, their invitation's", st, c)
+		}
+	}
+	_, err = w.Store.GetTokenByHash(ctx, token.Hash(session))
+	assert.ErrorIs(t, err, access.ErrNotFound, "session")
+	_, err = w.Store.GetTokenByHash(ctx, token.Hash(api.Secret.Reveal()))
+	assert.ErrorIs(t, err, access.ErrNotFound, "API token")
+	toks, err := w.Store.ListTokens(ctx, w.Company.ID, all())
+	require.NoError(t, err)
+	assert.Empty(t, toks, "API tokens of the company")
+	sess, err := w.Store.ListSessions(ctx, u.ID, w.Clock.Now(), all())
+	require.NoError(t, err)
+	assert.Empty(t, sess, "sessions")
+	_, err = w.Store.ConsumeLoginLink(ctx, token.Hash(link), w.Clock.Now())
+	assert.ErrorIs(t, err, access.ErrNotFound, "login link")
+	n, err := w.Store.RevokeResetLinks(ctx, u.ID, w.Clock.Now())
+	require.NoError(t, err)
+	assert.Zero(t, n, "reset links")
+	_, err = w.Store.GetInvitation(ctx, third.ID, inv.Invitation.ID)
+	assert.ErrorIs(t, err, access.ErrNotFound, "the invitation to their e-mail")
+	pend, err := w.Store.ListPendingByEmail(ctx, u.Email, w.Clock.Now(), all())
+	require.NoError(t, err)
+	assert.Empty(t, pend, "invitations by e-mail")
+	_, err = w.Token.Verify(ctx, session)
+	assert.ErrorIs(t, err, token.ErrInvalidToken)
+	_, err = w.Token.Login(ctx, u.Email, signInPassword)
+	assert.ErrorIs(t, err, access.ErrInvalidCredentials)
+
+	// Everyone else stays.
+	_, err = w.Access.GetMember(ctx, w.AsOwner, bystander.ID)
+	assert.NoError(t, err, "a bystander keeps their membership")
+	_, err = w.Access.GetCompany(ctx, asOther, other.ID)
+	assert.NoError(t, err)
+
+	// The trail keeps every event, the person tombstoned in each.
+	tomb := access.Tombstone(u.ID)
+	for id := range before {
+		assert.Contains(t, after, id, "no event is dropped")
+	}
+	for id, e := range after {
+		assert.False(t, mentions(e, u.Email), "event %s (%s) still holds the e-mail", id, e.Action)
+		assert.False(t, mentions(e, "Eraser"), "event %s (%s) still holds the last name", id, e.Action)
+	}
+	for _, id := range naming {
+		assert.True(t, mentions(after[id], tomb), "event %s names the tombstone", id)
+	}
+	var note access.AuditEvent
+	for _, e := range after {
+		if e.Action == "host.note" {
+			note = e
+		}
+	}
+	assert.Equal(t, "person:"+tomb, note.Target)
+	assert.Equal(t, map[string]string{"name": tomb, "first": tomb, "note": "Erin's notes stay", "role": access.RoleAdmin},
+		note.Details, "whole names and the e-mail go; other text stays")
+	assert.Equal(t, before[note.ID].At, note.At)
+	var erased []uuid.UUID
+	for _, e := range after {
+		if e.Action == "user.erased" && e.Target == "user:"+u.ID.String() {
+			erased = append(erased, e.CompanyID)
+		}
+	}
+	assert.ElementsMatch(t, []uuid.UUID{w.Company.ID, other.ID}, erased, "recorded in each company of theirs")
+
+	assertNotFound(t, w.Access.EraseUser(ctx, sys, u.ID), access.CodeUserNotFound, "erased once")
 }
