@@ -89,6 +89,8 @@
 //	POST   /access/company/leave                                   T     access.LeaveCompany (the calling user; not the last OWNER)
 //	POST   /access/company/transfer-ownership                      T     access.TransferOwnership (OWNER, to an active member)
 //	POST   /access/company/delete                                  T     access.DeleteCompany (OWNER; everything of it goes)
+//	POST   /access/account/disable                                 T     access.DisableUser (the calling user themself)
+//	POST   /access/account/erase                                   T     access.EraseUser (the calling user; not a last OWNER)
 //	GET    /openapi.json                                           -     the OpenAPI 3.1 document of the mounted routes
 //
 // # Envelopes, statuses, errors

@@ -183,6 +183,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 			"GET /access/audit",
 			"GET /access/sessions", "POST /access/sessions/{session_id}/revoke", "POST /access/sessions/revoke-all", "POST /access/users/{user_id}/sessions/revoke",
 			"GET /access/company", "POST /access/company/edit", "POST /access/company/leave", "POST /access/company/transfer-ownership", "POST /access/company/delete",
+			"POST /access/account/disable", "POST /access/account/erase",
 		}
 		var mounted []string
 		for _, r := range e.h.Routes() {

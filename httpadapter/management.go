@@ -248,6 +248,7 @@ func (h *Handler) mountManagement() {
 		bodyRequired: true}, h.mgmtSwitch)
 	h.mountSessions()
 	h.mountCompanies() // companies.go
+	h.mountAccount()   // account.go
 }
 
 var pageParams = []param{
