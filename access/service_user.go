@@ -23,6 +23,12 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 			return User{}, Forbidden("only the system sets a new user's password")
 		}
 	}
+	return s.createUser(ctx, p, in)
+}
+
+// createUser is CreateUser once p is allowed (the zero principal: a
+// sign-up, recorded as anonymous).
+func (s *Service) createUser(ctx context.Context, p Principal, in NewUser) (User, error) {
 	u, err := s.newUser(in)
 	if err != nil {
 		return User{}, err
@@ -44,6 +50,19 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 		return s.Audit(ctx, p, p.CompanyID, "user.created", userTarget(u.ID), nil)
 	})
 	return u, err
+}
+
+// SignUp creates the account of a person who signs up on their own, with a
+// password (required: an account without one would hold the e-mail for no
+// one). Whether anyone may sign up is the host's decision (over HTTP,
+// httpadapter.WithPublicSignUp); the account joins no company. Audited as
+// an anonymous sign-up. Errors as CreateUser, and ErrInvalid naming
+// "password" when it is missing.
+func (s *Service) SignUp(ctx context.Context, in NewUser) (User, error) {
+	if in.Password == "" {
+		return User{}, Invalid("password", "a password is required to sign up")
+	}
+	return s.createUser(ctx, Principal{}, in)
 }
 
 // newUser validates input into a User with a fresh ID.

@@ -48,7 +48,7 @@
 //	DELETE /api/v1/companies/{company_id}/invitations/{id}         T     invite.Revoke
 //	GET    /api/v1/invitations/code/{code}                         -     invite.Preview ({code} is the token)
 //	GET    /api/v1/invitations?email=                              T     invite.ListForEmail
-//	POST   /api/v1/users                                           -     access.CreateUser as the system (only with WithPublicSignUp)
+//	POST   /api/v1/users                                           -     access.SignUp (only with WithPublicSignUp)
 //	GET    /api/v1/users?email=                                    T     access.GetUserByEmail (one item or none)
 //	GET    /api/v1/users                                           T     access.ListUsers
 //	GET    /api/v1/users/{user_id}                                 T     access.GetUser
@@ -171,8 +171,9 @@
 //     mounts POST /api/v1/users for anyone, without credentials (sent ones
 //     are ignored): email and password (both required), names and
 //     profile. The account belongs to no company (its login acts in none;
-//     it may create a company or accept an invitation). The adapter
-//     creates it as the system would, the host having opted in. Without
+//     it may create a company or accept an invitation), through
+//     access.Service.SignUp (a password is required), the host having
+//     opted in. Without
 //     the option the route is not mounted (POST answers 405 and the
 //     document does not list it): an Authenticator never hands out the
 //     system principal, so no HTTP caller is trusted enough, and the host

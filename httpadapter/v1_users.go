@@ -133,11 +133,7 @@ func (h *Handler) mountV1SignIn() {
 // creating accounts is the system's decision, so the account is created as
 // the system creates one, from the fields of a sign-up only.
 func (h *Handler) v1CreateUser(x *exchange, in *v1NewUser) (v1UserBody, error) {
-	if in.Password == "" {
-		// A sign-up without a password would hold the e-mail for nobody.
-		return v1UserBody{}, access.Invalid("password", "password is required")
-	}
-	u, err := h.svc.Access.CreateUser(x.ctx(), access.SystemPrincipal(), access.NewUser{
+	u, err := h.svc.Access.SignUp(x.ctx(), access.NewUser{
 		Email: in.Email, Password: in.Password, FirstName: in.FirstName, LastName: in.LastName,
 		Profile: access.Profile{Lang: in.Lang, Theme: in.Theme, Currency: in.Currency, Birthdate: in.Birthdate}})
 	if err != nil {

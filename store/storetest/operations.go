@@ -606,3 +606,22 @@ func testCompanyEditsNames(t *testing.T, newStore Factory) {
 	require.NoError(t, err, "the person sets their own preferences")
 	assert.Equal(t, "fr", u.Profile.Lang)
 }
+
+// testSignUp: a person signs up with a password, which is required, and
+// then signs in; the account joins no company.
+func testSignUp(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t), WithAccess(access.WithTestPasswordParams(access.PasswordParams{})))
+	_, err := w.Access.SignUp(ctx, access.NewUser{Email: "new@example.com"})
+	assert.ErrorIs(t, err, access.ErrInvalid)
+	assert.Equal(t, "password", access.FieldOf(err))
+	u, err := w.Access.SignUp(ctx, access.NewUser{Email: "New@Example.com", Password: "correct horse battery staple"})
+	require.NoError(t, err)
+	assert.Equal(t, "new@example.com", u.Email)
+	assert.Equal(t, uuid.Nil, u.ActiveCompanyID, "it joins no company")
+	got, err := w.Access.Authenticate(ctx, "new@example.com", "correct horse battery staple")
+	require.NoError(t, err)
+	assert.Equal(t, u.ID, got.ID)
+	_, err = w.Access.SignUp(ctx, access.NewUser{Email: "new@example.com", Password: "another good passphrase"})
+	assertConflict(t, err, access.CodeEmailTaken)
+}

@@ -68,7 +68,8 @@ var categories = []category{
 	{"operations/ListUsersVisible", testListUsersVisible},
 	{"operations/ConfinedSessionInvitations", testConfinedSessionInvitations},
 	{"operations/LoginNoiseKeepsTheTrail", testLoginNoiseKeepsTheTrail},
-	{"operations/CompanyEditsNames", testCompanyEditsNames},           // operations.go
+	{"operations/CompanyEditsNames", testCompanyEditsNames},
+	{"operations/SignUp", testSignUp},                                 // operations.go
 	{"operations/UpdateByOwnerOrAdmin", testUpdateCompanyRank},        // companies_ops.go
 	{"operations/LeaveIsSelfAndKeepsAnOwner", testLeaveCompany},       // companies_ops.go
 	{"operations/TransferToAnActiveMember", testTransferOwnership},    // companies_ops.go
