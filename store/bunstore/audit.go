@@ -64,7 +64,7 @@ func (s *Store) QueryAudit(ctx context.Context, companyID uuid.UUID, q access.Au
 	where, args := auditWhere(companyID, q, c)
 	var rows []auditRow
 	if err := s.scan(ctx, "", &rows, `SELECT id, company_id, actor, action, target, outcome, details, at
-	FROM audit_events WHERE `+where+` ORDER BY at, id LIMIT ?`, append(args, limitOf(c))...); err != nil {
+	FROM ?schema.audit_events WHERE `+where+` ORDER BY at, id LIMIT ?`, append(args, limitOf(c))...); err != nil {
 		return nil, err
 	}
 	out := make([]access.AuditEvent, len(rows))
@@ -83,7 +83,7 @@ func auditWhere(companyID uuid.UUID, q access.AuditQuery, c access.Cursor) (stri
 	conds, args := []string{"company_id = ?"}, []any{companyID}
 	cond := func(sql string, a ...any) { conds, args = append(conds, sql), append(args, a...) }
 	if c.After != uuid.Nil {
-		cond("(at, id) > (SELECT a.at, a.id FROM audit_events a WHERE a.id = ?)", c.After)
+		cond("(at, id) > (SELECT a.at, a.id FROM ?schema.audit_events a WHERE a.id = ?)", c.After)
 	}
 	if q.Actor != "" {
 		cond("actor = ?", q.Actor)
@@ -121,7 +121,7 @@ func (s *Store) ScrubAudit(ctx context.Context, sc access.AuditScrub) (int, erro
 	}
 	var rows []auditRow
 	if err := s.scan(ctx, "", &rows, `SELECT e.id, e.company_id, e.actor, e.action, e.target, e.outcome, e.details, e.at
-	FROM audit_events e
+	FROM ?schema.audit_events e
 	WHERE EXISTS (SELECT 1 FROM unnest(?::text[]) AS n(v)
 		WHERE strpos(e.actor, n.v) > 0 OR strpos(e.target, n.v) > 0
 		OR CASE WHEN jsonb_typeof(e.details) = 'object'
@@ -144,7 +144,7 @@ func (s *Store) ScrubAudit(ctx context.Context, sc access.AuditScrub) (int, erro
 		if err != nil {
 			return n, fmt.Errorf("bunstore: audit event %s: details: %w", e.ID, err)
 		}
-		if _, err := s.exec(ctx, "", `UPDATE audit_events SET actor = ?, target = ?, details = ?::jsonb WHERE id = ?`,
+		if _, err := s.exec(ctx, "", `UPDATE ?schema.audit_events SET actor = ?, target = ?, details = ?::jsonb WHERE id = ?`,
 			e.Actor, e.Target, string(details), e.ID); err != nil {
 			return n, err
 		}

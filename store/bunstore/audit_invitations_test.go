@@ -65,7 +65,7 @@ func TestAuditFilterPlans(t *testing.T) {
 	a, b := uuid.New(), uuid.New()
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, c := range []uuid.UUID{a, b} {
-		_, err := db.NewRaw(`INSERT INTO audit_events (id, company_id, actor, action, target, outcome, details, at)
+		_, err := db.NewRaw(`INSERT INTO gatehouse.audit_events (id, company_id, actor, action, target, outcome, details, at)
 		SELECT gen_random_uuid(), ?, 'user:' || (i % 50), (ARRAY['membership.created', 'membership.role_changed',
 			'membership.removed', 'invitation.created', 'invitation.accepted', 'invitation.resent', 'grant.created',
 			'grant.removed', 'token.created', 'connection.created', 'company.updated', 'access.denied'])[i % 12 + 1],
@@ -107,7 +107,7 @@ func TestAuditFilterPlans(t *testing.T) {
 			hook.mu.Lock()
 			q := hook.q
 			hook.mu.Unlock()
-			require.Contains(t, q, "FROM audit_events")
+			require.Contains(t, q, `FROM "gatehouse".audit_events`)
 			var text []string
 			require.NoError(t, db.NewRaw(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) `+q).Scan(ctx, &text))
 			var js []struct {
@@ -235,7 +235,7 @@ func TestDeleteCompanyForgetsItsSends(t *testing.T) {
 		invite.SendLimits{Since: now.Add(-time.Hour), Company: 10, Inviter: 10})
 	require.NoError(t, err)
 	count := func() (n int) {
-		require.NoError(t, db.NewRaw(`SELECT count(*) FROM invitation_sends WHERE company_id = ?`, c.ID).Scan(ctx, &n))
+		require.NoError(t, db.NewRaw(`SELECT count(*) FROM gatehouse.invitation_sends WHERE company_id = ?`, c.ID).Scan(ctx, &n))
 		return n
 	}
 	require.Equal(t, 1, count())

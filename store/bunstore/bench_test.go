@@ -99,7 +99,7 @@ func BenchmarkCheckAccess(b *testing.B) {
 const rawPageSQL = `SELECT m.id, m.company_id, m.user_id, m.role, m.extra, m.is_active, m.is_primary, m.allow_switch,
 	m.created_by, m.created_at, m.updated_at, u.id, u.email, u.first_name, u.last_name, u.status, u.lang, u.theme,
 	u.currency, u.avatar_url, u.active_company_id, u.created_at, u.updated_at
-FROM memberships m JOIN users u ON u.id = m.user_id
+FROM gatehouse.memberships m JOIN gatehouse.users u ON u.id = m.user_id
 WHERE m.company_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3`
 
 // rawPage runs the floor page statement and reads its 51 rows as raw bytes.
@@ -149,7 +149,7 @@ func BenchmarkMembers(b *testing.B) {
 	seed(b, setup, shape)
 	company := seedID("c", 1)
 	var deep uuid.UUID // the cursor after 999 pages of 50
-	require.NoError(b, setup.NewRaw(`SELECT id FROM memberships WHERE company_id = ? ORDER BY id OFFSET ? LIMIT 1`,
+	require.NoError(b, setup.NewRaw(`SELECT id FROM gatehouse.memberships WHERE company_id = ? ORDER BY id OFFSET ? LIMIT 1`,
 		company, 999*50-1).Scan(ctx, &deep))
 	// What the server alone spends on each statement (EXPLAIN ANALYZE of
 	// the prepared statement, without per-node timing): the floor under

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -30,10 +31,14 @@ var (
 // host's *bun.DB: every invariant is held by constraints and row locks, so
 // any number of processes may share one database.
 type Store struct {
-	db     *bun.DB
+	host   *bun.DB // the host's, which with schema tells whose transaction a context carries
+	db     *bun.DB // host's, formatting ?schema as the store's schema
+	schema string
 	txOpts *sql.TxOptions
-	prep   prepared
-	owners store.TxOwners // who runs an open transaction (access.ErrOutsideTx)
+	// The prepared reads (prepared.go), their SQL naming the schema.
+	checkSQL, tokenSQL string
+	prep               prepared
+	owners             store.TxOwners // who runs an open transaction (access.ErrOutsideTx)
 }
 
 // Option configures a Store.
@@ -51,32 +56,84 @@ func WithTxOptions(o sql.TxOptions) Option {
 	return func(s *Store) { s.txOpts = &o }
 }
 
+// DefaultSchema is the PostgreSQL schema of the store's tables, its
+// migration tables included, unless WithSchema names another.
+const DefaultSchema = "gatehouse"
+
+// WithSchema sets the PostgreSQL schema that holds the store's tables and
+// its migration tables (DefaultSchema if name is empty). Give the same
+// option to Migrate and to New. Every statement names the schema, so the
+// session's search_path plays no part, and several stores with schemas of
+// their own share a database without seeing each other. Of the options,
+// Migrate reads only this one.
+func WithSchema(name string) Option {
+	return func(s *Store) { s.schema = name }
+}
+
 // New returns a store over db, which the host opened with the pgdialect and
-// pgx's stdlib driver, and migrated with Migrate. Make one Store per
-// *bun.DB and keep it: it holds the prepared statements of the hot reads
-// (see Close).
+// pgx's stdlib driver, and migrated with Migrate (with the same WithSchema,
+// if any). Make one Store per *bun.DB and schema and keep it: it holds the
+// prepared statements of the hot reads (see Close).
 func New(db *bun.DB, opts ...Option) *Store {
-	s := &Store{db: db}
-	for _, o := range opts {
-		o(s)
-	}
+	s := configure(db, opts)
+	s.checkSQL = qualify(checkAccessSQL, s.schema)
+	s.tokenSQL = qualify(getTokenByHashSQL, s.schema)
 	return s
 }
 
+// configure applies opts to a store over host.
+func configure(host *bun.DB, opts []Option) *Store {
+	s := &Store{host: host}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.schema == "" {
+		s.schema = DefaultSchema
+	}
+	s.db = host.WithNamedArg("schema", bun.Safe(quoteIdent(s.schema)))
+	return s
+}
+
+// The store's SQL names every table as ?schema.<table>: Bun formats
+// ?schema as the store's schema (a named argument of s.db), and qualify
+// writes it into the SQL that does not go through Bun.
+const schemaArg = "?schema."
+
+// qualify writes schema into query's table names.
+func qualify(query, schema string) string {
+	return strings.ReplaceAll(query, schemaArg, quoteIdent(schema)+".")
+}
+
+// quoteIdent quotes name as a PostgreSQL identifier.
+func quoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// modelTable is the table expression of a row struct's statements: its
+// table (from its bun tag) in the store's schema, under its alias.
+const modelTable = "?schema.?TableName AS ?TableAlias"
+
 type txKey struct{}
 
-// txValue is the transaction RunInTx carries in its context. db tells which
-// database it belongs to, so two Stores over one *bun.DB share it and a
-// Store over another database ignores it.
+// txValue is the transaction RunInTx carries in its context. db and schema
+// tell which database and schema it belongs to, so two Stores over one
+// *bun.DB and schema share it and a Store over another ignores it.
 type txValue struct {
-	db      *bun.DB
+	db      *bun.DB // the host's
+	schema  string
 	tx      bun.Tx
 	attempt *attempt // shared by the transaction's savepoints
 }
 
+// owns tells whether v is a transaction of this store's database and
+// schema.
+func (s *Store) owns(v *txValue) bool {
+	return v.db == s.host && v.schema == s.schema
+}
+
 func (s *Store) txFrom(ctx context.Context) (bun.Tx, bool) {
 	v, ok := ctx.Value(txKey{}).(*txValue)
-	if !ok || v.db != s.db {
+	if !ok || !s.owns(v) {
 		return bun.Tx{}, false
 	}
 	return v.tx, true
@@ -154,7 +211,7 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context) error) (
 		}
 	}()
 	at := &attempt{}
-	err = fn(context.WithValue(ctx, txKey{}, &txValue{db: s.db, tx: tx, attempt: at}))
+	err = fn(context.WithValue(ctx, txKey{}, &txValue{db: s.host, schema: s.schema, tx: tx, attempt: at}))
 	if ctx.Err() != nil {
 		if err == nil {
 			err = ctx.Err()
@@ -199,7 +256,7 @@ func (s *Store) savepoint(ctx context.Context, parent bun.Tx, fn func(ctx contex
 			_ = tx.Rollback() // ROLLBACK TO SAVEPOINT; fn's error is what counts
 		}
 	}()
-	if err := fn(context.WithValue(ctx, txKey{}, &txValue{db: s.db, tx: tx, attempt: at})); err != nil {
+	if err := fn(context.WithValue(ctx, txKey{}, &txValue{db: s.host, schema: s.schema, tx: tx, attempt: at})); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

@@ -49,7 +49,7 @@ func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 func countMigrations(t *testing.T, db *bun.DB) int {
 	t.Helper()
 	var n int
-	require.NoError(t, db.NewRaw(`SELECT count(*) FROM gatehouse_migrations`).Scan(context.Background(), &n))
+	require.NoError(t, db.NewRaw(`SELECT count(*) FROM gatehouse.gatehouse_migrations`).Scan(context.Background(), &n))
 	return n
 }
 
@@ -64,7 +64,7 @@ func TestMigrate(t *testing.T) {
 		require.NoError(t, bunstore.Migrate(ctx, db))
 		assert.Equal(t, n, countMigrations(t, db), "a second Migrate applied something again")
 		var locks int
-		require.NoError(t, db.NewRaw(`SELECT count(*) FROM gatehouse_migration_locks`).Scan(ctx, &locks))
+		require.NoError(t, db.NewRaw(`SELECT count(*) FROM gatehouse.gatehouse_migration_locks`).Scan(ctx, &locks))
 		assert.Zero(t, locks)
 	})
 
@@ -94,7 +94,7 @@ func TestMigrate(t *testing.T) {
 			assert.NoError(t, err, "process %d", i)
 		}
 		var names int
-		require.NoError(t, dbs[0].NewRaw(`SELECT count(DISTINCT name) FROM gatehouse_migrations`).Scan(ctx, &names))
+		require.NoError(t, dbs[0].NewRaw(`SELECT count(DISTINCT name) FROM gatehouse.gatehouse_migrations`).Scan(ctx, &names))
 		assert.Equal(t, countMigrations(t, dbs[0]), names, "a migration was recorded twice")
 		s := bunstore.New(dbs[1])
 		require.NoError(t, s.CreateUser(ctx, user(newID(), time.Now())))

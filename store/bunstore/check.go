@@ -31,11 +31,11 @@ const checkAccessSQL = `SELECT
 	coalesce(m.is_active, false),
 	coalesce(m.role, ''),
 	coalesce($3 <> '' AND $3 = ANY(m.extra), false),
-	CASE WHEN $4 THEN coalesce((SELECT max(g.level) FROM grants g
+	CASE WHEN $4 THEN coalesce((SELECT max(g.level) FROM ?schema.grants g
 		WHERE g.company_id = $1 AND g.subject_type = 'User' AND g.subject_id = $2
 		AND (g.resource_type = $5 AND g.resource_id = $6 OR g.resource_type = 'account' AND g.resource_id = '')), 0)
 	ELSE 0 END,
-	CASE WHEN $4 AND $7::uuid IS NOT NULL THEN coalesce((SELECT max(g.level) FROM grants g
+	CASE WHEN $4 AND $7::uuid IS NOT NULL THEN coalesce((SELECT max(g.level) FROM ?schema.grants g
 		WHERE g.company_id = $1 AND g.subject_type = 'ApiToken' AND g.subject_id = $7::uuid
 		AND (g.resource_type = $5 AND g.resource_id = $6 OR g.resource_type = 'account' AND g.resource_id = '')), 0)
 	ELSE 0 END,
@@ -44,11 +44,11 @@ const checkAccessSQL = `SELECT
 	cn.id,
 	m.created_at
 FROM (SELECT 1) AS one
-LEFT JOIN memberships m ON m.company_id = $1 AND m.user_id = $2
+LEFT JOIN ?schema.memberships m ON m.company_id = $1 AND m.user_id = $2
 LEFT JOIN LATERAL (
 	SELECT c.id, $3 <> '' AND $3 = ANY(c.permissions) AS has
-	FROM connections c
-	JOIN memberships am ON am.company_id = c.agency_id AND am.user_id = $2
+	FROM ?schema.connections c
+	JOIN ?schema.memberships am ON am.company_id = c.agency_id AND am.user_id = $2
 	WHERE m.id IS NULL AND c.customer_id = $1 AND am.is_active AND am.role = ANY($8::text[])
 	ORDER BY has DESC, c.id
 	LIMIT 1
@@ -65,7 +65,7 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.A
 	}
 	var f access.AccessFacts
 	err := s.run(ctx, access.CodeMembershipNotFound, func(db bun.IDB) error {
-		rows, err := s.query(ctx, db, checkAccessSQL, q.CompanyID, q.UserID, q.Permission, q.Resource.Type != "",
+		rows, err := s.query(ctx, db, s.checkSQL, q.CompanyID, q.UserID, q.Permission, q.Resource.Type != "",
 			q.Resource.Type, q.Resource.ID, token, q.AgencyRoles)
 		if err != nil {
 			return err

@@ -24,7 +24,7 @@ type companyRow struct {
 func companyCols(a, p string) string {
 	return prefixed(a, p, "id", "name", "parent_id",
 		"coalesce(%s.external_key, '') AS %sexternal_key",
-		"(SELECT array_agg(d.domain ORDER BY d.position) FROM company_domains d WHERE d.company_id = %s.id) AS %sdomains",
+		"(SELECT array_agg(d.domain ORDER BY d.position) FROM ?schema.company_domains d WHERE d.company_id = %s.id) AS %sdomains",
 		"created_at", "updated_at")
 }
 
@@ -35,18 +35,18 @@ func (r companyRow) company() access.Company {
 	}
 }
 
-var selectCompany = `SELECT ` + companyCols("c", "") + ` FROM companies c`
+var selectCompany = `SELECT ` + companyCols("c", "") + ` FROM ?schema.companies c`
 
 // CreateCompany implements access.Store: the company and its domains in
 // one statement. companies_external_key_key and company_domains_domain_key
 // hold the rules.
 func (s *Store) CreateCompany(ctx context.Context, c *access.Company) error {
 	_, err := s.exec(ctx, access.CodeCompanyNotFound, `WITH ins AS (
-		INSERT INTO companies (id, name, parent_id, external_key, created_at, updated_at)
+		INSERT INTO ?schema.companies (id, name, parent_id, external_key, created_at, updated_at)
 		VALUES (?0, ?1, ?2, NULLIF(?3, ''), ?4, ?5)
 		RETURNING id
 	)
-	INSERT INTO company_domains (domain, company_id, position)
+	INSERT INTO ?schema.company_domains (domain, company_id, position)
 	SELECT d.domain, ins.id, d.position FROM ins, unnest(?6::text[]) WITH ORDINALITY AS d(domain, position)`,
 		c.ID, c.Name, nullUUID(c.ParentID), c.ExternalKey, c.CreatedAt, c.UpdatedAt, pgdialect.Array(orEmpty(c.Domains)))
 	return err
@@ -72,7 +72,7 @@ func (s *Store) GetCompanyByExternalKey(ctx context.Context, key string) (access
 
 // GetCompanyByDomain implements access.Store.
 func (s *Store) GetCompanyByDomain(ctx context.Context, domain string) (access.Company, error) {
-	return s.getCompany(ctx, `c.id = (SELECT company_id FROM company_domains WHERE domain = ?)`, domain)
+	return s.getCompany(ctx, `c.id = (SELECT company_id FROM ?schema.company_domains WHERE domain = ?)`, domain)
 }
 
 // UpdateCompany implements access.Store in one statement. Domains the
@@ -82,20 +82,20 @@ func (s *Store) GetCompanyByDomain(ctx context.Context, domain string) (access.C
 func (s *Store) UpdateCompany(ctx context.Context, c *access.Company) error {
 	var n int
 	err := s.scan(ctx, access.CodeCompanyNotFound, &n, `WITH upd AS (
-		UPDATE companies SET name = ?1, parent_id = ?2, external_key = NULLIF(?3, ''), updated_at = ?4
+		UPDATE ?schema.companies SET name = ?1, parent_id = ?2, external_key = NULLIF(?3, ''), updated_at = ?4
 		WHERE id = ?0
 		RETURNING id
 	), want AS (
 		SELECT d.domain, d.position FROM upd, unnest(?5::text[]) WITH ORDINALITY AS d(domain, position)
 	), gone AS (
-		DELETE FROM company_domains WHERE company_id IN (SELECT id FROM upd) AND domain <> ALL(?5::text[])
+		DELETE FROM ?schema.company_domains WHERE company_id IN (SELECT id FROM upd) AND domain <> ALL(?5::text[])
 	), kept AS (
-		UPDATE company_domains cd SET position = want.position FROM want
+		UPDATE ?schema.company_domains cd SET position = want.position FROM want
 		WHERE cd.company_id = ?0 AND cd.domain = want.domain
 	), added AS (
-		INSERT INTO company_domains (domain, company_id, position)
+		INSERT INTO ?schema.company_domains (domain, company_id, position)
 		SELECT want.domain, ?0, want.position FROM want
-		WHERE NOT EXISTS (SELECT 1 FROM company_domains cd WHERE cd.domain = want.domain AND cd.company_id = ?0)
+		WHERE NOT EXISTS (SELECT 1 FROM ?schema.company_domains cd WHERE cd.domain = want.domain AND cd.company_id = ?0)
 	)
 	SELECT count(*) FROM upd`,
 		c.ID, c.Name, nullUUID(c.ParentID), c.ExternalKey, c.UpdatedAt, pgdialect.Array(orEmpty(c.Domains)))
@@ -109,12 +109,12 @@ func (s *Store) UpdateCompany(ctx context.Context, c *access.Company) error {
 func (s *Store) DeleteCompany(ctx context.Context, id uuid.UUID) error {
 	var n int
 	err := s.scan(ctx, access.CodeCompanyNotFound, &n, `WITH del AS (
-		DELETE FROM companies WHERE id = ?0 RETURNING id
+		DELETE FROM ?schema.companies WHERE id = ?0 RETURNING id
 	), active AS (
-		UPDATE users SET active_company_id = NULL
+		UPDATE ?schema.users SET active_company_id = NULL
 		WHERE active_company_id = ?0 AND EXISTS (SELECT 1 FROM del)
 	), sends AS (
-		DELETE FROM invitation_sends WHERE company_id = ?0 AND EXISTS (SELECT 1 FROM del)
+		DELETE FROM ?schema.invitation_sends WHERE company_id = ?0 AND EXISTS (SELECT 1 FROM del)
 	)
 	SELECT count(*) FROM del`, id)
 	return one(n, err, access.CodeCompanyNotFound)
@@ -126,7 +126,7 @@ func (s *Store) DeleteCompany(ctx context.Context, id uuid.UUID) error {
 func (s *Store) LockCompany(ctx context.Context, id uuid.UUID) error {
 	var n int
 	err := s.scan(ctx, access.CodeCompanyNotFound, &n,
-		`SELECT count(*) FROM (SELECT 1 FROM companies WHERE id = ? FOR UPDATE) AS c`, id)
+		`SELECT count(*) FROM (SELECT 1 FROM ?schema.companies WHERE id = ? FOR UPDATE) AS c`, id)
 	return one(n, err, access.CodeCompanyNotFound)
 }
 

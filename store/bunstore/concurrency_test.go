@@ -158,7 +158,7 @@ func (c *cancelAfter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 // audit events) leaves no row at all, and the pool keeps working.
 func TestCancelMidChange(t *testing.T) {
 	ctx := context.Background()
-	hook := &cancelAfter{marker: "INSERT INTO companies"}
+	hook := &cancelAfter{marker: `INSERT INTO "gatehouse".companies`}
 	a, _, db := twoInstances(t, hook)
 	owner, err := a.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "owner@example.com"})
 	require.NoError(t, err)
@@ -172,7 +172,7 @@ func TestCancelMidChange(t *testing.T) {
 	require.True(t, hook.fired.Load(), "the company insert ran before the cancel")
 
 	for _, table := range []string{"companies", "memberships", "audit_events"} {
-		n, err := db.NewSelect().Table(table).Count(ctx)
+		n, err := db.NewSelect().TableExpr("gatehouse." + table).Count(ctx)
 		require.NoError(t, err)
 		want := int64(0)
 		if table == "audit_events" {
@@ -217,7 +217,7 @@ func TestDroppedConnectionMidChange(t *testing.T) {
 	target := freshDatabase(t)
 	admin := open(t, target, pgxCache)
 	require.NoError(t, bunstore.Migrate(ctx, admin))
-	hook := &killAfter{marker: "INSERT INTO companies", admin: admin}
+	hook := &killAfter{marker: `INSERT INTO "gatehouse".companies`, admin: admin}
 	db := open(t, target, pgxCache, hook)
 	var audited atomic.Int32
 	svc := access.NewService(bunstore.New(db), access.WithAuditHook(func(access.AuditEvent) { audited.Add(1) }))
@@ -231,7 +231,7 @@ func TestDroppedConnectionMidChange(t *testing.T) {
 	require.NoError(t, hook.err)
 
 	for _, table := range []string{"companies", "memberships"} {
-		n, err := admin.NewSelect().Table(table).Count(ctx)
+		n, err := admin.NewSelect().TableExpr("gatehouse." + table).Count(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, int64(1), n, "rows in %s", table)
 	}
@@ -239,6 +239,6 @@ func TestDroppedConnectionMidChange(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, access.RoleOwner, m.Role)
 	var events int
-	require.NoError(t, admin.NewRaw(`SELECT count(*) FROM audit_events WHERE company_id = ?`, c.ID).Scan(ctx, &events))
+	require.NoError(t, admin.NewRaw(`SELECT count(*) FROM gatehouse.audit_events WHERE company_id = ?`, c.ID).Scan(ctx, &events))
 	assert.Equal(t, int32(events), audited.Load(), "each committed event reached the hook once")
 }

@@ -33,7 +33,7 @@ func (r connectionRow) connection() access.Connection {
 // GetConnection implements access.Store.
 func (s *Store) GetConnection(ctx context.Context, companyID, id uuid.UUID) (access.Connection, error) {
 	var r connectionRow
-	if err := s.scan(ctx, access.CodeConnectionNotFound, &r, `SELECT `+connectionCols+` FROM connections cn
+	if err := s.scan(ctx, access.CodeConnectionNotFound, &r, `SELECT `+connectionCols+` FROM ?schema.connections cn
 		WHERE cn.id = ?0 AND (cn.customer_id = ?1 OR cn.agency_id = ?1)`, id, companyID); err != nil {
 		return access.Connection{}, err
 	}
@@ -53,20 +53,20 @@ func (s *Store) CreateConnection(ctx context.Context, c *access.Connection) erro
 
 // UpdateConnectionPermissions implements access.Store.
 func (s *Store) UpdateConnectionPermissions(ctx context.Context, c *access.Connection) error {
-	return s.change(ctx, access.CodeConnectionNotFound, `UPDATE connections SET permissions = ?, updated_at = ? WHERE id = ?`,
+	return s.change(ctx, access.CodeConnectionNotFound, `UPDATE ?schema.connections SET permissions = ?, updated_at = ? WHERE id = ?`,
 		pgdialect.Array(orEmpty(c.Permissions)), c.UpdatedAt, c.ID)
 }
 
 // DeleteConnection implements access.Store.
 func (s *Store) DeleteConnection(ctx context.Context, companyID, id uuid.UUID) error {
 	return s.change(ctx, access.CodeConnectionNotFound,
-		`DELETE FROM connections WHERE id = ?0 AND (customer_id = ?1 OR agency_id = ?1)`, id, companyID)
+		`DELETE FROM ?schema.connections WHERE id = ?0 AND (customer_id = ?1 OR agency_id = ?1)`, id, companyID)
 }
 
 // ListConnections implements access.Store.
 func (s *Store) ListConnections(ctx context.Context, companyID uuid.UUID, c access.Cursor) ([]access.Connection, error) {
 	var rows []connectionRow
-	if err := s.scan(ctx, access.CodeConnectionNotFound, &rows, `SELECT `+connectionCols+` FROM connections cn
+	if err := s.scan(ctx, access.CodeConnectionNotFound, &rows, `SELECT `+connectionCols+` FROM ?schema.connections cn
 	WHERE (cn.customer_id = ?0 OR cn.agency_id = ?0) AND cn.id > ?1
 	ORDER BY cn.id LIMIT ?2`, companyID, c.After, limitOf(c)); err != nil {
 		return nil, err

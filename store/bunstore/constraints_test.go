@@ -18,11 +18,11 @@ func TestConstraintsTranslated(t *testing.T) {
 	_, db := freshStore(t, pgxCache)
 	var inSchema []string
 	require.NoError(t, db.NewRaw(`SELECT conname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
-		WHERE t.relnamespace = current_schema()::regnamespace AND t.relname NOT LIKE 'gatehouse_migration%'
+		WHERE t.relnamespace = 'gatehouse'::regnamespace AND t.relname NOT LIKE 'gatehouse_migration%'
 		AND c.contype IN ('p', 'u', 'f', 'c')
 	UNION
 	SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-		WHERE t.relnamespace = current_schema()::regnamespace AND t.relname NOT LIKE 'gatehouse_migration%'
+		WHERE t.relnamespace = 'gatehouse'::regnamespace AND t.relname NOT LIKE 'gatehouse_migration%'
 		AND x.indisunique`).Scan(context.Background(), &inSchema))
 	require.NotEmpty(t, inSchema)
 	assert.ElementsMatch(t, inSchema, bunstore.TranslatedConstraints())

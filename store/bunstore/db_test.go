@@ -39,11 +39,9 @@ const (
 
 var drivers = []driver{pgxSimple, pgxCache}
 
-// target says which database (and schema, "" for the default search path)
-// a pool connects to.
+// target says which database a pool connects to.
 type target struct {
-	url    string
-	schema string
+	url string
 }
 
 // open returns a bun.DB over a new pool to t, closed at clean-up. Commits
@@ -59,9 +57,6 @@ func openWith(tb testing.TB, t target, d driver, opts []stdlib.OptionOpenDB, hoo
 	cfg, err := pgx.ParseConfig(t.url)
 	require.NoError(tb, err)
 	cfg.RuntimeParams["synchronous_commit"] = "off"
-	if t.schema != "" {
-		cfg.RuntimeParams["search_path"] = t.schema
-	}
 	switch d {
 	case pgxSimple:
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
@@ -133,7 +128,7 @@ func (p *schemaPool) store(tb testing.TB) *bunstore.Store {
 	tb.Helper()
 	ps := p.get(tb)
 	tb.Cleanup(func() { p.put(tb, ps) })
-	return bunstore.New(ps.db)
+	return bunstore.New(ps.db, bunstore.WithSchema(ps.name))
 }
 
 func (p *schemaPool) get(tb testing.TB) pooledSchema {
@@ -148,12 +143,8 @@ func (p *schemaPool) get(tb testing.TB) pooledSchema {
 	p.mu.Unlock()
 	ctx := context.Background()
 	name := randomName("s_")
-	_, err := p.admin.ExecContext(ctx, "CREATE SCHEMA "+name)
-	require.NoError(tb, err)
-	t := p.db
-	t.schema = name
-	db := open(p.owner, t, p.driver) // lives as long as the pool
-	require.NoError(tb, bunstore.Migrate(ctx, db))
+	db := open(p.owner, p.db, p.driver) // lives as long as the pool
+	require.NoError(tb, bunstore.Migrate(ctx, db, bunstore.WithSchema(name)))
 	return pooledSchema{name: name, db: db}
 }
 

@@ -15,6 +15,23 @@
 // gatehouse_migrations and gatehouse_migration_locks), under a PostgreSQL
 // advisory lock, so any number of processes may call it at start-up.
 //
+// Every table, the migration tables included, lives in a PostgreSQL schema
+// of the store's own, "gatehouse" (DefaultSchema) unless WithSchema names
+// another; give the same option to Migrate and New:
+//
+//	bunstore.Migrate(ctx, db, bunstore.WithSchema("authz"))
+//	st := bunstore.New(db, bunstore.WithSchema("authz"))
+//
+// So a host's own users or companies table (in public, say) never
+// collides with the store's, and stores with schemas of their own share a
+// database without seeing each other. Every statement names the schema
+// instead of relying on the session's search_path, which a transaction
+// pooler does not keep per client. A database migrated before the store
+// had a schema of its own (its tables in the search path's schema) is
+// moved into it by Migrate, tables with their data, indexes and
+// constraints and the record of applied migrations (ALTER TABLE ... SET
+// SCHEMA, one transaction).
+//
 // Every invariant is held by the database, not by process memory: unique
 // constraints and partial unique indexes (e-mail case-insensitively, one
 // membership per user and company, one primary membership per user, one

@@ -173,12 +173,12 @@ func TestEveryBackendTerminated(t *testing.T) {
 				eventually(t, func() bool { all, _ := sessions(t, admin); return all == 0 }, "the sessions did not end")
 
 				var companies int
-				require.NoError(t, admin.QueryRow(`SELECT count(*) FROM companies`).Scan(&companies))
+				require.NoError(t, admin.QueryRow(`SELECT count(*) FROM gatehouse.companies`).Scan(&companies))
 				for i := range 20 {
 					assert.NoError(t, w.call(ctx, i), "call %d after the restart", i)
 				}
 				var after int
-				require.NoError(t, admin.QueryRow(`SELECT count(*) FROM companies`).Scan(&after))
+				require.NoError(t, admin.QueryRow(`SELECT count(*) FROM gatehouse.companies`).Scan(&after))
 				assert.Equal(t, companies+3, after, "each transaction committed once")
 				assert.LessOrEqual(t, w.db.Stats().OpenConnections, 8)
 			})

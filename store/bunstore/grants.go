@@ -52,7 +52,7 @@ func (s *Store) CreateGrant(ctx context.Context, g *access.Grant) error {
 func (s *Store) GetGrant(ctx context.Context, companyID, id uuid.UUID) (access.Grant, error) {
 	var r grantRow
 	if err := s.scan(ctx, access.CodeGrantNotFound, &r,
-		`SELECT `+grantCols+` FROM grants g WHERE g.id = ? AND g.company_id = ?`, id, companyID); err != nil {
+		`SELECT `+grantCols+` FROM ?schema.grants g WHERE g.id = ? AND g.company_id = ?`, id, companyID); err != nil {
 		return access.Grant{}, err
 	}
 	return r.grant(), nil
@@ -60,7 +60,7 @@ func (s *Store) GetGrant(ctx context.Context, companyID, id uuid.UUID) (access.G
 
 // UpdateGrantLevel implements access.Store.
 func (s *Store) UpdateGrantLevel(ctx context.Context, companyID, id uuid.UUID, level int) error {
-	return s.change(ctx, access.CodeGrantNotFound, `UPDATE grants SET level = ? WHERE id = ? AND company_id = ?`,
+	return s.change(ctx, access.CodeGrantNotFound, `UPDATE ?schema.grants SET level = ? WHERE id = ? AND company_id = ?`,
 		level, id, companyID)
 }
 
@@ -69,19 +69,19 @@ func (s *Store) UpdateGrantLevel(ctx context.Context, companyID, id uuid.UUID, l
 // holds a grant on the resource.
 func (s *Store) SetGrantSubject(ctx context.Context, companyID, id uuid.UUID, to access.Subject) error {
 	return s.change(ctx, access.CodeGrantNotFound,
-		`UPDATE grants SET subject_type = ?, subject_id = ? WHERE id = ? AND company_id = ?`,
+		`UPDATE ?schema.grants SET subject_type = ?, subject_id = ? WHERE id = ? AND company_id = ?`,
 		string(to.Type), to.ID, id, companyID)
 }
 
 // DeleteGrant implements access.Store.
 func (s *Store) DeleteGrant(ctx context.Context, companyID, id uuid.UUID) error {
-	return s.change(ctx, access.CodeGrantNotFound, `DELETE FROM grants WHERE id = ? AND company_id = ?`, id, companyID)
+	return s.change(ctx, access.CodeGrantNotFound, `DELETE FROM ?schema.grants WHERE id = ? AND company_id = ?`, id, companyID)
 }
 
 // DeleteSubjectGrants implements access.Store.
 func (s *Store) DeleteSubjectGrants(ctx context.Context, companyID uuid.UUID, subj access.Subject) (int, error) {
 	return s.exec(ctx, access.CodeGrantNotFound,
-		`DELETE FROM grants WHERE company_id = ? AND subject_type = ? AND subject_id = ?`,
+		`DELETE FROM ?schema.grants WHERE company_id = ? AND subject_type = ? AND subject_id = ?`,
 		companyID, string(subj.Type), subj.ID)
 }
 
@@ -115,7 +115,7 @@ func (s *Store) ListGrants(ctx context.Context, companyID uuid.UUID, f access.Gr
 	args = append(args, limitOf(c))
 
 	var rows []grantRow
-	if err := s.scan(ctx, access.CodeGrantNotFound, &rows, `SELECT `+grantCols+` FROM grants g
+	if err := s.scan(ctx, access.CodeGrantNotFound, &rows, `SELECT `+grantCols+` FROM ?schema.grants g
 	WHERE g.company_id = ?0 AND g.id > ?1
 	AND (?2::text IS NULL OR g.subject_type = ?2) AND (?3::uuid IS NULL OR g.subject_id = ?3)`+where.String(),
 		args...); err != nil {

@@ -51,17 +51,17 @@ func TestHostHooksSeeStatements(t *testing.T) {
 		marker string
 		call   func() error
 	}{
-		{"INSERT INTO \"users\"", func() error { return s.CreateUser(ctx, u) }},
-		{"INSERT INTO companies", func() error { return s.CreateCompany(ctx, c) }},
-		{"INSERT INTO \"memberships\"", func() error {
+		{`INSERT INTO "gatehouse"."users"`, func() error { return s.CreateUser(ctx, u) }},
+		{`INSERT INTO "gatehouse".companies`, func() error { return s.CreateCompany(ctx, c) }},
+		{`INSERT INTO "gatehouse"."memberships"`, func() error {
 			return s.CreateMembership(ctx, &access.Membership{ID: newID(), CompanyID: c.ID, UserID: u.ID,
 				Role: access.RoleOwner, Active: true, CreatedAt: now, UpdatedAt: now})
 		}},
-		{"FROM memberships m\n\tJOIN users u", func() error {
+		{"FROM \"gatehouse\".memberships m\n\tJOIN \"gatehouse\".users u", func() error {
 			_, err := s.ListMembers(ctx, c.ID, nil, access.Cursor{Limit: 10})
 			return err
 		}},
-		{"FROM users u WHERE", func() error { _, err := s.GetUser(ctx, u.ID); return err }},
+		{`FROM "gatehouse".users u WHERE`, func() error { _, err := s.GetUser(ctx, u.ID); return err }},
 	}
 	for _, step := range calls {
 		hook.take()
@@ -75,6 +75,6 @@ func TestHostHooksSeeStatements(t *testing.T) {
 	_, err = s.GetTokenByHash(ctx, token.Digest{1})
 	require.ErrorIs(t, err, access.ErrNotFound)
 	for _, q := range hook.take() {
-		assert.False(t, strings.Contains(q, "FROM tokens") || strings.Contains(q, "LATERAL"), "a prepared read was seen: %.80s", q)
+		assert.False(t, strings.Contains(q, `FROM "gatehouse".tokens`) || strings.Contains(q, "LATERAL"), "a prepared read was seen: %.80s", q)
 	}
 }

@@ -74,7 +74,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation) er
 func (s *Store) getInvitation(ctx context.Context, where string, args ...any) (invite.Invitation, error) {
 	var r invitationRow
 	if err := s.scan(ctx, access.CodeInvitationNotFound, &r,
-		`SELECT `+invitationCols+` FROM invitations i WHERE `+where, args...); err != nil {
+		`SELECT `+invitationCols+` FROM ?schema.invitations i WHERE `+where, args...); err != nil {
 		return invite.Invitation{}, err
 	}
 	return r.invitation(), nil
@@ -98,7 +98,7 @@ func (s *Store) GetPendingInvitation(ctx context.Context, companyID uuid.UUID, k
 }
 
 // conditional runs one conditional UPDATE of invitation id, given as
-// "UPDATE invitations SET ... WHERE id = ?0 AND <condition> RETURNING id",
+// "UPDATE ?schema.invitations SET ... WHERE id = ?0 AND <condition> RETURNING id",
 // and tells a failed condition (ErrNotPending) from a missing row. Of two
 // concurrent ones, the second waits for the first's row lock, re-checks
 // its condition on the committed row, and matches nothing.
@@ -108,7 +108,7 @@ func (s *Store) conditional(ctx context.Context, update string, args ...any) err
 		Found   bool `bun:"found"`
 	}
 	err := s.scan(ctx, access.CodeInvitationNotFound, &res, `WITH u AS (`+update+`)
-	SELECT EXISTS (SELECT 1 FROM u) AS updated, EXISTS (SELECT 1 FROM invitations WHERE id = ?0) AS found`, args...)
+	SELECT EXISTS (SELECT 1 FROM u) AS updated, EXISTS (SELECT 1 FROM ?schema.invitations WHERE id = ?0) AS found`, args...)
 	switch {
 	case err != nil:
 		return err
@@ -122,7 +122,7 @@ func (s *Store) conditional(ctx context.Context, update string, args ...any) err
 
 // ClaimInvitation implements invite.Store in one conditional UPDATE.
 func (s *Store) ClaimInvitation(ctx context.Context, t invite.Transition) error {
-	return s.conditional(ctx, `UPDATE invitations SET status = ?2, closed_at = ?3, updated_at = ?3,
+	return s.conditional(ctx, `UPDATE ?schema.invitations SET status = ?2, closed_at = ?3, updated_at = ?3,
 		user_id = coalesce(?4::uuid, user_id), target_id = coalesce(?5::uuid, target_id),
 		connection_id = coalesce(?6::uuid, connection_id)
 	WHERE id = ?0 AND status = ?1 AND (?2 = 'expired' OR expires_at > ?3) RETURNING id`,
@@ -137,7 +137,7 @@ func (s *Store) RotateInvitation(ctx context.Context, r invite.Rotation) error {
 	if from == "" {
 		from = invite.StatusPending
 	}
-	return s.conditional(ctx, `UPDATE invitations SET token_hash = ?2, expires_at = ?3, last_sent_at = ?4,
+	return s.conditional(ctx, `UPDATE ?schema.invitations SET token_hash = ?2, expires_at = ?3, last_sent_at = ?4,
 		updated_at = ?4, send_count = send_count + 1, status = 'pending', closed_at = NULL
 	WHERE id = ?0 AND status = ?5 AND last_sent_at = ?1 RETURNING id`,
 		r.ID, r.PrevSentAt, r.TokenHash[:], r.ExpiresAt, r.SentAt, string(from))
@@ -145,7 +145,7 @@ func (s *Store) RotateInvitation(ctx context.Context, r invite.Rotation) error {
 
 // RefreshInvitation implements invite.Store in one conditional UPDATE.
 func (s *Store) RefreshInvitation(ctx context.Context, inv *invite.Invitation) error {
-	return s.conditional(ctx, `UPDATE invitations SET role = ?1, permissions = ?2, relation = ?3, target_name = ?4,
+	return s.conditional(ctx, `UPDATE ?schema.invitations SET role = ?1, permissions = ?2, relation = ?3, target_name = ?4,
 		target_id = ?5, invited_by = ?6, expires_at = ?7, updated_at = ?8, invited_by_token = ?9
 	WHERE id = ?0 AND status = 'pending' RETURNING id`,
 		inv.ID, inv.Role, pgdialect.Array(orEmpty(inv.Permissions)), string(inv.Relation), inv.TargetName,
@@ -155,7 +155,7 @@ func (s *Store) RefreshInvitation(ctx context.Context, inv *invite.Invitation) e
 func (s *Store) listInvitations(ctx context.Context, where string, args ...any) ([]invite.Invitation, error) {
 	var rows []invitationRow
 	if err := s.scan(ctx, access.CodeInvitationNotFound, &rows,
-		`SELECT `+invitationCols+` FROM invitations i WHERE `+where, args...); err != nil {
+		`SELECT `+invitationCols+` FROM ?schema.invitations i WHERE `+where, args...); err != nil {
 		return nil, err
 	}
 	return each(rows, invitationRow.invitation), nil
@@ -182,7 +182,7 @@ func (s *Store) ListPendingByEmail(ctx context.Context, email string, now time.T
 // pending past their expiry), merged in ID order.
 func (s *Store) ListInvitations(ctx context.Context, companyID uuid.UUID, q invite.Query, c access.Cursor) ([]invite.Invitation, error) {
 	page := func(cond string) string {
-		return `(SELECT ` + invitationCols + ` FROM invitations i WHERE i.company_id = ?0 AND i.id > ?1
+		return `(SELECT ` + invitationCols + ` FROM ?schema.invitations i WHERE i.company_id = ?0 AND i.id > ?1
 		AND (?2 = '' OR i.kind = ?2) AND ` + cond + ` ORDER BY i.id LIMIT ?3)`
 	}
 	var where string
@@ -224,7 +224,7 @@ func (s *Store) RecordSend(ctx context.Context, sn invite.Send, l invite.SendLim
 	err := run(ctx, func(ctx context.Context) error {
 		var n int
 		err := s.scan(ctx, access.CodeCompanyNotFound, &n,
-			`SELECT count(*) FROM (SELECT 1 FROM companies WHERE id = ? FOR NO KEY UPDATE) AS c`, sn.CompanyID)
+			`SELECT count(*) FROM (SELECT 1 FROM ?schema.companies WHERE id = ? FOR NO KEY UPDATE) AS c`, sn.CompanyID)
 		if err = one(n, err, access.CodeCompanyNotFound); err != nil {
 			return err
 		}
@@ -234,16 +234,16 @@ func (s *Store) RecordSend(ctx context.Context, sn invite.Send, l invite.SendLim
 			Recorded bool      `bun:"recorded"`
 		}
 		if err := s.scan(ctx, "", &res, `WITH pruned AS (
-			DELETE FROM invitation_sends WHERE company_id = ?0 AND sent_at <= ?4
+			DELETE FROM ?schema.invitation_sends WHERE company_id = ?0 AND sent_at <= ?4
 		), room AS (
 			SELECT
-				CASE WHEN ?5 > 0 THEN (SELECT sent_at FROM invitation_sends WHERE company_id = ?0 AND sent_at > ?4
+				CASE WHEN ?5 > 0 THEN (SELECT sent_at FROM ?schema.invitation_sends WHERE company_id = ?0 AND sent_at > ?4
 					ORDER BY sent_at DESC OFFSET greatest(?5 - 1, 0) LIMIT 1) END AS company_room,
-				CASE WHEN ?6 > 0 AND ?1::uuid IS NOT NULL THEN (SELECT sent_at FROM invitation_sends
+				CASE WHEN ?6 > 0 AND ?1::uuid IS NOT NULL THEN (SELECT sent_at FROM ?schema.invitation_sends
 					WHERE company_id = ?0 AND inviter_id = ?1 AND sent_at > ?4
 					ORDER BY sent_at DESC OFFSET greatest(?6 - 1, 0) LIMIT 1) END AS inviter_room
 		), ins AS (
-			INSERT INTO invitation_sends (company_id, inviter_id, invitation_id, sent_at)
+			INSERT INTO ?schema.invitation_sends (company_id, inviter_id, invitation_id, sent_at)
 			SELECT ?0, ?1, ?2, ?3 FROM room WHERE company_room IS NULL AND inviter_room IS NULL
 			RETURNING 1
 		)
@@ -276,7 +276,7 @@ func utcOrZero(t time.Time) time.Time {
 func (s *Store) DeleteInvitationsTo(ctx context.Context, email string) ([]invite.Invitation, error) {
 	var rows []invitationRow
 	if err := s.scan(ctx, access.CodeInvitationNotFound, &rows,
-		`DELETE FROM invitations i WHERE i.email = ? RETURNING `+invitationCols, email); err != nil {
+		`DELETE FROM ?schema.invitations i WHERE i.email = ? RETURNING `+invitationCols, email); err != nil {
 		return nil, err
 	}
 	out := each(rows, invitationRow.invitation)

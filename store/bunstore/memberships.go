@@ -62,9 +62,9 @@ type userSummaryRow struct {
 // WHERE clause.
 var selectMember = `SELECT ` + membershipCols + `, ` + userCols("u", "u_") + `,
 	` + prefixed("cb", "cb_", "id", "email", "first_name", "last_name") + `
-	FROM memberships m
-	JOIN users u ON u.id = m.user_id
-	LEFT JOIN users cb ON cb.id = m.created_by`
+	FROM ?schema.memberships m
+	JOIN ?schema.users u ON u.id = m.user_id
+	LEFT JOIN ?schema.users cb ON cb.id = m.created_by`
 
 func (r memberRow) member() access.Member {
 	m := access.Member{Membership: r.membership(), User: r.U.user()}
@@ -96,7 +96,7 @@ func (s *Store) CreateMembership(ctx context.Context, m *access.Membership) erro
 func (s *Store) getMembership(ctx context.Context, where string, args ...any) (access.Membership, error) {
 	var r membershipRow
 	if err := s.scan(ctx, access.CodeMembershipNotFound, &r,
-		`SELECT `+membershipCols+` FROM memberships m WHERE `+where, args...); err != nil {
+		`SELECT `+membershipCols+` FROM ?schema.memberships m WHERE `+where, args...); err != nil {
 		return access.Membership{}, err
 	}
 	return r.membership(), nil
@@ -115,7 +115,7 @@ func (s *Store) GetMembershipByID(ctx context.Context, companyID, id uuid.UUID) 
 
 // UpdateMembership implements access.Store.
 func (s *Store) UpdateMembership(ctx context.Context, m *access.Membership) error {
-	return s.change(ctx, access.CodeMembershipNotFound, `UPDATE memberships SET role = ?, extra = ?, is_active = ?,
+	return s.change(ctx, access.CodeMembershipNotFound, `UPDATE ?schema.memberships SET role = ?, extra = ?, is_active = ?,
 		is_primary = ?, allow_switch = ?, updated_at = ?
 	WHERE company_id = ? AND user_id = ?`,
 		m.Role, pgdialect.Array(orEmpty(m.Extra)), m.Active, m.Primary, m.AllowSwitch, m.UpdatedAt, m.CompanyID, m.UserID)
@@ -124,7 +124,7 @@ func (s *Store) UpdateMembership(ctx context.Context, m *access.Membership) erro
 // ClearPrimary implements access.Store.
 func (s *Store) ClearPrimary(ctx context.Context, userID uuid.UUID) error {
 	_, err := s.exec(ctx, access.CodeMembershipNotFound,
-		`UPDATE memberships SET is_primary = false WHERE user_id = ? AND is_primary`, userID)
+		`UPDATE ?schema.memberships SET is_primary = false WHERE user_id = ? AND is_primary`, userID)
 	return err
 }
 
@@ -133,9 +133,9 @@ func (s *Store) ClearPrimary(ctx context.Context, userID uuid.UUID) error {
 func (s *Store) DeleteMembership(ctx context.Context, companyID, userID uuid.UUID) error {
 	var n int
 	err := s.scan(ctx, access.CodeMembershipNotFound, &n, `WITH del AS (
-		DELETE FROM memberships WHERE company_id = ?0 AND user_id = ?1 RETURNING id
+		DELETE FROM ?schema.memberships WHERE company_id = ?0 AND user_id = ?1 RETURNING id
 	), grants AS (
-		DELETE FROM grants WHERE company_id = ?0 AND subject_type = ?2 AND subject_id = ?1
+		DELETE FROM ?schema.grants WHERE company_id = ?0 AND subject_type = ?2 AND subject_id = ?1
 			AND EXISTS (SELECT 1 FROM del)
 	)
 	SELECT count(*) FROM del`, companyID, userID, string(access.SubjectUser))
@@ -145,7 +145,7 @@ func (s *Store) DeleteMembership(ctx context.Context, companyID, userID uuid.UUI
 // CountActiveOwners implements access.Store.
 func (s *Store) CountActiveOwners(ctx context.Context, companyID uuid.UUID) (int, error) {
 	var n int
-	err := s.scan(ctx, access.CodeMembershipNotFound, &n, `SELECT count(*) FROM memberships
+	err := s.scan(ctx, access.CodeMembershipNotFound, &n, `SELECT count(*) FROM ?schema.memberships
 		WHERE company_id = ? AND is_active AND role = ?`, companyID, access.RoleOwner)
 	return n, err
 }
@@ -192,7 +192,7 @@ func (s *Store) ListMembersAt(ctx context.Context, companyID uuid.UUID, active *
 func (s *Store) ListUserCompanies(ctx context.Context, userID uuid.UUID, active *bool, c access.Cursor) ([]access.UserCompany, error) {
 	var rows []userCompanyRow
 	if err := s.scan(ctx, access.CodeMembershipNotFound, &rows, `SELECT `+membershipCols+`, `+companyCols("c", "c_")+`
-	FROM memberships m JOIN companies c ON c.id = m.company_id
+	FROM ?schema.memberships m JOIN ?schema.companies c ON c.id = m.company_id
 	WHERE m.user_id = ?0 AND m.id > ?1 AND (?2::boolean IS NULL OR m.is_active = ?2)
 	ORDER BY m.id LIMIT ?3`, userID, c.After, nullBool(active), limitOf(c)); err != nil {
 		return nil, err

@@ -185,7 +185,7 @@ func (s *Store) run(ctx context.Context, entity access.Code, op func(db bun.IDB)
 }
 
 func (s *Store) attemptOf(ctx context.Context) *attempt {
-	if v, ok := ctx.Value(txKey{}).(*txValue); ok && v.db == s.db {
+	if v, ok := ctx.Value(txKey{}).(*txValue); ok && s.owns(v) {
 		return v.attempt
 	}
 	return &attempt{}

@@ -54,7 +54,7 @@ func injectFault(t *testing.T, db *bun.DB, table string, atCommit bool) *fault {
 			END IF;
 			RETURN NULL;
 		END $$`,
-		`CREATE ` + kind + ` ` + f.name + ` AFTER INSERT ON ` + table + ` ` + when + `
+		`CREATE ` + kind + ` ` + f.name + ` AFTER INSERT ON gatehouse.` + table + ` ` + when + `
 		FOR EACH ROW EXECUTE FUNCTION ` + f.name + `()`,
 	} {
 		_, err := db.ExecContext(ctx, stmt)
@@ -125,7 +125,7 @@ func TestSerializationFailureAtCommit(t *testing.T) {
 	}
 	countCompanies := func(id uuid.UUID) int {
 		var n int
-		require.NoError(t, db.NewRaw(`SELECT count(*) FROM companies WHERE id = ?`, id).Scan(ctx, &n))
+		require.NoError(t, db.NewRaw(`SELECT count(*) FROM gatehouse.companies WHERE id = ?`, id).Scan(ctx, &n))
 		return n
 	}
 
@@ -151,7 +151,7 @@ func TestSerializationFailureAtCommit(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 2, f.runs(t))
 		var events int
-		require.NoError(t, db.NewRaw(`SELECT count(*) FROM audit_events WHERE company_id = ?`, c.ID).Scan(ctx, &events))
+		require.NoError(t, db.NewRaw(`SELECT count(*) FROM gatehouse.audit_events WHERE company_id = ?`, c.ID).Scan(ctx, &events))
 		assert.Positive(t, events)
 		assert.Equal(t, int32(events), audited.Load(), "each committed event reached the hook once")
 		assert.Equal(t, 1, countCompanies(c.ID))

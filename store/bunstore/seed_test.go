@@ -36,14 +36,14 @@ func seed(tb testing.TB, db *bun.DB, s seedShape) {
 	tb.Helper()
 	ctx := context.Background()
 	for _, q := range []string{
-		`INSERT INTO users (id, email, first_name, last_name, status, lang, theme, currency, avatar_url,
+		`INSERT INTO gatehouse.users (id, email, first_name, last_name, status, lang, theme, currency, avatar_url,
 			created_at, updated_at)
 		SELECT md5('u' || i)::uuid, 'u' || i || '@example.com', 'First', 'Last', 'active', 'en', '', 'EUR', '',
 			now(), now()
 		FROM generate_series(1, ?0) AS i`,
-		`INSERT INTO companies (id, name, created_at, updated_at)
+		`INSERT INTO gatehouse.companies (id, name, created_at, updated_at)
 		SELECT md5('c' || i)::uuid, 'Company ' || i, now(), now() FROM generate_series(1, ?1) AS i`,
-		`INSERT INTO memberships (id, company_id, user_id, role, extra, is_active, is_primary, allow_switch,
+		`INSERT INTO gatehouse.memberships (id, company_id, user_id, role, extra, is_active, is_primary, allow_switch,
 			created_by, created_at, updated_at)
 		SELECT md5('m' || c || '.' || j)::uuid, md5('c' || c)::uuid,
 			md5('u' || (((c - 1) * ?2 + j - 1) % ?0 + 1))::uuid,
@@ -52,14 +52,14 @@ func seed(tb testing.TB, db *bun.DB, s seedShape) {
 			j % 10 <> 0, false, true,
 			md5('u' || (((c - 1) * ?2) % ?0 + 1))::uuid, now(), now()
 		FROM generate_series(1, ?1) AS c, generate_series(1, ?2) AS j`,
-		`INSERT INTO grants (id, company_id, subject_type, subject_id, resource_type, resource_id, level,
+		`INSERT INTO gatehouse.grants (id, company_id, subject_type, subject_id, resource_type, resource_id, level,
 			created_by, created_at)
 		SELECT md5('g' || c || '.' || j)::uuid, md5('c' || c)::uuid, 'User',
 			md5('u' || (((c - 1) * ?2 + j - 1) % ?0 + 1))::uuid, 'project', 'p' || (j % 7), 50, NULL, now()
 		FROM generate_series(1, ?1) AS c, generate_series(1, ?2) AS j`,
-		`INSERT INTO company_domains (domain, company_id, position)
+		`INSERT INTO gatehouse.company_domains (domain, company_id, position)
 		SELECT 'c' || i || '.example', md5('c' || i)::uuid, 1 FROM generate_series(1, ?1) AS i`,
-		`INSERT INTO connections (id, customer_id, agency_id, permissions, created_at, updated_at)
+		`INSERT INTO gatehouse.connections (id, customer_id, agency_id, permissions, created_at, updated_at)
 		SELECT md5('x' || c || '.' || d)::uuid, md5('c' || c)::uuid, md5('c' || (c + d))::uuid, '{USER_VIEW}',
 			now(), now()
 		FROM generate_series(1, ?1) AS c, generate_series(1, 5) AS d WHERE c + d <= ?1`,

@@ -46,7 +46,7 @@ func (s *Store) change(ctx context.Context, entity access.Code, query string, ar
 func (s *Store) update(ctx context.Context, entity access.Code, model any, cols ...string) error {
 	var n int64
 	err := s.run(ctx, entity, func(db bun.IDB) error {
-		res, err := db.NewUpdate().Model(model).Column(cols...).WherePK().Exec(ctx)
+		res, err := db.NewUpdate().Model(model).ModelTableExpr(modelTable).Column(cols...).WherePK().Exec(ctx)
 		if err == nil {
 			n, err = res.RowsAffected()
 		}
@@ -76,10 +76,10 @@ func (s *Store) insert(ctx context.Context, entity access.Code, model any) error
 	skipped := false
 	err := s.run(ctx, entity, func(db bun.IDB) error {
 		if _, inTx := db.(bun.Tx); !inTx {
-			_, err := db.NewInsert().Model(model).Exec(ctx)
+			_, err := db.NewInsert().Model(model).ModelTableExpr(modelTable).Exec(ctx)
 			return err
 		}
-		res, err := db.NewInsert().Model(model).On("CONFLICT DO NOTHING").Exec(ctx)
+		res, err := db.NewInsert().Model(model).ModelTableExpr(modelTable).On("CONFLICT DO NOTHING").Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func (s *Store) insert(ctx context.Context, entity access.Code, model any) error
 	}
 	return s.RunInTx(ctx, func(ctx context.Context) error {
 		return s.run(ctx, entity, func(db bun.IDB) error {
-			_, err := db.NewInsert().Model(model).Exec(ctx)
+			_, err := db.NewInsert().Model(model).ModelTableExpr(modelTable).Exec(ctx)
 			return err
 		})
 	})

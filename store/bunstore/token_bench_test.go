@@ -61,7 +61,7 @@ func BenchmarkVerify(b *testing.B) {
 		})
 		b.Run(string(d)+"/raw", func(b *testing.B) {
 			stmt, err := db.DB.PrepareContext(ctx, `SELECT id, kind, company_id, user_id, name, permissions, level, digest, hint,
-				expires_at, last_used_at, revoked_at, created_at FROM tokens WHERE digest = $1`)
+				expires_at, last_used_at, revoked_at, created_at FROM gatehouse.tokens WHERE digest = $1`)
 			require.NoError(b, err)
 			defer stmt.Close()
 			b.ReportAllocs()

@@ -44,7 +44,7 @@ const tokenCols = `t.id, t.kind, t.company_id, t.user_id, t.name, t.permissions,
 // same statement, so a disabled creator stops their API tokens at no
 // extra round trip (user_id is a foreign key: the join finds one row).
 const getTokenByHashSQL = `SELECT ` + tokenCols + `, u.status AS user_status
-	FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = $1`
+	FROM ?schema.tokens t JOIN ?schema.users u ON u.id = t.user_id WHERE t.digest = $1`
 
 func (r tokenRow) token() token.Token {
 	t := token.Token{
@@ -110,7 +110,7 @@ func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 // company's tokens went with it (ON DELETE CASCADE).
 func (s *Store) GetTokenByHash(ctx context.Context, d token.Digest) (token.Token, error) {
 	var r tokenRow
-	if err := s.queryOne(ctx, access.CodeTokenNotFound, &r, getTokenByHashSQL, d[:]); err != nil {
+	if err := s.queryOne(ctx, access.CodeTokenNotFound, &r, s.tokenSQL, d[:]); err != nil {
 		return token.Token{}, err
 	}
 	return r.token(), nil
@@ -142,7 +142,7 @@ func (s *Store) queryOne(ctx context.Context, entity access.Code, dest any, quer
 func (s *Store) GetToken(ctx context.Context, companyID, id uuid.UUID) (token.Token, error) {
 	var r tokenRow
 	if err := s.scan(ctx, access.CodeTokenNotFound, &r,
-		`SELECT `+tokenCols+` FROM tokens t WHERE t.id = ? AND t.company_id = ? AND t.kind = 'api'`, id, companyID); err != nil {
+		`SELECT `+tokenCols+` FROM ?schema.tokens t WHERE t.id = ? AND t.company_id = ? AND t.kind = 'api'`, id, companyID); err != nil {
 		return token.Token{}, err
 	}
 	return r.token(), nil
@@ -151,7 +151,7 @@ func (s *Store) GetToken(ctx context.Context, companyID, id uuid.UUID) (token.To
 // ListTokens implements token.Store.
 func (s *Store) ListTokens(ctx context.Context, companyID uuid.UUID, c access.Cursor) ([]token.Token, error) {
 	var rows []tokenRow
-	if err := s.scan(ctx, access.CodeTokenNotFound, &rows, `SELECT `+tokenCols+` FROM tokens t
+	if err := s.scan(ctx, access.CodeTokenNotFound, &rows, `SELECT `+tokenCols+` FROM ?schema.tokens t
 	WHERE t.company_id = ? AND t.kind = 'api' AND t.id > ? ORDER BY t.id LIMIT ?`,
 		companyID, c.After, limitOf(c)); err != nil {
 		return nil, err
@@ -162,7 +162,7 @@ func (s *Store) ListTokens(ctx context.Context, companyID uuid.UUID, c access.Cu
 // RevokeToken implements token.Store.
 func (s *Store) RevokeToken(ctx context.Context, companyID, id uuid.UUID, at time.Time) (token.Token, error) {
 	var r tokenRow
-	if err := s.scan(ctx, access.CodeTokenNotFound, &r, `UPDATE tokens t SET revoked_at = coalesce(t.revoked_at, ?)
+	if err := s.scan(ctx, access.CodeTokenNotFound, &r, `UPDATE ?schema.tokens t SET revoked_at = coalesce(t.revoked_at, ?)
 	WHERE t.id = ? AND t.company_id IS NOT DISTINCT FROM ?::uuid RETURNING `+tokenCols,
 		at, id, nullUUID(companyID)); err != nil {
 		return token.Token{}, err
@@ -174,9 +174,9 @@ func (s *Store) RevokeToken(ctx context.Context, companyID, id uuid.UUID, at tim
 func (s *Store) TouchToken(ctx context.Context, id uuid.UUID, at time.Time) error {
 	var exists bool
 	err := s.scan(ctx, access.CodeTokenNotFound, &exists, `WITH u AS (
-		UPDATE tokens SET last_used_at = ?1 WHERE id = ?0 AND (last_used_at IS NULL OR last_used_at < ?1)
+		UPDATE ?schema.tokens SET last_used_at = ?1 WHERE id = ?0 AND (last_used_at IS NULL OR last_used_at < ?1)
 	)
-	SELECT EXISTS (SELECT 1 FROM tokens WHERE id = ?0)`, id, at)
+	SELECT EXISTS (SELECT 1 FROM ?schema.tokens WHERE id = ?0)`, id, at)
 	if err == nil && !exists {
 		return access.NotFound(access.CodeTokenNotFound)
 	}
@@ -186,13 +186,13 @@ func (s *Store) TouchToken(ctx context.Context, id uuid.UUID, at time.Time) erro
 // MoveSession implements token.Store. A company that does not exist
 // breaks tokens_company_id_fkey.
 func (s *Store) MoveSession(ctx context.Context, id, companyID uuid.UUID) error {
-	return s.change(ctx, access.CodeTokenNotFound, `UPDATE tokens SET company_id = ? WHERE id = ? AND kind = 'ses'`,
+	return s.change(ctx, access.CodeTokenNotFound, `UPDATE ?schema.tokens SET company_id = ? WHERE id = ? AND kind = 'ses'`,
 		companyID, id)
 }
 
 // AddSessionCompany implements token.Store, in one statement.
 func (s *Store) AddSessionCompany(ctx context.Context, id, companyID uuid.UUID) error {
-	return s.change(ctx, access.CodeTokenNotFound, `UPDATE tokens
+	return s.change(ctx, access.CodeTokenNotFound, `UPDATE ?schema.tokens
 	SET companies = CASE WHEN ?1 = ANY (companies) THEN companies ELSE array_append(companies, ?1::uuid) END
 	WHERE id = ?0 AND kind = 'ses'`, id, companyID)
 }
@@ -232,7 +232,7 @@ func (s *Store) CreateLoginLink(ctx context.Context, l *token.LoginLink) error {
 // used_at IS NULL after the first committed, and matches nothing.
 func (s *Store) ConsumeLoginLink(ctx context.Context, d token.Digest, now time.Time) (token.LoginLink, error) {
 	var r linkRow
-	err := s.scan(ctx, access.CodeLoginLinkNotFound, &r, `UPDATE login_links l SET used_at = ?1
+	err := s.scan(ctx, access.CodeLoginLinkNotFound, &r, `UPDATE ?schema.login_links l SET used_at = ?1
 	WHERE l.digest = ?0 AND l.used_at IS NULL AND l.revoked_at IS NULL AND l.expires_at > ?1
 	RETURNING `+linkCols, d[:], now)
 	if err == nil {
@@ -243,7 +243,7 @@ func (s *Store) ConsumeLoginLink(ctx context.Context, d token.Digest, now time.T
 	}
 	// Nothing matched: say why.
 	if err := s.scan(ctx, access.CodeLoginLinkNotFound, &r,
-		`SELECT `+linkCols+` FROM login_links l WHERE l.digest = ?`, d[:]); err != nil {
+		`SELECT `+linkCols+` FROM ?schema.login_links l WHERE l.digest = ?`, d[:]); err != nil {
 		return token.LoginLink{}, err
 	}
 	switch l := r.link(); {
@@ -258,27 +258,27 @@ func (s *Store) ConsumeLoginLink(ctx context.Context, d token.Digest, now time.T
 
 // RevokeLoginLinks implements token.Store, through login_links_open_idx.
 func (s *Store) RevokeLoginLinks(ctx context.Context, companyID, userID uuid.UUID, at time.Time) (int, error) {
-	return s.exec(ctx, access.CodeLoginLinkNotFound, `UPDATE login_links SET revoked_at = ?
+	return s.exec(ctx, access.CodeLoginLinkNotFound, `UPDATE ?schema.login_links SET revoked_at = ?
 	WHERE company_id = ? AND user_id = ? AND kind = 'lnk' AND used_at IS NULL AND revoked_at IS NULL`, at, companyID, userID)
 }
 
 // RevokeResetLinks implements token.Store, through
 // login_links_open_reset_idx.
 func (s *Store) RevokeResetLinks(ctx context.Context, userID uuid.UUID, at time.Time) (int, error) {
-	return s.exec(ctx, access.CodeLoginLinkNotFound, `UPDATE login_links SET revoked_at = ?
+	return s.exec(ctx, access.CodeLoginLinkNotFound, `UPDATE ?schema.login_links SET revoked_at = ?
 	WHERE user_id = ? AND kind = 'rst' AND used_at IS NULL AND revoked_at IS NULL`, at, userID)
 }
 
 // RevokeSessions implements token.Store, through tokens_user_id_idx.
 func (s *Store) RevokeSessions(ctx context.Context, userID, except uuid.UUID, at time.Time) (int, error) {
-	return s.exec(ctx, access.CodeTokenNotFound, `UPDATE tokens SET revoked_at = ?
+	return s.exec(ctx, access.CodeTokenNotFound, `UPDATE ?schema.tokens SET revoked_at = ?
 	WHERE user_id = ? AND kind = 'ses' AND revoked_at IS NULL AND id <> ?`, at, userID, except)
 }
 
 // ListSessions implements token.Store, through tokens_user_sessions_idx.
 func (s *Store) ListSessions(ctx context.Context, userID uuid.UUID, now time.Time, c access.Cursor) ([]token.Token, error) {
 	var rows []tokenRow
-	if err := s.scan(ctx, access.CodeSessionNotFound, &rows, `SELECT `+tokenCols+` FROM tokens t
+	if err := s.scan(ctx, access.CodeSessionNotFound, &rows, `SELECT `+tokenCols+` FROM ?schema.tokens t
 	WHERE t.user_id = ? AND t.kind = 'ses' AND t.revoked_at IS NULL AND t.id > ?
 	AND (t.expires_at IS NULL OR t.expires_at > ?) ORDER BY t.id LIMIT ?`,
 		userID, c.After, now, limitOf(c)); err != nil {
@@ -290,7 +290,7 @@ func (s *Store) ListSessions(ctx context.Context, userID uuid.UUID, now time.Tim
 // RevokeSession implements token.Store, in one statement.
 func (s *Store) RevokeSession(ctx context.Context, userID, id uuid.UUID, at time.Time) (token.Token, error) {
 	var r tokenRow
-	if err := s.scan(ctx, access.CodeSessionNotFound, &r, `UPDATE tokens t SET revoked_at = coalesce(t.revoked_at, ?)
+	if err := s.scan(ctx, access.CodeSessionNotFound, &r, `UPDATE ?schema.tokens t SET revoked_at = coalesce(t.revoked_at, ?)
 	WHERE t.id = ? AND t.user_id = ? AND t.kind = 'ses' RETURNING `+tokenCols, at, id, userID); err != nil {
 		return token.Token{}, err
 	}
@@ -300,7 +300,7 @@ func (s *Store) RevokeSession(ctx context.Context, userID, id uuid.UUID, at time
 // RevokeCompanySessions implements token.Store, through
 // tokens_user_sessions_idx.
 func (s *Store) RevokeCompanySessions(ctx context.Context, companyID, userID, except uuid.UUID, at time.Time) (int, error) {
-	return s.exec(ctx, access.CodeSessionNotFound, `UPDATE tokens SET revoked_at = ?
+	return s.exec(ctx, access.CodeSessionNotFound, `UPDATE ?schema.tokens SET revoked_at = ?
 	WHERE user_id = ? AND kind = 'ses' AND revoked_at IS NULL AND company_id = ? AND id <> ?`, at, userID, companyID, except)
 }
 
@@ -308,8 +308,8 @@ func (s *Store) RevokeCompanySessions(ctx context.Context, companyID, userID, ex
 func (s *Store) DeleteUserTokens(ctx context.Context, userID uuid.UUID) ([]token.Token, error) {
 	var rows []tokenRow
 	if err := s.scan(ctx, access.CodeTokenNotFound, &rows, `WITH l AS (
-		DELETE FROM login_links WHERE user_id = ?
-	) DELETE FROM tokens t WHERE t.user_id = ? RETURNING `+tokenCols, userID, userID); err != nil {
+		DELETE FROM ?schema.login_links WHERE user_id = ?
+	) DELETE FROM ?schema.tokens t WHERE t.user_id = ? RETURNING `+tokenCols, userID, userID); err != nil {
 		return nil, err
 	}
 	out := []token.Token{}

@@ -51,7 +51,7 @@ func (r userRow) user() access.User {
 	}
 }
 
-var selectUser = `SELECT ` + userCols("u", "") + ` FROM users u`
+var selectUser = `SELECT ` + userCols("u", "") + ` FROM ?schema.users u`
 
 // CreateUser implements access.Store. users_email_lower_key holds the
 // e-mail's rule.
@@ -128,7 +128,7 @@ func (r credentialsRow) credentials() access.Credentials {
 		LastFailureAt: utcOrZero(r.LastFailureAt), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
-const selectCredentials = `SELECT user_id, hash, failures, last_failure_at, updated_at FROM credentials WHERE user_id = ?`
+const selectCredentials = `SELECT user_id, hash, failures, last_failure_at, updated_at FROM ?schema.credentials WHERE user_id = ?`
 
 // GetCredentials implements access.Store.
 func (s *Store) GetCredentials(ctx context.Context, userID uuid.UUID) (access.Credentials, error) {
@@ -148,7 +148,7 @@ func (s *Store) GetCredentials(ctx context.Context, userID uuid.UUID) (access.Cr
 func (s *Store) LockCredentials(ctx context.Context, userID uuid.UUID) (access.Credentials, error) {
 	var n int
 	err := s.scan(ctx, access.CodeUserNotFound, &n,
-		`SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ? FOR NO KEY UPDATE) AS u`, userID)
+		`SELECT count(*) FROM (SELECT 1 FROM ?schema.users WHERE id = ? FOR NO KEY UPDATE) AS u`, userID)
 	if err := one(n, err, access.CodeUserNotFound); err != nil {
 		return access.Credentials{}, err
 	}
@@ -160,7 +160,7 @@ func (s *Store) PutCredentials(ctx context.Context, c *access.Credentials) error
 	r := &credentialsRow{UserID: c.UserID, Hash: c.Hash, Failures: c.Failures, LastFailureAt: c.LastFailureAt,
 		UpdatedAt: c.UpdatedAt}
 	return s.run(ctx, access.CodeUserNotFound, func(db bun.IDB) error {
-		_, err := db.NewInsert().Model(r).On("CONFLICT (user_id) DO UPDATE").
+		_, err := db.NewInsert().Model(r).ModelTableExpr(modelTable).On("CONFLICT (user_id) DO UPDATE").
 			Set("hash = EXCLUDED.hash, failures = EXCLUDED.failures").
 			Set("last_failure_at = EXCLUDED.last_failure_at, updated_at = EXCLUDED.updated_at").
 			Exec(ctx)
@@ -173,8 +173,8 @@ func (s *Store) PutCredentials(ctx context.Context, c *access.Credentials) error
 // credentials, tokens and links follow the user row (ON DELETE CASCADE).
 func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) error {
 	n, err := s.exec(ctx, access.CodeUserNotFound, `WITH g AS (
-		DELETE FROM grants WHERE subject_type = ? AND subject_id = ?
-	) DELETE FROM users WHERE id = ?`, string(access.SubjectUser), id, id)
+		DELETE FROM ?schema.grants WHERE subject_type = ? AND subject_id = ?
+	) DELETE FROM ?schema.users WHERE id = ?`, string(access.SubjectUser), id, id)
 	if err == nil && n == 0 {
 		return access.NotFound(access.CodeUserNotFound)
 	}

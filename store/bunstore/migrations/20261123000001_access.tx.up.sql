@@ -3,7 +3,7 @@
 -- Constraint names are part of the contract: bunstore maps unique
 -- violations to conflict codes by these names.
 
-CREATE TABLE companies (
+CREATE TABLE ?schema.companies (
     id           uuid PRIMARY KEY,
     name         text NOT NULL,
     -- No foreign key: a pointer, as in memstore (a parent may go first).
@@ -13,21 +13,21 @@ CREATE TABLE companies (
     updated_at   timestamptz NOT NULL
 );
 --bun:split
-CREATE UNIQUE INDEX companies_external_key_key ON companies (external_key) WHERE external_key IS NOT NULL;
+CREATE UNIQUE INDEX companies_external_key_key ON ?schema.companies (external_key) WHERE external_key IS NOT NULL;
 --bun:split
-CREATE INDEX companies_parent_id_idx ON companies (parent_id) WHERE parent_id IS NOT NULL;
+CREATE INDEX companies_parent_id_idx ON ?schema.companies (parent_id) WHERE parent_id IS NOT NULL;
 --bun:split
 
-CREATE TABLE company_domains (
+CREATE TABLE ?schema.company_domains (
     domain     text CONSTRAINT company_domains_domain_key PRIMARY KEY,
-    company_id uuid NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
+    company_id uuid NOT NULL REFERENCES ?schema.companies (id) ON DELETE CASCADE,
     position   int NOT NULL
 );
 --bun:split
-CREATE INDEX company_domains_company_id_idx ON company_domains (company_id, position);
+CREATE INDEX company_domains_company_id_idx ON ?schema.company_domains (company_id, position);
 --bun:split
 
-CREATE TABLE users (
+CREATE TABLE ?schema.users (
     id                uuid PRIMARY KEY,
     email             text NOT NULL CONSTRAINT users_email_key UNIQUE,
     first_name        text NOT NULL,
@@ -44,15 +44,15 @@ CREATE TABLE users (
     updated_at        timestamptz NOT NULL
 );
 --bun:split
-CREATE UNIQUE INDEX users_email_lower_key ON users (lower(email));
+CREATE UNIQUE INDEX users_email_lower_key ON ?schema.users (lower(email));
 --bun:split
-CREATE INDEX users_active_company_id_idx ON users (active_company_id) WHERE active_company_id IS NOT NULL;
+CREATE INDEX users_active_company_id_idx ON ?schema.users (active_company_id) WHERE active_company_id IS NOT NULL;
 --bun:split
 
-CREATE TABLE memberships (
+CREATE TABLE ?schema.memberships (
     id           uuid PRIMARY KEY,
-    company_id   uuid NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
-    user_id      uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    company_id   uuid NOT NULL REFERENCES ?schema.companies (id) ON DELETE CASCADE,
+    user_id      uuid NOT NULL REFERENCES ?schema.users (id) ON DELETE CASCADE,
     role         text NOT NULL,
     extra        text[] NOT NULL,
     is_active    boolean NOT NULL,
@@ -65,16 +65,16 @@ CREATE TABLE memberships (
     CONSTRAINT memberships_company_user_key UNIQUE (company_id, user_id)
 );
 --bun:split
-CREATE UNIQUE INDEX memberships_one_primary_key ON memberships (user_id) WHERE is_primary;
+CREATE UNIQUE INDEX memberships_one_primary_key ON ?schema.memberships (user_id) WHERE is_primary;
 --bun:split
-CREATE INDEX memberships_company_id_idx ON memberships (company_id, id);
+CREATE INDEX memberships_company_id_idx ON ?schema.memberships (company_id, id);
 --bun:split
-CREATE INDEX memberships_user_id_idx ON memberships (user_id, id);
+CREATE INDEX memberships_user_id_idx ON ?schema.memberships (user_id, id);
 --bun:split
 
-CREATE TABLE grants (
+CREATE TABLE ?schema.grants (
     id            uuid PRIMARY KEY,
-    company_id    uuid NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
+    company_id    uuid NOT NULL REFERENCES ?schema.companies (id) ON DELETE CASCADE,
     subject_type  text NOT NULL,
     subject_id    uuid NOT NULL,
     resource_type text NOT NULL,
@@ -86,29 +86,29 @@ CREATE TABLE grants (
     CONSTRAINT grants_subject_resource_key UNIQUE (company_id, subject_type, subject_id, resource_type, resource_id)
 );
 --bun:split
-CREATE INDEX grants_company_id_idx ON grants (company_id, id);
+CREATE INDEX grants_company_id_idx ON ?schema.grants (company_id, id);
 --bun:split
-CREATE INDEX grants_company_resource_idx ON grants (company_id, resource_type, resource_id);
+CREATE INDEX grants_company_resource_idx ON ?schema.grants (company_id, resource_type, resource_id);
 --bun:split
 
-CREATE TABLE connections (
+CREATE TABLE ?schema.connections (
     id          uuid PRIMARY KEY,
-    customer_id uuid NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
-    agency_id   uuid NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
+    customer_id uuid NOT NULL REFERENCES ?schema.companies (id) ON DELETE CASCADE,
+    agency_id   uuid NOT NULL REFERENCES ?schema.companies (id) ON DELETE CASCADE,
     permissions text[] NOT NULL,
     created_at  timestamptz NOT NULL,
     updated_at  timestamptz NOT NULL,
     CONSTRAINT connections_distinct_check CHECK (customer_id <> agency_id)
 );
 --bun:split
-CREATE UNIQUE INDEX connections_pair_key ON connections (least(customer_id, agency_id), greatest(customer_id, agency_id));
+CREATE UNIQUE INDEX connections_pair_key ON ?schema.connections (least(customer_id, agency_id), greatest(customer_id, agency_id));
 --bun:split
-CREATE INDEX connections_customer_id_idx ON connections (customer_id, id);
+CREATE INDEX connections_customer_id_idx ON ?schema.connections (customer_id, id);
 --bun:split
-CREATE INDEX connections_agency_id_idx ON connections (agency_id, id);
+CREATE INDEX connections_agency_id_idx ON ?schema.connections (agency_id, id);
 --bun:split
 
-CREATE TABLE audit_events (
+CREATE TABLE ?schema.audit_events (
     id         uuid PRIMARY KEY,
     -- No foreign key: the trail outlives its company. The nil UUID marks
     -- events outside any company.
@@ -121,4 +121,4 @@ CREATE TABLE audit_events (
     at         timestamptz NOT NULL
 );
 --bun:split
-CREATE INDEX audit_events_company_id_idx ON audit_events (company_id, id);
+CREATE INDEX audit_events_company_id_idx ON ?schema.audit_events (company_id, id);

@@ -4,9 +4,9 @@
 -- from expires_at; status holds the stored state. IDs and timestamps come
 -- from the service layer: no defaults.
 
-CREATE TABLE invitations (
+CREATE TABLE ?schema.invitations (
     id            uuid PRIMARY KEY,
-    company_id    uuid NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
+    company_id    uuid NOT NULL REFERENCES ?schema.companies (id) ON DELETE CASCADE,
     kind          text NOT NULL CONSTRAINT invitations_kind_check CHECK (kind IN ('member', 'connection')),
     email         text NOT NULL,
     role          text NOT NULL,
@@ -33,8 +33,8 @@ CREATE TABLE invitations (
 --bun:split
 -- At most one pending invitation per company, kind and e-mail; terminal
 -- ones never block a new one.
-CREATE UNIQUE INDEX invitations_pending_key ON invitations (company_id, kind, email) WHERE status = 'pending';
+CREATE UNIQUE INDEX invitations_pending_key ON ?schema.invitations (company_id, kind, email) WHERE status = 'pending';
 --bun:split
-CREATE INDEX invitations_company_pending_idx ON invitations (company_id, id) WHERE status = 'pending';
+CREATE INDEX invitations_company_pending_idx ON ?schema.invitations (company_id, id) WHERE status = 'pending';
 --bun:split
-CREATE INDEX invitations_email_pending_idx ON invitations (email, id) WHERE status = 'pending';
+CREATE INDEX invitations_email_pending_idx ON ?schema.invitations (email, id) WHERE status = 'pending';

@@ -2,4 +2,4 @@
 -- lower(email)) already refuses every e-mail users_email_key refused, and
 -- two constraints for one rule made which one reports a duplicate depend
 -- on the plan.
-ALTER TABLE users DROP CONSTRAINT users_email_key;
+ALTER TABLE ?schema.users DROP CONSTRAINT users_email_key;

@@ -6,11 +6,11 @@
 -- its facts. All NULL for API tokens. No constraints: any origin but
 -- 'signin' reads as confined, so a bad value fails closed; and a company
 -- that is gone no longer resolves, so no foreign key is needed.
-ALTER TABLE tokens
+ALTER TABLE ?schema.tokens
     ADD COLUMN origin text,
     ADD COLUMN home_id uuid,
     ADD COLUMN companies uuid[];
 --bun:split
 -- Sessions minted before the scope was recorded fail closed: provisioned,
 -- at home where they are.
-UPDATE tokens SET origin = 'provisioned', home_id = company_id WHERE kind = 'ses';
+UPDATE ?schema.tokens SET origin = 'provisioned', home_id = company_id WHERE kind = 'ses';

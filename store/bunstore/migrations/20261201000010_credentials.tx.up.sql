@@ -5,9 +5,9 @@
 -- without a password whose failures are being counted. The throttle's rule
 -- is the access service's; these columns only keep its facts, written
 -- under the lock of the user's row (LockCredentials).
-CREATE TABLE credentials (
+CREATE TABLE ?schema.credentials (
     user_id         uuid CONSTRAINT credentials_pkey PRIMARY KEY
-                    CONSTRAINT credentials_user_id_fkey REFERENCES users (id) ON DELETE CASCADE,
+                    CONSTRAINT credentials_user_id_fkey REFERENCES ?schema.users (id) ON DELETE CASCADE,
     hash            text NOT NULL,
     failures        int NOT NULL,
     last_failure_at timestamptz,

@@ -5,13 +5,13 @@
 -- company: company_id is NULL for it and required for a login link.
 -- The default only fills the rows already there; the service always
 -- names the kind.
-ALTER TABLE login_links
+ALTER TABLE ?schema.login_links
     ADD COLUMN kind text NOT NULL DEFAULT 'lnk' CONSTRAINT login_links_kind_check CHECK (kind IN ('lnk', 'rst')),
     ALTER COLUMN company_id DROP NOT NULL,
     ADD CONSTRAINT login_links_company_check CHECK (kind <> 'lnk' OR company_id IS NOT NULL);
 --bun:split
-ALTER TABLE login_links ALTER COLUMN kind DROP DEFAULT;
+ALTER TABLE ?schema.login_links ALTER COLUMN kind DROP DEFAULT;
 --bun:split
 -- A new reset request revokes the user's open reset links. (Ending every
 -- session of a user finds them through tokens_user_id_idx.)
-CREATE INDEX login_links_open_reset_idx ON login_links (user_id) WHERE kind = 'rst' AND used_at IS NULL AND revoked_at IS NULL;
+CREATE INDEX login_links_open_reset_idx ON ?schema.login_links (user_id) WHERE kind = 'rst' AND used_at IS NULL AND revoked_at IS NULL;

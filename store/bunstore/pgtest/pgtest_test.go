@@ -24,9 +24,9 @@ func TestNewDB(t *testing.T) {
 		require.NoError(t, db.NewRaw("SELECT current_database()").Scan(ctx, &name))
 		assert.True(t, strings.HasPrefix(name, "gh_test_"), name)
 		var n int
-		require.NoError(t, db.NewRaw("SELECT count(*) FROM gatehouse_migrations").Scan(ctx, &n))
+		require.NoError(t, db.NewRaw("SELECT count(*) FROM gatehouse.gatehouse_migrations").Scan(ctx, &n))
 		assert.Positive(t, n, "migrated")
-		require.NoError(t, db.NewRaw("SELECT count(*) FROM users").Scan(ctx, &n))
+		require.NoError(t, db.NewRaw("SELECT count(*) FROM gatehouse.users").Scan(ctx, &n))
 		assert.Zero(t, n)
 		assert.NotEqual(t, name, databaseOf(t, pgtest.URL(t)), "each call has a database of its own")
 	})
