@@ -73,7 +73,7 @@ func TestAuditFilterPlans(t *testing.T) {
 		FROM generate_series(1, 200000) AS i`, c, base).Exec(ctx)
 		require.NoError(t, err)
 	}
-	_, err := db.NewRaw(`ANALYZE audit_events`).Exec(ctx)
+	_, err := db.NewRaw(`ANALYZE gatehouse.audit_events`).Exec(ctx)
 	require.NoError(t, err)
 
 	first, err := s.QueryAudit(ctx, a, access.AuditQuery{}, access.Cursor{Limit: 51})
