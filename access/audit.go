@@ -83,21 +83,27 @@ func ActionFamily(action string) string {
 }
 
 // AuditScrub rewrites audit events to take a person out of them
-// (Service.EraseUser, Store.ScrubAudit): in the Actor, the Target and
-// every Details value, each occurrence of a Contains string, and a whole
-// value equal to an Equals string, becomes Tombstone. Empty strings match
+// (Service.EraseUser, Store.ScrubAudit). Only an event about the person is
+// touched: one whose Actor, Target or a Details value holds an About
+// string (their ID, their e-mail) as a whole word. In such an event, in
+// the Actor, the Target and every Details value, each whole-word
+// occurrence of a Contains string, and a whole value equal to an Equals
+// string, becomes Tombstone. Every other event stays as it is, whatever it
+// holds (another person's "system" is not this one's first name, and
+// john@example.com does not hold n@example.com). Empty strings match
 // nothing.
 type AuditScrub struct {
+	About     []string
 	Contains  []string
 	Equals    []string
 	Tombstone string
 }
 
-// Needles are the non-empty strings the scrub looks for: a store may read
-// only the events holding one of them, then Apply.
+// Needles are the strings that make an event one to scrub: a store may
+// read only the events holding one of them, then Apply.
 func (sc AuditScrub) Needles() []string {
 	var out []string
-	for _, n := range append(slices.Clone(sc.Contains), sc.Equals...) {
+	for _, n := range sc.About {
 		if n != "" {
 			out = append(out, n)
 		}
@@ -105,10 +111,65 @@ func (sc AuditScrub) Needles() []string {
 	return out
 }
 
+// about reports whether e is about the person.
+func (sc AuditScrub) about(e AuditEvent) bool {
+	values := append([]string{e.Actor, e.Target}, slices.Collect(maps.Values(e.Details))...)
+	for _, v := range values {
+		for _, n := range sc.About {
+			if n != "" && wordIndex(v, n, 0) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wordIndex is the index of the first occurrence of n in v at or after
+// from that is a whole word: not inside a longer e-mail address, name or
+// ID (the characters on either side are none of letters, digits and
+// ".-_+%@"). -1 if none.
+func wordIndex(v, n string, from int) int {
+	inWord := func(b byte) bool {
+		return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte(".-_+%@", b) >= 0
+	}
+	for i := from; i <= len(v)-len(n); {
+		j := strings.Index(v[i:], n)
+		if j < 0 {
+			return -1
+		}
+		at := i + j
+		end := at + len(n)
+		if (at == 0 || !inWord(v[at-1])) && (end == len(v) || !inWord(v[end])) {
+			return at
+		}
+		i = at + 1
+	}
+	return -1
+}
+
+// replaceWords replaces every whole-word occurrence of n in v with t.
+func replaceWords(v, n, t string) string {
+	var b strings.Builder
+	last := 0
+	for at := wordIndex(v, n, 0); at >= 0; at = wordIndex(v, n, last) {
+		b.WriteString(v[last:at])
+		b.WriteString(t)
+		last = at + len(n)
+	}
+	if last == 0 {
+		return v
+	}
+	b.WriteString(v[last:])
+	return b.String()
+}
+
 // Apply returns e rewritten and whether anything changed: the one
 // definition both stores follow (storetest holds them to it). e's Details
 // are not modified; a changed event gets a new map.
 func (sc AuditScrub) Apply(e AuditEvent) (AuditEvent, bool) {
+	if !sc.about(e) {
+		return e, false
+	}
 	changed := false
 	fix := func(v string) string {
 		w := v
@@ -119,7 +180,7 @@ func (sc AuditScrub) Apply(e AuditEvent) (AuditEvent, bool) {
 		}
 		for _, n := range sc.Contains {
 			if n != "" {
-				w = strings.ReplaceAll(w, n, sc.Tombstone)
+				w = replaceWords(w, n, sc.Tombstone)
 			}
 		}
 		if w != v {

@@ -157,7 +157,10 @@ func (s *Service) EraseUser(ctx context.Context, p Principal, userID uuid.UUID) 
 // scrubOf is the rewrite that takes u out of the audit trail: the e-mail
 // wherever it occurs, the names where a value is exactly one of them.
 func scrubOf(u User) AuditScrub {
-	sc := AuditScrub{Tombstone: Tombstone(u.ID), Contains: []string{u.Email}}
+	// Only events about the person (their ID or e-mail, as whole words):
+	// a name alone would match other people's text (a first name "system"
+	// is every system event's actor) in every company.
+	sc := AuditScrub{Tombstone: Tombstone(u.ID), About: []string{u.ID.String(), u.Email}, Contains: []string{u.Email}}
 	for _, n := range []string{u.FullName(), u.FirstName, u.LastName} {
 		if n != "" && !slices.Contains(sc.Equals, n) {
 			sc.Equals = append(sc.Equals, n)

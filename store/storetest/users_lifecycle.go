@@ -327,3 +327,23 @@ func testUserErase(t *testing.T, newStore Factory) {
 
 	assertNotFound(t, w.Access.EraseUser(ctx, sys, u.ID), access.CodeUserNotFound, "erased once")
 }
+
+// testEraseTouchesOnlyItsEvents: erasing a person rewrites only the events
+// about them (their ID or e-mail as a whole word), never another person's
+// text that happens to equal their name or hold their e-mail as a part.
+func testEraseTouchesOnlyItsEvents(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t), WithAccess(access.WithTestPasswordParams(access.PasswordParams{})))
+	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: w.Company.ID}
+	require.NoError(t, w.Access.Audit(ctx, sys, w.Company.ID, "host.note", "person:john@example.com",
+		map[string]string{"role": access.RoleAdmin, "who": "system"}))
+	u, err := w.Access.SignUp(ctx, access.NewUser{Email: "n@example.com", FirstName: "system", LastName: "ADMIN",
+		Password: "correct horse battery staple"})
+	require.NoError(t, err)
+	before, err := w.Store.ListAudit(ctx, w.Company.ID, all())
+	require.NoError(t, err)
+	require.NoError(t, w.Access.EraseUser(ctx, access.UserPrincipal(u.ID, uuid.Nil), u.ID))
+	after, err := w.Store.ListAudit(ctx, w.Company.ID, all())
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "another company's trail is not the erased person's")
+}
