@@ -763,6 +763,11 @@ func (s *Service) TransferOwnership(ctx context.Context, p Principal, toUserID u
 		if !to.Active {
 			return Conflict(CodeMemberInactive, "the new owner's membership is deactivated")
 		}
+		if nu, err := s.store.GetUser(ctx, toUserID); err != nil {
+			return err
+		} else if err := joinable(nu); err != nil {
+			return err
+		}
 		now := s.Now()
 		to.Role, to.UpdatedAt = RoleOwner, now
 		from.Role, from.UpdatedAt = RoleAdmin, now

@@ -58,6 +58,17 @@ func (s *Service) setUserStatus(ctx context.Context, p Principal, userID uuid.UU
 		if u.Status == st {
 			return nil
 		}
+		if st == UserDisabled {
+			// A disabled OWNER acts nowhere: a company must keep one who
+			// can, as it does when its owner leaves or is erased.
+			ucs, err := s.allUserCompanies(ctx, userID)
+			if err != nil {
+				return err
+			}
+			if err := s.notLastOwner(ctx, ucs); err != nil {
+				return err
+			}
+		}
 		u.Status, u.UpdatedAt = st, s.Now()
 		if err := s.store.UpdateUser(ctx, &u); err != nil {
 			return err

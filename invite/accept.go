@@ -132,6 +132,17 @@ func (s *Service) checkInvitee(ctx context.Context, p access.Principal, inv Invi
 // or the system, in the inviting company. ErrInviterNotAuthorized when the
 // token no longer stands.
 func (s *Service) inviter(ctx context.Context, inv Invitation) (access.Principal, error) {
+	if inv.InvitedBy != uuid.Nil {
+		// A disabled (or erased) inviter, and so the tokens they made,
+		// vouches for nothing any more.
+		u, err := s.acc.GetUser(ctx, access.SystemPrincipal(), inv.InvitedBy)
+		if errors.Is(err, access.ErrNotFound) || err == nil && u.Status != access.UserActive {
+			return access.Principal{}, ErrInviterNotAuthorized
+		}
+		if err != nil {
+			return access.Principal{}, err
+		}
+	}
 	if inv.InvitedByToken != uuid.Nil {
 		p, err := s.tok.Standing(ctx, inv.CompanyID, inv.InvitedByToken)
 		if errors.Is(err, access.ErrNotFound) {

@@ -3,7 +3,6 @@ package token
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 
 	"github.com/gatehouse-go/gatehouse/access"
@@ -253,8 +252,12 @@ func (s *Service) ListSessions(ctx context.Context, p access.Principal, userID u
 		return access.Page[Token]{}, err
 	}
 	if p.SessionConfined {
-		// A provisioned session sees itself only (see endUserSessions).
-		rows = slices.DeleteFunc(rows, func(t Token) bool { return t.ID != p.SessionID })
+		// A provisioned session sees itself only (see endUserSessions),
+		// on the first page, wherever it stands among the user's.
+		if rows, err = s.ownSession(ctx, p, userID, pr); err != nil {
+			return access.Page[Token]{}, err
+		}
+		limit = len(rows)
 	}
 	for i := range rows {
 		rows[i].Digest = Digest{}
@@ -264,6 +267,29 @@ func (s *Service) ListSessions(ctx context.Context, p access.Principal, userID u
 		return access.Page[Token]{Items: rows, Next: access.EncodeCursor(rows[limit-1].ID)}, nil
 	}
 	return access.Page[Token]{Items: rows}, nil
+}
+
+// ownSession is the one-item listing of a provisioned session itself.
+func (s *Service) ownSession(ctx context.Context, p access.Principal, userID uuid.UUID, pr access.PageRequest) ([]Token, error) {
+	if pr.After != "" {
+		return []Token{}, nil
+	}
+	c := access.Cursor{Limit: access.MaxPageLimit}
+	for {
+		page, err := s.st.ListSessions(ctx, userID, s.now(), c)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range page {
+			if t.ID == p.SessionID {
+				return []Token{t}, nil
+			}
+		}
+		if len(page) < c.Limit {
+			return []Token{}, nil
+		}
+		c.After = page[len(page)-1].ID
+	}
 }
 
 // RevokeSession ends the user's session id, effective on the very next
@@ -316,6 +342,11 @@ func (s *Service) RevokeMemberSessions(ctx context.Context, p access.Principal, 
 	var n int
 	err := s.acc.InTx(ctx, func(ctx context.Context) error {
 		self := p.Kind == access.PrincipalUser && p.UserID == userID
+		if self && p.SessionConfined {
+			// A provisioned session manages itself only (endUserSessions):
+			// it keeps itself, and ends nothing of its user's.
+			return nil
+		}
 		var a access.Actor
 		if !self {
 			var err error

@@ -84,6 +84,7 @@ var categories = []category{
 	{"users/EraseRefusedForTheLastOwner", testUserEraseLastOwner},      // users_lifecycle.go
 	{"users/EraseLeavesNoRowAndATombstonedTrail", testUserErase},       // users_lifecycle.go
 	{"users/EraseTouchesOnlyItsEvents", testEraseTouchesOnlyItsEvents}, // users_lifecycle.go
+	{"users/ReviewedLifecycleRules", testReviewedLifecycleRules},       // users_lifecycle.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.

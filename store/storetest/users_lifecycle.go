@@ -347,3 +347,56 @@ func testEraseTouchesOnlyItsEvents(t *testing.T, newStore Factory) {
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "another company's trail is not the erased person's")
 }
+
+// testReviewedLifecycleRules: a disabled inviter vouches for nothing; a sole
+// OWNER cannot disable themself nor receive a company while disabled; a
+// provisioned session ends nothing of its user's and finds itself in its
+// listing however many sessions the user has.
+func testReviewedLifecycleRules(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	_, admin := w.Member(t, "admin", access.RoleAdmin)
+	is, err := w.Invite.Invite(ctx, admin, invite.NewInvitation{Email: "guest@example.com", Role: access.RoleViewer})
+	require.NoError(t, err)
+	require.NoError(t, w.Access.DisableUser(ctx, access.SystemPrincipal(), admin.UserID))
+	_, err = w.Invite.Accept(ctx, access.Principal{}, is.Token.Reveal())
+	assert.ErrorIs(t, err, invite.ErrInviterNotAuthorized, "a disabled inviter's invitation does not take effect")
+
+	err = w.Access.DisableUser(ctx, w.AsOwner, w.Owner.ID)
+	assertConflict(t, err, access.CodeLastOwner, "the sole OWNER cannot disable themself")
+	require.NoError(t, w.Access.EnableUser(ctx, access.SystemPrincipal(), admin.UserID))
+	require.NoError(t, w.Access.DisableUser(ctx, access.SystemPrincipal(), admin.UserID))
+	err = w.Access.TransferOwnership(ctx, w.AsOwner, admin.UserID)
+	assertConflict(t, err, access.CodeUserDisabled, "a disabled user receives no company")
+
+	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: w.Company.ID}
+	session := func(by access.Principal) access.Principal {
+		t.Helper()
+		pv, err := w.Token.Provision(ctx, by, token.Provision{Email: "agent@example.com", Role: access.RoleAdmin})
+		require.NoError(t, err)
+		secret, err := tokenOfURL(pv.LoginURL.Reveal())
+		require.NoError(t, err)
+		l, err := w.Token.RedeemLoginLinkSession(ctx, secret)
+		require.NoError(t, err)
+		p, err := w.Token.Verify(ctx, l.Session.Secret.Reveal())
+		require.NoError(t, err)
+		return p
+	}
+	own := []access.Principal{session(sys), session(sys), session(sys)}
+	confined := session(w.AsOwner)
+	require.True(t, confined.SessionConfined)
+	page, err := w.Token.ListSessions(ctx, confined, confined.UserID, access.PageRequest{Limit: 2})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1, "it finds itself")
+	assert.Equal(t, confined.SessionID, page.Items[0].ID)
+	n, err := w.Token.RevokeMemberSessions(ctx, confined, confined.UserID)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	for _, p := range own {
+		_, err := w.Access.GetUser(ctx, p, p.UserID)
+		assert.NoError(t, err)
+		left, err := w.Token.ListSessions(ctx, p, p.UserID, access.PageRequest{})
+		require.NoError(t, err)
+		assert.Len(t, left.Items, 4, "the user's own sessions live on")
+	}
+}
