@@ -129,6 +129,11 @@ func (s *Service) EraseUser(ctx context.Context, p Principal, userID uuid.UUID) 
 	hooks := s.onErased
 	s.lifeMu.RUnlock()
 	return s.InTx(ctx, func(ctx context.Context) error {
+		// First the user's lock: no membership can be added between the
+		// read of theirs below and the deletion.
+		if err := s.store.LockUser(ctx, userID); err != nil {
+			return err
+		}
 		u, err := s.store.GetUser(ctx, userID)
 		if err != nil {
 			return err

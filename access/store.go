@@ -89,6 +89,11 @@ type Store interface {
 	// ctx ends, serialising rules that span its memberships (the last
 	// OWNER). Must be called inside RunInTx. ErrNotFound if none.
 	LockCompany(ctx context.Context, id uuid.UUID) error
+	// LockUser takes the user's write lock until the transaction in ctx
+	// ends: no membership or other row that refers to the user can be
+	// added meanwhile (erasing a user reads their memberships under it).
+	// Must be called inside RunInTx. ErrNotFound if none.
+	LockUser(ctx context.Context, id uuid.UUID) error
 
 	// CreateMembership inserts m. ErrConflict (code "already_member") if
 	// the user already has a membership in the company, (code

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -241,4 +242,39 @@ func TestDroppedConnectionMidChange(t *testing.T) {
 	var events int
 	require.NoError(t, admin.NewRaw(`SELECT count(*) FROM gatehouse.audit_events WHERE company_id = ?`, c.ID).Scan(ctx, &events))
 	assert.Equal(t, int32(events), audited.Load(), "each committed event reached the hook once")
+}
+
+// TestEraseWaitsForNoMembership: while a user is being erased, a company
+// created for them in another transaction waits for the erasure and then
+// fails, instead of committing a membership the erasure would delete with
+// the user (leaving a company with no member).
+func TestEraseWaitsForNoMembership(t *testing.T) {
+	ctx := context.Background()
+	st, db := freshStore(t, pgxCache)
+	svc := access.NewService(st)
+	u, err := svc.CreateUser(ctx, access.SystemPrincipal(), access.NewUser{Email: "erin@example.com"})
+	require.NoError(t, err)
+	raced := make(chan error, 1)
+	svc.OnUserErased(func(ctx context.Context, _ access.Principal, _ access.User) error {
+		go func() {
+			_, err := svc.CreateCompany(context.Background(), access.SystemPrincipal(), access.NewCompany{Name: "Raced", OwnerID: u.ID})
+			raced <- err
+		}()
+		select {
+		case err := <-raced: // it did not wait for the erasure
+			raced <- err
+		case <-time.After(300 * time.Millisecond): // it waits on the user's lock
+		}
+		return nil
+	})
+	require.NoError(t, svc.EraseUser(ctx, access.SystemPrincipal(), u.ID))
+	select {
+	case err := <-raced:
+		assert.ErrorIs(t, err, access.ErrNotFound, "the company for an erased user is refused")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the concurrent company creation never finished")
+	}
+	var n int
+	require.NoError(t, db.NewRaw(`SELECT count(*) FROM gatehouse.companies WHERE name = 'Raced'`).Scan(ctx, &n))
+	assert.Zero(t, n, "no company was left without its owner")
 }

@@ -180,3 +180,13 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) error {
 	}
 	return err
 }
+
+// LockUser implements access.Store: the user row's FOR UPDATE lock, held
+// until the transaction in ctx ends; an insert that refers to the user (a
+// membership's foreign key takes a share lock on the row) waits for it.
+func (s *Store) LockUser(ctx context.Context, id uuid.UUID) error {
+	var n int
+	err := s.scan(ctx, access.CodeUserNotFound, &n,
+		`SELECT count(*) FROM (SELECT 1 FROM ?schema.users WHERE id = ? FOR UPDATE) AS u`, id)
+	return one(n, err, access.CodeUserNotFound)
+}

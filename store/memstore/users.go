@@ -176,3 +176,14 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) error {
 		return nil
 	})
 }
+
+// LockUser implements access.Store: the store's write lock, held by the
+// transaction in ctx, already serialises every change.
+func (s *Store) LockUser(ctx context.Context, id uuid.UUID) error {
+	return s.write(ctx, func(*tx) error {
+		if _, ok := s.acc.users[id]; !ok {
+			return access.NotFound(access.CodeUserNotFound)
+		}
+		return nil
+	})
+}

@@ -369,6 +369,12 @@ func testReviewedLifecycleRules(t *testing.T, newStore Factory) {
 	err = w.Access.TransferOwnership(ctx, w.AsOwner, admin.UserID)
 	assertConflict(t, err, access.CodeUserDisabled, "a disabled user receives no company")
 
+	// The user's lock, which EraseUser takes first, is a store call of
+	// its own: an unknown user is not found, a known one locks.
+	err = w.Store.RunInTx(ctx, func(ctx context.Context) error { return w.Store.LockUser(ctx, uuid.New()) })
+	assertNotFound(t, err, access.CodeUserNotFound)
+	require.NoError(t, w.Store.RunInTx(ctx, func(ctx context.Context) error { return w.Store.LockUser(ctx, w.Owner.ID) }))
+
 	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: w.Company.ID}
 	session := func(by access.Principal) access.Principal {
 		t.Helper()
