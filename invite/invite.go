@@ -123,16 +123,8 @@ func (s *Service) issueOnce(ctx context.Context, p access.Principal, draft Invit
 		if err := s.st.CreateInvitation(ctx, &inv); err != nil {
 			return err
 		}
-		if err := s.acc.Audit(ctx, p, p.CompanyID, "invitation.created", inviteTarget(inv.ID), terms(inv)); err != nil {
-			return err
-		}
-		e, err := s.event(ctx, EventCreated, inv, tok)
-		if err != nil {
-			return err
-		}
-		emit(e)
-		out = Issued{Invitation: inv.public(now), Token: tok, URL: e.URL}
-		return nil
+		out, err = s.announce(ctx, p, inv, EventCreated, terms(inv), tok, now, emit)
+		return err
 	})
 	if err != nil {
 		return Issued{}, err
@@ -162,16 +154,10 @@ func (s *Service) refresh(ctx context.Context, p access.Principal, cur, draft In
 	}
 	cur.SendCount++
 	cur.LastSentAt = now
-	if err := s.acc.Audit(ctx, p, p.CompanyID, "invitation.refreshed", inviteTarget(cur.ID), terms(cur)); err != nil {
-		return err
-	}
-	e, err := s.event(ctx, EventRefreshed, cur, tok)
-	if err != nil {
-		return err
-	}
-	emit(e)
-	*out = Issued{Invitation: cur.public(now), Token: tok, URL: e.URL, Existing: true}
-	return nil
+	is, err := s.announce(ctx, p, cur, EventRefreshed, terms(cur), tok, now, emit)
+	is.Existing = true
+	*out = is
+	return err
 }
 
 // terms are an invitation's audit details: never the token or its hash.
@@ -351,19 +337,27 @@ func (s *Service) Resend(ctx context.Context, p access.Principal, id uuid.UUID) 
 		if was == StatusExpired {
 			details["reopened"] = "true"
 		}
-		if err := s.acc.Audit(ctx, p, p.CompanyID, "invitation.resent", inviteTarget(inv.ID), details); err != nil {
-			return err
-		}
-		e, err := s.event(ctx, EventResent, inv, tok)
-		if err != nil {
-			return err
-		}
-		emit(e)
-		out = Issued{Invitation: inv.public(now), Token: tok, URL: e.URL}
-		return nil
+		out, err = s.announce(ctx, p, inv, EventResent, details, tok, now, emit)
+		return err
 	})
 	if err != nil {
 		return Issued{}, err
 	}
 	return out, nil
+}
+
+// announce records a send of inv (its audit event "invitation.<typ>" with
+// details), hands its event to emit for the Notifier, and returns what the
+// caller is shown: the invitation and its new link, once.
+func (s *Service) announce(ctx context.Context, p access.Principal, inv Invitation, typ EventType, details map[string]string,
+	tok token.Secret, now time.Time, emit func(Event)) (Issued, error) {
+	if err := s.acc.Audit(ctx, p, p.CompanyID, "invitation."+string(typ), inviteTarget(inv.ID), details); err != nil {
+		return Issued{}, err
+	}
+	e, err := s.event(ctx, typ, inv, tok)
+	if err != nil {
+		return Issued{}, err
+	}
+	emit(e)
+	return Issued{Invitation: inv.public(now), Token: tok, URL: e.URL}, nil
 }
