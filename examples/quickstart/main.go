@@ -29,7 +29,7 @@ func main() {
 
 	var st store.Store = memstore.New()
 	if *dbURL != "" {
-		pg, closeDB, err := pgstore.Open(ctx, *dbURL)
+		pg, closeDB, err := pgstore.Open(ctx, *dbURL, pgstore.DefaultPool)
 		if err != nil {
 			log.Fatalf("quickstart: %v", err)
 		}

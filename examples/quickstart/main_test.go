@@ -18,7 +18,7 @@ func TestRun(t *testing.T) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		ctx := context.Background()
-		st, closeDB, err := pgstore.Open(ctx, pgtest.URL(t))
+		st, closeDB, err := pgstore.Open(ctx, pgtest.URL(t), pgstore.DefaultPool)
 		if err != nil {
 			t.Fatal(err)
 		}

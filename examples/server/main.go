@@ -5,6 +5,11 @@
 //	go run ./examples/server -database-url postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 //	go run ./examples/server -bootstrap-out /tmp/gatehouse.json
 //
+// On PostgreSQL the instance keeps a pool of -db-conns connections (16),
+// as many idle as open, so a burst reuses sessions instead of opening new
+// ones (examples/internal/pgstore says why); every instance's -db-conns
+// together stay below the server's max_connections.
+//
 // On an empty store it creates a demo company with an owner and prints an
 // API token carrying the owner's full rights, with a few curl lines to try;
 // -bootstrap-out also writes {"company_id","user_id","api_token"} to a file
@@ -44,6 +49,7 @@ type config struct {
 	addr         string
 	databaseURL  string
 	bootstrapOut string
+	pool         pgstore.Pool
 }
 
 func main() {
@@ -51,6 +57,9 @@ func main() {
 	flag.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	flag.StringVar(&c.databaseURL, "database-url", "", "PostgreSQL URL; empty serves from memory")
 	flag.StringVar(&c.bootstrapOut, "bootstrap-out", "", "write the demo company's IDs and API token as JSON to this file (mode 0600)")
+	c.pool = pgstore.DefaultPool
+	flag.IntVar(&c.pool.Conns, "db-conns", c.pool.Conns, "PostgreSQL connections of this instance, open and idle alike")
+	flag.DurationVar(&c.pool.MaxLifetime, "db-conn-lifetime", c.pool.MaxLifetime, "retire a PostgreSQL connection after this long")
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -70,7 +79,7 @@ func main() {
 func run(ctx context.Context, c config, ln net.Listener, out io.Writer, logger *slog.Logger) error {
 	var st store.Store = memstore.New()
 	if c.databaseURL != "" {
-		pg, closeDB, err := pgstore.Open(ctx, c.databaseURL)
+		pg, closeDB, err := pgstore.Open(ctx, c.databaseURL, c.pool)
 		if err != nil {
 			return err
 		}

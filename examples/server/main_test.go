@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gatehouse-go/gatehouse/examples/internal/pgstore"
 	"github.com/gatehouse-go/gatehouse/store/bunstore/pgtest"
 )
 
@@ -55,7 +56,7 @@ func testServer(t *testing.T, dbURL string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, config{databaseURL: dbURL, bootstrapOut: out}, ln, &stdout, slog.New(slog.NewTextHandler(logs, nil)))
+		done <- run(ctx, config{databaseURL: dbURL, bootstrapOut: out, pool: pgstore.DefaultPool}, ln, &stdout, slog.New(slog.NewTextHandler(logs, nil)))
 	}()
 	base := "http://" + ln.Addr().String()
 	var boot struct{ CompanyID, UserID, APIToken string }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ type Store struct {
 	checkSQL, tokenSQL string
 	prep               prepared
 	owners             store.TxOwners // who runs an open transaction (access.ErrOutsideTx)
+	logger             *slog.Logger
 }
 
 // Option configures a Store.
@@ -70,14 +72,32 @@ func WithSchema(name string) Option {
 	return func(s *Store) { s.schema = name }
 }
 
+// WithLogger sets the logger of the store's warnings (slog.Default()
+// without it): today one, from New, about a pool that will churn.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Store) { s.logger = l }
+}
+
 // New returns a store over db, which the host opened with the pgdialect and
 // pgx's stdlib driver, and migrated with Migrate (with the same WithSchema,
 // if any). Make one Store per *bun.DB and schema and keep it: it holds the
 // prepared statements of the hot reads (see Close).
+//
+// New logs a warning (WithLogger) when db's pool will churn: MaxIdleConns
+// below MaxOpenConns, or MaxOpenConns unbounded, database/sql's default
+// (pool.go). It never changes the pool: the pool is the host's.
 func New(db *bun.DB, opts ...Option) *Store {
 	s := configure(db, opts)
 	s.checkSQL = qualify(checkAccessSQL, s.schema)
 	s.tokenSQL = qualify(getTokenByHashSQL, s.schema)
+	if why := poolChurn(db.DB); why != "" {
+		logger := s.logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.Warn("bunstore: the pool will churn; set SetMaxIdleConns equal to a bounded SetMaxOpenConns",
+			"reason", why)
+	}
 	return s
 }
 

@@ -93,6 +93,10 @@
 //     sessions of a burst are given back afterwards.
 //   - Migrate needs at least two connections.
 //
+// New logs a warning (slog.Default(), or WithLogger's) when the pool it is
+// handed will churn, MaxIdleConns below MaxOpenConns or MaxOpenConns
+// unbounded (database/sql's defaults), and leaves the pool as it is.
+//
 // No ping on checkout is needed (it would cost a round trip per call).
 // TestEveryBackendTerminated and TestDeadlineStorm hold these promises: 20
 // calls in a row succeed after every session of the pool was terminated,

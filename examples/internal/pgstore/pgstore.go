@@ -16,22 +16,49 @@ import (
 	"github.com/gatehouse-go/gatehouse/store/bunstore"
 )
 
-// Open opens a pool with pgx's database/sql driver, migrates the
-// schema and returns the store. The host owns the *bun.DB; gatehouse only
-// borrows it. The pool keeps as many idle connections as it may open, so
-// a burst of requests reuses sessions instead of opening new ones.
-func Open(ctx context.Context, url string) (store.Store, func(), error) {
+// Pool is what a host decides about its pool, deliberately, rather than
+// database/sql's defaults (2 idle connections, no bound on open ones),
+// which open and close a PostgreSQL session for most calls under load.
+type Pool struct {
+	// Conns bounds the open connections and is also how many stay idle:
+	// open = idle, so a burst reuses sessions instead of dialling. Every
+	// instance's Conns together stay below the server's max_connections
+	// (or the pooler's pool), with room for migrations and operators.
+	Conns int
+	// MaxLifetime retires a connection after this long, so sessions move
+	// to a new server after a fail-over or a DNS change and no session
+	// grows without end; a few minutes to an hour.
+	MaxLifetime time.Duration
+	// MaxIdleTime closes a connection unused this long, so a burst's
+	// sessions are given back to the server afterwards.
+	MaxIdleTime time.Duration
+}
+
+// DefaultPool is what the examples use: 16 connections per instance
+// (several instances fit under PostgreSQL's default max_connections of
+// 100), retired after 30 minutes, closed after 5 idle ones.
+var DefaultPool = Pool{Conns: 16, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}
+
+// Open opens a pool with pgx's database/sql driver and pool's settings,
+// migrates the schema and returns the store. The host owns the *bun.DB;
+// gatehouse only borrows it.
+func Open(ctx context.Context, url string, pool Pool) (store.Store, func(), error) {
+	if pool.Conns < 2 {
+		return nil, nil, fmt.Errorf("pgstore: a pool of %d connections: Migrate needs at least 2", pool.Conns)
+	}
 	sqldb, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, nil, err
 	}
-	sqldb.SetMaxOpenConns(16)
-	sqldb.SetMaxIdleConns(16)
-	sqldb.SetConnMaxLifetime(30 * time.Minute)
+	sqldb.SetMaxOpenConns(pool.Conns)
+	sqldb.SetMaxIdleConns(pool.Conns)
+	sqldb.SetConnMaxLifetime(pool.MaxLifetime)
+	sqldb.SetConnMaxIdleTime(pool.MaxIdleTime)
 	db := bun.NewDB(sqldb, pgdialect.New())
 	if err := bunstore.Migrate(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, nil, fmt.Errorf("migrate: %w", err)
 	}
-	return bunstore.New(db), func() { _ = db.Close() }, nil
+	st := bunstore.New(db)
+	return st, func() { _ = st.Close(); _ = db.Close() }, nil
 }
