@@ -54,7 +54,7 @@ func (h *Handler) mountAccounts() {
 			{name: "project_ids", desc: "project ids (repeat, project_ids[], or comma-separated)", array: true},
 			{name: "inbox_ids", desc: "inbox ids", array: true},
 			{name: "domain_ids", desc: "sending domain ids", array: true},
-		}, pageParams...)}, h.accountsList)
+		}, pageParams...), link: true}, h.accountsList)
 	add(h, op{method: "DELETE", path: "/api/accounts/{account_id}/account_accesses/{account_access_id}", fam: fam,
 		summary:     "Remove an account access",
 		description: "User: removes the permissions. Invite or ApiToken: removes the specifier too (withdraws a pending invitation, revokes the token; an invitation no longer pending stays as it is). Needs ADMIN or above on the resource."}, h.accountsDelete)

@@ -163,7 +163,7 @@ func New(svc Services, opts ...Option) *Handler {
 		h.mountManagement()
 	}
 	h.spec = h.buildOpenAPI()
-	h.mux.HandleFunc("GET /openapi.json", h.serveOpenAPI)
+	h.mux.HandleFunc("GET "+documentPath, h.serveOpenAPI)
 	return h
 }
 
@@ -204,20 +204,25 @@ type op struct {
 	summary      string
 	description  string
 	auth         authMode
-	status       int // success status
+	status       int // success status (mount: 200 when unset)
 	query        []param
 	in           reflect.Type // request body type, nil for none
 	bodyRequired bool
 	out          reflect.Type // success body type, nil for none
 	html         bool         // answers text/html (the login page)
+	htmlStatuses []int        // error statuses an html route answers as a page, not in the family's JSON envelope
+	link         bool         // a listing whose next page may be in a Link header (rel="next")
 	statuses     []int        // error statuses beyond those errorStatuses gives every route
 }
 
-// param documents a query parameter.
+// param documents a query parameter: a string unless integer, an array of
+// strings when array (repeated, name[] or comma-separated).
 type param struct {
 	name, desc string
 	array      bool
 	required   bool
+	integer    bool // a whole number, at least min and, when max > 0, at most max
+	min, max   int
 }
 
 // exchange is one request in flight.
@@ -270,6 +275,9 @@ func add[In, Out any](h *Handler, o op, fn func(x *exchange, in *In) (Out, error
 
 // mount registers o with serve behind authentication and panic recovery.
 func (h *Handler) mount(o *op, serve func(x *exchange) error) {
+	if o.status == 0 {
+		o.status = http.StatusOK
+	}
 	h.routes = append(h.routes, o)
 	h.mux.HandleFunc(o.method+" "+o.path, func(w http.ResponseWriter, r *http.Request) {
 		x := exchange{h: h, w: w, r: r, o: o}

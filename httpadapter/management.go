@@ -2,6 +2,7 @@ package httpadapter
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -252,7 +253,7 @@ func (h *Handler) mountManagement() {
 }
 
 var pageParams = []param{
-	{name: "limit", desc: "page size, 1 to 500"},
+	{name: "limit", desc: "page size, 1 to " + strconv.Itoa(access.MaxPageLimit), integer: true, min: 1, max: access.MaxPageLimit},
 	{name: "cursor", desc: "the next_cursor of the previous page"},
 }
 

@@ -28,6 +28,8 @@ type schema struct {
 	Properties           map[string]*schema `json:"properties,omitempty"`
 	Required             []string           `json:"required,omitempty"`
 	Items                *schema            `json:"items,omitempty"`
+	Minimum              *int               `json:"minimum,omitempty"`
+	Maximum              *int               `json:"maximum,omitempty"`
 	AdditionalProperties *bool              `json:"additionalProperties,omitempty"`
 	AnyOf                []*schema          `json:"anyOf,omitempty"`
 }
@@ -160,8 +162,13 @@ type (
 	document struct {
 		OpenAPI    string                          `json:"openapi"`
 		Info       map[string]string               `json:"info"`
+		Tags       []tag                           `json:"tags"`
 		Paths      map[string]map[string]operation `json:"paths"`
 		Components components                      `json:"components"`
+	}
+	tag struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
 	}
 	components struct {
 		Schemas         map[string]*schema        `json:"schemas"`
@@ -211,6 +218,12 @@ func (h *Handler) buildOpenAPI() []byte {
 			"description": "The route families of gatehouse's HTTP adapter. IDs are UUID strings."},
 		Paths: map[string]map[string]operation{},
 	}
+	for _, f := range []Family{Partner, V1, Accounts, Management} {
+		if h.cfg.families&f != 0 {
+			doc.Tags = append(doc.Tags, tag{Name: f.String(), Description: f.describe()})
+		}
+	}
+	doc.Tags = append(doc.Tags, tag{Name: documentTag, Description: "This document."})
 	for _, o := range h.routes {
 		item := doc.Paths[o.path]
 		if item == nil {
@@ -219,6 +232,13 @@ func (h *Handler) buildOpenAPI() []byte {
 		}
 		item[strings.ToLower(o.method)] = h.operation(g, o)
 	}
+	doc.Paths[documentPath] = map[string]operation{"get": {
+		OperationID: "getOpenapiJson", Summary: "This OpenAPI 3.1 document, of the mounted routes",
+		Tags: []string{documentTag}, Security: []map[string][]string{},
+		Responses: map[string]response{"200": {Description: http.StatusText(http.StatusOK),
+			Content: map[string]mediaType{"application/json": {Schema: &schema{Type: "object",
+				Description: "an OpenAPI 3.1 document"}}}}},
+	}}
 	doc.Components = components{Schemas: g.components, SecuritySchemes: map[string]map[string]any{
 		"bearerAuth": {"type": "http", "scheme": "bearer", "description": "an API or session token"},
 		"apiToken":   {"type": "apiKey", "in": "header", "name": "Api-Token", "description": "an API or session token"},
@@ -254,8 +274,14 @@ func (h *Handler) operation(g *schemaGen, o *op) operation {
 	}
 	for _, q := range o.query {
 		ps := &schema{Type: "string"}
-		if q.array {
+		switch {
+		case q.array:
 			ps = &schema{Type: "array", Items: &schema{Type: "string"}}
+		case q.integer:
+			ps = &schema{Type: "integer", Minimum: &q.min}
+			if q.max > 0 {
+				ps.Maximum = &q.max
+			}
 		}
 		out.Parameters = append(out.Parameters, parameter{Name: q.name, In: "query", Required: q.required, Description: q.desc, Schema: ps})
 	}
@@ -265,22 +291,60 @@ func (h *Handler) operation(g *schemaGen, o *op) operation {
 	ok := response{Description: http.StatusText(o.status)}
 	switch {
 	case o.html:
-		ok.Content = map[string]mediaType{"text/html": {Schema: &schema{Type: "string"}}}
+		ok.Content = htmlPage()
 	case o.out != nil:
 		ok.Content = map[string]mediaType{"application/json": {Schema: g.of(o.out, false)}}
 	}
+	if o.link {
+		ok.Headers = map[string]header{"Link": {Description: `the next page, when there is one: <URL>; rel="next" (the URL is this request's with the cursor of the next page)`,
+			Schema: &schema{Type: "string"}}}
+	}
 	out.Responses[strconv.Itoa(o.status)] = ok
 	for _, st := range errorStatuses(o) {
-		t := reflect.TypeOf(errorType(o.fam, st))
-		r := response{Description: http.StatusText(st),
-			Content: map[string]mediaType{"application/json": {Schema: g.of(t, false)}}}
-		if st == http.StatusTooManyRequests {
+		r := response{Description: http.StatusText(st)}
+		if slices.Contains(o.htmlStatuses, st) {
+			r.Content = htmlPage()
+		} else {
+			t := reflect.TypeOf(errorType(o.fam, st))
+			r.Content = map[string]mediaType{"application/json": {Schema: g.of(t, false)}}
+		}
+		switch st {
+		case http.StatusTooManyRequests:
 			r.Headers = map[string]header{"Retry-After": {Description: "seconds to wait before trying again",
 				Schema: &schema{Type: "integer"}}}
+		case http.StatusUnauthorized:
+			r.Headers = map[string]header{"WWW-Authenticate": {Description: `the scheme to authenticate with: Bearer realm="gatehouse"`,
+				Schema: &schema{Type: "string"}}}
 		}
 		out.Responses[strconv.Itoa(st)] = r
 	}
 	return out
+}
+
+// htmlPage is the content of a response that is an HTML page.
+func htmlPage() map[string]mediaType {
+	return map[string]mediaType{"text/html": {Schema: &schema{Type: "string"}}}
+}
+
+// The document's own route, outside every family.
+const (
+	documentPath = "/openapi.json"
+	documentTag  = "openapi"
+)
+
+// describe is the family's tag description in the document.
+func (f Family) describe() string {
+	switch f {
+	case Partner:
+		return "Seed 000: a partner manages the users of its merchants' companies (by merchant_id or domain_id), and the login links its provisioning hands out."
+	case V1:
+		return "Seed 001: user accesses, accesses (roles), companies, invitations, users and password sign-in."
+	case Accounts:
+		return "Seed 002: an account's access list, as Mailtrap's public API serves it."
+	case Management:
+		return "Seed 003: access management in the caller's company (its users, invitations, connections, tokens, sessions, audit)."
+	}
+	return ""
 }
 
 // errorStatuses are the error statuses a route may answer.

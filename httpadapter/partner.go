@@ -109,8 +109,8 @@ func (h *Handler) mountPartner() {
 	add(h, op{method: "GET", path: base, fam: fam, summary: "Get access: the users of the merchant's company",
 		description: "Needs USER_VIEW. Numbered pages of per_page users; a page may start at most " + maxOffset + " users in (deeper pages: 400 naming page).",
 		query: append(companyParams[:2:2],
-			param{name: "page", desc: "page number, from 1; (page-1)*per_page at most " + maxOffset},
-			param{name: "per_page", desc: "page size, 1 to " + strconv.Itoa(access.MaxPageLimit)})}, h.partnerList)
+			param{name: "page", desc: "page number, from 1; (page-1)*per_page at most " + maxOffset, integer: true, min: 1},
+			param{name: "per_page", desc: "page size, 1 to " + strconv.Itoa(access.MaxPageLimit), integer: true, min: 1, max: access.MaxPageLimit})}, h.partnerList)
 	add(h, op{method: "POST", path: base, fam: fam, summary: "Grant access",
 		description: "Needs USER_ADD. No one joins without consent unless the caller can already see them: " +
 			"a user sharing a company with the caller (an API token: a member of the merchant's company) gets the role at once (or an existing member's is changed, under the rank rules) and is notified through the token service's notifier, with a one-time login link unless they belong to other companies (outcome granted); " +
@@ -129,9 +129,9 @@ func (h *Handler) mountPartner() {
 		description: "Needs USER_DELETE (or is the user leaving); the company keeps an active OWNER.",
 		query:       companyParams}, h.partnerDelete)
 
-	page := &op{method: "GET", path: LoginPath, fam: fam, auth: authNone, html: true,
+	page := &op{method: "GET", path: LoginPath, fam: fam, auth: authNone, html: true, htmlStatuses: []int{http.StatusBadRequest},
 		summary:     "Login link: confirmation page",
-		description: "Has no side effect (mail scanners follow links): answers a small HTML page whose form POSTs to the same URL.",
+		description: "Has no side effect (mail scanners follow links): answers a small HTML page whose form POSTs to the same URL. A link without its token answers a 400 page saying the link is incomplete.",
 		query:       []param{{name: "token", desc: "the login secret", required: true}}}
 	h.mount(page, h.loginPage)
 	redeem := &op{method: "POST", path: LoginPath, fam: fam, auth: authNone, status: http.StatusOK,
