@@ -3,29 +3,22 @@ package memstore
 import (
 	"context"
 	"slices"
-	"time"
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/google/uuid"
 )
 
-// checkRow is what CheckAccess reads of a membership. extra is the
-// membership's immutable slice (updates replace it).
-type checkRow struct {
-	role   string
-	extra  []string
-	since  time.Time // CreatedAt
-	active bool
-}
-
-// CheckAccess implements access.Store. It is the hot path: map lookups and
-// scans of short immutable slices, no allocation.
+// CheckAccess implements access.Store. It is the hot path: map look-ups,
+// a membership's row and shape, scans of short immutable slices, no
+// allocation.
 func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access.AccessFacts, err error) {
 	err = s.read(ctx, func() {
 		a := &s.acc
-		if m, ok := a.checks[memberKey{q.CompanyID, q.UserID}]; ok {
-			f.Member, f.Active, f.Role, f.MemberSince = true, m.active, m.role, m.since
-			f.HasExtra = q.Permission != "" && slices.Contains(m.extra, q.Permission)
+		if i, ok := a.members[memberKey{q.CompanyID, q.UserID}]; ok {
+			r := a.rows.at(i)
+			sh := &a.shapes.list[r.shape]
+			f.Member, f.Active, f.Role, f.MemberSince = true, r.active(), sh.role, a.since(i, r)
+			f.HasExtra = q.Permission != "" && slices.Contains(sh.extra, q.Permission)
 		}
 		if q.Resource.Type != "" {
 			f.GrantLevel = a.grantLevel(q.CompanyID, access.Subject{Type: access.SubjectUser, ID: q.UserID}, q.Resource)
@@ -40,8 +33,11 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access
 		// permissions hold the asked one.
 		for _, id := range a.customerConns[q.CompanyID] {
 			c := a.conns[id]
-			m, ok := a.members[memberKey{c.AgencyID, q.UserID}]
-			if !ok || !m.Active || !slices.Contains(q.AgencyRoles, m.Role) {
+			i, ok := a.members[memberKey{c.AgencyID, q.UserID}]
+			if !ok {
+				continue
+			}
+			if r := a.rows.at(i); !r.active() || !slices.Contains(q.AgencyRoles, a.shapes.list[r.shape].role) {
 				continue
 			}
 			has := q.Permission != "" && slices.Contains(c.Permissions, q.Permission)

@@ -143,9 +143,7 @@ func (s *Store) DeleteCompany(ctx context.Context, id uuid.UUID) error {
 		if !ok {
 			return access.NotFound(access.CodeCompanyNotFound)
 		}
-		for _, mid := range slices.Clone(a.companyMembers[id]) {
-			a.deleteMembership(t, a.memberByID[mid])
-		}
+		a.deleteMemberships(t, a.companyMembers[id])
 		for _, gid := range slices.Clone(a.companyGrants[id]) {
 			a.deleteGrant(t, a.grants[gid])
 		}

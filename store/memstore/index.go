@@ -66,7 +66,7 @@ func idsAfter(ids []uuid.UUID, after uuid.UUID) []uuid.UUID {
 
 // window returns at most limit of the sorted ids from offset on: a
 // numbered page is two slice bounds, whatever the offset.
-func window(ids []uuid.UUID, offset, limit int) []uuid.UUID {
+func window[T any](ids []T, offset, limit int) []T {
 	ids = ids[min(max(offset, 0), len(ids)):]
 	return ids[:min(len(ids), pageLimit(limit))]
 }

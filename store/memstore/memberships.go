@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/google/uuid"
@@ -18,25 +19,93 @@ type flagKey struct {
 	active bool
 }
 
+// memberRow is a membership as the store keeps it: 88 bytes and no
+// pointer (role and extra permissions are an interned shape).
+type memberRow struct {
+	id, company, user, createdBy uuid.UUID
+	created, updated             stamp
+	shape                        uint32
+	flags                        uint8
+}
+
+const (
+	memberActive uint8 = 1 << iota
+	memberPrimary
+	memberAllowSwitch
+	memberOddTimes // the times are in memberTables.times, not the stamps
+)
+
 // memberTables holds the memberships and the indexes of their listings.
+// CheckAccess reads members and the row it points to: two look-ups, no
+// copy.
 type memberTables struct {
-	members table[memberKey, access.Membership]
-	// checks is the permission check's compact copy of members: a small
-	// inline value keeps the hot look-up as cache-friendly as a bare map.
-	checks         table[memberKey, checkRow]
-	memberByID     table[uuid.UUID, memberKey]
+	rows           rows[memberRow]
+	shapes         shapes
+	members        table[memberKey, ref]
+	memberByID     table[uuid.UUID, ref]
+	times          table[ref, [2]time.Time]    // rows whose times do not fit a stamp
 	primaryOf      table[uuid.UUID, uuid.UUID] // user -> company of the primary membership
-	companyMembers idIndex[uuid.UUID]
-	companyByFlag  idIndex[flagKey]
-	userMembers    idIndex[uuid.UUID]
-	userByFlag     idIndex[flagKey]
+	companyMembers refIndex[uuid.UUID]
+	companyByFlag  refIndex[flagKey]
+	userMembers    refIndex[uuid.UUID]
+	userByFlag     refIndex[flagKey]
+	idOf           func(ref) uuid.UUID // a membership's ID, the indexes' order
 }
 
 func (t *memberTables) init() {
-	*t = memberTables{members: table[memberKey, access.Membership]{}, checks: table[memberKey, checkRow]{},
-		memberByID: table[uuid.UUID, memberKey]{}, primaryOf: table[uuid.UUID, uuid.UUID]{},
-		companyMembers: idIndex[uuid.UUID]{}, companyByFlag: idIndex[flagKey]{},
-		userMembers: idIndex[uuid.UUID]{}, userByFlag: idIndex[flagKey]{}}
+	*t = memberTables{members: table[memberKey, ref]{},
+		memberByID: table[uuid.UUID, ref]{}, times: table[ref, [2]time.Time]{}, primaryOf: table[uuid.UUID, uuid.UUID]{},
+		companyMembers: refIndex[uuid.UUID]{}, companyByFlag: refIndex[flagKey]{},
+		userMembers: refIndex[uuid.UUID]{}, userByFlag: refIndex[flagKey]{}}
+	t.shapes.init()
+	t.idOf = func(r ref) uuid.UUID { return t.rows.at(r).id }
+}
+
+func flagIf(b bool, f uint8) uint8 {
+	if b {
+		return f
+	}
+	return 0
+}
+
+func (r *memberRow) active() bool { return r.flags&memberActive != 0 }
+
+// row compacts m, telling whether its times need keeping beside the row.
+func (t *memberTables) row(m *access.Membership) (memberRow, bool) {
+	c, okc := packTime(m.CreatedAt)
+	u, oku := packTime(m.UpdatedAt)
+	r := memberRow{id: m.ID, company: m.CompanyID, user: m.UserID, createdBy: m.CreatedBy, created: c, updated: u,
+		shape: t.shapes.id(m.Role, m.Extra),
+		flags: flagIf(m.Active, memberActive) | flagIf(m.Primary, memberPrimary) | flagIf(m.AllowSwitch, memberAllowSwitch)}
+	if !okc || !oku {
+		r.flags |= memberOddTimes
+	}
+	return r, r.flags&memberOddTimes != 0
+}
+
+// since is the row's CreatedAt.
+func (t *memberTables) since(i ref, r *memberRow) time.Time {
+	if r.flags&memberOddTimes != 0 {
+		return t.times[i][0]
+	}
+	return r.created.time()
+}
+
+// membership rebuilds the membership in row i; its Extra is the shape's
+// own slice: clone it before it leaves the store.
+func (t *memberTables) membership(i ref) access.Membership {
+	r := t.rows.at(i)
+	sh := &t.shapes.list[r.shape]
+	m := access.Membership{ID: r.id, CompanyID: r.company, UserID: r.user, Role: sh.role, Extra: sh.extra,
+		Active: r.active(), Primary: r.flags&memberPrimary != 0, AllowSwitch: r.flags&memberAllowSwitch != 0,
+		CreatedBy: r.createdBy}
+	if r.flags&memberOddTimes != 0 {
+		ts := t.times[i]
+		m.CreatedAt, m.UpdatedAt = ts[0], ts[1]
+	} else {
+		m.CreatedAt, m.UpdatedAt = r.created.time(), r.updated.time()
+	}
+	return m
 }
 
 func cloneMembership(m access.Membership) access.Membership {
@@ -44,25 +113,38 @@ func cloneMembership(m access.Membership) access.Membership {
 	return m
 }
 
-func (a *accessTables) indexMembership(t *tx, m access.Membership) {
-	a.checks.put(t, memberKey{m.CompanyID, m.UserID}, checkRow{role: m.Role, extra: m.Extra, since: m.CreatedAt, active: m.Active})
-	a.memberByID.put(t, m.ID, memberKey{m.CompanyID, m.UserID})
-	a.companyMembers.add(t, m.CompanyID, m.ID)
-	a.companyByFlag.add(t, flagKey{m.CompanyID, m.Active}, m.ID)
-	a.userMembers.add(t, m.UserID, m.ID)
-	a.userByFlag.add(t, flagKey{m.UserID, m.Active}, m.ID)
+// putMembership writes m to row i (a new row if i < 0) and files it in
+// the indexes; the previous version, if any, was unfiled first.
+func (a *accessTables) putMembership(t *tx, i ref, m *access.Membership) ref {
+	r, odd := a.memberTables.row(m)
+	if i < 0 {
+		i = a.rows.add(t, r)
+	} else {
+		a.rows.set(t, i, r)
+	}
+	if odd {
+		a.times.put(t, i, [2]time.Time{m.CreatedAt, m.UpdatedAt})
+	} else {
+		a.times.del(t, i)
+	}
+	a.members.put(t, memberKey{m.CompanyID, m.UserID}, i)
+	a.memberByID.put(t, m.ID, i)
+	a.companyMembers.add(t, m.CompanyID, i, a.idOf)
+	a.companyByFlag.add(t, flagKey{m.CompanyID, m.Active}, i, a.idOf)
+	a.userMembers.add(t, m.UserID, i, a.idOf)
+	a.userByFlag.add(t, flagKey{m.UserID, m.Active}, i, a.idOf)
 	if m.Primary {
 		a.primaryOf.put(t, m.UserID, m.CompanyID)
 	}
+	return i
 }
 
-func (a *accessTables) unindexMembership(t *tx, m access.Membership) {
-	a.checks.del(t, memberKey{m.CompanyID, m.UserID})
-	a.memberByID.del(t, m.ID)
-	a.companyMembers.del(t, m.CompanyID, m.ID)
-	a.companyByFlag.del(t, flagKey{m.CompanyID, m.Active}, m.ID)
-	a.userMembers.del(t, m.UserID, m.ID)
-	a.userByFlag.del(t, flagKey{m.UserID, m.Active}, m.ID)
+// unindexMembership takes row i out of the indexes (the row stays).
+func (a *accessTables) unindexMembership(t *tx, i ref, m access.Membership) {
+	a.companyMembers.del(t, m.CompanyID, i, a.idOf)
+	a.companyByFlag.del(t, flagKey{m.CompanyID, m.Active}, i, a.idOf)
+	a.userMembers.del(t, m.UserID, i, a.idOf)
+	a.userByFlag.del(t, flagKey{m.UserID, m.Active}, i, a.idOf)
 	if m.Primary {
 		a.primaryOf.del(t, m.UserID)
 	}
@@ -88,8 +170,7 @@ func (s *Store) CreateMembership(ctx context.Context, m *access.Membership) erro
 		if _, ok := a.companies[m.CompanyID]; !ok {
 			return access.NotFound(access.CodeCompanyNotFound)
 		}
-		k := memberKey{m.CompanyID, m.UserID}
-		if _, ok := a.members[k]; ok {
+		if _, ok := a.members[memberKey{m.CompanyID, m.UserID}]; ok {
 			return access.Conflict(access.CodeAlreadyMember, "the user is already a member of the company")
 		}
 		if _, ok := a.memberByID[m.ID]; ok {
@@ -98,24 +179,19 @@ func (s *Store) CreateMembership(ctx context.Context, m *access.Membership) erro
 		if err := a.checkPrimary(m); err != nil {
 			return err
 		}
-		nm := cloneMembership(*m)
-		a.members.put(t, k, nm)
-		a.indexMembership(t, nm)
+		a.putMembership(t, -1, m)
 		return nil
 	})
 }
 
-func (s *Store) getMembership(ctx context.Context, lookup func() (memberKey, bool)) (m access.Membership, err error) {
+func (s *Store) getMembership(ctx context.Context, lookup func() (ref, bool)) (m access.Membership, err error) {
 	if rerr := s.read(ctx, func() {
-		k, ok := lookup()
-		if ok {
-			m, ok = s.acc.members[k]
-		}
+		i, ok := lookup()
 		if !ok {
 			err = access.NotFound(access.CodeMembershipNotFound)
 			return
 		}
-		m = cloneMembership(m)
+		m = cloneMembership(s.acc.membership(i))
 	}); rerr != nil {
 		return access.Membership{}, rerr
 	}
@@ -124,14 +200,17 @@ func (s *Store) getMembership(ctx context.Context, lookup func() (memberKey, boo
 
 // GetMembership implements access.Store.
 func (s *Store) GetMembership(ctx context.Context, companyID, userID uuid.UUID) (access.Membership, error) {
-	return s.getMembership(ctx, func() (memberKey, bool) { return memberKey{companyID, userID}, true })
+	return s.getMembership(ctx, func() (ref, bool) {
+		i, ok := s.acc.members[memberKey{companyID, userID}]
+		return i, ok
+	})
 }
 
 // GetMembershipByID implements access.Store.
 func (s *Store) GetMembershipByID(ctx context.Context, companyID, id uuid.UUID) (access.Membership, error) {
-	return s.getMembership(ctx, func() (memberKey, bool) {
-		k, ok := s.acc.memberByID[id]
-		return k, ok && k.company == companyID
+	return s.getMembership(ctx, func() (ref, bool) {
+		i, ok := s.acc.memberByID[id]
+		return i, ok && s.acc.rows.at(i).company == companyID
 	})
 }
 
@@ -139,20 +218,19 @@ func (s *Store) GetMembershipByID(ctx context.Context, companyID, id uuid.UUID) 
 func (s *Store) UpdateMembership(ctx context.Context, m *access.Membership) error {
 	return s.write(ctx, func(t *tx) error {
 		a := &s.acc
-		k := memberKey{m.CompanyID, m.UserID}
-		old, ok := a.members[k]
+		i, ok := a.members[memberKey{m.CompanyID, m.UserID}]
 		if !ok {
 			return access.NotFound(access.CodeMembershipNotFound)
 		}
 		if err := a.checkPrimary(m); err != nil {
 			return err
 		}
+		old := a.membership(i)
 		nm := old
 		nm.Role, nm.Extra, nm.Active, nm.Primary, nm.AllowSwitch, nm.UpdatedAt =
-			m.Role, slices.Clone(m.Extra), m.Active, m.Primary, m.AllowSwitch, m.UpdatedAt
-		a.unindexMembership(t, old)
-		a.indexMembership(t, nm)
-		a.members.put(t, k, nm)
+			m.Role, m.Extra, m.Active, m.Primary, m.AllowSwitch, m.UpdatedAt
+		a.unindexMembership(t, i, old)
+		a.putMembership(t, i, &nm)
 		return nil
 	})
 }
@@ -165,10 +243,10 @@ func (s *Store) ClearPrimary(ctx context.Context, userID uuid.UUID) error {
 		if !ok {
 			return nil
 		}
-		k := memberKey{companyID, userID}
-		m := a.members[k]
-		m.Primary = false
-		a.members.put(t, k, m)
+		i := a.members[memberKey{companyID, userID}]
+		r := *a.rows.at(i)
+		r.flags &^= memberPrimary
+		a.rows.set(t, i, r)
 		a.primaryOf.del(t, userID)
 		return nil
 	})
@@ -177,7 +255,7 @@ func (s *Store) ClearPrimary(ctx context.Context, userID uuid.UUID) error {
 // deleteMembership removes a membership and its user's grants in the
 // company.
 func (a *accessTables) deleteMembership(t *tx, k memberKey) {
-	m, ok := a.members[k]
+	i, ok := a.members[k]
 	if !ok {
 		return
 	}
@@ -185,8 +263,21 @@ func (a *accessTables) deleteMembership(t *tx, k memberKey) {
 	for _, gid := range slices.Clone(a.subjectGrants[sk]) {
 		a.deleteGrant(t, a.grants[gid])
 	}
-	a.unindexMembership(t, m)
+	m := a.membership(i)
+	a.unindexMembership(t, i, m)
 	a.members.del(t, k)
+	a.memberByID.del(t, m.ID)
+	a.times.del(t, i)
+	a.rows.del(t, i)
+}
+
+// deleteMemberships removes the memberships of refs (an index's list,
+// which it changes).
+func (a *accessTables) deleteMemberships(t *tx, refs []ref) {
+	for _, i := range slices.Clone(refs) {
+		r := a.rows.at(i)
+		a.deleteMembership(t, memberKey{r.company, r.user})
+	}
 }
 
 // DeleteMembership implements access.Store.
@@ -204,8 +295,9 @@ func (s *Store) DeleteMembership(ctx context.Context, companyID, userID uuid.UUI
 // CountActiveOwners implements access.Store.
 func (s *Store) CountActiveOwners(ctx context.Context, companyID uuid.UUID) (n int, err error) {
 	err = s.read(ctx, func() {
-		for _, id := range s.acc.companyByFlag[flagKey{companyID, true}] {
-			if s.acc.members[s.acc.memberByID[id]].Role == access.RoleOwner {
+		a := &s.acc
+		for _, i := range a.companyByFlag[flagKey{companyID, true}] {
+			if a.shapes.list[a.rows.at(i).shape].role == access.RoleOwner {
 				n++
 			}
 		}
@@ -213,15 +305,14 @@ func (s *Store) CountActiveOwners(ctx context.Context, companyID uuid.UUID) (n i
 	return n, err
 }
 
-// member fills dst with the membership under k and its user, in place (a
+// member fills dst with the membership in row i and its user, in place (a
 // page of members is the widest copy the store makes), and, when a creator
 // is recorded, writes the creator's summary to creator and points dst at
 // it. last carries a page's previous creator along: most members of a
 // company share a few creators, so most rows skip that look-up.
-func (a *accessTables) member(dst *access.Member, k memberKey, creator *access.UserSummary, last *access.UserSummary) {
-	dst.Membership = a.members[k]
-	dst.Extra = slices.Clone(dst.Extra)
-	dst.User = a.users[k.user]
+func (a *accessTables) member(dst *access.Member, i ref, creator *access.UserSummary, last *access.UserSummary) {
+	dst.Membership = cloneMembership(a.membership(i))
+	dst.User = a.users[dst.UserID]
 	by := dst.CreatedBy
 	switch {
 	case by == uuid.Nil:
@@ -242,20 +333,20 @@ func (a *accessTables) member(dst *access.Member, k memberKey, creator *access.U
 // GetMember implements access.Store.
 func (s *Store) GetMember(ctx context.Context, companyID, userID uuid.UUID) (out access.Member, err error) {
 	if rerr := s.read(ctx, func() {
-		k := memberKey{companyID, userID}
-		if _, ok := s.acc.members[k]; !ok {
+		i, ok := s.acc.members[memberKey{companyID, userID}]
+		if !ok {
 			err = access.NotFound(access.CodeMembershipNotFound)
 			return
 		}
-		s.acc.member(&out, k, new(access.UserSummary), &access.UserSummary{})
+		s.acc.member(&out, i, new(access.UserSummary), &access.UserSummary{})
 	}); rerr != nil {
 		return access.Member{}, rerr
 	}
 	return out, err
 }
 
-// companyMemberIDs is the sorted index a company's member listing walks.
-func (a *accessTables) companyMemberIDs(companyID uuid.UUID, active *bool) []uuid.UUID {
+// companyMemberRefs is the sorted index a company's member listing walks.
+func (a *accessTables) companyMemberRefs(companyID uuid.UUID, active *bool) []ref {
 	if active == nil {
 		return a.companyMembers[companyID]
 	}
@@ -264,12 +355,12 @@ func (a *accessTables) companyMemberIDs(companyID uuid.UUID, active *bool) []uui
 
 // fillMembers fills a page of members, in place; their creators share one
 // array.
-func (a *accessTables) fillMembers(ids []uuid.UUID) []access.Member {
-	out := make([]access.Member, len(ids))
-	creators := make([]access.UserSummary, len(ids))
+func (a *accessTables) fillMembers(refs []ref) []access.Member {
+	out := make([]access.Member, len(refs))
+	creators := make([]access.UserSummary, len(refs))
 	var last access.UserSummary
-	for i, id := range ids {
-		a.member(&out[i], a.memberByID[id], &creators[i], &last)
+	for i, r := range refs {
+		a.member(&out[i], r, &creators[i], &last)
 	}
 	return out
 }
@@ -277,8 +368,9 @@ func (a *accessTables) fillMembers(ids []uuid.UUID) []access.Member {
 // ListMembers implements access.Store. It is the listing hosts page most.
 func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bool, c access.Cursor) (out []access.Member, err error) {
 	err = s.read(ctx, func() {
-		ids := idsAfter(s.acc.companyMemberIDs(companyID, active), c.After)
-		out = s.acc.fillMembers(ids[:min(len(ids), limitOf(c))])
+		a := &s.acc
+		refs := refsAfter(a.companyMemberRefs(companyID, active), c.After, a.idOf)
+		out = a.fillMembers(refs[:min(len(refs), limitOf(c))])
 	})
 	return out, err
 }
@@ -287,7 +379,7 @@ func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bo
 // sorted index, so page 1,000 costs what page 1 does.
 func (s *Store) ListMembersAt(ctx context.Context, companyID uuid.UUID, active *bool, offset, limit int) (out []access.Member, err error) {
 	err = s.read(ctx, func() {
-		out = s.acc.fillMembers(window(s.acc.companyMemberIDs(companyID, active), offset, limit))
+		out = s.acc.fillMembers(window(s.acc.companyMemberRefs(companyID, active), offset, limit))
 	})
 	return out, err
 }
@@ -296,14 +388,15 @@ func (s *Store) ListMembersAt(ctx context.Context, companyID uuid.UUID, active *
 func (s *Store) ListUserCompanies(ctx context.Context, userID uuid.UUID, active *bool, c access.Cursor) (out []access.UserCompany, err error) {
 	err = s.read(ctx, func() {
 		a := &s.acc
-		row := func(id uuid.UUID) (access.UserCompany, bool) {
-			m := a.members[a.memberByID[id]]
-			return access.UserCompany{Membership: cloneMembership(m), Company: cloneCompany(a.companies[m.CompanyID])}, true
+		refs := a.userMembers[userID]
+		if active != nil {
+			refs = a.userByFlag[flagKey{userID, *active}]
 		}
-		if active == nil {
-			out = page(a.userMembers, userID, c, row)
-		} else {
-			out = page(a.userByFlag, flagKey{userID, *active}, c, row)
+		refs = refsAfter(refs, c.After, a.idOf)
+		out = make([]access.UserCompany, 0, min(len(refs), limitOf(c)))
+		for _, i := range refs[:cap(out)] {
+			m := cloneMembership(a.membership(i))
+			out = append(out, access.UserCompany{Membership: m, Company: cloneCompany(a.companies[m.CompanyID])})
 		}
 	})
 	return out, err

@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"slices"
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/google/uuid"
@@ -157,9 +156,7 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) error {
 		if !ok {
 			return access.NotFound(access.CodeUserNotFound)
 		}
-		for _, mid := range slices.Clone(a.userMembers[id]) {
-			a.deleteMembership(t, a.memberByID[mid])
-		}
+		a.deleteMemberships(t, a.userMembers[id])
 		for _, g := range a.grants {
 			if g.Subject == (access.Subject{Type: access.SubjectUser, ID: id}) {
 				a.deleteGrant(t, g)
