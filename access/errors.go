@@ -76,6 +76,7 @@ const (
 	CodeUnknownRole      Code = "unknown_role"       // a stored role no longer exists
 	CodeTokenRevoked     Code = "token_revoked"
 	CodeTokenExpired     Code = "token_expired"
+	CodeTokenReset       Code = "token_reset" // the token's secret was reset meanwhile (token.Service.Reset)
 	CodeLinkUsed         Code = "link_used"
 	CodeLinkExpired      Code = "link_expired"
 	CodeLinkRevoked      Code = "link_revoked"
@@ -113,6 +114,7 @@ const (
 	CodeUserHasOtherCompanies Code = "user_has_other_companies"
 	CodeUnsupportedScheme     Code = "unsupported_scheme"
 	CodeAmbiguousCredentials  Code = "ambiguous_credentials"
+	CodeExpiryNotFuture       Code = "expiry_not_future" // an expiry asked for is not in the future (ErrInvalid, field expires_at)
 
 	// Passwords (Service.Authenticate and Service.SetPassword).
 	CodeInvalidCredentials Code = "invalid_credentials" // unknown e-mail, wrong password, disabled user: one answer

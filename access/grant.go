@@ -70,6 +70,7 @@ func DerivePermissions(level int) Derived {
 type GrantFilter struct {
 	Resources   []Resource
 	SubjectType SubjectType // "" for all
+	Subject     *Subject    // nil for all; else only this subject's grants
 	Page        PageRequest
 }
 

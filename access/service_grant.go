@@ -137,7 +137,7 @@ func (s *Service) ListGrants(ctx context.Context, p Principal, f GrantFilter) (P
 	if err != nil {
 		return Page[Grant]{}, err
 	}
-	q := GrantQuery{SubjectType: f.SubjectType}
+	q := GrantQuery{SubjectType: f.SubjectType, Subject: f.Subject}
 	for _, r := range f.Resources {
 		r, err := r.normalize()
 		if err != nil {

@@ -31,6 +31,7 @@ const (
 	ReasonExpired     = "expired"      // now >= expires_at
 	ReasonRevoked     = "revoked"      // revoked
 	ReasonUserUnknown = "user_unknown" // a session's user, or an API token's creator, is gone or disabled
+	ReasonAncestor    = "ancestor"     // a token that made this API token (Token.Ancestors) is gone, revoked or expired
 )
 
 // rejection is a refused token: ErrInvalidToken to the client, with the
@@ -47,6 +48,7 @@ var (
 	rejectExpired     error = &rejection{ReasonExpired}
 	rejectRevoked     error = &rejection{ReasonRevoked}
 	rejectUserUnknown error = &rejection{ReasonUserUnknown}
+	rejectAncestor    error = &rejection{ReasonAncestor}
 )
 
 // ReasonOf returns why Verify refused a token (one of the Reason

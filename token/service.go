@@ -214,6 +214,11 @@ func (s *Service) Standing(ctx context.Context, companyID, id uuid.UUID) (access
 	case t.Revoked() || t.Expired(s.now()):
 		return access.Principal{}, access.NotFound(access.CodeTokenNotFound)
 	}
+	if _, err := s.ancestry(ctx, t, s.now()); errors.Is(err, ErrInvalidToken) {
+		return access.Principal{}, access.NotFound(access.CodeTokenNotFound)
+	} else if err != nil {
+		return access.Principal{}, err
+	}
 	return access.TokenPrincipal(t.ID, t.UserID, t.CompanyID, t.Permissions, t.Level, t.CreatedAt), nil
 }
 
@@ -234,6 +239,11 @@ func (s *Service) checkSubject(ctx context.Context, companyID, id uuid.UUID) err
 	case t.Expired(s.now()):
 		return access.Conflict(access.CodeTokenExpired, "the token has expired")
 	}
+	if _, err := s.ancestry(ctx, t, s.now()); errors.Is(err, ErrInvalidToken) {
+		return access.Conflict(access.CodeTokenRevoked, "a token that made the token has stopped")
+	} else if err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -244,7 +254,9 @@ func (s *Service) checkSubject(ctx context.Context, companyID, id uuid.UUID) err
 //     own permissions and level. The authorizer caps these again, on every
 //     check, with the creator's current membership, so demoting,
 //     deactivating or removing the creator shrinks or stops the token at
-//     once. Its TokenPermissions may be shared with the store: treat it as
+//     once. A token another token made (Token.Ancestors) verifies only
+//     while every token that made it is neither revoked, expired nor gone
+//     (ReasonAncestor), at the cost of one more look-up. Its TokenPermissions may be shared with the store: treat it as
 //     read-only.
 //   - a session token: access.UserPrincipal of its user in the company
 //     the session acts in (its login link's, or where SwitchSession moved
@@ -294,6 +306,13 @@ func (s *Service) verify(ctx context.Context, secret string, out *Token) (access
 		if t.UserStatus != access.UserActive {
 			// Its creator is disabled: the token stops with them.
 			return access.Principal{}, rejectUserUnknown
+		}
+		if len(t.Ancestors) > 0 {
+			// A token another token made stops when that one stops: one
+			// look-up of them all, on every request.
+			if _, err := s.ancestry(ctx, t, now); err != nil {
+				return access.Principal{}, err
+			}
 		}
 		// access.TokenPrincipal, without its copy of the permissions.
 		p = access.Principal{Kind: access.PrincipalToken, UserID: t.UserID, CompanyID: t.CompanyID,

@@ -21,8 +21,8 @@ import (
 type Store interface {
 	RunInTx(ctx context.Context, fn func(ctx context.Context) error) error
 
-	// CreateToken inserts t, a session's Origin, HomeID and Companies
-	// included. ErrConflict with access.CodeIDTaken if its ID is taken,
+	// CreateToken inserts t, an API token's Ancestors and a session's
+	// Origin, HomeID and Companies included. ErrConflict with access.CodeIDTaken if its ID is taken,
 	// access.CodeTokenTaken if its Digest is.
 	CreateToken(ctx context.Context, t *Token) error
 	// GetTokenByHash returns the API or session token whose Digest is d,
@@ -36,6 +36,20 @@ type Store interface {
 	// GetToken returns an API token of the company. ErrNotFound if none,
 	// also when it belongs to another company.
 	GetToken(ctx context.Context, companyID, id uuid.UUID) (Token, error)
+	// GetTokens returns the API tokens of the company among ids, in no
+	// particular order: ids of no API token of the company are left out.
+	// It is how a token's Ancestors are read, in one look-up.
+	GetTokens(ctx context.Context, companyID uuid.UUID, ids []uuid.UUID) ([]Token, error)
+	// ResetToken replaces the secret of the company's API token id in one
+	// conditional write: its Digest becomes next, its Hint hint and its
+	// ExpiresAt expiresAt, only while it is unrevoked and its Digest is
+	// still old. It returns the token as stored after it. Of concurrent
+	// resets from one secret exactly one succeeds. Errors: ErrNotFound
+	// (CodeTokenNotFound) if there is no such API token of the company;
+	// ErrConflict with access.CodeTokenRevoked if it is revoked,
+	// access.CodeTokenReset if its Digest is no longer old,
+	// access.CodeTokenTaken if next is another token's.
+	ResetToken(ctx context.Context, companyID, id uuid.UUID, old, next Digest, hint string, expiresAt time.Time) (Token, error)
 	// ListTokens lists the API tokens of a company, revoked ones included,
 	// at most c.Limit after c.After, ordered by ID.
 	ListTokens(ctx context.Context, companyID uuid.UUID, c access.Cursor) ([]Token, error)

@@ -26,9 +26,17 @@ type Token struct {
 	// the user of a session) as GetTokenByHash read it with the token, in
 	// the same lookup; other reads leave it empty.
 	UserStatus access.UserStatus
-	// Permissions and Level are an API token's own ceiling.
+	// Permissions and Level are an API token's own ceiling. ManageTokens
+	// among the Permissions lets it manage API tokens.
 	Permissions []string
 	Level       int
+	// Ancestors are the API tokens that made this one (ManageTokens),
+	// its parent first, then the parent's parent and so on; nil for a
+	// token a user or the system made. It works only while every one of
+	// them does (neither revoked nor expired), and within their rights:
+	// a parent that stops stops its children on their next request.
+	// May be shared with the store: treat it as read-only.
+	Ancestors []uuid.UUID
 	// Origin, HomeID and Companies are a session's scope (zero for an
 	// API token). Origin says how it was obtained; HomeID is its login
 	// link's company, where it started; Companies are the companies
@@ -122,16 +130,33 @@ func (l LoginLink) Origin() Origin {
 }
 
 // NewToken is the input of Service.Create.
+//
+// With none of Role, Permissions, Level and Grants set the token inherits
+// its creator's current rights (their level and every permission they
+// hold; a token creating one: its own, as capped by its creator), unless
+// Bare asks for a token with no right of its own. Either way it never holds
+// more than its creator.
 type NewToken struct {
 	Name string
 	// Role, if set, gives the token that role's level and permissions.
 	Role string
-	// Permissions are given on top of Role's (or alone).
+	// Permissions are given on top of Role's (or alone). ManageTokens
+	// among them lets the token manage API tokens; no role implies it and
+	// inheriting never passes it on.
 	Permissions []string
 	// Level caps the token's access level on resources when no Role is set
 	// (0: only what resource grants to the token give it).
 	Level int
-	// ExpiresAt is when the token stops working; zero for never.
+	// Grants are resource grants the token receives in the transaction
+	// that creates it (seed 002's resources other than the account), each
+	// under access.Service.Grant's rules for the creator.
+	Grants []ResourceGrant
+	// Bare creates a token with no right of its own when Role,
+	// Permissions, Level and Grants are all empty, instead of inheriting.
+	Bare bool
+	// ExpiresAt is when the token stops working; zero for never. A token
+	// another token creates never outlives its parent: its expiry is at
+	// most the parent's.
 	ExpiresAt time.Time
 	// CreatorID is the member on whose behalf the system principal creates
 	// the token (the token never holds more than they do). Ignored for
@@ -139,11 +164,26 @@ type NewToken struct {
 	CreatorID uuid.UUID
 }
 
-// Created is the result of Service.Create: the stored token and its
-// secret, shown this once.
+// ResourceGrant is an access level on one resource, given to a token as
+// it is created (NewToken.Grants).
+type ResourceGrant struct {
+	Resource access.Resource
+	Level    int
+}
+
+// Described is an API token with the resource grants it holds
+// (Service.Describe, DescribeList): seed 002's view of a token.
+type Described struct {
+	Token  Token
+	Grants []access.Grant
+}
+
+// Created is the result of Service.Create and Service.Reset: the stored
+// token and its secret, shown this once, with the token's resource grants.
 type Created struct {
 	Token  Token
 	Secret Secret
+	Grants []access.Grant
 }
 
 // Format prints c with its secret redacted.

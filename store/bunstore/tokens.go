@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/token"
@@ -28,6 +29,7 @@ type tokenRow struct {
 	Origin                           string      `bun:",nullzero"`
 	HomeID                           uuid.UUID   `bun:",nullzero"`
 	Companies                        []uuid.UUID `bun:",array"` // NULL when empty
+	Ancestors                        []uuid.UUID `bun:",array"` // NULL when empty
 	ClientUserAgent, ClientIP        string      `bun:",nullzero"`
 	Digest                           []byte
 	ExpiresAt, LastUsedAt, RevokedAt time.Time `bun:",nullzero"`
@@ -37,7 +39,7 @@ type tokenRow struct {
 }
 
 const tokenCols = `t.id, t.kind, t.company_id, t.user_id, t.name, t.permissions, t.level, t.origin, t.home_id,
-	t.companies, t.client_user_agent, t.client_ip, t.digest, t.hint, t.expires_at, t.last_used_at, t.revoked_at, t.created_at`
+	t.companies, t.ancestors, t.client_user_agent, t.client_ip, t.digest, t.hint, t.expires_at, t.last_used_at, t.revoked_at, t.created_at`
 
 // getTokenByHashSQL is the look-up of every authenticated request,
 // prepared (prepared.go). It reads the status of the token's user in the
@@ -50,7 +52,7 @@ func (r tokenRow) token() token.Token {
 	t := token.Token{
 		ID: r.ID, CompanyID: r.CompanyID, UserID: r.UserID, Name: r.Name,
 		Permissions: nilIfEmpty(r.Permissions), Level: r.Level, Hint: r.Hint,
-		Origin: token.OriginOf(r.Origin), HomeID: r.HomeID, Companies: r.Companies,
+		Origin: token.OriginOf(r.Origin), HomeID: r.HomeID, Companies: r.Companies, Ancestors: r.Ancestors,
 		Client:    token.ClientInfo{UserAgent: r.ClientUserAgent, IP: r.ClientIP},
 		ExpiresAt: utcOrZero(r.ExpiresAt), LastUsedAt: utcOrZero(r.LastUsedAt), RevokedAt: utcOrZero(r.RevokedAt),
 		CreatedAt: r.CreatedAt.UTC(), UserStatus: access.UserStatus(r.UserStatus),
@@ -99,7 +101,7 @@ func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 	return s.insert(ctx, access.CodeTokenNotFound, &tokenRow{
 		ID: t.ID, Kind: t.Kind.String(), CompanyID: t.CompanyID, UserID: t.UserID, Name: t.Name,
 		Permissions: orEmpty(t.Permissions), Level: t.Level, Digest: t.Digest[:], Hint: t.Hint,
-		Origin: t.Origin.String(), HomeID: t.HomeID, Companies: nilIfNone(t.Companies),
+		Origin: t.Origin.String(), HomeID: t.HomeID, Companies: nilIfNone(t.Companies), Ancestors: nilIfNone(t.Ancestors),
 		ClientUserAgent: t.Client.UserAgent, ClientIP: t.Client.IP,
 		ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt, CreatedAt: t.CreatedAt,
 	})
@@ -159,6 +161,39 @@ func (s *Store) ListTokens(ctx context.Context, companyID uuid.UUID, c access.Cu
 	return each(rows, tokenRow.token), nil
 }
 
+// GetTokens implements token.Store, in one look-up by primary key.
+func (s *Store) GetTokens(ctx context.Context, companyID uuid.UUID, ids []uuid.UUID) ([]token.Token, error) {
+	var rows []tokenRow
+	if err := s.scan(ctx, access.CodeTokenNotFound, &rows, `SELECT `+tokenCols+` FROM ?schema.tokens t
+	WHERE t.id = ANY (?::uuid[]) AND t.company_id = ? AND t.kind = 'api'`, pgdialect.Array(ids), companyID); err != nil {
+		return nil, err
+	}
+	return each(rows, tokenRow.token), nil
+}
+
+// ResetToken implements token.Store: one conditional UPDATE; when it
+// changes no row, a second read says why. tokens_digest_key holds the
+// rule of one token per digest.
+func (s *Store) ResetToken(ctx context.Context, companyID, id uuid.UUID, old, next token.Digest, hint string, expiresAt time.Time) (token.Token, error) {
+	var rows []tokenRow
+	if err := s.scan(ctx, access.CodeTokenNotFound, &rows, `UPDATE ?schema.tokens t SET digest = ?, hint = ?, expires_at = ?
+	WHERE t.id = ? AND t.company_id = ? AND t.kind = 'api' AND t.digest = ? AND t.revoked_at IS NULL RETURNING `+tokenCols,
+		next[:], hint, nullTime(expiresAt), id, companyID, old[:]); err != nil {
+		return token.Token{}, err
+	}
+	if len(rows) == 1 {
+		return rows[0].token(), nil
+	}
+	t, err := s.GetToken(ctx, companyID, id)
+	switch {
+	case err != nil:
+		return token.Token{}, err
+	case t.Revoked():
+		return token.Token{}, access.Conflict(access.CodeTokenRevoked, "the token is revoked")
+	}
+	return token.Token{}, access.Conflict(access.CodeTokenReset, "the token was reset meanwhile")
+}
+
 // RevokeToken implements token.Store.
 func (s *Store) RevokeToken(ctx context.Context, companyID, id uuid.UUID, at time.Time) (token.Token, error) {
 	var r tokenRow
@@ -195,6 +230,14 @@ func (s *Store) AddSessionCompany(ctx context.Context, id, companyID uuid.UUID) 
 	return s.change(ctx, access.CodeTokenNotFound, `UPDATE ?schema.tokens
 	SET companies = CASE WHEN ?1 = ANY (companies) THEN companies ELSE array_append(companies, ?1::uuid) END
 	WHERE id = ?0 AND kind = 'ses'`, id, companyID)
+}
+
+// nullTime is t as a query argument, NULL when zero.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
 }
 
 // nilIfNone stores an empty list of companies as NULL, read back as nil.

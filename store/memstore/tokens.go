@@ -52,6 +52,7 @@ func (a *accessTables) mustExist(companyID, userID uuid.UUID) error {
 func cloneToken(t token.Token) token.Token {
 	t.Permissions = slices.Clone(t.Permissions)
 	t.Companies = slices.Clone(t.Companies)
+	t.Ancestors = slices.Clone(t.Ancestors)
 	return t
 }
 
@@ -71,6 +72,7 @@ func (s *Store) CreateToken(ctx context.Context, t *token.Token) error {
 		row := *t
 		row.Permissions = slices.Clip(slices.Clone(t.Permissions))
 		row.Companies = slices.Clip(slices.Clone(t.Companies))
+		row.Ancestors = slices.Clip(slices.Clone(t.Ancestors))
 		k.tokens.put(tx, t.Digest, row)
 		k.tokenByID.put(tx, t.ID, t.Digest)
 		switch t.Kind {
@@ -154,6 +156,46 @@ func (s *Store) ListTokens(ctx context.Context, companyID uuid.UUID, c access.Cu
 		out = page(s.tok.companyTokens, companyID, c, func(id uuid.UUID) (token.Token, bool) {
 			return cloneToken(s.tok.tokens[s.tok.tokenByID[id]]), true
 		})
+	})
+	return out, err
+}
+
+// GetTokens implements token.Store.
+func (s *Store) GetTokens(ctx context.Context, companyID uuid.UUID, ids []uuid.UUID) (out []token.Token, err error) {
+	err = s.read(ctx, func() {
+		out = make([]token.Token, 0, len(ids))
+		for _, id := range ids {
+			if t, ok := s.tok.tokenOf(&s.acc, companyID, id); ok && t.Kind == token.KindAPI {
+				out = append(out, cloneToken(t))
+			}
+		}
+	})
+	return out, err
+}
+
+// ResetToken implements token.Store. The write lock makes the check and
+// the write one step, as PostgreSQL's conditional UPDATE does.
+func (s *Store) ResetToken(ctx context.Context, companyID, id uuid.UUID, old, next token.Digest, hint string, expiresAt time.Time) (out token.Token, err error) {
+	err = s.write(ctx, func(tx *tx) error {
+		k := &s.tok
+		t, ok := k.tokenOf(&s.acc, companyID, id)
+		switch {
+		case !ok || t.Kind != token.KindAPI:
+			return access.NotFound(access.CodeTokenNotFound)
+		case !t.RevokedAt.IsZero():
+			return access.Conflict(access.CodeTokenRevoked, "the token is revoked")
+		case t.Digest != old:
+			return access.Conflict(access.CodeTokenReset, "the token was reset meanwhile")
+		}
+		if _, taken := k.tokens[next]; taken {
+			return access.Conflict(access.CodeTokenTaken, "the token digest is taken")
+		}
+		k.tokens.del(tx, old)
+		t.Digest, t.Hint, t.ExpiresAt = next, hint, expiresAt
+		k.tokens.put(tx, next, t)
+		k.tokenByID.put(tx, id, next)
+		out = cloneToken(t)
+		return nil
 	})
 	return out, err
 }

@@ -169,12 +169,14 @@ func (w *World) Member(tb testing.TB, name, role string, perms ...string) (acces
 }
 
 // APIToken creates an API token on behalf of p (a user acting in a
-// company) with role and extra permissions, as the system.
+// company) with role and extra permissions, as the system; with neither,
+// a bare token (token.NewToken.Bare), not one inheriting p's rights.
 func (w *World) APIToken(tb testing.TB, p access.Principal, role string, perms ...string) token.Created {
 	tb.Helper()
 	sys := access.SystemPrincipal()
 	sys.CompanyID = p.CompanyID
-	c, err := w.Token.Create(context.Background(), sys, token.NewToken{Name: "test", Role: role, Permissions: perms, CreatorID: p.UserID})
+	c, err := w.Token.Create(context.Background(), sys, token.NewToken{Name: "test", Role: role, Permissions: perms, CreatorID: p.UserID,
+		Bare: role == "" && len(perms) == 0})
 	must(tb, err, "create a token for %s", p)
 	return c
 }

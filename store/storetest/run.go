@@ -51,6 +51,8 @@ var categories = []category{
 	{"access service", testAccessFlows},                                                 // services.go
 	{"invite service", testInviteFlows},                                                 // invitations.go
 	{"token service", testTokenFlows},                                                   // tokens.go
+	{"tokens/reset and ancestors", testTokenReset},                                      // tokens_manage.go
+	{"token service/tokens manage tokens", testTokensManageTokens},                      // tokens_manage.go
 	{"sessions", testSessions},                                                          // tokens.go
 	{"operations/GrantsPassToTheNewMemberHigherLevelStays", testGrantsPass},             // operations.go
 	{"operations/ProvisionMember", testProvisionMember},                                 // operations.go
