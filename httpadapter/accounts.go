@@ -58,6 +58,7 @@ func (h *Handler) mountAccounts() {
 	add(h, op{method: "DELETE", path: "/api/accounts/{account_id}/account_accesses/{account_access_id}", fam: fam,
 		summary:     "Remove an account access",
 		description: "User: removes the permissions. Invite or ApiToken: removes the specifier too (withdraws a pending invitation, revokes the token; an invitation no longer pending stays as it is). Needs ADMIN or above on the resource."}, h.accountsDelete)
+	h.mountAccountTokens()
 }
 
 // resourceFilters maps the query's id lists to resources.

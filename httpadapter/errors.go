@@ -52,6 +52,13 @@ var kinds = []struct {
 	{access.ErrConflict, http.StatusConflict, ""},
 }
 
+// familyCodes are the codes a family answers with a status of its own:
+// seed 002's SDKs (Mailtrap's api_tokens) expect 422 for an expiry in the
+// past, while the family's other invalid input stays 400.
+var familyCodes = map[Family]map[access.Code]int{
+	Accounts: {access.CodeExpiryNotFuture: http.StatusUnprocessableEntity},
+}
+
 // statusOf is the status of err in family f: the adapter's own status for
 // its request errors, 410 for the gone codes, else the kind's.
 func statusOf(f Family, err error) int {
@@ -70,6 +77,9 @@ func statusOf(f Family, err error) int {
 		// Too many invitations sent (invite.RateLimitedError): "wait",
 		// with Retry-After.
 		return http.StatusTooManyRequests
+	}
+	if st, ok := familyCodes[f][access.CodeOf(err)]; ok {
+		return st
 	}
 	for _, k := range kinds {
 		if errors.Is(err, k.kind) {

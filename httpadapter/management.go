@@ -152,7 +152,7 @@ type (
 	mgmtNewToken struct {
 		Name      string     `json:"name" required:""`
 		Role      string     `json:"role" doc:"gives the token this role's level and permission roles"`
-		Roles     []string   `json:"roles" doc:"permission roles on top of the role's (or alone)"`
+		Roles     []string   `json:"roles" doc:"permission roles on top of the role's (or alone); TOKENS_MANAGE lets the token manage tokens. With no role, roles or level the token gets its creator's current rights; roles [] asks for none"`
 		Level     int        `json:"level" doc:"the token's level on resources when no role is given"`
 		ExpiresAt *time.Time `json:"expires_at" doc:"when it stops working; never when absent"`
 	}
@@ -232,7 +232,7 @@ func (h *Handler) mountManagement() {
 	add(h, op{method: "POST", path: "/access/invite/{connection_id}/agency-roles/edit", fam: fam, summary: "Change the agency's permission roles",
 		description: "Only the customer side, with USER_EDIT and every added permission role.", bodyRequired: true}, h.mgmtAgencyEdit)
 	add(h, op{method: "POST", path: "/access/add-api-token", fam: fam, summary: "Create an API token of the company",
-		description:  "Needs USER_ADD; the token never holds more than its creator. The secret is in this response only.",
+		description:  "Needs USER_ADD (an API token: TOKENS_MANAGE, its creator holding USER_ADD); the token never holds more than its creator. With a name only it inherits its creator's current rights (seed 003), TOKENS_MANAGE excepted. The secret is in this response only.",
 		bodyRequired: true}, h.mgmtAddToken)
 	add(h, op{method: "GET", path: "/access/audit", fam: fam, summary: "List the company's audit trail",
 		description: "Needs ADMIN or above in the caller's company. Oldest first, one keyset page at a time; every filter is optional and they combine.",
@@ -550,7 +550,7 @@ func (h *Handler) mgmtAgencyEdit(x *exchange, in *mgmtAgencyEdit) (managed[mgmtA
 }
 
 func (h *Handler) mgmtAddToken(x *exchange, in *mgmtNewToken) (managed[mgmtCreatedToken], error) {
-	nt := token.NewToken{Name: in.Name, Role: in.Role, Permissions: in.Roles, Level: in.Level}
+	nt := token.NewToken{Name: in.Name, Role: in.Role, Permissions: in.Roles, Level: in.Level, Bare: in.Roles != nil}
 	if in.ExpiresAt != nil {
 		nt.ExpiresAt = *in.ExpiresAt
 	}

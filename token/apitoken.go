@@ -140,7 +140,11 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in NewToken) (
 	if err != nil {
 		return Created{}, err
 	}
-	return Created{Token: t, Secret: secret, Grants: grants}, nil
+	u, err := s.creatorOf(ctx, t)
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Token: t, Secret: secret, Grants: grants, Creator: u}, nil
 }
 
 // expiry validates an expiry asked for at now: zero (never) or in the
@@ -277,7 +281,11 @@ func (s *Service) DescribeList(ctx context.Context, p access.Principal, pr acces
 		if err != nil {
 			return access.Page[Described]{}, err
 		}
-		out.Items[i] = Described{Token: t, Grants: g}
+		u, err := s.creatorOf(ctx, t)
+		if err != nil {
+			return access.Page[Described]{}, err
+		}
+		out.Items[i] = Described{Token: t, Grants: g, Creator: u}
 	}
 	return out, nil
 }
@@ -301,6 +309,16 @@ func (s *Service) grantsOf(ctx context.Context, t Token) ([]access.Grant, error)
 		}
 		pr.After = page.Next
 	}
+}
+
+// creatorOf reads the member whose rights cap t, for a caller that may
+// see t (the zero User if they are gone).
+func (s *Service) creatorOf(ctx context.Context, t Token) (access.User, error) {
+	u, err := s.acc.GetUser(ctx, access.Principal{Kind: access.PrincipalSystem, CompanyID: t.CompanyID}, t.UserID)
+	if errors.Is(err, access.ErrNotFound) {
+		return access.User{}, nil
+	}
+	return u, err
 }
 
 // Get returns an API token of the principal's company. Needs USER_VIEW
@@ -327,7 +345,11 @@ func (s *Service) Describe(ctx context.Context, p access.Principal, id uuid.UUID
 	if err != nil {
 		return Described{}, err
 	}
-	return Described{Token: t, Grants: g}, nil
+	u, err := s.creatorOf(ctx, t)
+	if err != nil {
+		return Described{}, err
+	}
+	return Described{Token: t, Grants: g, Creator: u}, nil
 }
 
 // mayChange applies the rule of changing someone's token (revoking,
@@ -454,6 +476,9 @@ func (s *Service) Reset(ctx context.Context, p access.Principal, id uuid.UUID, e
 			return err
 		}
 		if out.Grants, err = s.grantsOf(ctx, out.Token); err != nil {
+			return err
+		}
+		if out.Creator, err = s.creatorOf(ctx, out.Token); err != nil {
 			return err
 		}
 		return s.acc.Audit(ctx, p, p.CompanyID, "token.reset", auditTarget(t),

@@ -98,6 +98,15 @@ func OriginOf(code string) Origin {
 // Expired reports whether t has expired at now (now >= ExpiresAt).
 func (t Token) Expired(now time.Time) bool { return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) }
 
+// LastFour is the last four characters of the token's secret, from its
+// Hint (seed 002's last_4_digits); "" without a hint.
+func (t Token) LastFour() string {
+	if len(t.Hint) < 4 {
+		return ""
+	}
+	return t.Hint[len(t.Hint)-4:]
+}
+
 // Revoked reports whether t was revoked.
 func (t Token) Revoked() bool { return !t.RevokedAt.IsZero() }
 
@@ -176,6 +185,8 @@ type ResourceGrant struct {
 type Described struct {
 	Token  Token
 	Grants []access.Grant
+	// Creator is the member whose rights cap the token (Token.UserID).
+	Creator access.User
 }
 
 // Created is the result of Service.Create and Service.Reset: the stored
@@ -184,6 +195,8 @@ type Created struct {
 	Token  Token
 	Secret Secret
 	Grants []access.Grant
+	// Creator is the member whose rights cap the token (Token.UserID).
+	Creator access.User
 }
 
 // Format prints c with its secret redacted.
