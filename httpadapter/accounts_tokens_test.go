@@ -142,9 +142,7 @@ func TestMailtrapSDKApiTokens(t *testing.T) {
 func TestAddAPITokenInheritsTheCreatorsRights(t *testing.T) {
 	onEachStore(t, func(t *testing.T, st backend) {
 		e := newEnv(t, st)
-		_, asAdmin := e.member("admin", access.RoleAdmin)
-		_ = asAdmin
-		admin := e.user("admin2")
+		admin := e.user("admin")
 		e.AddMember(t, e.company.ID, admin, access.RoleAdmin, access.UserDelete)
 		session := e.session(admin)
 		r := must(t, 200, e.call("POST", "/access/add-api-token", session, map[string]any{"name": "mine"}))

@@ -63,6 +63,12 @@
 //	GET    /api/accounts/{account_id}/account_accesses             T     access.ListGrants (+ specifier look-ups)
 //	DELETE /api/accounts/{account_id}/account_accesses/{account_access_id}
 //	                                                               T     access.RemoveAccess
+//	GET    /api/accounts/{account_id}/api_tokens                   T     token.DescribeList
+//	POST   /api/accounts/{account_id}/api_tokens                   T     token.Create
+//	GET    /api/accounts/{account_id}/api_tokens/{api_token_id}    T     token.Describe
+//	DELETE /api/accounts/{account_id}/api_tokens/{api_token_id}    T     token.Revoke (204)
+//	POST   /api/accounts/{account_id}/api_tokens/{api_token_id}/reset
+//	                                                               T     token.Reset
 //	Management (seed 003): the caller's company (a token's own, a session's current one)
 //	GET    /access                                                 T     access.ListMembers
 //	POST   /access/add                                             T     invite.Add (access.AddMember, or an invitation)
@@ -105,7 +111,8 @@
 // "data": {"code", "message", "field"}}.
 //
 // One table (kinds in errors.go) maps error kinds to statuses: invalid
-// input 400 (422 in the v1 family, as seed 001 lists), unauthenticated 401
+// input 400 (422 in the v1 family, as seed 001 lists, and for an expiry
+// in the past in the accounts family: familyCodes), unauthenticated 401
 // (with WWW-Authenticate), forbidden 403, not found 404 (also for another
 // tenant's IDs: the services make them indistinguishable), conflict 409
 // (last owner, duplicates, a used invitation, a resend within the
@@ -321,6 +328,33 @@
 //     cursor, the next page in a Link header (rel="next"), as the body is a
 //     bare array. Filters accept repeated, [] and comma-separated values;
 //     domain_ids are sending_domain resources.
+//   - Seed 002's API tokens, which the seed names nowhere, are what
+//     Mailtrap's SDKs call (apiTokens.getList, create, get, reset,
+//     delete; the tests replay their requests): a token is {"id", "name",
+//     "last_4_digits", "created_by" (the e-mail of the member whose rights
+//     cap it), "expires_at" (null: never), "resources", "permissions"};
+//     "token", the secret, only in the answers of create and reset. Its
+//     resources are its level on the account ({"resource_type":
+//     "account", "resource_id": the account's id}, absent at level 0),
+//     then its resource grants. Creating takes "resources" (the account
+//     item sets the level, its resource_id must be the account's, any
+//     other item is a grant made in the same transaction) and, as
+//     gatehouse's own, "permissions" (TOKENS_MANAGE, USER_VIEW…). Without
+//     resources and permissions the token gets its creator's current
+//     rights (as seed 003's tokens "inherit"); "resources": [] asks for
+//     none. expires_at absent or null never expires (Mailtrap's server
+//     default is being changed to a year; ours stays none); a date that is
+//     not in the future is 422 (code expiry_not_future), the only 422 of
+//     the family: its other invalid input stays 400. Reset keeps the
+//     token's id, rights, grants and the tokens it made, and replaces the
+//     secret (the old one stops at once) and the expiry (absent or null:
+//     never); a revoked or expired token, or one whose parent stopped, is
+//     409, as is a reset that lost to a concurrent one (token_reset).
+//     DELETE revokes (204, no body, as the SDK expects): the token stops on
+//     the next request, with the tokens it made, and stays listed as
+//     gatehouse lists revoked tokens. Listing pages with limit and cursor,
+//     the next page in a Link header. A token manages tokens only with
+//     TOKENS_MANAGE (token.ManageTokens), see package token.
 //   - Seed 003: "roles" are permission codes (USER_VIEW…), as the seed
 //     calls them; "role" is the membership's level role (default VIEWER
 //     for /access/add). /access/add is invite.Add (see "Consent" above):
@@ -336,6 +370,10 @@
 //     user, those sent to their e-mail. Tokens, invitation codes and links
 //     never appear in a response except the API token's secret, once, from
 //     /access/add-api-token, and the partner provisioning's login_url.
+//     /access/add-api-token with a name only gives the token its
+//     creator's current rights (level and every permission; never
+//     TOKENS_MANAGE, which is given explicitly), capped as ever; "roles":
+//     [] asks for a token with no right of its own.
 //   - Seed 003 names no company routes: /access/company (GET reads the
 //     caller's company; POST /access/company/edit, /leave,
 //     /transfer-ownership {user_id} and /delete act on it) follow the

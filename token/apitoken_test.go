@@ -363,3 +363,48 @@ func TestListGetRevoke(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, tk.Revoked(), "revoked tokens stay listed")
 }
+
+func TestNameOnlyInheritsTheCreatorsRights(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin, asAdmin := e.member(t, "admin", access.RoleAdmin, access.UserDelete)
+	c := e.create(t, asAdmin, token.NewToken{Name: "mine"})
+	assert.Equal(t, access.LevelAdmin, c.Token.Level)
+	m, err := e.acc.GetMember(ctx, e.asOwner, admin.ID)
+	require.NoError(t, err)
+	assert.Equal(t, e.acc.Catalog().Effective(m.Role, m.Extra), c.Token.Permissions, "every permission its creator holds now")
+	assert.NotContains(t, c.Token.Permissions, token.ManageTokens)
+
+	bare := e.create(t, asAdmin, token.NewToken{Name: "bare", Bare: true})
+	assert.Zero(t, bare.Token.Level)
+	assert.Empty(t, bare.Token.Permissions, "no right, asked for explicitly")
+
+	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: e.company.ID}
+	viaSys := e.create(t, sys, token.NewToken{Name: "for admin", CreatorID: admin.ID})
+	assert.Equal(t, c.Token.Permissions, viaSys.Token.Permissions, "the system gives the member's, not its own")
+	assert.Equal(t, access.LevelAdmin, viaSys.Token.Level)
+}
+
+func TestManageTokensIsATokensOwn(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for _, r := range e.acc.Catalog().Roles() {
+		assert.NotContains(t, r.Permissions, token.ManageTokens, "no role implies it: %s", r.Code)
+	}
+	u := e.user(t, "m")
+	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: e.company.ID}
+	_, err := e.acc.AddMember(ctx, sys, access.NewMember{UserID: u.ID, Role: access.RoleViewer, Permissions: []string{token.ManageTokens}})
+	assert.ErrorIs(t, err, access.ErrInvalid, "no membership holds it")
+
+	// A member who may create tokens may give it; one who may not, cannot.
+	_, asVP := e.member(t, "vp", access.RoleViewerPlus)
+	_, err = e.tok.Create(ctx, asVP, token.NewToken{Name: "x", Permissions: []string{token.ManageTokens}})
+	assert.ErrorIs(t, err, access.ErrForbidden)
+	m := e.create(t, e.asOwner, token.NewToken{Name: "m", Permissions: []string{token.ManageTokens}})
+	assert.Equal(t, []string{token.ManageTokens}, m.Token.Permissions)
+	mp, err := e.tok.Verify(ctx, m.Secret.Reveal())
+	require.NoError(t, err)
+	child := e.create(t, mp, token.NewToken{Name: "c", Permissions: []string{token.ManageTokens}})
+	assert.Equal(t, []string{token.ManageTokens}, child.Token.Permissions, "a token holding it passes it on")
+	assert.Equal(t, []uuid.UUID{m.Token.ID}, child.Token.Ancestors)
+}
