@@ -175,6 +175,9 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 			"POST /api/v1/users/login", "POST /api/v1/users/logout", "POST /api/v1/users/password/reset",
 			"PUT /api/v1/users/password/reset", "PUT /api/v1/users/password", "POST /api/v1/users/validate_token",
 			"GET /api/accounts/{account_id}/account_accesses", "DELETE /api/accounts/{account_id}/account_accesses/{account_access_id}",
+			"GET /api/accounts/{account_id}/api_tokens", "POST /api/accounts/{account_id}/api_tokens",
+			"GET /api/accounts/{account_id}/api_tokens/{api_token_id}", "DELETE /api/accounts/{account_id}/api_tokens/{api_token_id}",
+			"POST /api/accounts/{account_id}/api_tokens/{api_token_id}/reset",
 			"GET /access", "POST /access/add", "POST /access/delete", "POST /access/edit", "GET /access/roles",
 			"POST /access/invite", "GET /access/invite", "POST /access/invite/accept",
 			"POST /access/invite/{invitation_id}/reject", "POST /access/invite/{invitation_id}/resend",
@@ -210,7 +213,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 			// A request reaches the route (no 404/405 from the mux).
 			rec := httptest.NewRecorder()
 			target := strings.NewReplacer("{userId}", "x", "{user_id}", "x", "{id}", "x", "{company_id}", "x", "{code}", "x",
-				"{account_id}", "x", "{account_access_id}", "x", "{invitation_id}", "x", "{connection_id}", "x").Replace(path)
+				"{account_id}", "x", "{account_access_id}", "x", "{api_token_id}", "x", "{invitation_id}", "x", "{connection_id}", "x").Replace(path)
 			e.h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
 			assert.NotEqual(t, http.StatusMethodNotAllowed, rec.Code, m)
 			assert.Contains(t, rec.Header().Get("Content-Type"), "/", m)
@@ -219,8 +222,8 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 
 		// Only the mounted families are documented.
 		only := newEnv(t, st, httpadapter.WithFamilies(httpadapter.Accounts))
-		assert.Len(t, only.h.Routes(), 2)
-		assert.Len(t, only.doc.raw["paths"], 3, "its two routes and the document")
+		assert.Len(t, only.h.Routes(), 7)
+		assert.Len(t, only.doc.raw["paths"], 6, "its seven routes on five paths, and the document")
 		must(t, 404, only.call("GET", "/access", only.ownerT, nil))
 	})
 }

@@ -53,6 +53,18 @@
 // once). Tokens are subjects of resource grants (access.SubjectToken, seed
 // 002's ApiToken). Revocation and expiry take effect on the very next
 // request; the last use is recorded at most once a minute per token.
+// With a name only (no role, permissions, level or grants) a token gets
+// its creator's current rights; NewToken.Bare asks for none.
+//
+// A token manages tokens only with ManageTokens, a permission no role
+// implies: it then lists, creates, resets (Service.Reset: a new secret,
+// the same token) and revokes tokens as its creator could, never creates
+// one above itself, and the tokens it creates record it in their
+// Ancestors: Verify refuses them as soon as any ancestor is revoked,
+// expired or gone. Checking at verification rather than revoking in
+// cascade is exact under concurrency without locks: a child committed
+// while its parent was being revoked stops on its next request all the
+// same, and expiry needs no event at all.
 //
 // # Login links and sessions
 //
