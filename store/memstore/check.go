@@ -14,7 +14,7 @@ import (
 func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access.AccessFacts, err error) {
 	err = s.read(ctx, func() {
 		a := &s.acc
-		if i, ok := a.members[memberKey{q.CompanyID, q.UserID}]; ok {
+		if i, ok := a.members.get(memberKey{q.CompanyID, q.UserID}); ok {
 			r := a.rows.at(i)
 			sh := &a.shapes.list[r.shape]
 			f.Member, f.Active, f.Role, f.MemberSince = true, r.active(), sh.role, a.since(i, r)
@@ -33,7 +33,7 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access
 		// permissions hold the asked one.
 		for _, id := range a.customerConns[q.CompanyID] {
 			c := a.conns[id]
-			i, ok := a.members[memberKey{c.AgencyID, q.UserID}]
+			i, ok := a.members.get(memberKey{c.AgencyID, q.UserID})
 			if !ok {
 				continue
 			}

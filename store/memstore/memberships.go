@@ -37,12 +37,12 @@ const (
 
 // memberTables holds the memberships and the indexes of their listings.
 // CheckAccess reads members and the row it points to: two look-ups, no
-// copy.
+// copy. The membership tables find rows by the keys the rows hold.
 type memberTables struct {
 	rows           rows[memberRow]
 	shapes         shapes
-	members        table[memberKey, ref]
-	memberByID     table[uuid.UUID, ref]
+	members        refTable[memberKey]
+	memberByID     refTable[uuid.UUID]
 	times          table[ref, [2]time.Time]    // rows whose times do not fit a stamp
 	primaryOf      table[uuid.UUID, uuid.UUID] // user -> company of the primary membership
 	companyMembers refIndex[uuid.UUID]
@@ -53,12 +53,13 @@ type memberTables struct {
 }
 
 func (t *memberTables) init() {
-	*t = memberTables{members: table[memberKey, ref]{},
-		memberByID: table[uuid.UUID, ref]{}, times: table[ref, [2]time.Time]{}, primaryOf: table[uuid.UUID, uuid.UUID]{},
+	*t = memberTables{times: table[ref, [2]time.Time]{}, primaryOf: table[uuid.UUID, uuid.UUID]{},
 		companyMembers: refIndex[uuid.UUID]{}, companyByFlag: refIndex[flagKey]{},
 		userMembers: refIndex[uuid.UUID]{}, userByFlag: refIndex[flagKey]{}}
 	t.shapes.init()
 	t.idOf = func(r ref) uuid.UUID { return t.rows.at(r).id }
+	t.members = newRefTable(func(r ref) memberKey { p := t.rows.at(r); return memberKey{p.company, p.user} })
+	t.memberByID = newRefTable(t.idOf)
 }
 
 func flagIf(b bool, f uint8) uint8 {
@@ -119,6 +120,8 @@ func (a *accessTables) putMembership(t *tx, i ref, m *access.Membership) ref {
 	r, odd := a.memberTables.row(m)
 	if i < 0 {
 		i = a.rows.add(t, r)
+		a.members.add(t, memberKey{m.CompanyID, m.UserID}, i)
+		a.memberByID.add(t, m.ID, i)
 	} else {
 		a.rows.set(t, i, r)
 	}
@@ -127,8 +130,6 @@ func (a *accessTables) putMembership(t *tx, i ref, m *access.Membership) ref {
 	} else {
 		a.times.del(t, i)
 	}
-	a.members.put(t, memberKey{m.CompanyID, m.UserID}, i)
-	a.memberByID.put(t, m.ID, i)
 	a.companyMembers.add(t, m.CompanyID, i, a.idOf)
 	a.companyByFlag.add(t, flagKey{m.CompanyID, m.Active}, i, a.idOf)
 	a.userMembers.add(t, m.UserID, i, a.idOf)
@@ -170,10 +171,10 @@ func (s *Store) CreateMembership(ctx context.Context, m *access.Membership) erro
 		if _, ok := a.companies[m.CompanyID]; !ok {
 			return access.NotFound(access.CodeCompanyNotFound)
 		}
-		if _, ok := a.members[memberKey{m.CompanyID, m.UserID}]; ok {
+		if _, ok := a.members.get(memberKey{m.CompanyID, m.UserID}); ok {
 			return access.Conflict(access.CodeAlreadyMember, "the user is already a member of the company")
 		}
-		if _, ok := a.memberByID[m.ID]; ok {
+		if _, ok := a.memberByID.get(m.ID); ok {
 			return access.Conflict(access.CodeIDTaken, "membership %s exists", m.ID)
 		}
 		if err := a.checkPrimary(m); err != nil {
@@ -201,7 +202,7 @@ func (s *Store) getMembership(ctx context.Context, lookup func() (ref, bool)) (m
 // GetMembership implements access.Store.
 func (s *Store) GetMembership(ctx context.Context, companyID, userID uuid.UUID) (access.Membership, error) {
 	return s.getMembership(ctx, func() (ref, bool) {
-		i, ok := s.acc.members[memberKey{companyID, userID}]
+		i, ok := s.acc.members.get(memberKey{companyID, userID})
 		return i, ok
 	})
 }
@@ -209,7 +210,7 @@ func (s *Store) GetMembership(ctx context.Context, companyID, userID uuid.UUID) 
 // GetMembershipByID implements access.Store.
 func (s *Store) GetMembershipByID(ctx context.Context, companyID, id uuid.UUID) (access.Membership, error) {
 	return s.getMembership(ctx, func() (ref, bool) {
-		i, ok := s.acc.memberByID[id]
+		i, ok := s.acc.memberByID.get(id)
 		return i, ok && s.acc.rows.at(i).company == companyID
 	})
 }
@@ -218,7 +219,7 @@ func (s *Store) GetMembershipByID(ctx context.Context, companyID, id uuid.UUID) 
 func (s *Store) UpdateMembership(ctx context.Context, m *access.Membership) error {
 	return s.write(ctx, func(t *tx) error {
 		a := &s.acc
-		i, ok := a.members[memberKey{m.CompanyID, m.UserID}]
+		i, ok := a.members.get(memberKey{m.CompanyID, m.UserID})
 		if !ok {
 			return access.NotFound(access.CodeMembershipNotFound)
 		}
@@ -243,7 +244,7 @@ func (s *Store) ClearPrimary(ctx context.Context, userID uuid.UUID) error {
 		if !ok {
 			return nil
 		}
-		i := a.members[memberKey{companyID, userID}]
+		i, _ := a.members.get(memberKey{companyID, userID})
 		r := *a.rows.at(i)
 		r.flags &^= memberPrimary
 		a.rows.set(t, i, r)
@@ -255,7 +256,7 @@ func (s *Store) ClearPrimary(ctx context.Context, userID uuid.UUID) error {
 // deleteMembership removes a membership and its user's grants in the
 // company.
 func (a *accessTables) deleteMembership(t *tx, k memberKey) {
-	i, ok := a.members[k]
+	i, ok := a.members.get(k)
 	if !ok {
 		return
 	}
@@ -265,8 +266,8 @@ func (a *accessTables) deleteMembership(t *tx, k memberKey) {
 	}
 	m := a.membership(i)
 	a.unindexMembership(t, i, m)
-	a.members.del(t, k)
-	a.memberByID.del(t, m.ID)
+	a.members.del(t, k, i)
+	a.memberByID.del(t, m.ID, i)
 	a.times.del(t, i)
 	a.rows.del(t, i)
 }
@@ -284,7 +285,7 @@ func (a *accessTables) deleteMemberships(t *tx, refs []ref) {
 func (s *Store) DeleteMembership(ctx context.Context, companyID, userID uuid.UUID) error {
 	return s.write(ctx, func(t *tx) error {
 		k := memberKey{companyID, userID}
-		if _, ok := s.acc.members[k]; !ok {
+		if _, ok := s.acc.members.get(k); !ok {
 			return access.NotFound(access.CodeMembershipNotFound)
 		}
 		s.acc.deleteMembership(t, k)
@@ -333,7 +334,7 @@ func (a *accessTables) member(dst *access.Member, i ref, creator *access.UserSum
 // GetMember implements access.Store.
 func (s *Store) GetMember(ctx context.Context, companyID, userID uuid.UUID) (out access.Member, err error) {
 	if rerr := s.read(ctx, func() {
-		i, ok := s.acc.members[memberKey{companyID, userID}]
+		i, ok := s.acc.members.get(memberKey{companyID, userID})
 		if !ok {
 			err = access.NotFound(access.CodeMembershipNotFound)
 			return
