@@ -150,11 +150,11 @@ func (s *Store) DeleteCompany(ctx context.Context, id uuid.UUID) error {
 		for _, cid := range slices.Clone(a.companyConns[id]) {
 			a.deleteConnection(t, a.conns[cid])
 		}
-		for _, uid := range slices.Clone(a.usersActiveIn[id]) {
-			u := a.users[uid]
+		for _, ui := range slices.Clone(a.usersActiveIn[id]) {
+			u := a.user(ui)
 			u.ActiveCompanyID = uuid.Nil
-			a.users.put(t, uid, u)
-			a.usersActiveIn.del(t, id, uid)
+			a.putUser(t, ui, &u)
+			a.usersActiveIn.del(t, id, ui, a.userIDOf)
 		}
 		a.unindexCompanyKeys(t, c)
 		a.companies.del(t, id)

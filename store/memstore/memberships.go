@@ -43,19 +43,15 @@ type memberTables struct {
 	shapes         shapes
 	members        refTable[memberKey]
 	memberByID     refTable[uuid.UUID]
-	times          table[ref, [2]time.Time]    // rows whose times do not fit a stamp
-	primaryOf      table[uuid.UUID, uuid.UUID] // user -> company of the primary membership
+	times          table[ref, [2]time.Time] // rows whose times do not fit a stamp
 	companyMembers refIndex[uuid.UUID]
 	companyByFlag  refIndex[flagKey]
-	userMembers    refIndex[uuid.UUID]
-	userByFlag     refIndex[flagKey]
 	idOf           func(ref) uuid.UUID // a membership's ID, the indexes' order
 }
 
 func (t *memberTables) init() {
-	*t = memberTables{times: table[ref, [2]time.Time]{}, primaryOf: table[uuid.UUID, uuid.UUID]{},
-		companyMembers: refIndex[uuid.UUID]{}, companyByFlag: refIndex[flagKey]{},
-		userMembers: refIndex[uuid.UUID]{}, userByFlag: refIndex[flagKey]{}}
+	*t = memberTables{times: table[ref, [2]time.Time]{}, companyMembers: refIndex[uuid.UUID]{},
+		companyByFlag: refIndex[flagKey]{}}
 	t.shapes.init()
 	t.idOf = func(r ref) uuid.UUID { return t.rows.at(r).id }
 	t.members = newRefTable(func(r ref) memberKey { p := t.rows.at(r); return memberKey{p.company, p.user} })
@@ -132,11 +128,7 @@ func (a *accessTables) putMembership(t *tx, i ref, m *access.Membership) ref {
 	}
 	a.companyMembers.add(t, m.CompanyID, i, a.idOf)
 	a.companyByFlag.add(t, flagKey{m.CompanyID, m.Active}, i, a.idOf)
-	a.userMembers.add(t, m.UserID, i, a.idOf)
-	a.userByFlag.add(t, flagKey{m.UserID, m.Active}, i, a.idOf)
-	if m.Primary {
-		a.primaryOf.put(t, m.UserID, m.CompanyID)
-	}
+	a.linkMember(t, i)
 	return i
 }
 
@@ -144,17 +136,98 @@ func (a *accessTables) putMembership(t *tx, i ref, m *access.Membership) ref {
 func (a *accessTables) unindexMembership(t *tx, i ref, m access.Membership) {
 	a.companyMembers.del(t, m.CompanyID, i, a.idOf)
 	a.companyByFlag.del(t, flagKey{m.CompanyID, m.Active}, i, a.idOf)
-	a.userMembers.del(t, m.UserID, i, a.idOf)
-	a.userByFlag.del(t, flagKey{m.UserID, m.Active}, i, a.idOf)
-	if m.Primary {
-		a.primaryOf.del(t, m.UserID)
+	a.unlinkMember(t, i)
+}
+
+// links are the memberships kept in the row of membership i's user.
+func (a *accessTables) links(i ref) *userLinks {
+	u, _ := a.userByID.get(a.rows.at(i).user)
+	return &a.userRows.at(u).links
+}
+
+// linkMember files membership i in its user's row, as its flags say.
+func (a *accessTables) linkMember(t *tx, i ref) {
+	l, r := a.links(i), *a.rows.at(i)
+	prev := l.primary
+	l.insert(i, r.active(), a.idOf)
+	if r.flags&memberPrimary != 0 {
+		l.primary = uint32(i) + 1
 	}
+	t.onUndo(func() {
+		l.remove(i, r.active(), a.idOf)
+		l.primary = prev
+	})
+}
+
+// unlinkMember takes membership i out of its user's row.
+func (a *accessTables) unlinkMember(t *tx, i ref) {
+	l, r := a.links(i), *a.rows.at(i)
+	prev := l.primary
+	l.remove(i, r.active(), a.idOf)
+	if prev == uint32(i)+1 {
+		l.primary = 0
+	}
+	t.onUndo(func() {
+		l.insert(i, r.active(), a.idOf)
+		l.primary = prev
+	})
+}
+
+// part is the active or inactive part of the links, and where it starts.
+func (l *userLinks) part(active bool) ([]ref, int) {
+	if active {
+		return l.members[:l.active], 0
+	}
+	return l.members[l.active:], int(l.active)
+}
+
+func (l *userLinks) insert(i ref, active bool, idOf func(ref) uuid.UUID) {
+	p, at := l.part(active)
+	k, _ := refsSearch(p, idOf(i), idOf)
+	l.members = slices.Insert(l.members, at+k, i)
+	if active {
+		l.active++
+	}
+}
+
+func (l *userLinks) remove(i ref, active bool, idOf func(ref) uuid.UUID) {
+	p, at := l.part(active)
+	if k, ok := refsSearch(p, idOf(i), idOf); ok {
+		l.members = slices.Delete(l.members, at+k, at+k+1)
+		if active {
+			l.active--
+		}
+	}
+	if len(l.members) == 0 {
+		l.members = nil
+	}
+}
+
+// after returns, in ID order, at most limit of the memberships whose IDs
+// are greater than after: both parts, or the one active names.
+func (l *userLinks) after(active *bool, after uuid.UUID, limit int, idOf func(ref) uuid.UUID) []ref {
+	if active != nil {
+		p, _ := l.part(*active)
+		p = refsAfter(p, after, idOf)
+		return p[:min(len(p), limit)]
+	}
+	x, y := refsAfter(l.members[:l.active], after, idOf), refsAfter(l.members[l.active:], after, idOf)
+	out := make([]ref, 0, min(len(x)+len(y), limit))
+	for len(out) < cap(out) {
+		if len(y) == 0 || (len(x) > 0 && compareID(idOf(x[0]), idOf(y[0])) < 0) {
+			out, x = append(out, x[0]), x[1:]
+		} else {
+			out, y = append(out, y[0]), y[1:]
+		}
+	}
+	return out
 }
 
 // checkPrimary reports a conflict if m would be the user's second primary
 // membership.
 func (a *accessTables) checkPrimary(m *access.Membership) error {
-	if c, ok := a.primaryOf[m.UserID]; ok && m.Primary && c != m.CompanyID {
+	u, _ := a.userByID.get(m.UserID)
+	if p := a.userRows.at(u).links.primary; m.Primary && p != 0 && a.rows.at(ref(p-1)).company != m.CompanyID {
 		return access.Conflict(access.CodePrimaryTaken, "the user already has a primary membership")
 	}
 	return nil
@@ -165,7 +238,7 @@ func (a *accessTables) checkPrimary(m *access.Membership) error {
 func (s *Store) CreateMembership(ctx context.Context, m *access.Membership) error {
 	return s.write(ctx, func(t *tx) error {
 		a := &s.acc
-		if _, ok := a.users[m.UserID]; !ok {
+		if !a.hasUser(m.UserID) {
 			return access.NotFound(access.CodeUserNotFound)
 		}
 		if _, ok := a.companies[m.CompanyID]; !ok {
@@ -240,15 +313,16 @@ func (s *Store) UpdateMembership(ctx context.Context, m *access.Membership) erro
 func (s *Store) ClearPrimary(ctx context.Context, userID uuid.UUID) error {
 	return s.write(ctx, func(t *tx) error {
 		a := &s.acc
-		companyID, ok := a.primaryOf[userID]
-		if !ok {
+		u, ok := a.userByID.get(userID)
+		if !ok || a.userRows.at(u).links.primary == 0 {
 			return nil
 		}
-		i, _ := a.members.get(memberKey{companyID, userID})
+		i := ref(a.userRows.at(u).links.primary - 1)
+		a.unlinkMember(t, i)
 		r := *a.rows.at(i)
 		r.flags &^= memberPrimary
 		a.rows.set(t, i, r)
-		a.primaryOf.del(t, userID)
+		a.linkMember(t, i)
 		return nil
 	})
 }
@@ -313,7 +387,7 @@ func (s *Store) CountActiveOwners(ctx context.Context, companyID uuid.UUID) (n i
 // company share a few creators, so most rows skip that look-up.
 func (a *accessTables) member(dst *access.Member, i ref, creator *access.UserSummary, last *access.UserSummary) {
 	dst.Membership = cloneMembership(a.membership(i))
-	dst.User = a.users[dst.UserID]
+	dst.User, _ = a.userOf(dst.UserID)
 	by := dst.CreatedBy
 	switch {
 	case by == uuid.Nil:
@@ -321,7 +395,7 @@ func (a *accessTables) member(dst *access.Member, i ref, creator *access.UserSum
 	case by == last.ID:
 		*creator = *last
 	default:
-		u, ok := a.users[by]
+		u, ok := a.userOf(by)
 		if !ok {
 			return
 		}
@@ -389,13 +463,14 @@ func (s *Store) ListMembersAt(ctx context.Context, companyID uuid.UUID, active *
 func (s *Store) ListUserCompanies(ctx context.Context, userID uuid.UUID, active *bool, c access.Cursor) (out []access.UserCompany, err error) {
 	err = s.read(ctx, func() {
 		a := &s.acc
-		refs := a.userMembers[userID]
-		if active != nil {
-			refs = a.userByFlag[flagKey{userID, *active}]
+		u, ok := a.userByID.get(userID)
+		if !ok {
+			out = []access.UserCompany{}
+			return
 		}
-		refs = refsAfter(refs, c.After, a.idOf)
-		out = make([]access.UserCompany, 0, min(len(refs), limitOf(c)))
-		for _, i := range refs[:cap(out)] {
+		refs := a.userRows.at(u).links.after(active, c.After, limitOf(c), a.idOf)
+		out = make([]access.UserCompany, 0, len(refs))
+		for _, i := range refs {
 			m := cloneMembership(a.membership(i))
 			out = append(out, access.UserCompany{Membership: m, Company: cloneCompany(a.companies[m.CompanyID])})
 		}

@@ -43,7 +43,7 @@ func (a *accessTables) mustExist(companyID, userID uuid.UUID) error {
 	if _, ok := a.companies[companyID]; !ok && companyID != uuid.Nil {
 		return access.NotFound(access.CodeCompanyNotFound)
 	}
-	if _, ok := a.users[userID]; !ok {
+	if !a.hasUser(userID) {
 		return access.NotFound(access.CodeUserNotFound)
 	}
 	return nil
@@ -97,9 +97,10 @@ func (s *Store) GetTokenByHash(ctx context.Context, d token.Digest) (t token.Tok
 		}
 		if ok {
 			// The user's status, read with the token as bunstore joins it.
-			var u access.User
-			u, ok = s.acc.users[t.UserID]
-			t.UserStatus = u.Status
+			var u ref
+			if u, ok = s.acc.userByID.get(t.UserID); ok {
+				t.UserStatus = s.acc.userRows.at(u).status
+			}
 		}
 		if !ok {
 			t, err = token.Token{}, errTokenNotFound
