@@ -31,6 +31,14 @@ func TestConformance(t *testing.T) {
 			storetest.Run(t, func(t *testing.T) store.Store { return p.store(t) })
 		})
 	}
+	// Behind PgBouncer in transaction mode, where a session's prepared
+	// statements and settings are not the client's: the driver in exec
+	// mode, so the store prepares nothing either (WithoutPreparedStatements
+	// is implied), and every statement names its schema.
+	t.Run("pgbouncer/"+string(pgxExec), func(t *testing.T) {
+		p := newPoolerSchemaPool(t, pgxExec)
+		storetest.Run(t, func(t *testing.T) store.Store { return p.store(t) })
+	})
 }
 
 func user(id uuid.UUID, now time.Time) *access.User {

@@ -35,13 +35,19 @@ const (
 	pgxSimple driver = "pgx-simple"
 	// pgxCache is pgx's stdlib with its default prepared-statement cache.
 	pgxCache driver = "pgx-cache"
+	// pgxExec is pgx's stdlib with the extended protocol and unnamed
+	// statements only, as a host behind a transaction pooler sets it
+	// (default_query_exec_mode=exec): nothing prepared, by the driver or
+	// by the store.
+	pgxExec driver = "pgx-exec"
 )
 
 var drivers = []driver{pgxSimple, pgxCache}
 
 // target says which database a pool connects to.
 type target struct {
-	url string
+	url    string
+	pooler bool // through GATEHOUSE_TEST_PGBOUNCER_URL's pooler
 }
 
 // open returns a bun.DB over a new pool to t, closed at clean-up. Commits
@@ -56,12 +62,16 @@ func openWith(tb testing.TB, t target, d driver, opts []stdlib.OptionOpenDB, hoo
 	tb.Helper()
 	cfg, err := pgx.ParseConfig(t.url)
 	require.NoError(tb, err)
-	cfg.RuntimeParams["synchronous_commit"] = "off"
+	if !t.pooler { // a pooler refuses it; pgtest.ThroughPooler set it on the database
+		cfg.RuntimeParams["synchronous_commit"] = "off"
+	}
 	switch d {
 	case pgxSimple:
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	case pgxCache:
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
+	case pgxExec:
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
 	default:
 		tb.Fatalf("unknown driver %q", d)
 	}
@@ -120,6 +130,21 @@ func newSchemaPool(tb testing.TB, d driver) *schemaPool {
 	tb.Helper()
 	t := freshDatabase(tb)
 	return &schemaPool{owner: tb, db: t, driver: d, admin: open(tb, t, pgxSimple)}
+}
+
+// throughPooler is a fresh database reached through the pooler
+// GATEHOUSE_TEST_PGBOUNCER_URL names (the test skips without one).
+func throughPooler(tb testing.TB) target {
+	tb.Helper()
+	return target{url: pgtest.ThroughPooler(tb, freshDatabase(tb).url), pooler: true}
+}
+
+// newPoolerSchemaPool is a schemaPool whose stores, migrations and
+// clean-up all go through the pooler.
+func newPoolerSchemaPool(tb testing.TB, d driver) *schemaPool {
+	tb.Helper()
+	t := throughPooler(tb)
+	return &schemaPool{owner: tb, db: t, driver: d, admin: open(tb, t, pgxExec)}
 }
 
 // store returns a store over an empty, migrated schema, given back at the

@@ -107,4 +107,13 @@
 // row structs), so a host's Bun query hooks see them. Two reads are the
 // exception, server-side prepared statements because benchmarks show they
 // pay: the permission check and the token look-up by digest (prepared.go).
+//
+// Behind a pooler in transaction mode (PgBouncer), nothing may live in a
+// server session, since a client's next transaction may run on another.
+// The store keeps nothing there: every statement names its schema, the
+// migration lock is a transaction's (pg_try_advisory_xact_lock, polled),
+// and with pgx's stdlib in a mode that prepares nothing (the host sets
+// default_query_exec_mode=exec, or simple_protocol) it prepares nothing
+// either; WithoutPreparedStatements does that for another driver. The
+// conformance suite runs through PgBouncer in CI.
 package bunstore

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
@@ -39,8 +40,9 @@ var legacyTables = []string{
 // Migrate brings the database schema up to date in the PostgreSQL schema
 // the options name (WithSchema; DefaultSchema without it), creating it if
 // needed. It is idempotent and safe to call from several processes at
-// once: callers queue on a PostgreSQL advisory lock, and the first one
-// applies what is missing.
+// once: callers take turns on a PostgreSQL advisory lock (trying it every
+// 50ms, so that no waiter holds a session), and the first one applies
+// what is missing.
 //
 // A database migrated before the store had a schema of its own holds the
 // tables, migration tables included, in the schema its sessions' search
@@ -70,16 +72,11 @@ func Migrate(ctx context.Context, db *bun.DB, opts ...Option) error {
 		migrate.WithMarkAppliedOnSuccess(true),
 	)
 
-	// A transaction-scoped lock is released however this function ends,
-	// even if the connection dies: nothing can leak a held lock.
-	lock, err := db.BeginTx(ctx, nil)
+	lock, err := lockMigrations(ctx, db)
 	if err != nil {
-		return fmt.Errorf("bunstore: migrate: %w", err)
-	}
-	defer lock.Rollback() //nolint:errcheck // releasing the lock; nothing was written
-	if _, err := lock.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLockKey); err != nil {
 		return fmt.Errorf("bunstore: migrate: lock: %w", err)
 	}
+	defer lock.Rollback() //nolint:errcheck // releasing the lock; nothing was written
 	if _, err := s.db.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS ?", bun.Safe(quoteIdent(s.schema))); err != nil {
 		return fmt.Errorf("bunstore: migrate: create schema: %w", err)
 	}
@@ -93,6 +90,42 @@ func Migrate(ctx context.Context, db *bun.DB, opts ...Option) error {
 		return fmt.Errorf("bunstore: migrate: %w", err)
 	}
 	return nil
+}
+
+// lockPause is how long Migrate waits between two tries of the lock.
+const lockPause = 50 * time.Millisecond
+
+// lockMigrations returns a transaction holding the migration lock. A
+// transaction-scoped lock is released however Migrate ends, even if the
+// connection dies: nothing can leak a held lock. It tries the lock and,
+// if another process holds it, ends its transaction and tries again a
+// moment later, rather than waiting in pg_advisory_xact_lock: behind a
+// pooler in transaction mode a waiting transaction holds one of the few
+// server sessions, and instances starting together could take them all,
+// leaving none for the holder's migrations.
+func lockMigrations(ctx context.Context, db *bun.DB) (bun.Tx, error) {
+	for {
+		lock, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return bun.Tx{}, err
+		}
+		var got bool
+		if err := lock.NewRaw("SELECT pg_try_advisory_xact_lock(?)", migrationLockKey).Scan(ctx, &got); err != nil {
+			_ = lock.Rollback()
+			return bun.Tx{}, err
+		}
+		if got {
+			return lock, nil
+		}
+		_ = lock.Rollback()
+		t := time.NewTimer(lockPause)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return bun.Tx{}, ctx.Err()
+		}
+	}
 }
 
 // moveLegacy moves the tables of a database migrated before the store had

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 )
 
@@ -18,14 +20,79 @@ import (
 // Bun, so hosts' Bun query hooks (tracing, logging) see it; these two are
 // not seen by them.
 //
-// Server-side prepared statements need a session-level connection: behind
-// PgBouncer, use session pooling (transaction pooling before PgBouncer
-// 1.21's max_prepared_statements does not keep them).
+// A server-side prepared statement lives in one PostgreSQL session. Behind
+// a pooler in transaction mode (PgBouncer before 1.21, or without
+// max_prepared_statements) a client's next transaction may run on another
+// session, where the statement does not exist, or where another client
+// prepared the same name ("prepared statement ... already exists"). There
+// the two reads run as ordinary statements with parameters instead, one
+// round trip each, their parameters sent apart from the SQL (no
+// interpolation): with WithoutPreparedStatements, or when the driver is
+// pgx's stdlib in a mode that prepares nothing of its own (any
+// default_query_exec_mode but cache_statement, its default), which is the
+// setting such a host needs anyway. BenchmarkPrepared measures the cost.
+
+// Whether the store prepares its reads: decided once, on the first read
+// outside a transaction, unless an option decided it.
+const (
+	prepUndecided int32 = iota
+	prepOn
+	prepOff
+)
+
+// WithoutPreparedStatements makes the store send its two hot reads (the
+// permission check and the token look-up) as ordinary statements with
+// parameters, never preparing one on the server: for a connection pooler
+// in transaction mode, such as PgBouncer (see prepared.go). With pgx's
+// stdlib the option is implied by any default_query_exec_mode but the
+// default cache_statement; such a host sets default_query_exec_mode=exec
+// (or simple_protocol) in its URL so that the driver prepares nothing
+// either, and needs no option. Other drivers need it.
+func WithoutPreparedStatements() Option {
+	return func(s *Store) { s.prep.mode.Store(prepOff) }
+}
 
 // prepared holds the statements of one Store, keyed by their SQL.
 type prepared struct {
-	mu sync.Mutex // serialises preparation
-	m  sync.Map   // string -> *sql.Stmt
+	mu   sync.Mutex // serialises preparation and the decision
+	m    sync.Map   // string -> *sql.Stmt
+	mode atomic.Int32
+}
+
+// use tells whether the reads run prepared on db, deciding on the first
+// call: yes unless the driver is pgx's stdlib in a mode that prepares
+// nothing. A failure to look (no connection) decides nothing: the read
+// runs unprepared and meets the same failure.
+func (p *prepared) use(ctx context.Context, db *sql.DB) bool {
+	switch p.mode.Load() {
+	case prepOn:
+		return true
+	case prepOff:
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if m := p.mode.Load(); m != prepUndecided {
+		return m == prepOn
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	mode := prepOn
+	err = conn.Raw(func(dc any) error {
+		if c, ok := dc.(interface{ Conn() *pgx.Conn }); ok &&
+			c.Conn().Config().DefaultQueryExecMode != pgx.QueryExecModeCacheStatement {
+			mode = prepOff
+		}
+		return nil
+	})
+	if err != nil {
+		return false
+	}
+	p.mode.Store(mode)
+	return mode == prepOn
 }
 
 // stmt returns the statement for query, preparing it first if needed. It
@@ -52,13 +119,17 @@ func (p *prepared) stmt(ctx context.Context, db *sql.DB, query string) (*sql.Stm
 // query runs a prepared read on db, the handle run picks: on its
 // transaction (with the statement already prepared on its connection when
 // database/sql has it, else as a one-off that never waits for the pool),
-// prepared on the pool otherwise.
+// prepared on the pool otherwise, or unprepared where the store prepares
+// nothing (see use).
 func (s *Store) query(ctx context.Context, db bun.IDB, query string, args ...any) (*sql.Rows, error) {
 	if tx, ok := db.(bun.Tx); ok {
 		if st, ok := s.prep.m.Load(query); ok {
 			return tx.Tx.StmtContext(ctx, st.(*sql.Stmt)).QueryContext(ctx, args...)
 		}
 		return tx.Tx.QueryContext(ctx, query, args...)
+	}
+	if !s.prep.use(ctx, s.db.DB) {
+		return s.db.DB.QueryContext(ctx, query, args...)
 	}
 	st, err := s.prep.stmt(ctx, s.db.DB, query)
 	if err != nil {

@@ -13,5 +13,12 @@
 // with a message naming it, unless GATEHOUSE_TEST_DATABASE_REQUIRED=1 (as in
 // CI), where a skip would hide a failure and fails the test instead.
 //
+// GATEHOUSE_TEST_PGBOUNCER_URL names a connection pooler in transaction
+// mode in front of that server (PgBouncer with a "*" database entry, so
+// that it reaches every database pgtest creates): ThroughPooler turns the
+// URL of such a database into the pooler's, for tests that run the store
+// behind it. Without the variable those tests skip, unless
+// GATEHOUSE_TEST_PGBOUNCER_REQUIRED=1 (as in CI, which starts PgBouncer).
+//
 // It imports testing: only tests may import it.
 package pgtest

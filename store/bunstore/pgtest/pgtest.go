@@ -19,8 +19,10 @@ import (
 )
 
 const (
-	envURL      = "GATEHOUSE_TEST_DATABASE_URL"
-	envRequired = "GATEHOUSE_TEST_DATABASE_REQUIRED"
+	envURL            = "GATEHOUSE_TEST_DATABASE_URL"
+	envRequired       = "GATEHOUSE_TEST_DATABASE_REQUIRED"
+	envPoolerURL      = "GATEHOUSE_TEST_PGBOUNCER_URL"
+	envPoolerRequired = "GATEHOUSE_TEST_PGBOUNCER_REQUIRED"
 )
 
 // maxOpenConns caps each pool NewDB opens: the server is shared by every
@@ -75,6 +77,38 @@ func NewDB(tb testing.TB) *bun.DB {
 		tb.Fatalf("pgtest: migrate: %v", err)
 	}
 	return db
+}
+
+// ThroughPooler returns dbURL, the URL of a database URL made, reached
+// through the pooler GATEHOUSE_TEST_PGBOUNCER_URL names instead: its
+// host, port and user, dbURL's database and parameters. A pooler refuses
+// startup parameters it does not know, so the database is set to commit
+// without waiting for the disk (ALTER DATABASE ... SET synchronous_commit,
+// over dbURL) as NewDB's connections do. It skips (or fails, see the
+// package comment) without a pooler.
+func ThroughPooler(tb testing.TB, dbURL string) string {
+	tb.Helper()
+	raw := os.Getenv(envPoolerURL)
+	if raw == "" {
+		if os.Getenv(envPoolerRequired) == "1" {
+			tb.Fatalf("pgtest: %s is not set but %s=1", envPoolerURL, envPoolerRequired)
+		}
+		tb.Skipf("pgtest: set %s (e.g. postgres://postgres@127.0.0.1:6432/postgres?sslmode=disable, PgBouncer in transaction mode) to run the tests behind a pooler", envPoolerURL)
+	}
+	pooler, err := url.Parse(raw)
+	if err != nil || (pooler.Scheme != "postgres" && pooler.Scheme != "postgresql") || pooler.Host == "" {
+		tb.Fatalf("pgtest: %s must be a postgres://user@host:port/database URL", envPoolerURL)
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	name := u.Path[1:]
+	if err := exec(u, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" SET synchronous_commit = off"); err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	u.Host, u.User = pooler.Host, pooler.User
+	return u.String()
 }
 
 // serverURL is GATEHOUSE_TEST_DATABASE_URL, parsed.
