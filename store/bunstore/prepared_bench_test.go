@@ -24,15 +24,18 @@ import (
 //
 //   - pgx-cache: pgx's default; bunstore prepares its two hot reads and pgx
 //     caches a prepared statement for every other text it sees;
+//
 //   - pgx-exec: default_query_exec_mode=exec; nothing prepared, one round
 //     trip per statement with unnamed statements;
+//
 //   - pgx-simple: the simple protocol; nothing prepared, arguments
 //     interpolated by pgx;
+//
 //   - pgbouncer/pgx-exec: pgx-exec through PgBouncer in transaction mode
 //     (GATEHOUSE_TEST_PGBOUNCER_URL; skipped without it).
 //
-//	GATEHOUSE_TEST_DATABASE_URL=... GATEHOUSE_TEST_PGBOUNCER_URL=... \
-//	  go test -run '^$' -bench Prepared -benchtime 2000x ./store/bunstore/
+//     GATEHOUSE_TEST_DATABASE_URL=... GATEHOUSE_TEST_PGBOUNCER_URL=... \
+//     go test -run '^$' -bench Prepared -benchtime 2000x ./store/bunstore/
 func BenchmarkPrepared(b *testing.B) {
 	ctx := context.Background()
 	tg := freshDatabase(b)
