@@ -23,6 +23,10 @@ func (s *Service) Grant(ctx context.Context, p Principal, in NewGrant) (Grant, e
 	if !validLevels[in.Level] {
 		return Grant{}, Invalid("access_level", "access level must be one of 1000, 100, 50, 10, 1")
 	}
+	if in.Subject.Type == SubjectUser && res.Type == ResourceAccount {
+		// One model: a member's account level is their role.
+		return Grant{}, Invalid("resource_type", "a member's access to the account is their role: change the role instead")
+	}
 	g := Grant{ID: s.newID(), CompanyID: p.CompanyID, Subject: in.Subject, Resource: res, Level: in.Level, CreatedAt: s.Now()}
 	if p.Kind != PrincipalSystem {
 		g.CreatedBy = p.UserID
@@ -83,6 +87,13 @@ type SubjectKind struct {
 	// (an invitation accepted for that e-mail), ErrForbidden otherwise. A
 	// kind without it hands its grants to no one.
 	HandsTo func(ctx context.Context, companyID, id uuid.UUID, email string) error
+	// List, if set, lists the company's account accesses of this kind
+	// that stand (a pending invitation, a live token), as q asks (seed
+	// 002): each with ID and Subject the subject's, its Role or Level and
+	// its Specifier (a token's CreatedBy; access adds the author's name).
+	// Resources are access's to fill. Without it the kind has no account
+	// accesses.
+	List func(ctx context.Context, companyID uuid.UUID, q SubjectQuery) ([]AccountAccess, error)
 }
 
 // RegisterSubject lets grants name subjects of type t. It is safe to call
@@ -157,9 +168,8 @@ func (s *Service) ListGrants(ctx context.Context, p Principal, f GrantFilter) (P
 	return pageOf(rows, limit, func(g Grant) uuid.UUID { return g.ID }), nil
 }
 
-// RemoveAccess is seed 002's removal of an account access: it revokes the
-// grant as Revoke does and, for a grant held by a pending invitation or an
-// API token, withdraws that subject too (the invitation is revoked, the
+// RemoveAccess revokes one grant as Revoke does and, for a grant held by a
+// pending invitation or an API token, withdraws that subject too (the invitation is revoked, the
 // token revoked), in one transaction. Withdrawing needs what withdrawing
 // needs on its own (invite.Service.Revoke, token.Service.Revoke: USER_DELETE
 // above a token's level, for instance); without it nothing changes.

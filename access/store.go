@@ -158,6 +158,19 @@ type Store interface {
 	SetGrantSubject(ctx context.Context, companyID, id uuid.UUID, to Subject) error
 	// ListGrants lists a company's grants matching the filter.
 	ListGrants(ctx context.Context, companyID uuid.UUID, f GrantQuery, c Cursor) ([]Grant, error)
+	// ListGrantSubjects lists the IDs of the subjects of type t that hold
+	// a grant in the company on one of resources (at least one), each
+	// once, ordered by ID after the cursor.
+	ListGrantSubjects(ctx context.Context, companyID uuid.UUID, t SubjectType, resources []Resource, c Cursor) ([]uuid.UUID, error)
+	// ListMembersHolding is ListMembers (active and not) keeping only the
+	// memberships whose user holds a grant in the company on one of
+	// resources (at least one).
+	ListMembersHolding(ctx context.Context, companyID uuid.UUID, resources []Resource, c Cursor) ([]Member, error)
+	// ListGrantResources lists the distinct resources, the account aside,
+	// on which the company's grants are held, ordered by type then ID
+	// (byte order), after the resource after (zero: from the start), at
+	// most limit.
+	ListGrantResources(ctx context.Context, companyID uuid.UUID, after Resource, limit int) ([]Resource, error)
 
 	// GetConnection returns a connection by ID where companyID is either
 	// side. ErrNotFound if none.
@@ -235,9 +248,11 @@ type AccessFacts struct {
 	TokenGrantLevel int
 }
 
-// GrantQuery is the store-level grant filter.
+// GrantQuery is the store-level grant filter; its conditions all hold.
+// A resource of type "account" matches the account whatever its ID.
 type GrantQuery struct {
-	Resources   []Resource
+	Resources   []Resource // any of them
 	SubjectType SubjectType
 	Subject     *Subject
+	Subjects    []Subject // any of them
 }

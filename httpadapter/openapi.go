@@ -58,7 +58,16 @@ func componentName(t reflect.Type) string {
 	return strings.ToUpper(n[:1]) + n[1:]
 }
 
+// schemaer is a type that describes itself (a field read in more than
+// one JSON type).
+type schemaer interface{ jsonSchema() *schema }
+
+var typeSchemaer = reflect.TypeFor[schemaer]()
+
 func (g *schemaGen) of(t reflect.Type, request bool) *schema {
+	if t.Implements(typeSchemaer) {
+		return reflect.Zero(t).Interface().(schemaer).jsonSchema()
+	}
 	switch {
 	case t == typeUUID:
 		return &schema{Type: "string", Format: "uuid"}

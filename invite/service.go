@@ -125,7 +125,7 @@ func NewService(tok *token.Service, opts ...Option) *Service {
 	if s.notifier == nil {
 		s.notifier = token.NopNotifier{}
 	}
-	acc.RegisterSubject(access.SubjectInvite, access.SubjectKind{Check: s.checkSubject, Withdraw: s.withdraw, HandsTo: s.handsTo})
+	acc.RegisterSubject(access.SubjectInvite, access.SubjectKind{Check: s.checkSubject, Withdraw: s.withdraw, HandsTo: s.handsTo, List: s.listAccesses})
 	acc.OnUserErased(s.userErased)
 	return s
 }

@@ -161,7 +161,7 @@ func NewService(acc *access.Service, opts ...Option) *Service {
 	if s.notifier == nil {
 		s.notifier = NopNotifier{}
 	}
-	acc.RegisterSubject(access.SubjectToken, access.SubjectKind{Check: s.checkSubject, Withdraw: s.withdraw})
+	acc.RegisterSubject(access.SubjectToken, access.SubjectKind{Check: s.checkSubject, Withdraw: s.withdraw, List: s.listAccesses})
 	acc.OnPasswordSet(s.passwordSet)
 	acc.OnUserErased(s.userErased)
 	return s

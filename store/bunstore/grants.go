@@ -111,6 +111,15 @@ func (s *Store) ListGrants(ctx context.Context, companyID uuid.UUID, f access.Gr
 			WHERE g.resource_type = r.type AND (r.type = 'account' OR g.resource_id = r.id))`, len(args), len(args)+1)
 		args = append(args, pgdialect.Array(types), pgdialect.Array(ids))
 	}
+	if f.Subjects != nil {
+		types := make([]string, len(f.Subjects))
+		ids := make([]string, len(f.Subjects))
+		for i, sub := range f.Subjects {
+			types[i], ids[i] = string(sub.Type), sub.ID.String()
+		}
+		fmt.Fprintf(&where, ` AND (g.subject_type, g.subject_id) IN (SELECT * FROM unnest(?%d::text[], ?%d::uuid[]))`, len(args), len(args)+1)
+		args = append(args, pgdialect.Array(types), pgdialect.Array(ids))
+	}
 	fmt.Fprintf(&where, ` ORDER BY g.id LIMIT ?%d`, len(args))
 	args = append(args, limitOf(c))
 

@@ -27,11 +27,20 @@ type grantTables struct {
 	grantByKey    table[grantKey, uuid.UUID]
 	companyGrants idIndex[uuid.UUID]
 	subjectGrants idIndex[subjectKey]
+	// resourceGrants files grants under their resource, for the account
+	// accesses' resource filters (accesses.go).
+	resourceGrants idIndex[resourceKey]
+}
+
+// resourceKey files grants under their resource in one company.
+type resourceKey struct {
+	company  uuid.UUID
+	resource access.Resource
 }
 
 func (t *grantTables) init() {
 	*t = grantTables{grants: table[uuid.UUID, access.Grant]{}, grantByKey: table[grantKey, uuid.UUID]{},
-		companyGrants: idIndex[uuid.UUID]{}, subjectGrants: idIndex[subjectKey]{}}
+		companyGrants: idIndex[uuid.UUID]{}, subjectGrants: idIndex[subjectKey]{}, resourceGrants: idIndex[resourceKey]{}}
 }
 
 func keyOf(g access.Grant) grantKey { return grantKey{g.CompanyID, g.Subject, g.Resource} }
@@ -41,6 +50,7 @@ func (a *accessTables) putGrant(t *tx, g access.Grant) {
 	a.grantByKey.put(t, keyOf(g), g.ID)
 	a.companyGrants.add(t, g.CompanyID, g.ID)
 	a.subjectGrants.add(t, subjectKey{g.CompanyID, g.Subject}, g.ID)
+	a.resourceGrants.add(t, resourceKey{g.CompanyID, g.Resource}, g.ID)
 }
 
 func (a *accessTables) deleteGrant(t *tx, g access.Grant) {
@@ -48,6 +58,7 @@ func (a *accessTables) deleteGrant(t *tx, g access.Grant) {
 	a.grantByKey.del(t, keyOf(g))
 	a.companyGrants.del(t, g.CompanyID, g.ID)
 	a.subjectGrants.del(t, subjectKey{g.CompanyID, g.Subject}, g.ID)
+	a.resourceGrants.del(t, resourceKey{g.CompanyID, g.Resource}, g.ID)
 }
 
 // grantOf returns a grant of the company.
@@ -154,6 +165,9 @@ func (s *Store) ListGrants(ctx context.Context, companyID uuid.UUID, f access.Gr
 			if f.SubjectType != "" && g.Subject.Type != f.SubjectType {
 				return g, false
 			}
+			if f.Subjects != nil && !slices.Contains(f.Subjects, g.Subject) {
+				return g, false
+			}
 			if len(f.Resources) > 0 && !slices.ContainsFunc(f.Resources, func(r access.Resource) bool {
 				return r.Type == g.Resource.Type && (r.Type == access.ResourceAccount || r.ID == g.Resource.ID)
 			}) {
@@ -161,9 +175,12 @@ func (s *Store) ListGrants(ctx context.Context, companyID uuid.UUID, f access.Gr
 			}
 			return g, true
 		}
-		if f.Subject != nil {
+		switch {
+		case f.Subject != nil:
 			out = page(a.subjectGrants, subjectKey{companyID, *f.Subject}, c, row)
-		} else {
+		case f.Subjects != nil:
+			out = pageOfIDs(a.grantsOfSubjects(companyID, f.Subjects), c, row)
+		default:
 			out = page(a.companyGrants, companyID, c, row)
 		}
 	})
