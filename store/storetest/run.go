@@ -31,6 +31,8 @@ var categories = []category{
 	{"companies", testCompanies},                                                        // companies.go
 	{"memberships", testMemberships},                                                    // memberships.go
 	{"grants", testGrants},                                                              // grants.go
+	{"account accesses/store reads", testAccountAccessReads},                            // accesses.go
+	{"account accesses/service", testAccountAccesses},                                   // accesses.go
 	{"connections", testConnections},                                                    // connections.go
 	{"audit", testAudit},                                                                // audit.go
 	{"check", testCheckAccess},                                                          // check.go
