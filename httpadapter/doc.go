@@ -60,9 +60,13 @@
 //	PUT    /api/v1/users/password                                  T     token.ChangePassword
 //	POST   /api/v1/users/validate_token                            -     token.Introspect
 //	Accounts (seed 002): {account_id} is the company
-//	GET    /api/accounts/{account_id}/account_accesses             T     access.ListGrants (+ specifier look-ups)
+//	GET    /api/accounts                                           T     access.ListAccounts
+//	GET    /api/accounts/{account_id}/account_accesses             T     access.ListAccountAccesses
 //	DELETE /api/accounts/{account_id}/account_accesses/{account_access_id}
-//	                                                               T     access.RemoveAccess
+//	                                                               T     access.RemoveAccountAccess
+//	PUT    /api/accounts/{account_id}/account_accesses/{account_access_id}/permissions/bulk
+//	                                                               T     access.UpdateAccessPermissions
+//	GET    /api/accounts/{account_id}/permissions/resources        T     access.ListAccountResources
 //	GET    /api/accounts/{account_id}/api_tokens                   T     token.DescribeList
 //	POST   /api/accounts/{account_id}/api_tokens                   T     token.Create
 //	GET    /api/accounts/{account_id}/api_tokens/{api_token_id}    T     token.Describe
@@ -321,13 +325,61 @@
 //     Avatars (seed 001's upload and remove) are media storage, not
 //     access control: out of scope, no route; avatar_route shows what
 //     the host stored (access.UserUpdate.AvatarURL, from Go).
-//   - Seed 002: one account access is one grant, so "resources" has one
-//     item; permissions are access.DerivePermissions of its level. The
-//     ApiToken specifier's "token" is the non-secret hint, never the
-//     secret; two_factor_authentication_enabled is false. Pages: limit and
-//     cursor, the next page in a Link header (rel="next"), as the body is a
-//     bare array. Filters accept repeated, [] and comma-separated values;
-//     domain_ids are sending_domain resources.
+//   - Seed 002, as Mailtrap's public API and SDKs use it: an account access
+//     is one specifier's access to the account (access.AccountAccess), not
+//     a grant. A member's is their membership (its id is the membership's,
+//     seed 001's user_access id; the specifier's id is the user's), a
+//     pending member invitation's is the invitation, an API token's the
+//     token (revoked and expired ones are none). "resources" lists every
+//     permission: {"resource_type": "account", "resource_id": the account's
+//     id, "access_level": the role's level (an invitation's offered role, a
+//     token's own level)} first, then each resource grant in the order it
+//     was made; permissions are access.DerivePermissions of the account
+//     level. A member never holds a grant on the account (their role is
+//     that access; access.Grant refuses it). The list shows User and
+//     Invite specifiers, as the seed says; specifier_types (User, Invite,
+//     ApiToken; repeated, [] or comma-separated) chooses others. Resource
+//     filters keep the accesses holding a grant on one of the resources
+//     (an ADMIN of the account reaches every resource through the role
+//     but is listed by a filter only with a grant of its own there);
+//     project_ids, inbox_ids, and domain_ids or domain_uuids (the name
+//     Mailtrap's SDKs send) for sending_domain resources. Pages: limit and
+//     cursor, ordered by ID across the kinds, the next page in a Link
+//     header (rel="next"), as the body is a bare array. The ApiToken
+//     specifier's "token" is the non-secret hint, never the secret;
+//     two_factor_authentication_enabled is false. Every route needs ADMIN
+//     or above on the account (the seed's "admin/owner permissions").
+//   - DELETE of a User access removes the membership with its grants (the
+//     rank rules; the last active OWNER is 409 last_owner), of an Invite
+//     withdraws it, of an ApiToken revokes it, each with its grants;
+//     answers {"id"}. An ID that is no standing access is 404.
+//   - PUT .../permissions/bulk takes {"permissions": [{resource_type,
+//     resource_id, access_level, _destroy}]}, and also the camelCase
+//     resourceType, resourceId and accessLevel that Mailtrap's Node SDK
+//     sends; resource_id and access_level as strings or numbers, _destroy
+//     as a boolean or "true"/"false". access_level is 1000, 100, 50, 10 or
+//     owner, admin, viewer_plus, viewer, and is required unless _destroy
+//     (400 naming permissions[i].access_level: the Node SDK drops _destroy
+//     unless the caller passes both _destroy and destroy). All items or
+//     none, in one transaction; each error names its item
+//     (permissions[i].field, or "permissions[i]: " before a 403's
+//     message). The account item of a User is their role (the built-in
+//     role of that level; a host role of the same level stays), under
+//     UpdateMember's rules; its resource_id must be the account's own id
+//     (or empty); it cannot be destroyed (DELETE the access). An Invite's or
+//     ApiToken's account level is fixed when it is made (400). Destroying
+//     a permission not held changes nothing. Answers the updated access.
+//   - GET /api/accounts: an API token lists its own account, a user every
+//     company where they are an active member (a confined session: those
+//     in its scope), each {"id", "name", "access_levels": [the caller's
+//     account level]}. GET .../permissions/resources: for an ADMIN or
+//     OWNER of the account, the account node (named after the company)
+//     holding every resource on which a grant is held; for others, the
+//     resources they administer; each {"id", "name", "type",
+//     "access_level" (the caller's), "resources"}. Gatehouse keeps no names
+//     of a host's resources: "name" is the resource's id. Both are paged
+//     as the list (limit, cursor, Link); the resources' cursor walks the
+//     granted resources by type and id.
 //   - Seed 002's API tokens, which the seed names nowhere, are what
 //     Mailtrap's SDKs call (apiTokens.getList, create, get, reset,
 //     delete; the tests replay their requests): a token is {"id", "name",

@@ -1,0 +1,124 @@
+package httpadapter_test
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Mailtrap's official Node SDK (npm "mailtrap", src/lib/api/resources:
+// Accounts, AccountAccesses, Permissions; MailtrapClient's axios instance)
+// sends these requests. They are replayed here byte for byte, as its axios
+// client would send them with only the origin (https://mailtrap.io, its
+// GENERAL_ENDPOINT) pointed at the adapter, and the answers are checked
+// against what the SDK's types read.
+//
+//   - headers: Authorization: Bearer <token>, User-Agent: mailtrap-nodejs
+//     (...), Accept: application/json, text/plain, */* (axios's default);
+//     Content-Type: application/json on a PUT.
+//   - query arrays as axios serializes them: name[]=a&name[]=b.
+//   - permissions/bulk's items as the SDK builds them: resource_id,
+//     resourceType and accessLevel (camelCase), and _destroy only when the
+//     caller passes both _destroy and destroy (it reads permission._destroy
+//     but sends permission.destroy).
+type sdkRequest struct {
+	method, url, body string
+}
+
+func (e *env) sdkReplay(t *testing.T, tok string, rq sdkRequest) *resp {
+	t.Helper()
+	var req = httptest.NewRequest(rq.method, rq.url, nil)
+	if rq.body != "" {
+		req = httptest.NewRequest(rq.method, rq.url, strings.NewReader(rq.body))
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("User-Agent", "mailtrap-nodejs (https://github.com/railsware/mailtrap-nodejs)")
+	req.Header.Set("Accept", "application/json, text/plain, */*")
+	req.Header.Set("Connection", "keep-alive")
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	r := &resp{Status: rec.Code, Header: rec.Header(), Raw: rec.Body.Bytes()}
+	require.Contains(t, rec.Header().Get("Content-Type"), "application/json", "%s %s", rq.method, rq.url)
+	require.NoError(t, json.Unmarshal(r.Raw, &r.JSON))
+	if _, pattern := e.mux.Handler(req); pattern != "" {
+		m, p, _ := strings.Cut(pattern, " ")
+		if err := e.doc.validateResponse(m, p, r.Status, r.JSON); err != nil {
+			t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\n%s", rq.method, rq.url, r.Status, err, r.Raw)
+		}
+	}
+	return r
+}
+
+func TestMailtrapSDKCalls(t *testing.T) {
+	onEachStore(t, func(t *testing.T, st backend) {
+		f := newAccountsFixture(t, st)
+		origin := "https://mailtrap.io"
+		accounts := origin + "/api/accounts"
+		accesses := accounts + "/" + f.accountID + "/account_accesses"
+
+		// general.accounts.getAllAccounts(): [{id, name, access_levels}]
+		r := must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"GET", accounts, ""}))
+		require.Len(t, r.JSON, 1)
+		assert.Equal(t, f.accountID, r.str(0, "id"))
+		assert.Equal(t, "Acme", r.str(0, "name"))
+		assert.Equal(t, []any{1000.0}, r.get(0, "access_levels"))
+
+		// general.accountAccesses.listAccountAccesses(), then with each filter.
+		ids := func(r *resp) []string {
+			var out []string
+			for _, a := range r.JSON.([]any) {
+				m := a.(map[string]any)
+				require.Contains(t, m, "specifier_type")
+				require.Contains(t, m, "specifier")
+				require.Contains(t, m, "resources")
+				require.Contains(t, m, "permissions")
+				out = append(out, m["id"].(string))
+			}
+			return out
+		}
+		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"GET", accesses, ""}))
+		assert.ElementsMatch(t, []string{f.ownerAccess, f.adminAccess, f.viewerAccess, f.inv.ID.String()}, ids(r))
+		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"GET", accesses + "?project_ids[]=p1", ""}))
+		assert.Equal(t, []string{f.viewerAccess}, ids(r), "projectIds")
+		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"GET", accesses + "?inbox_ids[]=i1", ""}))
+		assert.Equal(t, []string{f.inv.ID.String()}, ids(r), "inboxIds")
+		must(t, 200, f.call("PUT", f.base+"/"+f.adminAccess+"/permissions/bulk", f.ownerT,
+			map[string]any{"permissions": []any{map[string]any{"resource_type": "sending_domain", "resource_id": "d1", "access_level": 10}}}))
+		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"GET", accesses + "?domain_uuids[]=d1&domain_uuids[]=d9", ""}))
+		assert.Equal(t, []string{f.adminAccess}, ids(r), "domainUuids")
+		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"GET", accesses + "?domain_uuids[]=d1&inbox_ids[]=i1&project_ids[]=p1", ""}))
+		assert.ElementsMatch(t, []string{f.adminAccess, f.inv.ID.String(), f.viewerAccess}, ids(r), "all three filters")
+		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"GET", accesses + "?domain_uuids%5B%5D=d1", ""}))
+		assert.Equal(t, []string{f.adminAccess}, ids(r), "brackets percent-encoded")
+
+		// general.permissions.bulkPermissionsUpdate(id, [{resourceId, resourceType, accessLevel}, ...])
+		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"PUT", accesses + "/" + f.viewerAccess + "/permissions/bulk",
+			`{"permissions":[{"resource_id":"` + f.accountID + `","resourceType":"account","accessLevel":"admin"},` +
+				`{"resource_id":"i2","resourceType":"inbox","accessLevel":"viewer"}]}`}))
+		assert.Equal(t, f.viewerAccess, r.str("id"))
+		assert.Equal(t, 100.0, r.get("resources", 0, "access_level"), "the account item: the member is an ADMIN now")
+		assert.Equal(t, "inbox", r.str("resources", 2, "resource_type"))
+		// ... with {_destroy: "true", destroy: "true"}: the SDK then sends _destroy.
+		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"PUT", accesses + "/" + f.viewerAccess + "/permissions/bulk",
+			`{"permissions":[{"resource_id":"i2","resourceType":"inbox","_destroy":"true"}]}`}))
+		assert.Len(t, r.get("resources"), 2, "inbox i2 removed")
+		// ... with accessLevel left out and no _destroy: refused, naming the item.
+		r = must(t, 400, f.sdkReplay(t, f.ownerT, sdkRequest{"PUT", accesses + "/" + f.viewerAccess + "/permissions/bulk",
+			`{"permissions":[{"resource_id":"3809","resourceType":"inbox"}]}`}))
+		assert.Equal(t, "permissions[0].access_level", r.str("field"))
+
+		// general.accountAccesses.removeAccountAccess(id): {id}
+		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"DELETE", accesses + "/" + f.viewerAccess, ""}))
+		assert.Equal(t, map[string]any{"id": f.viewerAccess}, r.JSON)
+		r = must(t, 404, f.sdkReplay(t, f.ownerT, sdkRequest{"DELETE", accesses + "/" + f.viewerAccess, ""}))
+		assert.NotEmpty(t, r.str("error"))
+
+		// The SDK's Api-Token alternative (seed 002's HeaderAuth) works alike.
+		must(t, 200, f.call("GET", accesses, "", nil, "Api-Token", f.ownerT))
+	})
+}
