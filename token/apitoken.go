@@ -209,6 +209,27 @@ func (s *Service) ancestry(ctx context.Context, t Token, now time.Time) ([]Token
 	return anc, nil
 }
 
+// within is t's ceiling as it acts: its own level and permissions, capped
+// by those its ancestors hold now, so a child never holds more than a
+// token that made it, even one narrowed since. Its resource grants were
+// capped when they were given.
+func within(t Token, anc []Token) (int, []string) {
+	if len(anc) == 0 {
+		return t.Level, t.Permissions
+	}
+	level := t.Level
+	perms := make([]string, 0, len(t.Permissions))
+	for _, a := range anc {
+		level = min(level, a.Level)
+	}
+	for _, c := range t.Permissions {
+		if !slices.ContainsFunc(anc, func(a Token) bool { return !slices.Contains(a.Permissions, c) }) {
+			perms = append(perms, c)
+		}
+	}
+	return level, perms
+}
+
 // manager resolves p, in the transaction of ctx, as a manager of API
 // tokens with the member's right perm: a user (or the system) holding
 // perm, or an API token holding ManageTokens whose creator holds perm

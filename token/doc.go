@@ -61,7 +61,8 @@
 // the same token) and revokes tokens as its creator could, never creates
 // one above itself, and the tokens it creates record it in their
 // Ancestors: Verify refuses them as soon as any ancestor is revoked,
-// expired or gone. Checking at verification rather than revoking in
+// expired or gone, and caps their level and permissions by what the
+// ancestors hold now. Checking at verification rather than revoking in
 // cascade is exact under concurrency without locks: a child committed
 // while its parent was being revoked stops on its next request all the
 // same, and expiry needs no event at all.

@@ -214,12 +214,14 @@ func (s *Service) Standing(ctx context.Context, companyID, id uuid.UUID) (access
 	case t.Revoked() || t.Expired(s.now()):
 		return access.Principal{}, access.NotFound(access.CodeTokenNotFound)
 	}
-	if _, err := s.ancestry(ctx, t, s.now()); errors.Is(err, ErrInvalidToken) {
+	anc, err := s.ancestry(ctx, t, s.now())
+	if errors.Is(err, ErrInvalidToken) {
 		return access.Principal{}, access.NotFound(access.CodeTokenNotFound)
 	} else if err != nil {
 		return access.Principal{}, err
 	}
-	return access.TokenPrincipal(t.ID, t.UserID, t.CompanyID, t.Permissions, t.Level, t.CreatedAt), nil
+	level, perms := within(t, anc)
+	return access.TokenPrincipal(t.ID, t.UserID, t.CompanyID, perms, level, t.CreatedAt), nil
 }
 
 // Format returns the secret format of the Service, so sibling packages
@@ -307,16 +309,20 @@ func (s *Service) verify(ctx context.Context, secret string, out *Token) (access
 			// Its creator is disabled: the token stops with them.
 			return access.Principal{}, rejectUserUnknown
 		}
+		level, perms := t.Level, t.Permissions
 		if len(t.Ancestors) > 0 {
-			// A token another token made stops when that one stops: one
-			// look-up of them all, on every request.
-			if _, err := s.ancestry(ctx, t, now); err != nil {
+			// A token another token made stops when that one stops, and
+			// holds no more than it holds now: one look-up of them all,
+			// on every request.
+			anc, err := s.ancestry(ctx, t, now)
+			if err != nil {
 				return access.Principal{}, err
 			}
+			level, perms = within(t, anc)
 		}
 		// access.TokenPrincipal, without its copy of the permissions.
 		p = access.Principal{Kind: access.PrincipalToken, UserID: t.UserID, CompanyID: t.CompanyID,
-			TokenID: t.ID, TokenPermissions: t.Permissions, TokenLevel: t.Level, TokenIssuedAt: t.CreatedAt}
+			TokenID: t.ID, TokenPermissions: perms, TokenLevel: level, TokenIssuedAt: t.CreatedAt}
 	} else {
 		p = sessionPrincipal(t)
 		u, err := s.acc.GetUser(ctx, p, t.UserID)

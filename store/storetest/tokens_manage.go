@@ -251,6 +251,28 @@ func testTokensManageTokens(t *testing.T, newStore Factory) {
 		}
 	})
 
+	t.Run("ChildrenActWithinTheirAncestorsNow", func(t *testing.T) {
+		// A child row holding more than its parent (as after the parent
+		// was narrowed) acts with no more than the parent holds.
+		w := NewWorld(t, newStore(t))
+		m, err := w.Token.Create(ctx, w.AsOwner, token.NewToken{Name: "narrow", Level: access.LevelViewer,
+			Permissions: []string{token.ManageTokens, access.UserView}})
+		require.NoError(t, err)
+		secret := w.Token.Format().Generate(token.KindAPI)
+		child := token.Token{ID: uuid.New(), Kind: token.KindAPI, CompanyID: w.Company.ID, UserID: w.Owner.ID, Name: "wide",
+			Level: access.LevelOwner, Permissions: []string{access.UserAdd, access.UserView}, Digest: token.Hash(secret.Reveal()),
+			Hint: secret.Hint(), CreatedAt: T0, Ancestors: []uuid.UUID{m.Token.ID}}
+		require.NoError(t, w.Store.CreateToken(ctx, &child))
+		p, err := w.Token.Verify(ctx, secret.Reveal())
+		require.NoError(t, err)
+		assert.Equal(t, access.LevelViewer, p.TokenLevel, "its parent's level")
+		assert.Equal(t, []string{access.UserView}, p.TokenPermissions, "its parent's permissions")
+		assert.ErrorIs(t, w.Access.Check(ctx, p, access.UserAdd), access.ErrForbidden)
+		sp, err := w.Token.Standing(ctx, w.Company.ID, child.ID)
+		require.NoError(t, err)
+		assert.Equal(t, access.LevelViewer, sp.TokenLevel, "and so when what it started is checked again")
+	})
+
 	t.Run("ChildrenStopUnderConcurrentRevoke", func(t *testing.T) {
 		// A parent creating children while it is revoked: whatever
 		// committed, no child works afterwards.
