@@ -8,7 +8,7 @@ import (
 
 // Check returns nil if p may use permission perm in p's company, decided
 // from current stored state: an active membership whose role or extra
-// permissions hold perm, or an agency connection whose permissions hold it;
+// permissions hold perm and do not withhold it, or an agency connection whose permissions hold it;
 // for an API token also the token's own permissions. It fails with
 // ErrUnauthenticated for no principal, ErrNotFound when p has no relation to
 // the company (so the company cannot be probed), ErrForbidden otherwise.
@@ -50,7 +50,7 @@ func (s *Service) check(ctx context.Context, p Principal, perm string) error {
 	case f.Member && !f.Active:
 		return errInactive
 	case f.Member:
-		if s.catalog.RoleHas(f.Role, perm) || f.HasExtra {
+		if s.catalog.holds(f.Role, perm, f.HasExtra, f.Withheld) {
 			return nil
 		}
 	case f.Connected:
@@ -146,8 +146,9 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 }
 
 // tokenHoldsRole reports whether a token's ceiling covers the role of its
-// creator: the level and all the role's default permissions.
-func tokenHoldsRole(p Principal, level int, role string, c *Catalog) bool {
+// creator: the level and every permission the role gives the creator
+// (its default permissions less those withheld from the creator).
+func tokenHoldsRole(p Principal, level int, role string, withheld []string, c *Catalog) bool {
 	if p.TokenLevel < level {
 		return false
 	}
@@ -156,7 +157,7 @@ func tokenHoldsRole(p Principal, level int, role string, c *Catalog) bool {
 		return false
 	}
 	for _, perm := range r.Permissions {
-		if !slices.Contains(p.TokenPermissions, perm) {
+		if c.holds(role, perm, false, slices.Contains(withheld, perm)) && !slices.Contains(p.TokenPermissions, perm) {
 			return false
 		}
 	}
@@ -240,6 +241,7 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 		}
 	}
 	a := Actor{p: p, perms: map[string]bool{}}
+	var withheld []string
 	m, err := s.store.GetMembership(ctx, p.CompanyID, p.UserID)
 	switch {
 	case err == nil && p.Kind == PrincipalToken && m.CreatedAt.After(p.TokenIssuedAt):
@@ -247,7 +249,8 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 	case err == nil && m.Active:
 		a.role = m.Role
 		a.level = s.catalog.Level(m.Role)
-		for _, c := range s.catalog.Effective(m.Role, m.Extra) {
+		withheld = m.Withheld
+		for _, c := range s.catalog.Effective(m.Role, m.Extra, m.Withheld) {
 			a.perms[c] = true
 		}
 	case err == nil:
@@ -271,7 +274,7 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 		return Actor{}, err
 	}
 	if p.Kind == PrincipalToken {
-		if !tokenHoldsRole(p, a.level, a.role, s.catalog) {
+		if !tokenHoldsRole(p, a.level, a.role, withheld, s.catalog) {
 			// A token that does not hold its creator's whole role (its
 			// level and every permission of it) has none of the role's
 			// own privileges: an OWNER's VIEWER token is no OWNER, nor is

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,8 +16,14 @@ type Membership struct {
 	UserID    uuid.UUID
 	Role      string   // role code from the Catalog
 	Extra     []string // permissions on top of the role's, closed under implication
-	Active    bool     // an inactive member keeps role and permissions but fails every check
-	Primary   bool     // at most one primary membership per user
+	// Withheld lists permissions of the role this member does not hold
+	// (seed 003's remove_roles of a role's permission), closed the other
+	// way: withholding X_VIEW withholds what implies it. Catalog.Effective
+	// is what the member holds. Changing the role clears it: the new role
+	// is given whole.
+	Withheld []string
+	Active   bool // an inactive member keeps role and permissions but fails every check
+	Primary  bool // at most one primary membership per user
 	// AllowSwitch lets the user make this company their active one (seed
 	// 000's access_switch).
 	AllowSwitch bool
@@ -94,4 +101,47 @@ type MemberUpdate struct {
 	Active            *bool
 	Primary           *bool
 	AllowSwitch       *bool
+}
+
+// setRole gives m the role with code whole: nothing of it withheld.
+func (m *Membership) setRole(code string) {
+	if code != m.Role {
+		m.Role, m.Withheld = code, nil
+	}
+}
+
+// changePermissions adds permissions to m (closed under implication) and
+// removes others, against m's role: a removed permission, with those
+// implying it, leaves m.Extra and, where the role grants it, joins
+// m.Withheld; an added one leaves m.Withheld and joins m.Extra. A removal
+// wins over an addition of the same code. An OWNER holds its role whole
+// (a withheld USER_EDIT could leave a company with no one able to restore
+// it): withholding from an OWNER is ErrInvalid naming
+// "remove_permissions".
+func (c *Catalog) changePermissions(m *Membership, add, remove []string) error {
+	removed := func(code string) bool { return slices.Contains(remove, code) || slices.Contains(remove, implied(code)) }
+	var withheld []string
+	for _, code := range m.Withheld {
+		if !slices.Contains(add, code) {
+			withheld = append(withheld, code)
+		}
+	}
+	if r, ok := c.roles[m.Role]; ok {
+		for _, code := range r.Permissions {
+			if !removed(code) {
+				continue
+			}
+			if m.Role == RoleOwner {
+				return Invalid("remove_permissions", "an OWNER holds every permission of the role (%s): change the role first", code)
+			}
+			withheld = append(withheld, code)
+		}
+	}
+	slices.Sort(withheld)
+	m.Withheld = slices.Compact(withheld)
+	if len(m.Withheld) == 0 {
+		m.Withheld = nil
+	}
+	m.Extra = applyPermissions(m.Extra, add, remove)
+	return nil
 }

@@ -262,15 +262,29 @@ func (c *Catalog) roleCode(field, code string) (*Role, error) {
 	return r, nil
 }
 
-// Effective returns the permissions a role plus extra permissions hold.
-func (c *Catalog) Effective(role string, extra []string) []string {
+// Effective returns the permissions held with role, extra permissions on
+// top of it and withheld permissions of it taken away (a membership's
+// Role, Extra and Withheld; an invitation withholds nothing): each one
+// for which holds says yes. GET /access, Authorize and the rank rules list
+// what Check grants because all three ask holds.
+func (c *Catalog) Effective(role string, extra, withheld []string) []string {
 	r, ok := c.roles[role]
 	if !ok {
 		return nil
 	}
 	out := append(slices.Clone(r.Permissions), extra...)
 	slices.Sort(out)
-	return slices.Compact(out)
+	return slices.DeleteFunc(slices.Compact(out), func(p string) bool {
+		return !c.holds(role, p, slices.Contains(extra, p), slices.Contains(withheld, p))
+	})
+}
+
+// holds is the one rule of what a membership holds: a permission of its
+// role or of its extra permissions, unless it is withheld. Check asks it
+// with the store's facts (AccessFacts.HasExtra, AccessFacts.Withheld),
+// Effective with the membership's lists.
+func (c *Catalog) holds(role, perm string, inExtra, inWithheld bool) bool {
+	return !inWithheld && (inExtra || c.RoleHas(role, perm))
 }
 
 // ParseRole validates a role code given as input; the error names field.

@@ -533,14 +533,22 @@ func (s *Service) changeMembership(ctx context.Context, p Principal, a Actor, m 
 			return Member{}, err
 		}
 		details["role_from"], details["role_to"] = m.Role, ch.role.Code
-		m.Role = ch.role.Code
+		if len(m.Withheld) > 0 {
+			details["withheld"] = ""
+		}
+		m.setRole(ch.role.Code)
 	}
 	if len(ch.add) > 0 || len(ch.remove) > 0 {
 		if err := a.CanGrant(0, ch.add); err != nil {
 			return Member{}, err
 		}
-		m.Extra = applyPermissions(m.Extra, ch.add, ch.remove)
+		if err := s.catalog.changePermissions(&m, ch.add, ch.remove); err != nil {
+			return Member{}, err
+		}
 		details["permissions"] = strings.Join(m.Extra, ",")
+		if !slices.Equal(m.Withheld, before.Withheld) {
+			details["withheld"] = strings.Join(m.Withheld, ",")
+		}
 	}
 	if ch.active != nil && *ch.active != m.Active {
 		m.Active = *ch.active
@@ -769,8 +777,9 @@ func (s *Service) TransferOwnership(ctx context.Context, p Principal, toUserID u
 			return err
 		}
 		now := s.Now()
-		to.Role, to.UpdatedAt = RoleOwner, now
-		from.Role, from.UpdatedAt = RoleAdmin, now
+		to.setRole(RoleOwner)
+		from.setRole(RoleAdmin)
+		to.UpdatedAt, from.UpdatedAt = now, now
 		if err := s.store.UpdateMembership(ctx, &to); err != nil {
 			return err
 		}

@@ -107,8 +107,8 @@ type Store interface {
 	// company. ErrNotFound (CodeMembershipNotFound) if none, also when it
 	// belongs to another company.
 	GetMembershipByID(ctx context.Context, companyID, id uuid.UUID) (Membership, error)
-	// UpdateMembership stores Role, Extra, Active, Primary, AllowSwitch and
-	// UpdatedAt of the membership (CompanyID, UserID). ErrNotFound if none;
+	// UpdateMembership stores Role, Extra, Withheld, Active, Primary,
+	// AllowSwitch and UpdatedAt of the membership (CompanyID, UserID). ErrNotFound if none;
 	// ErrConflict if it would give the user a second primary membership.
 	UpdateMembership(ctx context.Context, m *Membership) error
 	// ClearPrimary unsets Primary on every membership of the user.
@@ -208,9 +208,9 @@ type Store interface {
 type AccessQuery struct {
 	CompanyID uuid.UUID
 	UserID    uuid.UUID
-	// Permission, if set, is looked up in the membership's extra
-	// permissions (Facts.HasExtra) and in an agency connection's
-	// permissions (Facts.ConnectionHas).
+	// Permission, if set, is looked up in the membership's extra and
+	// withheld permissions (Facts.HasExtra, Facts.Withheld) and in an
+	// agency connection's permissions (Facts.ConnectionHas).
 	Permission string
 	// Resource, if its Type is set, asks for the highest level the user
 	// holds through a grant on it or on the company's "account" resource
@@ -233,6 +233,7 @@ type AccessFacts struct {
 	Active      bool   // and it is active
 	Role        string // its role code
 	HasExtra    bool   // its extra permissions hold the asked permission
+	Withheld    bool   // its withheld permissions hold the asked permission
 	GrantLevel  int    // highest grant level on the resource or account, 0 if none
 	// Connected: the user is an active member, in one of AgencyRoles, of an
 	// agency connected to the company. ConnectionHas: that connection's

@@ -151,7 +151,7 @@ func BenchmarkListMembers(b *testing.B) {
 		out.Data.Users = make([]bareMember, len(page.Items))
 		for i, m := range page.Items {
 			out.Data.Users[i] = bareMember{ID: m.UserID.String(), Email: m.User.Email, FirstName: m.User.FirstName,
-				LastName: m.User.LastName, Role: m.Role, Roles: cat.Effective(m.Role, m.Extra), IsActive: m.Active, Editable: m.Editable}
+				LastName: m.User.LastName, Role: m.Role, Roles: cat.Effective(m.Role, m.Extra, m.Withheld), IsActive: m.Active, Editable: m.Editable}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(&out)

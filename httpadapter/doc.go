@@ -426,6 +426,15 @@
 //     creator's current rights (level and every permission; never
 //     TOKENS_MANAGE, which is given explicitly), capped as ever; "roles":
 //     [] asks for a token with no right of its own.
+//   - Seed 003's /access/edit adds and removes what the member holds, not
+//     only what was added on top of their role: remove_roles of a
+//     permission the role grants withholds it (access.Membership.Withheld;
+//     removing X_VIEW withholds what implies it), add_roles gives it back,
+//     and "roles" in every answer (GET /access, /access/add, /access/edit)
+//     is what the member holds (access.Catalog.Effective), the set every
+//     check grants from. A role and removals in one request apply in that
+//     order; a new role is given whole (nothing withheld carries over). An
+//     OWNER holds the role whole: withholding from one is 400.
 //   - Seed 003 names no company routes: /access/company (GET reads the
 //     caller's company; POST /access/company/edit, /leave,
 //     /transfer-ownership {user_id} and /delete act on it) follow the

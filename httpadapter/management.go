@@ -257,16 +257,18 @@ var pageParams = []param{
 	{name: "cursor", desc: "the next_cursor of the previous page"},
 }
 
-// rolePerms caches, for one response, the permissions of members without
-// extra ones, so a listing computes each role's set once.
+// rolePerms caches, for one response, the permissions of members whose
+// role is whole and holds nothing extra, so a listing computes each
+// role's set once.
 type rolePerms struct {
 	cat   *access.Catalog
 	cache map[string][]string
 }
 
-func (rp *rolePerms) of(role string, extra []string) []string {
-	if len(extra) > 0 {
-		return rp.cat.Effective(role, extra)
+func (rp *rolePerms) of(m *access.Membership) []string {
+	role := m.Role
+	if len(m.Extra) > 0 || len(m.Withheld) > 0 {
+		return nonNil(rp.cat.Effective(role, m.Extra, m.Withheld))
 	}
 	if p, ok := rp.cache[role]; ok {
 		return p
@@ -274,7 +276,7 @@ func (rp *rolePerms) of(role string, extra []string) []string {
 	if rp.cache == nil {
 		rp.cache = map[string][]string{}
 	}
-	p := rp.cat.Effective(role, nil)
+	p := rp.cat.Effective(role, nil, nil)
 	if p == nil {
 		p = []string{}
 	}
@@ -300,7 +302,7 @@ func (h *Handler) mgmtList(x *exchange, _ *noBody) (managed[mgmtUsers], error) {
 	out := mgmtUsers{Users: make([]mgmtUser, len(page.Items)), NextCursor: page.Next} // "users": [], not null
 	for i := range page.Items {
 		m := &page.Items[i]
-		out.Users[i] = mgmtUserOf(m, perms.of(m.Role, m.Extra))
+		out.Users[i] = mgmtUserOf(m, perms.of(&m.Membership))
 	}
 	return ok(out)
 }
@@ -319,11 +321,11 @@ func (h *Handler) mgmtAdd(x *exchange, in *mgmtAdd) (managed[mgmtAdded], error) 
 		inv := a.Issued.Invitation
 		mi := h.issuedOf(a.Issued)
 		return ok(mgmtAdded{Outcome: "invited", Email: inv.Email, Role: inv.Role,
-			Roles: nonNil(cat.Effective(inv.Role, inv.Permissions)), Invitation: &mi})
+			Roles: nonNil(cat.Effective(inv.Role, inv.Permissions, nil)), Invitation: &mi})
 	}
 	m := &a.Member
 	return ok(mgmtAdded{Outcome: "added", ID: m.UserID, Email: m.User.Email, FirstName: &m.User.FirstName,
-		LastName: &m.User.LastName, Role: m.Role, Roles: nonNil(cat.Effective(m.Role, m.Extra)), IsActive: m.Active,
+		LastName: &m.User.LastName, Role: m.Role, Roles: nonNil(cat.Effective(m.Role, m.Extra, m.Withheld)), IsActive: m.Active,
 		Editable: m.Editable})
 }
 
@@ -348,7 +350,7 @@ func (h *Handler) mgmtEdit(x *exchange, in *mgmtEdit) (managed[mgmtUser], error)
 	if err != nil {
 		return managed[mgmtUser]{}, err
 	}
-	return ok(mgmtUserOf(&m, h.svc.Access.Catalog().Effective(m.Role, m.Extra)))
+	return ok(mgmtUserOf(&m, h.svc.Access.Catalog().Effective(m.Role, m.Extra, m.Withheld)))
 }
 
 func (h *Handler) mgmtRoles(x *exchange, _ *noBody) (managed[mgmtRoles], error) {

@@ -303,3 +303,41 @@ func TestAcceptIsSingleUseUnderConcurrency(t *testing.T) {
 		assert.Len(t, r.get("data", "users"), 2, "one membership")
 	})
 }
+
+// TestManagementRemoveRolePermission: remove_roles of a permission the
+// member's role grants takes it away (seed 003: "add or remove roles"),
+// GET /access shows what the member holds, and add_roles gives it back.
+func TestManagementRemoveRolePermission(t *testing.T) {
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		admin, adminT := e.member("admin", access.RoleAdmin)
+		rolesOf := func(id string) []any {
+			t.Helper()
+			r := must(t, 200, e.call("GET", "/access", e.ownerT, nil))
+			for _, u := range r.get("data", "users").([]any) {
+				if m := u.(map[string]any); m["id"] == id {
+					return m["roles"].([]any)
+				}
+			}
+			t.Fatalf("%s not listed", id)
+			return nil
+		}
+		r := must(t, 200, e.call("POST", "/access/edit", e.ownerT, map[string]any{"user_id": admin.ID.String(), "remove_roles": []string{"USER_ADD"}}))
+		assert.Equal(t, []any{"USER_DELETE", "USER_EDIT", "USER_VIEW"}, r.get("data", "roles"))
+		assert.Equal(t, "ADMIN", r.str("data", "role"), "the role stays")
+		assert.Equal(t, []any{"USER_DELETE", "USER_EDIT", "USER_VIEW"}, rolesOf(admin.ID.String()), "GET /access shows what they hold")
+		r = must(t, 403, e.call("POST", "/access/add", adminT, map[string]any{"email": "someone@example.com"}), "USER_ADD is gone")
+		assert.Contains(t, r.str("data", "message"), "USER_ADD")
+		must(t, 200, e.call("GET", "/access", adminT, nil), "USER_VIEW stays")
+
+		r = must(t, 200, e.call("POST", "/access/edit", e.ownerT, map[string]any{"user_id": admin.ID.String(), "add_roles": []string{"USER_ADD"}}))
+		assert.Equal(t, []any{"USER_ADD", "USER_DELETE", "USER_EDIT", "USER_VIEW"}, r.get("data", "roles"))
+		assert.Equal(t, []any{"USER_ADD", "USER_DELETE", "USER_EDIT", "USER_VIEW"}, rolesOf(admin.ID.String()))
+		must(t, 200, e.call("POST", "/access/add", adminT, map[string]any{"email": "someone@example.com"}), "restored")
+
+		// An OWNER holds the role whole.
+		r = must(t, 400, e.call("POST", "/access/edit", e.ownerT, map[string]any{"user_id": e.owner.ID.String(), "remove_roles": []string{"USER_EDIT"}}))
+		assert.Contains(t, r.str("data", "message"), "OWNER")
+		assert.Contains(t, rolesOf(e.owner.ID.String()), "USER_EDIT")
+	})
+}

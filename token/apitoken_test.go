@@ -372,7 +372,7 @@ func TestNameOnlyInheritsTheCreatorsRights(t *testing.T) {
 	assert.Equal(t, access.LevelAdmin, c.Token.Level)
 	m, err := e.acc.GetMember(ctx, e.asOwner, admin.ID)
 	require.NoError(t, err)
-	assert.Equal(t, e.acc.Catalog().Effective(m.Role, m.Extra), c.Token.Permissions, "every permission its creator holds now")
+	assert.Equal(t, e.acc.Catalog().Effective(m.Role, m.Extra, m.Withheld), c.Token.Permissions, "every permission its creator holds now")
 	assert.NotContains(t, c.Token.Permissions, token.ManageTokens)
 
 	bare := e.create(t, asAdmin, token.NewToken{Name: "bare", Bare: true})

@@ -96,7 +96,7 @@ func BenchmarkCheckAccess(b *testing.B) {
 
 // rawPageSQL is a page of members with their users (not the creators),
 // by hand.
-const rawPageSQL = `SELECT m.id, m.company_id, m.user_id, m.role, m.extra, m.is_active, m.is_primary, m.allow_switch,
+const rawPageSQL = `SELECT m.id, m.company_id, m.user_id, m.role, m.extra, m.withheld, m.is_active, m.is_primary, m.allow_switch,
 	m.created_by, m.created_at, m.updated_at, u.id, u.email, u.first_name, u.last_name, u.status, u.lang, u.theme,
 	u.currency, u.avatar_url, u.active_company_id, u.created_at, u.updated_at
 FROM gatehouse.memberships m JOIN gatehouse.users u ON u.id = m.user_id

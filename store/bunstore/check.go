@@ -31,6 +31,7 @@ const checkAccessSQL = `SELECT
 	coalesce(m.is_active, false),
 	coalesce(m.role, ''),
 	coalesce($3 <> '' AND $3 = ANY(m.extra), false),
+	coalesce($3 <> '' AND $3 = ANY(m.withheld), false),
 	CASE WHEN $4 THEN coalesce((SELECT max(g.level) FROM ?schema.grants g
 		WHERE g.company_id = $1 AND g.subject_type = 'User' AND g.subject_id = $2
 		AND (g.resource_type = $5 AND g.resource_id = $6 OR g.resource_type = 'account' AND g.resource_id = '')), 0)
@@ -55,7 +56,7 @@ LEFT JOIN LATERAL (
 ) AS cn ON true`
 
 // CheckAccess implements access.Store in exactly one statement and one
-// round trip, with no transaction of its own. Its ten facts are scanned
+// round trip, with no transaction of its own. Its eleven facts are scanned
 // by position: one row of scalars, the one read where Bun's reflection
 // would show against the raw statement.
 func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.AccessFacts, error) {
@@ -80,7 +81,7 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.A
 		var conn uuid.NullUUID
 		var since sql.NullTime
 		f = access.AccessFacts{}
-		if err := rows.Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.GrantLevel, &f.TokenGrantLevel,
+		if err := rows.Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.Withheld, &f.GrantLevel, &f.TokenGrantLevel,
 			&f.Connected, &f.ConnectionHas, &conn, &since); err != nil {
 			return err
 		}

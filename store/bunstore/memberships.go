@@ -20,17 +20,18 @@ type membershipRow struct {
 	CompanyID, UserID                uuid.UUID
 	Role                             string
 	Extra                            []string `bun:",array"`
+	Withheld                         []string `bun:",array"`
 	IsActive, IsPrimary, AllowSwitch bool
 	CreatedBy                        uuid.UUID `bun:",nullzero"`
 	CreatedAt, UpdatedAt             time.Time
 }
 
-const membershipCols = `m.id, m.company_id, m.user_id, m.role, m.extra, m.is_active, m.is_primary,
+const membershipCols = `m.id, m.company_id, m.user_id, m.role, m.extra, m.withheld, m.is_active, m.is_primary,
 	m.allow_switch, m.created_by, m.created_at, m.updated_at`
 
 func newMembershipRow(m *access.Membership) *membershipRow {
 	return &membershipRow{
-		ID: m.ID, CompanyID: m.CompanyID, UserID: m.UserID, Role: m.Role, Extra: orEmpty(m.Extra),
+		ID: m.ID, CompanyID: m.CompanyID, UserID: m.UserID, Role: m.Role, Extra: orEmpty(m.Extra), Withheld: orEmpty(m.Withheld),
 		IsActive: m.Active, IsPrimary: m.Primary, AllowSwitch: m.AllowSwitch, CreatedBy: m.CreatedBy,
 		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
 	}
@@ -38,7 +39,7 @@ func newMembershipRow(m *access.Membership) *membershipRow {
 
 func (r membershipRow) membership() access.Membership {
 	return access.Membership{
-		ID: r.ID, CompanyID: r.CompanyID, UserID: r.UserID, Role: r.Role, Extra: nilIfEmpty(r.Extra),
+		ID: r.ID, CompanyID: r.CompanyID, UserID: r.UserID, Role: r.Role, Extra: nilIfEmpty(r.Extra), Withheld: nilIfEmpty(r.Withheld),
 		Active: r.IsActive, Primary: r.IsPrimary, AllowSwitch: r.AllowSwitch, CreatedBy: r.CreatedBy,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
@@ -115,10 +116,10 @@ func (s *Store) GetMembershipByID(ctx context.Context, companyID, id uuid.UUID) 
 
 // UpdateMembership implements access.Store.
 func (s *Store) UpdateMembership(ctx context.Context, m *access.Membership) error {
-	return s.change(ctx, access.CodeMembershipNotFound, `UPDATE ?schema.memberships SET role = ?, extra = ?, is_active = ?,
-		is_primary = ?, allow_switch = ?, updated_at = ?
+	return s.change(ctx, access.CodeMembershipNotFound, `UPDATE ?schema.memberships SET role = ?, extra = ?, withheld = ?,
+		is_active = ?, is_primary = ?, allow_switch = ?, updated_at = ?
 	WHERE company_id = ? AND user_id = ?`,
-		m.Role, pgdialect.Array(orEmpty(m.Extra)), m.Active, m.Primary, m.AllowSwitch, m.UpdatedAt, m.CompanyID, m.UserID)
+		m.Role, pgdialect.Array(orEmpty(m.Extra)), pgdialect.Array(orEmpty(m.Withheld)), m.Active, m.Primary, m.AllowSwitch, m.UpdatedAt, m.CompanyID, m.UserID)
 }
 
 // ClearPrimary implements access.Store.

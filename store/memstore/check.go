@@ -19,6 +19,7 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access
 			sh := &a.shapes.list[r.shape]
 			f.Member, f.Active, f.Role, f.MemberSince = true, r.active(), sh.role, a.since(i, r)
 			f.HasExtra = q.Permission != "" && slices.Contains(sh.extra, q.Permission)
+			f.Withheld = q.Permission != "" && slices.Contains(sh.withheld, q.Permission)
 		}
 		if q.Resource.Type != "" {
 			f.GrantLevel = a.grantLevel(q.CompanyID, access.Subject{Type: access.SubjectUser, ID: q.UserID}, q.Resource)

@@ -20,7 +20,7 @@ type flagKey struct {
 }
 
 // memberRow is a membership as the store keeps it: 88 bytes and no
-// pointer (role and extra permissions are an interned shape).
+// pointer (role, extra and withheld permissions are an interned shape).
 type memberRow struct {
 	id, company, user, createdBy uuid.UUID
 	created, updated             stamp
@@ -72,7 +72,7 @@ func (t *memberTables) row(m *access.Membership) (memberRow, bool) {
 	c, okc := packTime(m.CreatedAt)
 	u, oku := packTime(m.UpdatedAt)
 	r := memberRow{id: m.ID, company: m.CompanyID, user: m.UserID, createdBy: m.CreatedBy, created: c, updated: u,
-		shape: t.shapes.id(m.Role, m.Extra),
+		shape: t.shapes.id(m.Role, m.Extra, m.Withheld),
 		flags: flagIf(m.Active, memberActive) | flagIf(m.Primary, memberPrimary) | flagIf(m.AllowSwitch, memberAllowSwitch)}
 	if !okc || !oku {
 		r.flags |= memberOddTimes
@@ -88,12 +88,12 @@ func (t *memberTables) since(i ref, r *memberRow) time.Time {
 	return r.created.time()
 }
 
-// membership rebuilds the membership in row i; its Extra is the shape's
-// own slice: clone it before it leaves the store.
+// membership rebuilds the membership in row i; its Extra and Withheld are
+// the shape's own slices: clone them before they leave the store.
 func (t *memberTables) membership(i ref) access.Membership {
 	r := t.rows.at(i)
 	sh := &t.shapes.list[r.shape]
-	m := access.Membership{ID: r.id, CompanyID: r.company, UserID: r.user, Role: sh.role, Extra: sh.extra,
+	m := access.Membership{ID: r.id, CompanyID: r.company, UserID: r.user, Role: sh.role, Extra: sh.extra, Withheld: sh.withheld,
 		Active: r.active(), Primary: r.flags&memberPrimary != 0, AllowSwitch: r.flags&memberAllowSwitch != 0,
 		CreatedBy: r.createdBy}
 	if r.flags&memberOddTimes != 0 {
@@ -106,7 +106,7 @@ func (t *memberTables) membership(i ref) access.Membership {
 }
 
 func cloneMembership(m access.Membership) access.Membership {
-	m.Extra = slices.Clone(m.Extra)
+	m.Extra, m.Withheld = slices.Clone(m.Extra), slices.Clone(m.Withheld)
 	return m
 }
 
@@ -301,8 +301,8 @@ func (s *Store) UpdateMembership(ctx context.Context, m *access.Membership) erro
 		}
 		old := a.membership(i)
 		nm := old
-		nm.Role, nm.Extra, nm.Active, nm.Primary, nm.AllowSwitch, nm.UpdatedAt =
-			m.Role, m.Extra, m.Active, m.Primary, m.AllowSwitch, m.UpdatedAt
+		nm.Role, nm.Extra, nm.Withheld, nm.Active, nm.Primary, nm.AllowSwitch, nm.UpdatedAt =
+			m.Role, m.Extra, m.Withheld, m.Active, m.Primary, m.AllowSwitch, m.UpdatedAt
 		a.unindexMembership(t, i, old)
 		a.putMembership(t, i, &nm)
 		return nil

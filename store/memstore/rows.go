@@ -106,11 +106,13 @@ func (s stamp) time() time.Time {
 	return time.Unix(0, int64(s)).UTC()
 }
 
-// shape is what many memberships share: the role code and the extra
-// permissions. A store holds each distinct shape once.
+// shape is what many memberships share: the role code, the extra
+// permissions and the role's withheld ones. A store holds each distinct
+// shape once.
 type shape struct {
-	role  string
-	extra []string // immutable; nil and empty are told apart, as written
+	role     string
+	extra    []string // immutable; nil and empty are told apart, as written
+	withheld []string // as extra
 }
 
 // shapes interns shapes. Shapes are never forgotten: their number is
@@ -124,8 +126,8 @@ func (s *shapes) init() { *s = shapes{byKey: map[string]uint32{}} }
 
 // id returns the shape's number, adding it if new. Interning is not
 // undone by a rollback: an unused shape is harmless.
-func (s *shapes) id(role string, extra []string) uint32 {
-	key := shapeKey(role, extra)
+func (s *shapes) id(role string, extra, withheld []string) uint32 {
+	key := shapeKey(role, extra, withheld)
 	if id, ok := s.byKey[string(key)]; ok {
 		return id
 	}
@@ -133,29 +135,33 @@ func (s *shapes) id(role string, extra []string) uint32 {
 		panic("memstore: more than 2^32 distinct membership shapes")
 	}
 	id := uint32(len(s.list))
-	s.list = append(s.list, shape{role: role, extra: slices.Clip(slices.Clone(extra))})
+	s.list = append(s.list, shape{role: role, extra: slices.Clip(slices.Clone(extra)),
+		withheld: slices.Clip(slices.Clone(withheld))})
 	s.byKey[string(key)] = id
 	return id
 }
 
-// shapeKey encodes role and extra unambiguously (lengths first).
-func shapeKey(role string, extra []string) []byte {
-	n := 2*binary.MaxVarintLen64 + len(role)
-	for _, p := range extra {
+// shapeKey encodes role, extra and withheld unambiguously (lengths
+// first).
+func shapeKey(role string, extra, withheld []string) []byte {
+	n := 3*binary.MaxVarintLen64 + len(role)
+	for _, p := range slices.Concat(extra, withheld) {
 		n += binary.MaxVarintLen64 + len(p)
 	}
 	key := make([]byte, 0, n)
 	key = binary.AppendUvarint(key, uint64(len(role)))
 	key = append(key, role...)
-	switch {
-	case extra == nil:
-		key = append(key, 0)
-	default:
-		key = binary.AppendUvarint(key, uint64(len(extra))+1)
-	}
-	for _, p := range extra {
-		key = binary.AppendUvarint(key, uint64(len(p)))
-		key = append(key, p...)
+	for _, list := range [][]string{extra, withheld} {
+		switch {
+		case list == nil:
+			key = append(key, 0)
+		default:
+			key = binary.AppendUvarint(key, uint64(len(list))+1)
+		}
+		for _, p := range list {
+			key = binary.AppendUvarint(key, uint64(len(p)))
+			key = append(key, p...)
+		}
 	}
 	return key
 }

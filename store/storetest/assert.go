@@ -34,6 +34,9 @@ func normMembership(m access.Membership) access.Membership {
 	if len(m.Extra) == 0 {
 		m.Extra = nil
 	}
+	if len(m.Withheld) == 0 {
+		m.Withheld = nil
+	}
 	return m
 }
 

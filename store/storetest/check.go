@@ -25,6 +25,8 @@ func testCheckFacts(t *testing.T, newStore Factory) {
 	stranger := f.user()
 	f.member(c.ID, u.ID, access.RoleViewer, func(m *access.Membership) { m.Extra = []string{access.UserAdd, access.UserView} })
 	f.member(c.ID, inactive.ID, access.RoleAdmin, func(m *access.Membership) { m.Active = false })
+	held := f.user() // an ADMIN from whom USER_DELETE is withheld
+	f.member(c.ID, held.ID, access.RoleAdmin, func(m *access.Membership) { m.Withheld = []string{access.UserDelete} })
 	tok := newID()
 
 	f.grant(c.ID, userSubject(u.ID), projA, access.LevelViewerPlus)
@@ -57,6 +59,19 @@ func testCheckFacts(t *testing.T, newStore Factory) {
 			check(t, access.AccessQuery{CompanyID: c.ID, UserID: u.ID}))
 		assert.Equal(t, access.AccessFacts{Member: true, Active: false, Role: access.RoleAdmin},
 			check(t, access.AccessQuery{CompanyID: c.ID, UserID: inactive.ID, Permission: access.UserAdd}))
+		assert.Equal(t, access.AccessFacts{Member: true, Active: true, Role: access.RoleAdmin, Withheld: true},
+			check(t, access.AccessQuery{CompanyID: c.ID, UserID: held.ID, Permission: access.UserDelete}))
+		assert.Equal(t, access.AccessFacts{Member: true, Active: true, Role: access.RoleAdmin},
+			check(t, access.AccessQuery{CompanyID: c.ID, UserID: held.ID, Permission: access.UserAdd}), "only the withheld one")
+		assert.Equal(t, access.AccessFacts{Member: true, Active: true, Role: access.RoleAdmin},
+			check(t, access.AccessQuery{CompanyID: c.ID, UserID: held.ID}), "no permission asked: nothing withheld")
+		hm, err := f.s.GetMembership(f.ctx, c.ID, held.ID)
+		require.NoError(t, err)
+		hm.Withheld = []string{access.UserAdd}
+		require.NoError(t, f.s.UpdateMembership(f.ctx, &hm))
+		assert.False(t, check(t, access.AccessQuery{CompanyID: c.ID, UserID: held.ID, Permission: access.UserDelete}).Withheld,
+			"read live: the update gave USER_DELETE back")
+		assert.True(t, check(t, access.AccessQuery{CompanyID: c.ID, UserID: held.ID, Permission: access.UserAdd}).Withheld)
 		assert.Equal(t, access.AccessFacts{}, check(t, access.AccessQuery{CompanyID: c.ID, UserID: stranger.ID, Permission: access.UserAdd}))
 		assert.Equal(t, access.AccessFacts{}, check(t, access.AccessQuery{CompanyID: newID(), UserID: newID()}), "nothing exists: no error")
 	})

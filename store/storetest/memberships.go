@@ -19,6 +19,7 @@ func testMemberships(t *testing.T, newStore Factory) {
 		u := f.user()
 		m := f.member(c.ID, u.ID, access.RoleAdmin, func(m *access.Membership) {
 			m.Extra = []string{access.UserAdd, access.UserView}
+			m.Withheld = []string{access.UserDelete, access.UserEdit}
 			m.Primary, m.AllowSwitch, m.CreatedBy = true, false, boss.ID
 			m.UpdatedAt = f.now.Add(time.Second)
 		})
@@ -134,7 +135,7 @@ func testMemberships(t *testing.T, newStore Factory) {
 		later := f.now.Add(time.Hour)
 		upd := access.Membership{
 			ID: newID(), CompanyID: c.ID, UserID: u.ID, Role: access.RoleAdmin, Extra: []string{access.UserEdit, access.UserView},
-			Active: false, Primary: true, AllowSwitch: false, CreatedBy: boss.ID, CreatedAt: later, UpdatedAt: later,
+			Withheld: []string{access.UserAdd}, Active: false, Primary: true, AllowSwitch: false, CreatedBy: boss.ID, CreatedAt: later, UpdatedAt: later,
 		}
 		require.NoError(t, f.s.UpdateMembership(f.ctx, &upd))
 		want := upd
@@ -143,11 +144,12 @@ func testMemberships(t *testing.T, newStore Factory) {
 		require.NoError(t, err)
 		assert.Equal(t, want, normMembership(got))
 
-		upd.Extra = nil
+		upd.Extra, upd.Withheld = nil, nil
 		require.NoError(t, f.s.UpdateMembership(f.ctx, &upd))
 		got, err = f.s.GetMembership(f.ctx, c.ID, u.ID)
 		require.NoError(t, err)
 		assert.Empty(t, got.Extra)
+		assert.Empty(t, got.Withheld, "nothing withheld any more")
 	})
 	t.Run("one primary per user", func(t *testing.T) {
 		f := newRows(t, newStore)
@@ -280,22 +282,26 @@ func testMemberships(t *testing.T, newStore Factory) {
 		f := newRows(t, newStore)
 		c := f.company()
 		u := f.user()
-		extra := []string{access.UserView}
-		f.member(c.ID, u.ID, access.RoleViewer, func(m *access.Membership) { m.Extra = extra })
-		extra[0] = "MUTATED"
+		extra, withheld := []string{access.UserView}, []string{access.UserEdit}
+		f.member(c.ID, u.ID, access.RoleViewerPlus, func(m *access.Membership) { m.Extra, m.Withheld = extra, withheld })
+		extra[0], withheld[0] = "MUTATED", "MUTATED"
 		gm, err := f.s.GetMembership(f.ctx, c.ID, u.ID)
 		require.NoError(t, err)
-		gm.Extra[0] = "MUTATED"
+		gm.Extra[0], gm.Withheld[0] = "MUTATED", "MUTATED"
 		mem, err := f.s.ListMembers(f.ctx, c.ID, nil, all())
 		require.NoError(t, err)
 		require.Len(t, mem, 1)
-		mem[0].Extra[0] = "MUTATED"
+		mem[0].Extra[0], mem[0].Withheld[0] = "MUTATED", "MUTATED"
 		gm, err = f.s.GetMembership(f.ctx, c.ID, u.ID)
 		require.NoError(t, err)
 		assert.Equal(t, []string{access.UserView}, gm.Extra)
+		assert.Equal(t, []string{access.UserEdit}, gm.Withheld)
 		facts, err := f.s.CheckAccess(f.ctx, access.AccessQuery{CompanyID: c.ID, UserID: u.ID, Permission: access.UserView})
 		require.NoError(t, err)
 		assert.True(t, facts.HasExtra)
+		facts, err = f.s.CheckAccess(f.ctx, access.AccessQuery{CompanyID: c.ID, UserID: u.ID, Permission: access.UserEdit})
+		require.NoError(t, err)
+		assert.True(t, facts.Withheld, "the store's copy, not the caller's mutated slice")
 	})
 }
 

@@ -42,6 +42,7 @@ func testAccessFlows(t *testing.T, newStore Factory) {
 	})
 
 	t.Run("RemovePermissions", func(t *testing.T) { testRemovePermissions(t, newStore) })
+	t.Run("RemoveRolePermissions", func(t *testing.T) { testWithheldPermissions(t, newStore) }) // withheld.go
 	t.Run("AfterCommit", func(t *testing.T) { testAfterCommit(t, newStore) })
 	t.Run("ReviewFindings", func(t *testing.T) { testReviewFindings(t, newStore) })
 	t.Run("TransferIsAtomic", func(t *testing.T) { testTransferIsAtomic(t, newStore) })
