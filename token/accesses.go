@@ -10,18 +10,26 @@ import (
 )
 
 // listAccesses is the token kind's access.SubjectKind.List: the
-// company's API tokens that still work (neither revoked nor expired), as
+// company's API tokens that still work (stands: not revoked, not expired,
+// not made by a token that stopped), as
 // seed 002's ApiToken account accesses. A token's account level is its
 // own level; its creator is named by access.
 func (s *Service) listAccesses(ctx context.Context, companyID uuid.UUID, q access.SubjectQuery) ([]access.AccountAccess, error) {
-	now := s.now()
 	var out []access.AccountAccess
-	keep := func(t Token) {
-		if t.Kind == KindAPI && !t.Revoked() && !t.Expired(now) {
-			out = append(out, access.AccountAccess{ID: t.ID, CompanyID: t.CompanyID,
-				Subject: access.Subject{Type: access.SubjectToken, ID: t.ID}, Level: t.Level, Active: true,
-				Specifier: access.Specifier{Name: t.Name, CreatedBy: t.UserID, Hint: t.Hint, ExpiresAt: t.ExpiresAt}})
+	keep := func(t Token) error {
+		if t.Kind != KindAPI {
+			return nil
 		}
+		switch err := s.stands(ctx, t); {
+		case errors.Is(err, access.ErrConflict):
+			return nil
+		case err != nil:
+			return err
+		}
+		out = append(out, access.AccountAccess{ID: t.ID, CompanyID: t.CompanyID,
+			Subject: access.Subject{Type: access.SubjectToken, ID: t.ID}, Level: t.Level, Active: true,
+			Specifier: access.Specifier{Name: t.Name, CreatedBy: t.UserID, Hint: t.Hint, ExpiresAt: t.ExpiresAt}})
+		return nil
 	}
 	if q.IDs != nil {
 		for _, id := range q.IDs {
@@ -32,7 +40,9 @@ func (s *Service) listAccesses(ctx context.Context, companyID uuid.UUID, q acces
 			case err != nil:
 				return nil, err
 			}
-			keep(t)
+			if err := keep(t); err != nil {
+				return nil, err
+			}
 		}
 		return out, nil
 	}
@@ -45,7 +55,9 @@ func (s *Service) listAccesses(ctx context.Context, companyID uuid.UUID, q acces
 		}
 		for _, t := range page {
 			if len(out) < q.Limit {
-				keep(t)
+				if err := keep(t); err != nil {
+					return nil, err
+				}
 			}
 		}
 		if len(out) >= q.Limit || len(page) < c.Limit {

@@ -236,6 +236,15 @@ func (s *Service) checkSubject(ctx context.Context, companyID, id uuid.UUID) err
 		return access.NotFound(access.CodeTokenNotFound)
 	case err != nil:
 		return err
+	}
+	return s.stands(ctx, t)
+}
+
+// stands tells whether an API token still works and so may hold grants and
+// be listed as an account access: not revoked, not expired, and every
+// token that made it still standing.
+func (s *Service) stands(ctx context.Context, t Token) error {
+	switch {
 	case t.Revoked():
 		return access.Conflict(access.CodeTokenRevoked, "the token is revoked")
 	case t.Expired(s.now()):
