@@ -63,16 +63,16 @@ type (
 	bulkBody struct {
 		Permissions []bulkItem `json:"permissions" required:"" doc:"the permissions to create, update or (with _destroy) remove, all or none"`
 	}
-	// bulkItem is one permission. Mailtrap's Node SDK sends resourceType
-	// and accessLevel (camelCase) beside resource_id: both spellings are
-	// read.
+	// bulkItem is one permission. Mailtrap's Node SDK before 4.10 sent
+	// resourceType and accessLevel (camelCase) beside resource_id: both
+	// spellings are read.
 	bulkItem struct {
 		ResourceType      looseString `json:"resource_type" doc:"account, project, inbox, sending_domain ... (or resourceType)"`
-		ResourceTypeCamel looseString `json:"resourceType" doc:"as resource_type (Mailtrap's Node SDK)"`
+		ResourceTypeCamel looseString `json:"resourceType" doc:"as resource_type (Mailtrap's Node SDK before 4.10)"`
 		ResourceID        looseString `json:"resource_id" doc:"the resource's ID, a string or a number; for the account, its ID (or empty)"`
 		ResourceIDCamel   looseString `json:"resourceId" doc:"as resource_id"`
 		AccessLevel       looseString `json:"access_level" doc:"1000, 100, 50, 10 or owner, admin, viewer_plus, viewer; required unless _destroy"`
-		AccessLevelCamel  looseString `json:"accessLevel" doc:"as access_level (Mailtrap's Node SDK)"`
+		AccessLevelCamel  looseString `json:"accessLevel" doc:"as access_level (Mailtrap's Node SDK before 4.10)"`
 		Destroy           looseBool   `json:"_destroy" doc:"true (or \"true\"): remove the permission instead"`
 	}
 )

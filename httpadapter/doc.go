@@ -354,13 +354,14 @@
 //     withdraws it, of an ApiToken revokes it, each with its grants;
 //     answers {"id"}. An ID that is no standing access is 404.
 //   - PUT .../permissions/bulk takes {"permissions": [{resource_type,
-//     resource_id, access_level, _destroy}]}, and also the camelCase
-//     resourceType, resourceId and accessLevel that Mailtrap's Node SDK
-//     sends; resource_id and access_level as strings or numbers, _destroy
+//     resource_id, access_level, _destroy}]}, as Mailtrap's Node SDK 4.10
+//     sends it, and also the camelCase resourceType, resourceId and
+//     accessLevel that its earlier releases sent; resource_id and access_level as strings or numbers, _destroy
 //     as a boolean or "true"/"false". access_level is 1000, 100, 50, 10 or
 //     owner, admin, viewer_plus, viewer, and is required unless _destroy
-//     (400 naming permissions[i].access_level: the Node SDK drops _destroy
-//     unless the caller passes both _destroy and destroy). All items or
+//     (400 naming permissions[i].access_level: the Node SDK before 4.10
+//     dropped _destroy unless the caller passed both _destroy and
+//     destroy). All items or
 //     none, in one transaction; each error names its item
 //     (permissions[i].field, or "permissions[i]: " before a 403's
 //     message). The account item of a User is their role (the built-in

@@ -21,10 +21,12 @@ import (
 //     (...), Accept: application/json, text/plain, */* (axios's default);
 //     Content-Type: application/json on a PUT.
 //   - query arrays as axios serializes them: name[]=a&name[]=b.
-//   - permissions/bulk's items as the SDK builds them: resource_id,
-//     resourceType and accessLevel (camelCase), and _destroy only when the
-//     caller passes both _destroy and destroy (it reads permission._destroy
-//     but sends permission.destroy).
+//   - permissions/bulk's items as the SDK builds them from {resourceId,
+//     resourceType, accessLevel, destroy}: the published 4.10 sends
+//     resource_id, resource_type, access_level and _destroy (the value of
+//     destroy, "true"); earlier releases (4.3's source) sent resourceType
+//     and accessLevel in camelCase and _destroy only when the caller passed
+//     both _destroy and destroy. Both shapes are replayed.
 type sdkRequest struct {
 	method, url, body string
 }
@@ -96,14 +98,23 @@ func TestMailtrapSDKCalls(t *testing.T) {
 		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"GET", accesses + "?domain_uuids%5B%5D=d1", ""}))
 		assert.Equal(t, []string{f.adminAccess}, ids(r), "brackets percent-encoded")
 
-		// general.permissions.bulkPermissionsUpdate(id, [{resourceId, resourceType, accessLevel}, ...])
+		// general.permissions.bulkPermissionsUpdate(id, [{resourceId, resourceType, accessLevel}, ...]), 4.10:
+		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"PUT", accesses + "/" + f.adminAccess + "/permissions/bulk",
+			`{"permissions":[{"resource_id":"i3","resource_type":"inbox","access_level":"viewer"},{"resource_id":"p3","resource_type":"project","access_level":100}]}`}))
+		assert.Equal(t, "inbox", r.str("resources", 2, "resource_type"))
+		assert.Equal(t, 100.0, r.get("resources", 3, "access_level"))
+		// ... and {resourceId, resourceType, destroy: "true"}:
+		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"PUT", accesses + "/" + f.adminAccess + "/permissions/bulk",
+			`{"permissions":[{"resource_id":"i3","resource_type":"inbox","_destroy":"true"}]}`}))
+		assert.Len(t, r.get("resources"), 3, "inbox i3 removed")
+		// 4.3's camelCase:
 		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"PUT", accesses + "/" + f.viewerAccess + "/permissions/bulk",
 			`{"permissions":[{"resource_id":"` + f.accountID + `","resourceType":"account","accessLevel":"admin"},` +
 				`{"resource_id":"i2","resourceType":"inbox","accessLevel":"viewer"}]}`}))
 		assert.Equal(t, f.viewerAccess, r.str("id"))
 		assert.Equal(t, 100.0, r.get("resources", 0, "access_level"), "the account item: the member is an ADMIN now")
 		assert.Equal(t, "inbox", r.str("resources", 2, "resource_type"))
-		// ... with {_destroy: "true", destroy: "true"}: the SDK then sends _destroy.
+		// ... 4.3 with {_destroy: "true", destroy: "true"}: it then sends _destroy.
 		r = must(t, 200, f.sdkReplay(t, f.ownerT, sdkRequest{"PUT", accesses + "/" + f.viewerAccess + "/permissions/bulk",
 			`{"permissions":[{"resource_id":"i2","resourceType":"inbox","_destroy":"true"}]}`}))
 		assert.Len(t, r.get("resources"), 2, "inbox i2 removed")
