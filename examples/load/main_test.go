@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -16,9 +17,24 @@ import (
 )
 
 // TestLoad runs the program very briefly, so it cannot rot: two cells of
-// each mix, every invariant checked, the load database dropped.
+// each mix, every invariant checked, the load database dropped; directly,
+// and behind PgBouncer in transaction mode as a host configures it there
+// (pgx's exec mode in the URL: nothing prepared).
 func TestLoad(t *testing.T) {
-	server := pgtest.URL(t) // the program creates its own database next to it
+	t.Run("direct", func(t *testing.T) {
+		testLoad(t, pgtest.URL(t)) // the program creates its own database next to it
+	})
+	t.Run("pgbouncer", func(t *testing.T) {
+		u, err := url.Parse(pgtest.ThroughPooler(t, pgtest.URL(t)))
+		require.NoError(t, err)
+		q := u.Query()
+		q.Set("default_query_exec_mode", "exec")
+		u.RawQuery = q.Encode()
+		testLoad(t, u.String())
+	})
+}
+
+func testLoad(t *testing.T, server string) {
 	var out bytes.Buffer
 	c := config{databaseURL: server, instances: []int{1, 2}, duration: 500 * time.Millisecond,
 		clients: 4, dbConns: 4, companies: 2, members: 10}

@@ -18,8 +18,9 @@ import (
 
 // BenchmarkCheckAccess measures the permission check's store round trip
 // over 1,000 companies of 100 members, per driver: through bunstore (which
-// runs it as a prepared statement) and as the same statement prepared by
-// hand on the raw driver, the floor.
+// runs it as a prepared statement under pgx-cache, and unprepared under
+// pgx-simple, which prepares nothing: see prepared.go) and as the same
+// statement prepared by hand on the raw driver, the floor.
 //
 //	GATEHOUSE_TEST_DATABASE_URL=... go test -run '^$' -bench CheckAccess ./store/bunstore/
 func BenchmarkCheckAccess(b *testing.B) {
