@@ -42,6 +42,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"io"
@@ -72,7 +73,7 @@ func main() {
 	flag.StringVar(&instances, "instances", "1,4", "comma-separated instance counts, one run of each mix per count")
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long each mix runs per instance count")
 	flag.IntVar(&c.clients, "clients", 16, "concurrent clients, spread over the instances")
-	flag.IntVar(&c.dbConns, "db-conns", 8, "PostgreSQL connections of each instance (open = idle)")
+	flag.IntVar(&c.dbConns, "db-conns", 8, "PostgreSQL connections of each instance (open = idle); 0: database/sql's defaults, to see them churn")
 	flag.IntVar(&c.companies, "companies", 10, "companies that invite, each with -members members")
 	flag.IntVar(&c.members, "members", 50, "members per company (a page is 50 of them)")
 	flag.Parse()
@@ -134,15 +135,16 @@ func run(ctx context.Context, c config, out io.Writer, logger *slog.Logger) (err
 	}
 	fmt.Fprintf(out, "%d companies of %d members, a shared company of 4 OWNERs and 16 members; %d clients, %s per cell, %d connections per instance\n\n",
 		c.companies, c.members, c.clients, c.duration, c.dbConns)
-	fmt.Fprintf(out, "| mix | instances | requests | req/s | p50 | p95 | p99 | refused by a rule | failed |\n|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(out, "| mix | instances | requests | req/s | p50 | p95 | p99 | refused by a rule | failed | sessions opened |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var failed []string
 	for _, m := range mixes {
 		for _, n := range c.instances {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			before := sessions(ctx, fleet.admin)
 			r := drive(ctx, fleet.urls(n), w, m, c.clients, c.duration)
-			fmt.Fprintln(out, r.row(m.name, n))
+			fmt.Fprintf(out, "%s %s |\n", r.row(m.name, n), sessions(ctx, fleet.admin).since(before))
 			failed = append(failed, r.failures...)
 		}
 	}
@@ -159,6 +161,27 @@ func run(ctx context.Context, c config, out io.Writer, logger *slog.Logger) (err
 		return fmt.Errorf("%d invariants broken", broken)
 	}
 	return nil
+}
+
+// sessionCount is PostgreSQL's count of sessions opened on the load
+// database so far (pg_stat_database.sessions, PostgreSQL 14 and later;
+// its statistics lag by up to a second), or -1 if unknown.
+type sessionCount int64
+
+func sessions(ctx context.Context, db *sql.DB) sessionCount {
+	var n int64
+	if err := db.QueryRowContext(ctx, "SELECT sessions FROM pg_stat_database WHERE datname = current_database()").Scan(&n); err != nil {
+		return -1
+	}
+	return sessionCount(n)
+}
+
+// since is how many sessions were opened after before, as a table cell.
+func (s sessionCount) since(before sessionCount) string {
+	if s < 0 || before < 0 {
+		return "-"
+	}
+	return strconv.FormatInt(int64(s-before), 10)
 }
 
 func maxInt(a, b int) int {

@@ -24,6 +24,8 @@ type Pool struct {
 	// open = idle, so a burst reuses sessions instead of dialling. Every
 	// instance's Conns together stay below the server's max_connections
 	// (or the pooler's pool), with room for migrations and operators.
+	// Zero leaves database/sql's defaults, which churn (bunstore.New
+	// warns): only to compare (examples/load -db-conns 0).
 	Conns int
 	// MaxLifetime retires a connection after this long, so sessions move
 	// to a new server after a fail-over or a DNS change and no session
@@ -43,17 +45,19 @@ var DefaultPool = Pool{Conns: 16, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 
 // migrates the schema and returns the store. The host owns the *bun.DB;
 // gatehouse only borrows it.
 func Open(ctx context.Context, url string, pool Pool) (store.Store, func(), error) {
-	if pool.Conns < 2 {
+	if pool.Conns < 0 || pool.Conns == 1 {
 		return nil, nil, fmt.Errorf("pgstore: a pool of %d connections: Migrate needs at least 2", pool.Conns)
 	}
 	sqldb, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, nil, err
 	}
-	sqldb.SetMaxOpenConns(pool.Conns)
-	sqldb.SetMaxIdleConns(pool.Conns)
-	sqldb.SetConnMaxLifetime(pool.MaxLifetime)
-	sqldb.SetConnMaxIdleTime(pool.MaxIdleTime)
+	if pool.Conns > 0 {
+		sqldb.SetMaxOpenConns(pool.Conns)
+		sqldb.SetMaxIdleConns(pool.Conns)
+		sqldb.SetConnMaxLifetime(pool.MaxLifetime)
+		sqldb.SetConnMaxIdleTime(pool.MaxIdleTime)
+	}
 	db := bun.NewDB(sqldb, pgdialect.New())
 	if err := bunstore.Migrate(ctx, db); err != nil {
 		_ = db.Close()
