@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+
+	"github.com/google/uuid"
 )
 
 // Check returns nil if p may use permission perm in p's company, decided
@@ -35,9 +37,7 @@ func (s *Service) check(ctx context.Context, p Principal, perm string) error {
 	if p.Kind == PrincipalToken && !slices.Contains(p.TokenPermissions, perm) {
 		return Forbidden("the token does not hold %s", perm)
 	}
-	f, err := s.store.CheckAccess(ctx, AccessQuery{
-		CompanyID: p.CompanyID, UserID: p.UserID, Permission: perm, AgencyRoles: s.agencyRoles,
-	})
+	f, err := s.store.CheckAccess(ctx, s.accessQuery(p, perm))
 	if err != nil {
 		return err
 	}
@@ -59,6 +59,7 @@ func (s *Service) check(ctx context.Context, p Principal, perm string) error {
 				_, err := s.agencyConnection(ctx, p, perm)
 				return err
 			}
+			s.reached(ctx, p, f.ConnectionID, uuid.Nil)
 			return nil
 		}
 	default:
@@ -115,7 +116,9 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 	if err != nil {
 		return 0, err
 	}
-	q := AccessQuery{CompanyID: p.CompanyID, UserID: p.UserID, Resource: r}
+	// Levels on resources are held through a membership only: an agency
+	// acts by the connection's permissions (Check), never by level.
+	q := AccessQuery{CompanyID: p.CompanyID, UserID: p.UserID, Resource: r, Agency: p.reachAgency()}
 	if p.Kind == PrincipalToken {
 		q.TokenID = p.TokenID
 	}
@@ -171,10 +174,33 @@ var (
 	errOutranked     = Forbidden("only an OWNER may change a member at or above their own level")
 )
 
-// tokenStanding refuses a token whose creator is no longer a member, or is
-// a member again only since after the token was made. A token acts through
-// its creator's membership only, never through an agency connection.
+// accessQuery is the store question of p's checks in its company: the
+// membership or any agency of p's user, or for a token acting outside
+// its own company only the connection from that company.
+func (s *Service) accessQuery(p Principal, perm string) AccessQuery {
+	return AccessQuery{CompanyID: p.CompanyID, UserID: p.UserID, Permission: perm, AgencyRoles: s.agencyRoles,
+		Agency: p.reachAgency()}
+}
+
+// tokenStanding refuses a token whose creator is no longer a member of the
+// token's company, or is a member again only since after the token was
+// made. In its own company a token acts through its creator's membership
+// only, never through a connection its creator reaches it by (a token of
+// the customer made by an agency member is no agency token). In a customer
+// of its company it acts through that connection only, while its creator
+// is an active member of its company in an agency role (Connected) since
+// before the token was made: reach is the connection's permissions ∩ the
+// token's own ∩ that membership.
 func tokenStanding(p Principal, f AccessFacts) error {
+	if p.reachAgency() != uuid.Nil {
+		if !f.Connected {
+			return NotFound(CodeCompanyNotFound)
+		}
+		if f.AgencySince.After(p.TokenIssuedAt) {
+			return errTokenPredates
+		}
+		return nil
+	}
 	if !f.Member {
 		return NotFound(CodeCompanyNotFound)
 	}
@@ -193,7 +219,8 @@ type Actor struct {
 	level  int
 	role   string
 	perms  map[string]bool
-	agency bool // acting through an agency connection
+	agency bool       // acting through an agency connection
+	conn   Connection // that connection
 }
 
 // IsMember reports whether the actor acts through its own membership of
@@ -242,7 +269,15 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 	}
 	a := Actor{p: p, perms: map[string]bool{}}
 	var withheld []string
-	m, err := s.store.GetMembership(ctx, p.CompanyID, p.UserID)
+	var m Membership
+	var err error
+	if p.reachAgency() != uuid.Nil {
+		// A token in a customer of its company: the connection only,
+		// never a membership its creator holds there.
+		err = NotFound(CodeMembershipNotFound)
+	} else {
+		m, err = s.store.GetMembership(ctx, p.CompanyID, p.UserID)
+	}
 	switch {
 	case err == nil && p.Kind == PrincipalToken && m.CreatedAt.After(p.TokenIssuedAt):
 		return Actor{}, errTokenPredates
@@ -255,7 +290,7 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 		}
 	case err == nil:
 		return Actor{}, errInactive
-	case isNotFound(err) && p.Kind == PrincipalToken:
+	case isNotFound(err) && p.Kind == PrincipalToken && p.reachAgency() == uuid.Nil:
 		return Actor{}, NotFound(CodeCompanyNotFound)
 	case isNotFound(err):
 		// An agency member acting through a connection: the connection's
@@ -266,7 +301,7 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 			return Actor{}, cerr
 		}
 		a.level = LevelAdmin
-		a.agency = true
+		a.agency, a.conn = true, conns
 		for _, c := range conns.Permissions {
 			a.perms[c] = true
 		}
@@ -296,20 +331,29 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 // connection whose permissions hold it), so rank and permissions come from
 // the same connection as the permission did.
 func (s *Service) agencyConnection(ctx context.Context, p Principal, perm string) (Connection, error) {
-	f, err := s.store.CheckAccess(ctx, AccessQuery{CompanyID: p.CompanyID, UserID: p.UserID, Permission: perm, AgencyRoles: s.agencyRoles})
+	f, err := s.store.CheckAccess(ctx, s.accessQuery(p, perm))
 	if err != nil {
 		return Connection{}, err
 	}
 	if !f.Connected {
 		return Connection{}, NotFound(CodeCompanyNotFound)
 	}
+	if p.Kind == PrincipalToken {
+		if err := tokenStanding(p, f); err != nil {
+			return Connection{}, err
+		}
+	}
 	c, err := s.store.GetConnection(ctx, p.CompanyID, f.ConnectionID)
-	if err == nil && !p.InSessionScope(c.AgencyID) {
+	if err != nil {
+		return Connection{}, err
+	}
+	if !p.InSessionScope(c.AgencyID) {
 		// A confined session reaches only through its own companies'
 		// connections; any other agency the user joined is not its.
 		return Connection{}, NotFound(CodeCompanyNotFound)
 	}
-	return c, err
+	s.reached(ctx, p, c.ID, c.AgencyID)
+	return c, nil
 }
 
 // CanManage applies the rank rule to a target member: only an OWNER may

@@ -31,6 +31,17 @@ type Principal struct {
 	UserID    uuid.UUID // the user, or the token's creator
 	CompanyID uuid.UUID // the company acted in
 	TokenID   uuid.UUID // for PrincipalToken
+	// TokenCompanyID is the token's own company (TokenPrincipal and
+	// token.Service.Verify set it; uuid.Nil reads as CompanyID). While
+	// CompanyID names it, the token acts through its creator's membership
+	// there. When CompanyID names another company, the token acts there
+	// only as the agency TokenCompanyID through their connection (never
+	// through a membership its creator holds there, nor through another
+	// agency its creator belongs to), with the connection's permissions
+	// ∩ the token's own, while its creator is an active member of
+	// TokenCompanyID in an agency role since before the token was issued.
+	// Move a principal with In, which keeps it.
+	TokenCompanyID uuid.UUID
 	// TokenPermissions and TokenLevel are the token's own ceiling; the
 	// creator's current membership caps them again on every check.
 	TokenPermissions []string
@@ -73,8 +84,28 @@ func UserPrincipal(userID, companyID uuid.UUID) Principal {
 // TokenPrincipal is an API token of companyID created by creatorID at
 // issuedAt, holding at most perms and level.
 func TokenPrincipal(tokenID, creatorID, companyID uuid.UUID, perms []string, level int, issuedAt time.Time) Principal {
-	return Principal{Kind: PrincipalToken, UserID: creatorID, CompanyID: companyID, TokenID: tokenID,
+	return Principal{Kind: PrincipalToken, UserID: creatorID, CompanyID: companyID, TokenID: tokenID, TokenCompanyID: companyID,
 		TokenPermissions: slices.Clone(perms), TokenLevel: level, TokenIssuedAt: issuedAt}
+}
+
+// In returns p acting in companyID (the company FindCompany resolved, a
+// connected customer): a token keeps its own company (TokenCompanyID),
+// so that it acts there through its company's connection only.
+func (p Principal) In(companyID uuid.UUID) Principal {
+	if p.Kind == PrincipalToken && p.TokenCompanyID == uuid.Nil {
+		p.TokenCompanyID = p.CompanyID
+	}
+	p.CompanyID = companyID
+	return p
+}
+
+// reachAgency is the agency through which p, a token acting outside its
+// own company, acts in p.CompanyID; uuid.Nil for every other principal.
+func (p Principal) reachAgency() uuid.UUID {
+	if p.Kind == PrincipalToken && p.TokenCompanyID != uuid.Nil && p.TokenCompanyID != p.CompanyID {
+		return p.TokenCompanyID
+	}
+	return uuid.Nil
 }
 
 // SystemPrincipal is the trusted host.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -120,6 +122,64 @@ type recorder struct {
 	actor      Principal
 	action     string
 	permission string
+	// reach notes the principals authorized through a connection in the
+	// transaction, so that their audit events name the agency.
+	reach []reachNote
+}
+
+// reachNote is one principal that acted in a company through a connection.
+type reachNote struct {
+	kind                      PrincipalKind
+	user, token, company, via uuid.UUID // via: the connection
+	agency                    uuid.UUID
+}
+
+// reached notes, in the transaction of ctx, that p acts in its company
+// through connection via of agency (uuid.Nil: Audit looks it up), for
+// Audit. Outside a transaction nothing is written, so nothing is noted.
+func (s *Service) reached(ctx context.Context, p Principal, via, agency uuid.UUID) {
+	rec, ok := ctx.Value(recorderKey{}).(*recorder)
+	if !ok {
+		return
+	}
+	n := reachNote{kind: p.Kind, user: p.UserID, token: p.TokenID, company: p.CompanyID, via: via, agency: agency}
+	if !slices.Contains(rec.reach, n) {
+		rec.reach = append(rec.reach, n)
+	}
+}
+
+// reachDetails adds to an event of p in companyID the agency p acts for
+// and the connection it acts through, when it acts through one: a token
+// outside its own company, or a principal an authorization of the
+// transaction let in through a connection. Otherwise details unchanged.
+func (s *Service) reachDetails(ctx context.Context, p Principal, companyID uuid.UUID, details map[string]string) map[string]string {
+	agency, via := uuid.Nil, uuid.Nil
+	if p.CompanyID == companyID {
+		agency = p.reachAgency()
+		if rec, ok := ctx.Value(recorderKey{}).(*recorder); ok {
+			for _, n := range rec.reach {
+				if n.kind == p.Kind && n.user == p.UserID && n.token == p.TokenID && n.company == companyID {
+					agency, via = n.agency, n.via
+					break
+				}
+			}
+		}
+	}
+	if agency == uuid.Nil && via != uuid.Nil {
+		if c, err := s.store.GetConnection(ctx, companyID, via); err == nil {
+			agency = c.AgencyID
+		}
+	}
+	if agency == uuid.Nil {
+		return details
+	}
+	out := make(map[string]string, len(details)+2)
+	maps.Copy(out, details)
+	out["agency_id"] = agency.String()
+	if via != uuid.Nil {
+		out["connection_id"] = via.String()
+	}
+	return out
 }
 
 // InTx runs fn in one store transaction. Audit events recorded with Audit
@@ -143,7 +203,7 @@ func (s *Service) InTx(ctx context.Context, fn func(ctx context.Context) error) 
 	err := s.store.RunInTx(context.WithValue(ctx, recorderKey{}, rec), func(ctx context.Context) error {
 		// A store may run fn again (a serialization failure retried):
 		// only the attempt that commits counts.
-		rec.events, rec.after = rec.events[:0], rec.after[:0]
+		rec.events, rec.after, rec.reach = rec.events[:0], rec.after[:0], rec.reach[:0]
 		return fn(ctx)
 	})
 	if err != nil {
@@ -243,6 +303,9 @@ func (s *Service) recordDenied(ctx context.Context, rec *recorder, err error) {
 	}
 	if dropped > 0 {
 		details["dropped_before"] = strconv.Itoa(dropped)
+	}
+	if a := p.reachAgency(); a != uuid.Nil {
+		details["agency_id"] = a.String()
 	}
 	e := AuditEvent{ID: s.newID(), CompanyID: p.CompanyID, Actor: p.String(), Action: action,
 		Outcome: "denied", Details: details, At: s.Now()}
@@ -357,7 +420,7 @@ func (s *Service) AfterCommit(ctx context.Context, f func()) {
 func (s *Service) Audit(ctx context.Context, p Principal, companyID uuid.UUID, action, target string, details map[string]string) error {
 	e := AuditEvent{
 		ID: s.newID(), CompanyID: companyID, Actor: p.String(), Action: action,
-		Target: target, Outcome: "success", Details: details, At: s.Now(),
+		Target: target, Outcome: "success", Details: s.reachDetails(ctx, p, companyID, details), At: s.Now(),
 	}
 	if err := s.store.AppendAudit(ctx, &e); err != nil {
 		return err

@@ -135,11 +135,14 @@ type CompanyRef struct {
 	Merchant string
 }
 
-// FindCompany resolves a CompanyRef to a company the principal may see.
-// ErrInvalid when the reference is empty (field "merchant_id") or holds
+// FindCompany resolves a CompanyRef to a company the principal may act
+// in: one where its user is an active member, or a customer connected to
+// an agency it acts for (a user: any agency where they hold an agency
+// role; an API token: its own company only, see Principal.TokenCompanyID).
+// Act there with p.In(company.ID). ErrInvalid when the reference is empty (field "merchant_id") or holds
 // text CheckText refuses (field "external_key", "domain_id" or
 // "merchant_id"), before any store is asked; ErrNotFound for an unknown
-// company or one the principal may not see.
+// company or one the principal may not act in, the same error for both.
 func (s *Service) FindCompany(ctx context.Context, p Principal, ref CompanyRef) (Company, error) {
 	if p.IsZero() {
 		return Company{}, Unauthenticated("no principal")
@@ -189,9 +192,20 @@ func (s *Service) canSeeCompany(ctx context.Context, p Principal, id uuid.UUID) 
 	case PrincipalNone:
 		return Unauthenticated("no principal")
 	case PrincipalToken:
-		if p.CompanyID != id {
+		// Its own company, or a customer connected to it: where the
+		// authorizer lets it act (Check), and nowhere else.
+		q := p.In(id)
+		f, err := s.store.CheckAccess(ctx, s.accessQuery(q, ""))
+		if err != nil {
+			return err
+		}
+		if err := tokenStanding(q, f); err != nil {
 			return NotFound(CodeCompanyNotFound)
 		}
+		if q.reachAgency() == uuid.Nil && !f.Active {
+			return NotFound(CodeCompanyNotFound)
+		}
+		return nil
 	}
 	f, err := s.store.CheckAccess(ctx, AccessQuery{CompanyID: id, UserID: p.UserID, AgencyRoles: s.agencyRoles})
 	if err != nil {

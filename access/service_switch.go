@@ -43,9 +43,10 @@ func (e *AmbiguousError) Unwrap() error {
 //
 //   - a company where they are an active member with switching allowed
 //     (Membership.AllowSwitch, seed 000's access_switch), by ID or name;
-//   - by ID, a customer connected to an agency they reach it through (an
+//   - a customer connected to an agency they reach it through (an
 //     active member of the agency in an agency role: exactly where the
-//     authorizer lets them act in the customer).
+//     authorizer lets them act in the customer), by ID or name, unless
+//     they hold a membership of their own there.
 //
 // A session minted from a login link someone else asked for
 // (Principal.SessionConfined, set by token.Service.Verify) reaches only
@@ -207,10 +208,12 @@ func (s *Service) reachesAsAgency(ctx context.Context, p Principal, customerID u
 }
 
 // matchCompany finds the one company p may switch to by name among the
-// user's memberships.
+// user's memberships and the customers connected to the agencies they
+// reach them through (switchTarget's rules, by name).
 func (s *Service) matchCompany(ctx context.Context, p Principal, name string) (Company, error) {
 	active := true
-	var all []UserCompany
+	var all []Company
+	var agencies []uuid.UUID
 	c := Cursor{Limit: MaxPageLimit}
 	for {
 		page, err := s.store.ListUserCompanies(ctx, p.UserID, &active, c)
@@ -219,7 +222,10 @@ func (s *Service) matchCompany(ctx context.Context, p Principal, name string) (C
 		}
 		for _, uc := range page {
 			if uc.AllowSwitch && p.InSessionScope(uc.CompanyID) {
-				all = append(all, uc)
+				all = append(all, uc.Company)
+			}
+			if slices.Contains(s.agencyRoles, uc.Role) && p.InSessionScope(uc.CompanyID) {
+				agencies = append(agencies, uc.CompanyID)
 			}
 		}
 		if len(page) < c.Limit {
@@ -227,12 +233,17 @@ func (s *Service) matchCompany(ctx context.Context, p Principal, name string) (C
 		}
 		c.After = page[len(page)-1].ID
 	}
+	customers, err := s.connectedCustomers(ctx, p, agencies)
+	if err != nil {
+		return Company{}, err
+	}
+	all = append(all, customers...)
 	want := foldName(name)
-	pick := func(match func(string) bool) []UserCompany {
-		var out []UserCompany
-		for _, uc := range all {
-			if match(foldName(uc.Company.Name)) {
-				out = append(out, uc)
+	pick := func(match func(string) bool) []Company {
+		var out []Company
+		for _, co := range all {
+			if match(foldName(co.Name)) {
+				out = append(out, co)
 			}
 		}
 		return out
@@ -245,18 +256,56 @@ func (s *Service) matchCompany(ctx context.Context, p Principal, name string) (C
 		found = pick(func(n string) bool { return substringDistance(want, n) <= max(1, len(want)/5) })
 	}
 	if len(found) == 1 {
-		return found[0].Company, nil
+		return found[0], nil
 	}
 	amb := &AmbiguousError{Name: name, none: len(found) == 0}
 	cands := found
 	if len(found) == 0 {
 		cands = all
 	}
-	for _, uc := range cands {
-		amb.Candidates = append(amb.Candidates, uc.Company.Name)
+	for _, co := range cands {
+		amb.Candidates = append(amb.Candidates, co.Name)
 	}
 	slices.Sort(amb.Candidates)
 	return Company{}, amb
+}
+
+// connectedCustomers lists the customers connected to the agencies (where
+// p's user holds an agency role) in which the user has no membership of
+// their own: a membership, even a deactivated one, outranks a connection.
+func (s *Service) connectedCustomers(ctx context.Context, p Principal, agencies []uuid.UUID) ([]Company, error) {
+	var out []Company
+	seen := map[uuid.UUID]bool{}
+	for _, a := range agencies {
+		c := Cursor{Limit: MaxPageLimit}
+		for {
+			page, err := s.store.ListConnections(ctx, a, c)
+			if err != nil {
+				return nil, err
+			}
+			for _, cn := range page {
+				if cn.AgencyID != a || seen[cn.CustomerID] {
+					continue
+				}
+				seen[cn.CustomerID] = true
+				if _, err := s.store.GetMembership(ctx, cn.CustomerID, p.UserID); err == nil {
+					continue
+				} else if !isNotFound(err) {
+					return nil, err
+				}
+				co, err := s.store.GetCompany(ctx, cn.CustomerID)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, co)
+			}
+			if len(page) < c.Limit {
+				break
+			}
+			c.After = page[len(page)-1].ID
+		}
+	}
+	return out, nil
 }
 
 func foldName(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }

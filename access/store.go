@@ -223,6 +223,11 @@ type AccessQuery struct {
 	// AgencyRoles lists the role codes of agency members that may act
 	// through a connection. Empty: connections are not consulted.
 	AgencyRoles []string
+	// Agency, if set, restricts reach to the connection from that agency
+	// and skips the membership in CompanyID (Facts.Member stays false): a
+	// token of Agency acting in its customer, which never acts through a
+	// membership its creator holds there nor through another agency.
+	Agency uuid.UUID
 }
 
 // AccessFacts is what CheckAccess found.
@@ -244,6 +249,9 @@ type AccessFacts struct {
 	Connected     bool
 	ConnectionHas bool
 	ConnectionID  uuid.UUID
+	// AgencySince is the CreatedAt of the agency membership Connected
+	// rests on (zero when not Connected), for a token's standing.
+	AgencySince time.Time
 	// TokenGrantLevel is the highest grant level of the token subject on
 	// Resource or the account, 0 if none.
 	TokenGrantLevel int

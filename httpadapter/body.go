@@ -189,15 +189,14 @@ func (h *Handler) inCompany(x *exchange, ref access.CompanyRef) (access.Principa
 }
 
 // actIn resolves ref with access.Service.FindCompany, which answers 404
-// for a company the principal may not see (an API token never leaves its
-// own company, a user acts only where they are a member or an agency
-// acts), and returns x's principal acting there.
+// for a company the principal may not act in (a user acts where they are
+// a member or an agency of theirs is connected, an API token in its own
+// company and the customers connected to it), and returns x's principal
+// acting there (access.Principal.In).
 func (h *Handler) actIn(x *exchange, ref access.CompanyRef) (access.Principal, access.Company, error) {
 	c, err := h.svc.Access.FindCompany(x.ctx(), x.p, ref)
 	if err != nil {
 		return access.Principal{}, access.Company{}, err
 	}
-	p := x.p
-	p.CompanyID = c.ID
-	return p, c, nil
+	return x.p.In(c.ID), c, nil
 }

@@ -186,6 +186,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 			"POST /access/add-api-token", "POST /access/switch-company",
 			"GET /access/audit",
 			"GET /access/sessions", "POST /access/sessions/{session_id}/revoke", "POST /access/sessions/revoke-all", "POST /access/users/{user_id}/sessions/revoke",
+			"GET /access/connections", "GET /access/connections/{connection_id}", "POST /access/connections/{connection_id}/remove",
 			"GET /access/company", "POST /access/company/edit", "POST /access/company/leave", "POST /access/company/transfer-ownership", "POST /access/company/delete",
 			"POST /access/account/disable", "POST /access/account/erase",
 		}

@@ -248,8 +248,9 @@ func (h *Handler) mountManagement() {
 		description:  "By company_id, or by company_name: an exact (case-insensitive) match first, then an unambiguous fuzzy one; otherwise 400 with the candidates. The calling session moves with the switch; the user's other sessions stay.",
 		bodyRequired: true}, h.mgmtSwitch)
 	h.mountSessions()
-	h.mountCompanies() // companies.go
-	h.mountAccount()   // account.go
+	h.mountConnections() // connections.go
+	h.mountCompanies()   // companies.go
+	h.mountAccount()     // account.go
 }
 
 var pageParams = []param{

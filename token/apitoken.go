@@ -97,6 +97,12 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in NewToken) (
 				return err
 			}
 		}
+		if a.Agency() {
+			// A token lives on its creator's membership of its company:
+			// an agency's tokens are made in the agency and reach the
+			// customer through the connection (access.Principal).
+			return access.Forbidden("an agency creates API tokens in the agency, not in its customer: the agency's tokens act in the customer through the connection")
+		}
 		if p.Kind == access.PrincipalToken {
 			if err := s.descend(ctx, p, &t); err != nil {
 				return err

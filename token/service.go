@@ -204,8 +204,15 @@ func (s *Service) withdraw(ctx context.Context, p access.Principal, id uuid.UUID
 // accepted only while the token stands and within its ceiling. ErrNotFound
 // (CodeTokenNotFound) otherwise. It holds no secret and checks nothing
 // else: the caller authorizes the principal as any other.
+//
+// The token is companyID's own, or one of an agency connected to it (a
+// partner's key that invited into its merchant's company): then the
+// principal acts in companyID through that connection (access.Principal.In).
 func (s *Service) Standing(ctx context.Context, companyID, id uuid.UUID) (access.Principal, error) {
 	t, err := s.st.GetToken(ctx, companyID, id)
+	if errors.Is(err, access.ErrNotFound) {
+		t, err = s.agencyToken(ctx, companyID, id)
+	}
 	switch {
 	case errors.Is(err, access.ErrNotFound):
 		return access.Principal{}, access.NotFound(access.CodeTokenNotFound)
@@ -221,7 +228,33 @@ func (s *Service) Standing(ctx context.Context, companyID, id uuid.UUID) (access
 		return access.Principal{}, err
 	}
 	level, perms := within(t, anc)
-	return access.TokenPrincipal(t.ID, t.UserID, t.CompanyID, perms, level, t.CreatedAt), nil
+	return access.TokenPrincipal(t.ID, t.UserID, t.CompanyID, perms, level, t.CreatedAt).In(companyID), nil
+}
+
+// agencyToken finds token id among the tokens of the agencies connected to
+// customerID. ErrNotFound if none holds it.
+func (s *Service) agencyToken(ctx context.Context, customerID, id uuid.UUID) (Token, error) {
+	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: customerID}
+	pr := access.PageRequest{Limit: access.MaxPageLimit}
+	for {
+		page, err := s.acc.ListConnections(ctx, sys, pr)
+		if err != nil {
+			return Token{}, err
+		}
+		for _, c := range page.Items {
+			if c.CustomerID != customerID {
+				continue
+			}
+			t, err := s.st.GetToken(ctx, c.AgencyID, id)
+			if !errors.Is(err, access.ErrNotFound) {
+				return t, err
+			}
+		}
+		if page.Next == "" {
+			return Token{}, access.NotFound(access.CodeTokenNotFound)
+		}
+		pr.After = page.Next
+	}
 }
 
 // Format returns the secret format of the Service, so sibling packages
@@ -331,7 +364,7 @@ func (s *Service) verify(ctx context.Context, secret string, out *Token) (access
 		}
 		// access.TokenPrincipal, without its copy of the permissions.
 		p = access.Principal{Kind: access.PrincipalToken, UserID: t.UserID, CompanyID: t.CompanyID,
-			TokenID: t.ID, TokenPermissions: perms, TokenLevel: level, TokenIssuedAt: t.CreatedAt}
+			TokenCompanyID: t.CompanyID, TokenID: t.ID, TokenPermissions: perms, TokenLevel: level, TokenIssuedAt: t.CreatedAt}
 	} else {
 		p = sessionPrincipal(t)
 		u, err := s.acc.GetUser(ctx, p, t.UserID)

@@ -77,12 +77,12 @@ func BenchmarkCheckAccess(b *testing.B) {
 				}
 				var f access.AccessFacts
 				var connID *string
-				var since *time.Time
+				var since, agencySince *time.Time
 				err := stmt.QueryRowContext(ctx,
 					q.CompanyID.String(), q.UserID.String(), q.Permission, q.Resource.Type != "", q.Resource.Type, q.Resource.ID, token,
-					"{OWNER,ADMIN}",
+					"{OWNER,ADMIN}", nil,
 				).Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.GrantLevel, &f.TokenGrantLevel,
-					&f.Connected, &f.ConnectionHas, &connID, &since)
+					&f.Connected, &f.ConnectionHas, &connID, &since, &agencySince)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -159,8 +159,8 @@ func BenchmarkMembers(b *testing.B) {
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = conn.Close() })
 	for _, q := range []struct{ name, sql, types, args string }{
-		{"check", bunstore.CheckAccessSQL, "uuid, uuid, text, boolean, text, text, uuid, text[]",
-			"$1, $2, 'USER_VIEW', false, '', '', NULL, '{OWNER,ADMIN}'"},
+		{"check", bunstore.CheckAccessSQL, "uuid, uuid, text, boolean, text, text, uuid, text[], uuid",
+			"$1, $2, 'USER_VIEW', false, '', '', NULL, '{OWNER,ADMIN}', NULL"},
 		{"page", bunstore.ListMembersSQL, "uuid, uuid, boolean, int", "$1, '00000000-0000-0000-0000-000000000000', NULL, 51"},
 	} {
 		_, err := conn.ExecContext(ctx, "PREPARE server_"+q.name+" ("+q.types+") AS "+q.sql)

@@ -13,7 +13,9 @@ import (
 // checkAccessSQL answers CheckAccess in one statement, prepared (see
 // prepared.go): the hottest query of the library. Arguments: $1 company,
 // $2 user, $3 permission, $4 resource asked, $5 resource type, $6 resource
-// id, $7 token (NULL: none), $8 agency roles. Every part is an index
+// id, $7 token (NULL: none), $8 agency roles, $9 agency (NULL: any, and
+// the membership counts; set: that agency's connection only, never the
+// membership, for a token reaching its customer). Every part is an index
 // look-up: the membership by (company_id, user_id), grants by the
 // (company_id, subject_type, subject_id, ...) unique index, connections by
 // (customer_id), agency memberships by (company_id, user_id).
@@ -43,31 +45,36 @@ const checkAccessSQL = `SELECT
 	cn.id IS NOT NULL,
 	coalesce(cn.has, false),
 	cn.id,
-	m.created_at
+	m.created_at,
+	cn.since
 FROM (SELECT 1) AS one
-LEFT JOIN ?schema.memberships m ON m.company_id = $1 AND m.user_id = $2
+LEFT JOIN ?schema.memberships m ON m.company_id = $1 AND m.user_id = $2 AND $9::uuid IS NULL
 LEFT JOIN LATERAL (
-	SELECT c.id, $3 <> '' AND $3 = ANY(c.permissions) AS has
+	SELECT c.id, $3 <> '' AND $3 = ANY(c.permissions) AS has, am.created_at AS since
 	FROM ?schema.connections c
 	JOIN ?schema.memberships am ON am.company_id = c.agency_id AND am.user_id = $2
-	WHERE m.id IS NULL AND c.customer_id = $1 AND am.is_active AND am.role = ANY($8::text[])
+	WHERE m.id IS NULL AND c.customer_id = $1 AND ($9::uuid IS NULL OR c.agency_id = $9::uuid)
+		AND am.is_active AND am.role = ANY($8::text[])
 	ORDER BY has DESC, c.id
 	LIMIT 1
 ) AS cn ON true`
 
 // CheckAccess implements access.Store in exactly one statement and one
-// round trip, with no transaction of its own. Its eleven facts are scanned
+// round trip, with no transaction of its own. Its twelve facts are scanned
 // by position: one row of scalars, the one read where Bun's reflection
 // would show against the raw statement.
 func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.AccessFacts, error) {
-	var token any
+	var token, agency any
 	if q.TokenID != uuid.Nil {
 		token = q.TokenID
+	}
+	if q.Agency != uuid.Nil {
+		agency = q.Agency
 	}
 	var f access.AccessFacts
 	err := s.run(ctx, access.CodeMembershipNotFound, func(db bun.IDB) error {
 		rows, err := s.query(ctx, db, s.checkSQL, q.CompanyID, q.UserID, q.Permission, q.Resource.Type != "",
-			q.Resource.Type, q.Resource.ID, token, q.AgencyRoles)
+			q.Resource.Type, q.Resource.ID, token, q.AgencyRoles, agency)
 		if err != nil {
 			return err
 		}
@@ -79,15 +86,18 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.A
 			return sql.ErrNoRows // the statement always yields one row
 		}
 		var conn uuid.NullUUID
-		var since sql.NullTime
+		var since, agencySince sql.NullTime
 		f = access.AccessFacts{}
 		if err := rows.Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.Withheld, &f.GrantLevel, &f.TokenGrantLevel,
-			&f.Connected, &f.ConnectionHas, &conn, &since); err != nil {
+			&f.Connected, &f.ConnectionHas, &conn, &since, &agencySince); err != nil {
 			return err
 		}
 		f.ConnectionID = conn.UUID
 		if since.Valid {
 			f.MemberSince = since.Time.UTC()
+		}
+		if agencySince.Valid {
+			f.AgencySince = agencySince.Time.UTC()
 		}
 		return rows.Close()
 	})

@@ -14,7 +14,9 @@ import (
 func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access.AccessFacts, err error) {
 	err = s.read(ctx, func() {
 		a := &s.acc
-		if i, ok := a.members.get(memberKey{q.CompanyID, q.UserID}); ok {
+		// A token reaching its customer (q.Agency) acts through the
+		// connection only, never through its creator's membership there.
+		if i, ok := a.members.get(memberKey{q.CompanyID, q.UserID}); ok && q.Agency == uuid.Nil {
 			r := a.rows.at(i)
 			sh := &a.shapes.list[r.shape]
 			f.Member, f.Active, f.Role, f.MemberSince = true, r.active(), sh.role, a.since(i, r)
@@ -34,16 +36,20 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access
 		// permissions hold the asked one.
 		for _, id := range a.customerConns[q.CompanyID] {
 			c := a.conns[id]
+			if q.Agency != uuid.Nil && c.AgencyID != q.Agency {
+				continue
+			}
 			i, ok := a.members.get(memberKey{c.AgencyID, q.UserID})
 			if !ok {
 				continue
 			}
-			if r := a.rows.at(i); !r.active() || !slices.Contains(q.AgencyRoles, a.shapes.list[r.shape].role) {
+			r := a.rows.at(i)
+			if !r.active() || !slices.Contains(q.AgencyRoles, a.shapes.list[r.shape].role) {
 				continue
 			}
 			has := q.Permission != "" && slices.Contains(c.Permissions, q.Permission)
 			if !f.Connected || has {
-				f.Connected, f.ConnectionID, f.ConnectionHas = true, c.ID, has
+				f.Connected, f.ConnectionID, f.ConnectionHas, f.AgencySince = true, c.ID, has, a.since(i, r)
 			}
 			if has {
 				break
