@@ -240,8 +240,8 @@ func (s *Service) SeesUser(ctx context.Context, p Principal, email string) (bool
 // show them (canSeeUser: the system, the user themself, a member of the
 // company acted in) or, for a user, through another company of theirs: one
 // where they are an active member with USER_VIEW and the user is a member
-// (active or not). An API token sees no further than its own company, as
-// it never acts outside it. Everyone else (a user of other companies only,
+// (active or not). An API token sees the company it acts in and, acting
+// in a customer of its company, its own company. Everyone else (a user of other companies only,
 // a user of no company) joins by consent.
 func (s *Service) sees(ctx context.Context, p Principal, userID uuid.UUID) (bool, error) {
 	err := s.canSeeUser(ctx, p, userID)
@@ -250,6 +250,14 @@ func (s *Service) sees(ctx context.Context, p Principal, userID uuid.UUID) (bool
 		return true, nil
 	case !isDenial(err):
 		return false, err
+	case p.Kind == PrincipalToken && p.reachAgency() != uuid.Nil:
+		// A token acting in a customer of its company also sees its own
+		// company's members, as a user sees those of their companies.
+		err := s.canSeeUser(ctx, p.In(p.TokenCompanyID), userID)
+		if err != nil && !isDenial(err) {
+			return false, err
+		}
+		return err == nil, nil
 	case p.Kind != PrincipalUser:
 		return false, nil
 	}

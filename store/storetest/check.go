@@ -123,11 +123,11 @@ func testCheckFacts(t *testing.T, newStore Factory) {
 		f.connect(otherAgency.ID, c.ID, access.UserView, access.UserEdit) // c is the agency here
 		q := access.AccessQuery{CompanyID: c.ID, UserID: a.ID, Permission: access.UserView, AgencyRoles: roles}
 
-		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: conn.ID}, check(t, q))
+		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: conn.ID, AgencySince: f.now}, check(t, q))
 		q.Permission = access.UserEdit
-		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionID: conn.ID}, check(t, q))
+		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionID: conn.ID, AgencySince: f.now}, check(t, q))
 		q.Permission = ""
-		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionID: conn.ID}, check(t, q))
+		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionID: conn.ID, AgencySince: f.now}, check(t, q))
 		q.AgencyRoles = nil
 		assert.Equal(t, access.AccessFacts{}, check(t, q), "connections not consulted")
 		q.AgencyRoles = []string{access.RoleOwner}
@@ -215,8 +215,33 @@ func testConnectionPreference(t *testing.T, newStore Factory) {
 		q.Permission = tc.perm
 		facts, err := f.s.CheckAccess(f.ctx, q)
 		require.NoError(t, err, tc.name)
-		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: tc.has, ConnectionID: tc.want}, facts, tc.name)
+		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: tc.has, ConnectionID: tc.want, AgencySince: f.now}, facts, tc.name)
 	}
+
+	// Agency set (a token reaching its customer): that agency's
+	// connection only, whatever the others hold, and an agency that is
+	// not connected, or whose member is inactive, gives nothing.
+	hold(access.UserEdit, low)
+	q.Permission = access.UserEdit
+	for _, tc := range []struct {
+		name  string
+		conn  uuid.UUID
+		agent uuid.UUID
+		want  access.AccessFacts
+	}{
+		{"its own connection, though another holds the permission", mid, conns[mid].AgencyID,
+			access.AccessFacts{Connected: true, ConnectionID: mid, AgencySince: f.now}},
+		{"its own connection holding it", low, conns[low].AgencyID,
+			access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: low, AgencySince: f.now}},
+		{"an agency whose member is inactive", inactive, conns[inactive].AgencyID, access.AccessFacts{}},
+		{"an agency not connected", uuid.Nil, f.company().ID, access.AccessFacts{}},
+	} {
+		q.Agency = tc.agent
+		facts, err := f.s.CheckAccess(f.ctx, q)
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.want, facts, tc.name)
+	}
+	q.Agency = uuid.Nil
 
 	// A role outside AgencyRoles is no candidate either.
 	hold(access.UserEdit, mid)
@@ -234,4 +259,12 @@ func testConnectionPreference(t *testing.T, newStore Factory) {
 	require.NoError(t, err)
 	facts.MemberSince = time.Time{}
 	assert.Equal(t, access.AccessFacts{Member: true, Role: access.RoleViewer}, facts)
+
+	// With Agency set the membership is not consulted: only the agency's
+	// connection, never a membership the token's creator holds there.
+	q.Agency = conns[mid].AgencyID
+	facts, err = f.s.CheckAccess(f.ctx, q)
+	require.NoError(t, err)
+	assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: mid, AgencySince: f.now}, facts,
+		"a membership does not shadow the agency's connection")
 }

@@ -34,6 +34,7 @@ var categories = []category{
 	{"account accesses/store reads", testAccountAccessReads},                            // accesses.go
 	{"account accesses/service", testAccountAccesses},                                   // accesses.go
 	{"connections", testConnections},                                                    // connections.go
+	{"reach", testReach},                                                                // reach.go
 	{"audit", testAudit},                                                                // audit.go
 	{"check", testCheckAccess},                                                          // check.go
 	{"transactions", testTransactions},                                                  // transactions.go
