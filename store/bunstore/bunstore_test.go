@@ -260,6 +260,8 @@ func TestQueryCounts(t *testing.T) {
 		require.NoError(t, err)
 	})
 	assert.Len(t, qs, 1, "CheckAccess through a connection: %s", describe(qs))
+	assert.False(t, f.AgencySince.IsZero(), "the agency membership's age, for a token's standing")
+	f.AgencySince = time.Time{}
 	assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: seedID("x", "1.1")}, f)
 
 	for _, limit := range []int{1, 10, 150, 500} {
@@ -313,6 +315,13 @@ func TestIndexUsage(t *testing.T) {
 			_, err := s.CheckAccess(ctx, access.AccessQuery{
 				CompanyID: c, UserID: seedID("u", shape.seedMember(8, 1)), Permission: access.UserView,
 				AgencyRoles: []string{access.RoleOwner},
+			})
+			require.NoError(t, err)
+		},
+		"CheckAccess of a token through its agency": func() {
+			_, err := s.CheckAccess(ctx, access.AccessQuery{
+				CompanyID: c, UserID: seedID("u", shape.seedMember(8, 1)), Permission: access.UserView,
+				AgencyRoles: []string{access.RoleOwner}, Agency: seedID("c", 8),
 			})
 			require.NoError(t, err)
 		},
