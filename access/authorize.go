@@ -358,7 +358,13 @@ func (s *Service) agencyConnection(ctx context.Context, p Principal, perm string
 
 // CanManage applies the rank rule to a target member: only an OWNER may
 // change or remove a member whose level is equal to or above their own.
+// An agency acting at ADMIN rank in its customer (a partner managing its
+// merchant's users) manages every member below OWNER, the ADMINs it may
+// grant included; the customer's OWNERs are the customer's own.
 func (a Actor) CanManage(targetLevel int) bool {
+	if a.agency && a.level >= LevelAdmin && targetLevel < LevelOwner {
+		return true
+	}
 	return a.system || outranks(a.level, targetLevel, a.role == RoleOwner)
 }
 

@@ -564,9 +564,24 @@ func testReviewFindings(t *testing.T, newStore Factory) {
 		require.NoError(t, err)
 		assert.Equal(t, w.Company.Name, c.Name)
 
-		// The agency owner's API token does not act through the connection.
+		// A token of the customer made by the agency's owner does not act
+		// through its creator's connection: a token reaches only through
+		// its own company's connections.
 		tok := access.TokenPrincipal(uuid.New(), agencyOwner.ID, w.Company.ID, []string{access.UserView}, access.LevelOwner, w.Clock.Now())
 		assert.ErrorIs(t, w.Access.Check(ctx, tok, access.UserView), access.ErrNotFound)
+		// The agency's own token does, with no more than the connection
+		// holds, and no more than that on the company either.
+		w.Clock.Advance(time.Second)
+		agencyTok := access.TokenPrincipal(uuid.New(), agencyOwner.ID, agency.ID,
+			[]string{access.UserView, access.UserEdit, access.UserDelete}, access.LevelOwner, w.Clock.Now()).In(w.Company.ID)
+		require.NoError(t, w.Access.Check(ctx, agencyTok, access.UserView))
+		assert.ErrorIs(t, w.Access.Check(ctx, agencyTok, access.UserEdit), access.ErrForbidden)
+		_, err = w.Access.UpdateCompany(ctx, agencyTok, access.CompanyUpdate{Name: new("Pwned")})
+		assert.ErrorIs(t, err, access.ErrForbidden)
+		assert.ErrorIs(t, w.Access.DeleteCompany(ctx, agencyTok), access.ErrForbidden)
+		c, err = w.Access.GetCompany(ctx, w.AsOwner, w.Company.ID)
+		require.NoError(t, err)
+		assert.Equal(t, w.Company.Name, c.Name)
 	})
 
 	t.Run("UserByEmailCannotBeProbed", func(t *testing.T) {
