@@ -81,7 +81,7 @@ func BenchmarkCheckAccess(b *testing.B) {
 				err := stmt.QueryRowContext(ctx,
 					q.CompanyID.String(), q.UserID.String(), q.Permission, q.Resource.Type != "", q.Resource.Type, q.Resource.ID, token,
 					"{OWNER,ADMIN}", nil,
-				).Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.GrantLevel, &f.TokenGrantLevel,
+				).Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.Withheld, &f.GrantLevel, &f.TokenGrantLevel,
 					&f.Connected, &f.ConnectionHas, &connID, &since, &agencySince)
 				if err != nil {
 					b.Fatal(err)
