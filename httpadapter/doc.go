@@ -90,6 +90,9 @@
 //	GET    /access/audit?actor=&action=&target=&outcome=&since=&until=
 //	                                                               T     access.QueryAudit (ADMIN or above)
 //	POST   /access/switch-company                                  T     token.SwitchCompany (moves the calling session)
+//	GET    /access/connections                                     T     access.ListConnections (both sides)
+//	GET    /access/connections/{connection_id}                     T     access.GetConnection
+//	POST   /access/connections/{connection_id}/remove              T     access.RemoveConnection (either side)
 //	GET    /access/sessions                                        T     token.ListSessions (the caller's own, live)
 //	POST   /access/sessions/{session_id}/revoke                    T     token.RevokeSession (one of the caller's)
 //	POST   /access/sessions/revoke-all                             T     token.SignOutEverywhere | EndSessions (keep_current)
@@ -261,6 +264,36 @@
 //
 // # Seed decisions and deviations
 //
+//   - Reach (seeds 000 and 003): a connection (customer = merchant, agency
+//     = partner) lets the agency act in the customer. An agency user acts
+//     there with the connection's permissions while an active member of
+//     the agency in an agency role (ADMIN or above); an API token of the
+//     agency with the connection's permissions ∩ its own, while its
+//     creator is such a member since before the token was made
+//     (access.Principal.TokenCompanyID keeps the token's own company;
+//     CompanyID is where it acts). Only its own company's connection
+//     counts: never a membership its creator holds in the customer, never
+//     another agency of its creator, never a second level. Narrowing or
+//     removing a connection takes effect on the next request. The agency
+//     acts at ADMIN rank: it grants ADMIN at most (a partner's OWNER grant
+//     is 403) and manages members below OWNER, never the company itself,
+//     its connections, its audit trail or resource levels (seed 002 routes
+//     answer 404 to an agency). It makes no tokens of the customer (403):
+//     its own tokens reach the customer. merchant_id and domain_id (and
+//     every company a request names) resolve among the companies the
+//     caller may act in, own or connected; any other is 404 exactly as an
+//     unknown one. Every event an agency writes in its customer names the
+//     principal (actor) and details agency_id and connection_id.
+//   - /access/switch-company matches by ID or name (exact, then fuzzy) among
+//     the caller's own companies and the customers connected to its
+//     agencies where it has no membership of its own.
+//   - Connections: GET /access/connections lists both sides, each item with
+//     "side" (customer or agency); a member of either side with USER_VIEW
+//     reads, with USER_DELETE and ADMIN removes. Memberships an agency
+//     created in the customer are ordinary memberships: they stay when the
+//     connection goes.
+//   - A parent company (parent_company_id) has no reach into its children:
+//     its members and tokens get 404 there. To act in a child, connect it.
 //   - IDs are UUID strings everywhere, where seeds 001 and 002 show
 //     integers; resource IDs of seed 002 are the host's strings.
 //   - Choosing the company: seed 000 by merchant_id (access.CompanyRef's
@@ -271,8 +304,9 @@
 //     or the caller's company; seed 002 by {account_id}; seed 003 in the
 //     caller's company. Every company a request names is resolved with
 //     access.Service.FindCompany (GetCompany for GET /api/v1/companies/{id}),
-//     so an API token never acts outside its own company, even when its
-//     creator belongs to the other one; the nil UUID is 404.
+//     so an API token acts only in its own company and the customers
+//     connected to it, even when its creator belongs to another one; the
+//     nil UUID is 404.
 //   - Seed 000: roles in requests are OWNER or ADMIN (400 otherwise);
 //     listings show other roles as they are. Pages are numbered (page from
 //     1, per_page 1 to access.MaxPageLimit), one offset query in the store;
