@@ -133,6 +133,13 @@ const (
 	CodeUnknownField         Code = "unknown_field"
 )
 
+// Routes (the HTTP adapter): a path under a route family that no route
+// serves, and a method the path's routes do not take.
+const (
+	CodeRouteNotFound    Code = "route_not_found"
+	CodeMethodNotAllowed Code = "method_not_allowed"
+)
+
 // ErrLastOwner is returned when a change would leave a company that has
 // members without an active OWNER. It is a conflict.
 var ErrLastOwner = &Error{Kind: ErrConflict, Code: CodeLastOwner, Message: "the company must keep at least one active OWNER"}

@@ -135,6 +135,28 @@
 // kind's code (invalid_input, unauthenticated, forbidden). Success is 200,
 // and 201 for the v1 creations and 204 for the v1 deletions.
 //
+// Under each mounted family's prefix (/portal/instance/access, /api/v1,
+// /api/accounts, /access) what no route serves answers in the family's
+// error envelope, not as ServeMux's text/plain: a path no route has 404
+// (code route_not_found), a method the path's routes do not take 405
+// (method_not_allowed) with Allow (HEAD comes with GET). Paths outside the
+// mounted families are the host's.
+//
+// # The OpenAPI document
+//
+// GET /openapi.json is an OpenAPI 3.1 document generated from the mounted
+// routes and the Go types they decode and encode, meant for standard
+// validators and generators: every response is keyed by its status;
+// limit, page and per_page are integers with their ranges; the headers
+// clients act on are documented (Link on the listings that page with it,
+// WWW-Authenticate on every 401, Retry-After on 429); HTML answers (the
+// login link's page, and its 400 page for a link without its token) are
+// text/html; the top-level tags list names the families (and "openapi",
+// the tag of the document's own operation, which it describes too). The
+// 404 and 405 above answer no operation and are not in it. The adapter's
+// tests validate the document (libopenapi-validator's document
+// validation) and every response they see against it.
+//
 // Bodies are JSON only (415 otherwise), at most WithMaxBodyBytes (413),
 // one object without unknown fields or trailing data (400 naming the field
 // when there is one). A path ID that is not a UUID in its canonical

@@ -164,7 +164,66 @@ func New(svc Services, opts ...Option) *Handler {
 	}
 	h.spec = h.buildOpenAPI()
 	h.mux.HandleFunc("GET "+documentPath, h.serveOpenAPI)
+	h.mountFallbacks()
 	return h
+}
+
+// prefix is where the family's routes live.
+func (f Family) prefix() string {
+	switch f {
+	case Partner:
+		return "/portal/instance/access"
+	case V1:
+		return "/api/v1"
+	case Accounts:
+		return "/api/accounts"
+	}
+	return "/access"
+}
+
+// mountFallbacks answers, under each mounted family's prefix, what no
+// route serves in the family's error envelope instead of ServeMux's
+// text/plain: a path no route has is 404 (route_not_found), a method the
+// path's routes do not take 405 (method_not_allowed) with Allow. They are
+// not routes: neither listed by Routes nor in the document.
+func (h *Handler) mountFallbacks() {
+	for _, f := range []Family{Partner, V1, Accounts, Management} {
+		if h.cfg.families&f == 0 {
+			continue
+		}
+		o := &op{path: f.prefix() + "/…", fam: f, auth: authNone}
+		serve := func(w http.ResponseWriter, r *http.Request) {
+			x := exchange{h: h, w: w, r: r, o: o}
+			if allow := h.allowed(r); len(allow) > 0 {
+				w.Header().Set("Allow", strings.Join(allow, ", "))
+				h.fail(&x, &httpError{http.StatusMethodNotAllowed, &access.Error{Kind: access.ErrInvalid,
+					Code: access.CodeMethodNotAllowed, Message: "the method is not allowed here; allowed: " + strings.Join(allow, ", ")}})
+				return
+			}
+			h.fail(&x, &httpError{http.StatusNotFound, &access.Error{Kind: access.ErrNotFound,
+				Code: access.CodeRouteNotFound, Message: "no route serves this path"}})
+		}
+		// The root too, so ServeMux does not redirect it to the subtree.
+		h.mux.HandleFunc(f.prefix(), serve)
+		h.mux.HandleFunc(f.prefix()+"/", serve)
+	}
+}
+
+// probeMethods are the methods a 405's Allow may list.
+var probeMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
+
+// allowed lists the methods routes take at r's path (none: the path is
+// unknown). HEAD comes with GET, as ServeMux serves it.
+func (h *Handler) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range probeMethods {
+		probe := *r
+		probe.Method = m
+		if _, pattern := h.mux.Handler(&probe); strings.Contains(pattern, " ") {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // ServeHTTP dispatches to the mounted routes.

@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/gatehouse-go/gatehouse/access"
 	"github.com/gatehouse-go/gatehouse/httpadapter"
 )
 
@@ -73,4 +75,56 @@ func TestOpenAPIDocumentForTools(t *testing.T) {
 	assert.Contains(t, link, "Link")
 	assert.Contains(t, response("POST", "/access/add", "429")["headers"], "Retry-After")
 	assert.Equal(t, []string{"application/json"}, content(response("GET", "/openapi.json", "200")))
+}
+
+// TestUnknownRoutesAnswerInTheFamilyEnvelope: under a mounted family's
+// prefix, a path no route serves is 404 and a method the path's routes do
+// not take is 405 with Allow, both in the family's JSON error envelope
+// (e.h validates each against the family's documented 404); elsewhere the
+// host's mux answers.
+func TestUnknownRoutesAnswerInTheFamilyEnvelope(t *testing.T) {
+	e := newEnv(t, memory)
+	acc := "/api/accounts/" + e.company.ID.String()
+	cases := []struct {
+		method, path string
+		status       int
+		allow        string
+		code         []any // where the family's envelope keeps the code
+	}{
+		{"GET", "/portal/instance/access/nope", 404, "", []any{"error", "code"}},
+		{"GET", "/portal/instance/access", 404, "", []any{"error", "code"}},
+		{"DELETE", "/portal/instance/access/users", 405, "GET, HEAD, POST", []any{"error", "code"}},
+		{"PATCH", httpadapter.LoginPath, 405, "GET, HEAD, POST", []any{"error", "code"}},
+		{"GET", "/api/v1/nope/deeper", 404, "", []any{"error", "code"}},
+		{"GET", "/api/v1", 404, "", []any{"error", "code"}},
+		{"DELETE", "/api/v1/accesses", 405, "GET, HEAD", []any{"error", "code"}},
+		{"PATCH", "/api/v1/users/" + e.owner.ID.String(), 405, "GET, HEAD, PUT", []any{"error", "code"}},
+		{"GET", acc + "/nope", 404, "", []any{"code"}},
+		{"POST", acc + "/account_accesses", 405, "GET, HEAD", []any{"code"}},
+		{"GET", "/access/nope", 404, "", []any{"data", "code"}},
+		{"DELETE", "/access", 405, "GET, HEAD", []any{"data", "code"}},
+		{"GET", "/access/add", 405, "POST", []any{"data", "code"}},
+	}
+	for _, tc := range cases {
+		r := e.call(tc.method, tc.path, e.ownerT, nil)
+		require.Equal(t, tc.status, r.Status, "%s %s: %s", tc.method, tc.path, r.Raw)
+		assert.Equal(t, "application/json", r.Header.Get("Content-Type"), "%s %s", tc.method, tc.path)
+		want := access.CodeRouteNotFound
+		if tc.status == 405 {
+			want = access.CodeMethodNotAllowed
+		}
+		assert.Equal(t, want, r.code(tc.code...), "%s %s: %s", tc.method, tc.path, r.Raw)
+		assert.Equal(t, tc.allow, r.Header.Get("Allow"), "%s %s", tc.method, tc.path)
+	}
+	// Outside the families, and in a family that is not mounted, the
+	// host's mux answers.
+	r := e.call("GET", "/elsewhere", "", nil)
+	assert.Equal(t, 404, r.Status)
+	assert.Contains(t, r.Header.Get("Content-Type"), "text/plain")
+	only := newEnv(t, memory, httpadapter.WithFamilies(httpadapter.Accounts))
+	r = only.call("GET", "/access/nope", "", nil)
+	assert.Equal(t, 404, r.Status)
+	assert.Contains(t, r.Header.Get("Content-Type"), "text/plain")
+	r = only.call("GET", "/api/accounts/"+e.company.ID.String()+"/nope", "", nil)
+	assert.Equal(t, access.CodeRouteNotFound, r.code("code"))
 }

@@ -1,23 +1,43 @@
 package httpadapter_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
-	"regexp"
-	"slices"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
-	"time"
+	"sync"
+	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/pb33f/libopenapi-validator/config"
+	liberrors "github.com/pb33f/libopenapi-validator/errors"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+	"github.com/pb33f/libopenapi/orderedmap"
+
+	"github.com/gatehouse-go/gatehouse/httpadapter"
 )
 
-// openAPIDoc is the served document, parsed, with a checker for the subset
-// of JSON Schema it uses: $ref, type (one or several), enum, required,
-// properties with additionalProperties false, items, anyOf, and the uuid
-// and date-time formats.
+// The adapter's tests validate every response they see with a real
+// OpenAPI 3.1 validator (pb33f's libopenapi-validator), against the
+// document the handler under test serves. The hook is validated (env.h):
+// whatever a test sends through the env, with e.call or e.h.ServeHTTP,
+// is checked, so a route added to the adapter is checked as soon as a test
+// calls it.
+
+// openAPIDoc is a served document: raw is its JSON (for tests that read
+// it), model and v its parsed form and validator.
 type openAPIDoc struct {
-	raw map[string]any
+	raw   map[string]any
+	model *v3.Document
+	v     validator.Validator
+	// routes holds the document's operations as ServeMux patterns, to find
+	// the operation a request reaches the way the handler does.
+	routes *http.ServeMux
 }
 
 func (d *openAPIDoc) operation(method, path string) (map[string]any, bool) {
@@ -27,145 +47,187 @@ func (d *openAPIDoc) operation(method, path string) (map[string]any, bool) {
 	return op, ok
 }
 
-// validateResponse checks body against the schema the document gives for
-// the route's response with status.
-func (d *openAPIDoc) validateResponse(method, path string, status int, body any) error {
-	op, ok := d.operation(method, path)
-	if !ok {
-		return fmt.Errorf("no operation %s %s", method, path)
-	}
-	responses, _ := op["responses"].(map[string]any)
-	r, ok := responses[strconv.Itoa(status)].(map[string]any)
-	if !ok {
-		return fmt.Errorf("status %d is not documented", status)
-	}
-	content, _ := r["content"].(map[string]any)
-	mt, ok := content["application/json"].(map[string]any)
-	if !ok {
-		return fmt.Errorf("status %d documents no JSON body", status)
-	}
-	return d.validate(mt["schema"], body, "body")
+// docs holds each distinct document, parsed and validated once: building
+// a validator compiles every schema, and the tests build many handlers
+// with the same options.
+var docs sync.Map // string (the document) -> *docEntry
+
+type docEntry struct {
+	once sync.Once
+	doc  *openAPIDoc
+	err  error
 }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+// loadDoc fetches h's document, validates it as an OpenAPI 3.1 document
+// (libopenapi-validator's document validation) and builds its response
+// validator.
+func loadDoc(t testing.TB, h http.Handler) *openAPIDoc {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/openapi.json", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /openapi.json: %d", rec.Code)
+	}
+	spec := rec.Body.String()
+	v, _ := docs.LoadOrStore(spec, &docEntry{})
+	de := v.(*docEntry)
+	de.once.Do(func() { de.doc, de.err = parseDoc([]byte(spec)) })
+	if de.err != nil {
+		t.Fatalf("the OpenAPI document: %v", de.err)
+	}
+	return de.doc
+}
 
-func (d *openAPIDoc) validate(s any, v any, at string) error {
-	sm, ok := s.(map[string]any)
-	if !ok {
-		return fmt.Errorf("%s: schema is not an object", at)
+func parseDoc(spec []byte) (*openAPIDoc, error) {
+	d := &openAPIDoc{routes: http.NewServeMux()}
+	if err := json.Unmarshal(spec, &d.raw); err != nil {
+		return nil, err
 	}
-	if ref, ok := sm["$ref"].(string); ok {
-		name, found := strings.CutPrefix(ref, "#/components/schemas/")
-		comps, _ := d.raw["components"].(map[string]any)
-		schemas, _ := comps["schemas"].(map[string]any)
-		target, ok := schemas[name]
-		if !found || !ok {
-			return fmt.Errorf("%s: unresolved $ref %q", at, ref)
-		}
-		return d.validate(target, v, at)
+	doc, err := libopenapi.NewDocument(spec)
+	if err != nil {
+		return nil, err
 	}
-	if anyOf, ok := sm["anyOf"].([]any); ok {
-		var errs []string
-		for _, alt := range anyOf {
-			err := d.validate(alt, v, at)
-			if err == nil {
-				return nil
-			}
-			errs = append(errs, err.Error())
-		}
-		return fmt.Errorf("%s: matches no anyOf alternative: %s", at, strings.Join(errs, "; "))
+	v, errs := validator.NewValidator(doc, config.WithFormatAssertions())
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("no validator: %v", errs)
 	}
-	if t, ok := sm["type"]; ok {
-		var types []string
-		switch tt := t.(type) {
-		case string:
-			types = []string{tt}
-		case []any:
-			for _, x := range tt {
-				types = append(types, x.(string))
-			}
-		}
-		if !slices.ContainsFunc(types, func(t string) bool { return hasType(t, v) }) {
-			return fmt.Errorf("%s: %v (%T) is not of type %v", at, v, v, types)
+	if ok, verrs := v.ValidateDocument(); !ok {
+		return nil, fmt.Errorf("not a valid OpenAPI document: %s", describeErrors(verrs))
+	}
+	m, err := doc.BuildV3Model()
+	if err != nil {
+		return nil, err
+	}
+	d.model, d.v = &m.Model, v
+	for path, item := range d.model.Paths.PathItems.FromOldest() {
+		for method := range item.GetOperations().KeysFromOldest() {
+			d.routes.HandleFunc(strings.ToUpper(method)+" "+path, func(http.ResponseWriter, *http.Request) {})
 		}
 	}
-	if enum, ok := sm["enum"].([]any); ok && v != nil {
-		if !slices.ContainsFunc(enum, func(e any) bool { return e == v }) {
-			return fmt.Errorf("%s: %v is not one of %v", at, v, enum)
+	return d, nil
+}
+
+func describeErrors(errs []*liberrors.ValidationError) string {
+	var b strings.Builder
+	for _, e := range errs {
+		fmt.Fprintf(&b, "\n  %s: %s", e.Message, e.Reason)
+		for _, f := range e.SchemaValidationErrors {
+			fmt.Fprintf(&b, "\n    at %s (%s): %s", f.FieldPath, f.KeywordLocation, f.Reason)
 		}
 	}
-	if f, ok := sm["format"].(string); ok {
-		if s, isStr := v.(string); isStr {
-			switch f {
-			case "uuid":
-				if !uuidRE.MatchString(s) {
-					return fmt.Errorf("%s: %q is not a uuid", at, s)
-				}
-			case "date-time":
-				if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
-					return fmt.Errorf("%s: %q is not a date-time", at, s)
-				}
-			}
+	return b.String()
+}
+
+// validated is the handler under test with every response it serves
+// validated against its own document; a response the document does not
+// describe fails the test. In benchmarks it only serves: they measure the
+// adapter, not the validator.
+type validated struct {
+	*httpadapter.Handler
+	t   testing.TB
+	doc *openAPIDoc
+}
+
+// familyPrefix is where each family's routes live: a request there that
+// reaches no route must still be answered in the family's error envelope.
+var familyPrefix = map[httpadapter.Family]string{
+	httpadapter.Partner: "/portal/instance/access", httpadapter.V1: "/api/v1",
+	httpadapter.Accounts: "/api/accounts", httpadapter.Management: "/access",
+}
+
+// documentedHeaders are the response headers a client acts on: whenever
+// a response carries one, its documented response must name it.
+var documentedHeaders = []string{"Link", "WWW-Authenticate", "Retry-After"}
+
+func (v *validated) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	v.t.Helper()
+	if _, bench := v.t.(*testing.B); bench {
+		v.Handler.ServeHTTP(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	v.Handler.ServeHTTP(rec, r)
+	for k, vs := range rec.Header() {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+	if err := v.check(r, rec.Result()); err != nil {
+		v.t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\nbody: %s",
+			r.Method, r.URL.RequestURI(), rec.Code, err, rec.Body.Bytes())
+	}
+}
+
+// check validates res, the answer to r: the operation's documented
+// response for its status (body, media type, headers), or, for a request
+// that reaches no operation, the family's 404 or 405 error.
+func (v *validated) check(r *http.Request, res *http.Response) error {
+	body, _ := io.ReadAll(res.Body)
+	res.Body = io.NopCloser(strings.NewReader(string(body)))
+	if _, pattern := v.doc.routes.Handler(r); pattern != "" {
+		method, path, _ := strings.Cut(pattern, " ")
+		return v.checkOperation(r, res, body, method, path)
+	}
+	fam, inFamily := v.familyOf(r.URL.Path)
+	if !inFamily {
+		return nil // not the adapter's: the host's mux answers there
+	}
+	switch res.StatusCode {
+	case http.StatusNotFound:
+	case http.StatusMethodNotAllowed:
+		if res.Header.Get("Allow") == "" {
+			return fmt.Errorf("a 405 without Allow")
+		}
+	default:
+		return fmt.Errorf("a request that reaches no route must answer 404 or 405")
+	}
+	// The envelope is the family's: as any of its routes answers 404.
+	for _, rt := range v.Routes() {
+		if rt.Family != fam {
+			continue
+		}
+		probe := *r
+		probe.Method = rt.Method
+		as := *res
+		as.StatusCode = http.StatusNotFound
+		if o := v.doc.model.Paths.PathItems.GetOrZero(rt.Path).GetOperations().GetOrZero(strings.ToLower(rt.Method)); o.Responses.Codes.GetOrZero("404") == nil {
+			continue // the login page has no 404
+		}
+		return v.checkOperation(&probe, &as, body, rt.Method, rt.Path)
+	}
+	return fmt.Errorf("family %s has no route answering 404", fam)
+}
+
+func (v *validated) familyOf(path string) (httpadapter.Family, bool) {
+	for _, rt := range v.Routes() {
+		p := familyPrefix[rt.Family]
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return rt.Family, true
 		}
 	}
-	switch x := v.(type) {
-	case map[string]any:
-		props, _ := sm["properties"].(map[string]any)
-		if req, ok := sm["required"].([]any); ok {
-			for _, r := range req {
-				if _, ok := x[r.(string)]; !ok {
-					return fmt.Errorf("%s: required property %q is missing", at, r)
-				}
-			}
-		}
-		for k, val := range x {
-			ps, known := props[k]
-			if !known {
-				if ap, ok := sm["additionalProperties"].(bool); ok && !ap {
-					return fmt.Errorf("%s: property %q is not documented", at, k)
-				}
-				continue
-			}
-			if err := d.validate(ps, val, at+"."+k); err != nil {
-				return err
-			}
-		}
-	case []any:
-		if items, ok := sm["items"]; ok {
-			for i, it := range x {
-				if err := d.validate(items, it, fmt.Sprintf("%s[%d]", at, i)); err != nil {
-					return err
-				}
-			}
+	return 0, false
+}
+
+func (v *validated) checkOperation(r *http.Request, res *http.Response, body []byte, method, path string) error {
+	item := v.doc.model.Paths.PathItems.GetOrZero(path)
+	if ok, errs := v.doc.v.GetResponseBodyValidator().ValidateResponseBodyWithPathItem(r, res, item, path); !ok {
+		return fmt.Errorf("%s", describeErrors(errs))
+	}
+	// What the validator leaves to the document's author: a body where
+	// the document declares none, and the headers clients act on.
+	dr := item.GetOperations().GetOrZero(strings.ToLower(method)).Responses.Codes.GetOrZero(strconv.Itoa(res.StatusCode))
+	if dr == nil {
+		return fmt.Errorf("status %d is not documented", res.StatusCode)
+	}
+	if len(body) > 0 && orderedmap.Len(dr.Content) == 0 {
+		return fmt.Errorf("a body where the document declares none")
+	}
+	for _, hd := range documentedHeaders {
+		if res.Header.Get(hd) != "" && (dr.Headers == nil || dr.Headers.GetOrZero(hd) == nil) {
+			return fmt.Errorf("the %s header is not documented", hd)
 		}
 	}
 	return nil
-}
-
-func hasType(t string, v any) bool {
-	switch t {
-	case "null":
-		return v == nil
-	case "string":
-		_, ok := v.(string)
-		return ok
-	case "boolean":
-		_, ok := v.(bool)
-		return ok
-	case "number":
-		_, ok := v.(float64)
-		return ok
-	case "integer":
-		f, ok := v.(float64)
-		return ok && f == math.Trunc(f)
-	case "array":
-		_, ok := v.([]any)
-		return ok
-	case "object":
-		_, ok := v.(map[string]any)
-		return ok
-	}
-	return false
 }
 
 func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
