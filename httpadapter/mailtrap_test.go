@@ -47,13 +47,7 @@ func (e *env) sdkReplay(t *testing.T, tok string, rq sdkRequest) *resp {
 	r := &resp{Status: rec.Code, Header: rec.Header(), Raw: rec.Body.Bytes()}
 	require.Contains(t, rec.Header().Get("Content-Type"), "application/json", "%s %s", rq.method, rq.url)
 	require.NoError(t, json.Unmarshal(r.Raw, &r.JSON))
-	if _, pattern := e.mux.Handler(req); pattern != "" {
-		m, p, _ := strings.Cut(pattern, " ")
-		if err := e.doc.validateResponse(m, p, r.Status, r.JSON); err != nil {
-			t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\n%s", rq.method, rq.url, r.Status, err, r.Raw)
-		}
-	}
-	return r
+	return r // e.h validated the answer against the OpenAPI document
 }
 
 func TestMailtrapSDKCalls(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/config"
 	liberrors "github.com/pb33f/libopenapi-validator/errors"
+	"github.com/pb33f/libopenapi/datamodel"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"github.com/pb33f/libopenapi/orderedmap"
 
@@ -83,7 +84,9 @@ func parseDoc(spec []byte) (*openAPIDoc, error) {
 	if err := json.Unmarshal(spec, &d.raw); err != nil {
 		return nil, err
 	}
-	doc, err := libopenapi.NewDocument(spec)
+	// A tree (permissions/resources' resources) is a circle through an
+	// array, which an empty array ends: a valid shape, not an infinite one.
+	doc, err := libopenapi.NewDocumentWithConfiguration(spec, &datamodel.DocumentConfiguration{IgnoreArrayCircularReferences: true})
 	if err != nil {
 		return nil, err
 	}
