@@ -492,6 +492,20 @@
 //     check grants from. A role and removals in one request apply in that
 //     order; a new role is given whole (nothing withheld carries over). An
 //     OWNER holds the role whole: withholding from one is 400.
+//   - Seed 003's re-invitations: /access/add (and v1's invitation
+//     creation) for an e-mail with a pending invitation refreshes it, and
+//     /access/invite for the same e-mail and the same company (its ID, or
+//     its name in any case) likewise, once the resend cooldown since its
+//     last send has passed (2 days by default); before, 409
+//     resend_too_soon with next_allowed_at, exactly as
+//     /access/invite/{invitation_id}/resend answers, and nothing is sent.
+//     /access/invite naming another company is a second invitation; the
+//     pending one keeps its company. company_name is never looked up when
+//     inviting: a name no company has is not 404 (that would tell any
+//     inviter which names exist in other tenants); the invitee accepts
+//     acting for a company of that name (403
+//     invitation_company_mismatch otherwise), and one who has none creates
+//     it (POST /api/v1/companies), switches to it and accepts.
 //   - Seed 003 names no company routes: /access/company (GET reads the
 //     caller's company; POST /access/company/edit, /leave,
 //     /transfer-ownership {user_id} and /delete act on it) follow the

@@ -211,7 +211,7 @@ func (h *Handler) mountManagement() {
 	add(h, op{method: "GET", path: "/access/roles", fam: fam, summary: "List the permission roles by category, and the membership roles",
 		description: "Each says whether the caller may assign it."}, h.mgmtRoles)
 	add(h, op{method: "POST", path: "/access/invite", fam: fam, summary: "Invite another company to connect (customer or agency)",
-		description:  "Needs USER_ADD and ADMIN. The token goes to the invitee through the invitation notifier, never into this response (unless the host set WithInvitationLinksInResponses, for development). Counts against the hourly invitation limits (429 with Retry-After).",
+		description:  "Needs USER_ADD and ADMIN. Inviting the same e-mail for the same company again refreshes the pending invitation once the resend cooldown has passed (409 resend_too_soon with next_allowed_at before); another company is another invitation. company_name is not looked up (no 404): the invitee accepts acting for a company of that name, one they may create. The token goes to the invitee through the invitation notifier, never into this response (unless the host set WithInvitationLinksInResponses, for development). Counts against the hourly invitation limits (429 with Retry-After).",
 		bodyRequired: true, statuses: []int{http.StatusTooManyRequests}}, h.mgmtInvite)
 	add(h, op{method: "GET", path: "/access/invite", fam: fam, summary: "List the company's invitations, sent and received",
 		description: "Needs USER_VIEW. sent: the company's invitations in the status asked for (pending by default; any for every status); received: the pending invitations to the caller's e-mail.",

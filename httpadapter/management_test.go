@@ -341,3 +341,70 @@ func TestManagementRemoveRolePermission(t *testing.T) {
 		assert.Contains(t, rolesOf(e.owner.ID.String()), "USER_EDIT")
 	})
 }
+
+// TestManagementReinvite: re-inviting a pending e-mail inside the resend
+// cooldown answers as resend does (409 resend_too_soon, next_allowed_at)
+// and sends nothing; inviting the same person to connect another company
+// is a second invitation; a company name no company has is the invitee's
+// to create before accepting.
+func TestManagementReinvite(t *testing.T) {
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		sent := func() int {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return len(e.events)
+		}
+		before := sent()
+		r := must(t, 200, e.call("POST", "/access/add", e.ownerT, map[string]any{"email": "dana@example.com"}))
+		invID := r.str("data", "invitation", "id")
+		next := e.clock.Now().Add(invite.DefaultResendCooldown)
+		for range 4 {
+			r = must(t, 409, e.call("POST", "/access/add", e.ownerT, map[string]any{"email": "dana@example.com", "role": "ADMIN"}))
+			assert.Equal(t, access.CodeResendTooSoon, r.code("data", "code"))
+			at, err := time.Parse(time.RFC3339Nano, r.str("data", "next_allowed_at"))
+			require.NoError(t, err)
+			assert.True(t, next.Equal(at), "%s", at)
+		}
+		assert.Equal(t, before+1, sent(), "five calls, one link")
+		rs := must(t, 409, e.call("POST", "/access/invite/"+invID+"/resend", e.ownerT, nil))
+		assert.JSONEq(t, string(rs.Raw), string(r.Raw), "exactly as resend answers")
+		e.clock.Advance(invite.DefaultResendCooldown)
+		r = must(t, 200, e.call("POST", "/access/add", e.ownerT, map[string]any{"email": "dana@example.com"}))
+		assert.Equal(t, invID, r.str("data", "invitation", "id"), "after the cooldown: the same invitation, sent again")
+
+		// Another company: another invitation; the first keeps its target.
+		ed := e.user("ed")
+		in := map[string]any{"email": ed.Email, "relation": "agency", "company_name": "Foo Agency"}
+		foo := must(t, 200, e.call("POST", "/access/invite", e.ownerT, in))
+		in["company_name"] = "Bar Agency"
+		bar := must(t, 200, e.call("POST", "/access/invite", e.ownerT, in))
+		assert.NotEqual(t, foo.str("data", "id"), bar.str("data", "id"))
+		r = must(t, 200, e.call("GET", "/access/invite", e.ownerT, nil))
+		names := map[string]string{}
+		for _, inv := range r.get("data", "sent").([]any) {
+			m := inv.(map[string]any)
+			if m["email"] == ed.Email {
+				names[m["id"].(string)] = m["company_name"].(string)
+			}
+		}
+		assert.Equal(t, map[string]string{foo.str("data", "id"): "Foo Agency", bar.str("data", "id"): "Bar Agency"}, names)
+		in["company_name"] = "foo agency"
+		r = must(t, 409, e.call("POST", "/access/invite", e.ownerT, in), "the same company again is too soon")
+		assert.Equal(t, access.CodeResendTooSoon, r.code("data", "code"))
+
+		// "Bar Agency" is no company: no 404 (names are not looked up, so
+		// an invitation tells nothing of other tenants); ed creates it,
+		// switches to it and accepts there.
+		tok := e.lastEvent().Token.Reveal() // Bar's, the last one sent
+		require.NoError(t, e.acc.SetPassword(t.Context(), access.SystemPrincipal(), ed.ID, access.PasswordChange{New: testPassword}))
+		e.NewCompany(t, access.NewCompany{Name: "Ed's Shop"}, ed)
+		session := must(t, 200, e.login(ed.Email, testPassword)).str("session_token")
+		r = must(t, 403, e.call("POST", "/access/invite/accept", session, map[string]any{"token": tok}), "not for a company of another name")
+		assert.Equal(t, access.CodeInvitationCompanyMismatch, r.code("data", "code"))
+		must(t, 201, e.call("POST", "/api/v1/companies", session, map[string]any{"name": "Bar Agency"}))
+		must(t, 200, e.call("POST", "/access/switch-company", session, map[string]any{"company_name": "Bar Agency"}))
+		r = must(t, 200, e.call("POST", "/access/invite/accept", session, map[string]any{"token": tok}))
+		assert.Equal(t, "connection", r.str("data", "kind"))
+	})
+}

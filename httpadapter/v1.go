@@ -170,7 +170,7 @@ func (h *Handler) mountV1() {
 		description: "Needs USER_VIEW there.", query: pageParams}, h.v1CompanyInvitations)
 	add(h, op{method: "POST", path: "/api/v1/companies/{company_id}/invitations", fam: fam, status: http.StatusCreated,
 		summary:      "Create a user invitation",
-		description:  "Needs USER_ADD there; never an access above the caller's own. Re-inviting a pending e-mail refreshes that invitation. The code goes to the invitee through the invitation notifier, never into this response.",
+		description:  "Needs USER_ADD there; never an access above the caller's own. Re-inviting a pending e-mail refreshes that invitation once the resend cooldown since its last send has passed (409 resend_too_soon with next_allowed_at before, as resend). The code goes to the invitee through the invitation notifier, never into this response.",
 		bodyRequired: true}, h.v1CreateInvitation)
 	add(h, op{method: "DELETE", path: "/api/v1/companies/{company_id}/invitations/{id}", fam: fam, status: http.StatusNoContent,
 		summary: "Delete (withdraw) an invitation", description: "Needs USER_ADD there; the record stays, revoked."}, h.v1DeleteInvitation)

@@ -24,7 +24,14 @@
 //     "already_member"); inviting an e-mail that already has a pending
 //     invitation returns that one, refreshed (new terms, renewed expiry, a
 //     new link: the old one stops working), never a second one: the store
-//     allows one pending invitation per company, kind and e-mail.
+//     allows one pending invitation per company, kind, e-mail and target
+//     (Invitation.Target). Refreshing sends a link, so it waits for the
+//     resend cooldown as Resend does (*ResendTooSoonError). A company
+//     invitation naming another company than the pending one is a second
+//     invitation, never a retargeted one. A company is named, never looked
+//     up, when invited: a name no company has is not an error (a lookup
+//     would tell any inviter which names exist elsewhere); the invitee
+//     accepts acting for a company of that name, one they may create.
 //   - No one joins without consent unless the caller can already see them
 //     (access.Service.SeesUser: they share a company with the caller's own
 //     user, or are a member of the company acted in; an API token sees

@@ -3,6 +3,7 @@ package invite
 import (
 	"github.com/gatehouse-go/gatehouse/token"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/access"
@@ -115,6 +116,23 @@ func (i Invitation) StatusAt(now time.Time) Status {
 		return StatusExpired
 	}
 	return i.Status
+}
+
+// Target is what the rule of one pending invitation per company, kind and
+// e-mail also compares: for a KindConnection invitation the other company
+// it names (its ID when given, else its name, case-insensitively, as
+// accepting compares it), so inviting the same person to connect a
+// different company is a second invitation, never a retargeted one; ""
+// for KindMember. Stores key pending invitations on (CompanyID, Kind,
+// Email, Target()) and store it as the invitation is created.
+func (i Invitation) Target() string {
+	switch {
+	case i.Kind != KindConnection:
+		return ""
+	case i.TargetID != uuid.Nil:
+		return "id:" + i.TargetID.String()
+	}
+	return "name:" + strings.ToLower(strings.TrimSpace(i.TargetName))
 }
 
 // clone returns a copy that shares no slice with i.

@@ -20,9 +20,11 @@ import (
 //
 // An e-mail with a pending invitation of the company gets that invitation
 // back, refreshed (the new terms, a renewed expiry, a new link: the old one
-// stops working; Issued carries the new Token and Existing is true). The
-// principal must also be able to grant the terms it rewrites. Errors:
-// ErrInvalid naming the field;
+// stops working; Issued carries the new Token and Existing is true), once
+// the resend cooldown since its last send has passed, exactly as Resend
+// (*ResendTooSoonError otherwise: to change the terms sooner, Revoke it
+// and invite again). The principal must also be able to grant the terms
+// it rewrites. Errors: ErrInvalid naming the field; *ResendTooSoonError;
 // ErrConflict (code "already_member") for a user who is a member already,
 // active or not; ErrForbidden.
 func (s *Service) Invite(ctx context.Context, p access.Principal, in NewInvitation) (Issued, error) {
@@ -43,8 +45,8 @@ func (s *Service) Invite(ctx context.Context, p access.Principal, in NewInvitati
 }
 
 // issue creates draft in p's company, or refreshes the pending invitation
-// of the same kind and e-mail. level and perms are what the invitation
-// offers, checked against the principal's rank.
+// of the same kind, e-mail and target (Invitation.Target). level and perms
+// are what the invitation offers, checked against the principal's rank.
 func (s *Service) issue(ctx context.Context, p access.Principal, draft Invitation, level int, perms []string) (Issued, error) {
 	for attempt := 0; ; attempt++ {
 		out, err := s.issueOnce(ctx, p, draft, level, perms)
@@ -76,7 +78,7 @@ func (s *Service) issueOnce(ctx context.Context, p access.Principal, draft Invit
 			}
 		}
 		now := s.acc.Now()
-		cur, err := s.st.GetPendingInvitation(ctx, p.CompanyID, draft.Kind, draft.Email)
+		cur, err := s.st.GetPendingInvitation(ctx, p.CompanyID, draft.Kind, draft.Email, draft.Target())
 		found := err == nil
 		if !found && !errors.Is(err, access.ErrNotFound) {
 			return err
@@ -89,6 +91,9 @@ func (s *Service) issueOnce(ctx context.Context, p access.Principal, draft Invit
 				curLevel = access.LevelAdmin
 			}
 			if err := a.CanGrant(curLevel, cur.Permissions); err != nil {
+				return err
+			}
+			if err := s.sendAllowed(cur.LastSentAt, now); err != nil {
 				return err
 			}
 			if err := s.admitSend(ctx, p, cur.ID, now); err != nil {
@@ -148,8 +153,12 @@ func (s *Service) refresh(ctx context.Context, p access.Principal, cur, draft In
 		return err
 	}
 	tok, hash := s.newToken(cur.Kind)
-	if err := s.st.RotateInvitation(ctx, Rotation{ID: cur.ID, PrevSentAt: cur.LastSentAt, TokenHash: hash,
-		ExpiresAt: cur.ExpiresAt, SentAt: now}); err != nil {
+	err := s.st.RotateInvitation(ctx, Rotation{ID: cur.ID, PrevSentAt: cur.LastSentAt, TokenHash: hash,
+		ExpiresAt: cur.ExpiresAt, SentAt: now})
+	if errors.Is(err, ErrNotPending) {
+		return s.lostRotation(ctx, cur, now, err)
+	}
+	if err != nil {
 		return err
 	}
 	cur.SendCount++
@@ -304,8 +313,8 @@ func (s *Service) Resend(ctx context.Context, p access.Principal, id uuid.UUID) 
 		if was != StatusPending && was != StatusExpired {
 			return &StateError{Status: was}
 		}
-		if next := inv.LastSentAt.Add(s.cooldown); now.Before(next) {
-			return &ResendTooSoonError{NextAllowedAt: next}
+		if err := s.sendAllowed(inv.LastSentAt, now); err != nil {
+			return err
 		}
 		if err := s.admitSend(ctx, p, inv.ID, now); err != nil {
 			return err
@@ -314,18 +323,7 @@ func (s *Service) Resend(ctx context.Context, p access.Principal, id uuid.UUID) 
 		err = s.st.RotateInvitation(ctx, Rotation{ID: inv.ID, From: from, PrevSentAt: inv.LastSentAt, TokenHash: hash,
 			ExpiresAt: now.Add(s.validity), SentAt: now})
 		if errors.Is(err, ErrNotPending) {
-			// A concurrent change won: report what it left.
-			cur, gerr := s.st.GetInvitation(ctx, inv.CompanyID, inv.ID)
-			if gerr != nil {
-				return gerr
-			}
-			switch st := cur.StatusAt(now); {
-			case st != StatusPending && st != StatusExpired:
-				return &StateError{Status: st}
-			case !cur.LastSentAt.Equal(inv.LastSentAt):
-				return &ResendTooSoonError{NextAllowedAt: cur.LastSentAt.Add(s.cooldown)}
-			}
-			return err // closed as expired meanwhile, unsent: try again
+			return s.lostRotation(ctx, inv, now, err)
 		}
 		if err != nil {
 			return err
@@ -344,6 +342,37 @@ func (s *Service) Resend(ctx context.Context, p access.Principal, id uuid.UUID) 
 		return Issued{}, err
 	}
 	return out, nil
+}
+
+// sendAllowed is the resend cooldown, the one rule of how soon an
+// invitation is sent again, by Resend or by inviting its e-mail again: an
+// invitation last sent at last goes out again from last + the cooldown on
+// (WithResendCooldown), else *ResendTooSoonError saying when.
+func (s *Service) sendAllowed(last, now time.Time) error {
+	if next := s.nextSend(last); now.Before(next) {
+		return &ResendTooSoonError{NextAllowedAt: next}
+	}
+	return nil
+}
+
+// nextSend is when an invitation last sent at last may be sent again.
+func (s *Service) nextSend(last time.Time) time.Time { return last.Add(s.cooldown) }
+
+// lostRotation reports why rotating inv's token (err, ErrNotPending) found
+// it changed: a concurrent change won, and this says what it left. A
+// concurrent send makes this one too soon, as sendAllowed would say now.
+func (s *Service) lostRotation(ctx context.Context, inv Invitation, now time.Time, err error) error {
+	cur, gerr := s.st.GetInvitation(ctx, inv.CompanyID, inv.ID)
+	if gerr != nil {
+		return gerr
+	}
+	switch st := cur.StatusAt(now); {
+	case st != StatusPending && st != StatusExpired:
+		return &StateError{Status: st}
+	case !cur.LastSentAt.Equal(inv.LastSentAt):
+		return &ResendTooSoonError{NextAllowedAt: s.nextSend(cur.LastSentAt)}
+	}
+	return err // closed as expired meanwhile, unsent: try again
 }
 
 // announce records a send of inv (its audit event "invitation.<typ>" with

@@ -180,7 +180,8 @@ func TestConcurrentResendsOneWins(t *testing.T) {
 
 func TestHourlyLimits(t *testing.T) {
 	t.Run("inviter", func(t *testing.T) {
-		e := newEnv(t, invite.WithHourlyLimits(5, 2))
+		// No cooldown: a refresh within the hour is the limits' to refuse.
+		e := newEnv(t, invite.WithHourlyLimits(5, 2), invite.WithResendCooldown(0))
 		e.invite(t, "a@example.com", access.RoleViewer)
 		e.clock.Advance(10 * time.Minute)
 		e.invite(t, "b@example.com", access.RoleViewer)

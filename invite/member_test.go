@@ -113,6 +113,10 @@ func TestInvitePendingReturnsItRefreshed(t *testing.T) {
 	e := newEnv(t)
 	first := e.invite(t, "bob@example.com", access.RoleViewer)
 	e.clock.Advance(24 * time.Hour)
+	_, err := e.svc.Invite(e.ctx, e.owner, invite.NewInvitation{Email: "BOB@example.com", Role: access.RoleAdmin})
+	var soon *invite.ResendTooSoonError
+	require.ErrorAs(t, err, &soon, "within the resend cooldown, as Resend")
+	e.clock.Advance(24 * time.Hour)
 	again, err := e.svc.Invite(e.ctx, e.owner, invite.NewInvitation{Email: "BOB@example.com", Role: access.RoleAdmin})
 	require.NoError(t, err)
 	assert.True(t, again.Existing)
@@ -120,7 +124,7 @@ func TestInvitePendingReturnsItRefreshed(t *testing.T) {
 	assert.NotEmpty(t, again.Token.Reveal(), "re-issued with a new token")
 	assert.NotEqual(t, first.Token.Reveal(), again.Token.Reveal())
 	assert.Equal(t, access.RoleAdmin, again.Invitation.Role, "the new terms")
-	assert.Equal(t, t0.Add(24*time.Hour+7*24*time.Hour), again.Invitation.ExpiresAt, "expiry renewed")
+	assert.Equal(t, t0.Add(48*time.Hour+7*24*time.Hour), again.Invitation.ExpiresAt, "expiry renewed")
 	assert.Equal(t, invite.EventRefreshed, e.notes.last().Type)
 	assert.Equal(t, again.Token, e.notes.last().Token, "the new link is what gets sent")
 

@@ -23,8 +23,8 @@ type Store interface {
 
 	// CreateInvitation inserts inv. ErrConflict with code
 	// "invitation_pending" (ErrInvitationPending) when the company already
-	// has an invitation of the same kind for the e-mail whose stored status
-	// is pending, expired or not; ErrNotFound (code "company_not_found") if
+	// has an invitation of the same kind and Target for the e-mail whose
+	// stored status is pending, expired or not; ErrNotFound (code "company_not_found") if
 	// the company does not exist; ErrConflict if the token hash is taken.
 	CreateInvitation(ctx context.Context, inv *Invitation) error
 	// DeleteInvitationsTo deletes every invitation to the normalised
@@ -37,10 +37,10 @@ type Store interface {
 	// GetInvitationByHash returns the invitation whose token hash is hash.
 	// ErrNotFound if none.
 	GetInvitationByHash(ctx context.Context, hash token.Digest) (Invitation, error)
-	// GetPendingInvitation returns the invitation of the company, kind and
-	// e-mail whose stored status is pending (it may have expired).
-	// ErrNotFound if none.
-	GetPendingInvitation(ctx context.Context, companyID uuid.UUID, kind Kind, email string) (Invitation, error)
+	// GetPendingInvitation returns the invitation of the company, kind,
+	// e-mail and target (Invitation.Target) whose stored status is pending
+	// (it may have expired). ErrNotFound if none.
+	GetPendingInvitation(ctx context.Context, companyID uuid.UUID, kind Kind, email, target string) (Invitation, error)
 	// ClaimInvitation applies t as one conditional write: only if the
 	// stored status is t.From and, unless t.To is StatusExpired, the
 	// invitation has not expired at t.At (ExpiresAt > t.At). Of concurrent
@@ -55,12 +55,13 @@ type Store interface {
 	// one wins). From StatusExpired it reopens the invitation: pending
 	// again, ClosedAt cleared. ErrConflict (ErrNotPending) when the
 	// condition fails; ErrConflict (ErrInvitationPending) when reopening
-	// would give the company a second pending invitation of the kind and
-	// e-mail; ErrNotFound if none.
+	// would give the company a second pending invitation of the kind,
+	// e-mail and target; ErrNotFound if none.
 	RotateInvitation(ctx context.Context, r Rotation) error
 	// RefreshInvitation stores Role, Permissions, Relation, TargetName,
 	// TargetID, InvitedBy, InvitedByToken, ExpiresAt and UpdatedAt of inv,
-	// only if its stored status is pending. ErrConflict
+	// only if its stored status is pending. inv's Target is the stored
+	// one's (the service refreshes only the invitation of its target). ErrConflict
 	// (ErrNotPending) when it is not; ErrNotFound if none.
 	RefreshInvitation(ctx context.Context, inv *Invitation) error
 	// ListPendingInvitations lists the company's pending invitations that

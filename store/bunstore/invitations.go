@@ -24,6 +24,7 @@ type invitationRow struct {
 	Kind, Email, Role, Status   string
 	Permissions                 []string `bun:",array"`
 	Relation, TargetName        string
+	TargetKey                   string    // invite.Invitation.Target, written once
 	TargetID, InvitedBy, UserID uuid.UUID `bun:",nullzero"`
 	InvitedByTok                uuid.UUID `bun:"invited_by_token,nullzero"`
 	ConnectionID                uuid.UUID `bun:",nullzero"`
@@ -42,7 +43,7 @@ func newInvitationRow(inv *invite.Invitation) *invitationRow {
 	return &invitationRow{
 		ID: inv.ID, CompanyID: inv.CompanyID, Kind: string(inv.Kind), Email: inv.Email, Role: inv.Role,
 		Permissions: orEmpty(inv.Permissions), Relation: string(inv.Relation), TargetName: inv.TargetName,
-		TargetID: inv.TargetID, InvitedBy: inv.InvitedBy, InvitedByTok: inv.InvitedByToken, Status: string(inv.Status),
+		TargetKey: inv.Target(), TargetID: inv.TargetID, InvitedBy: inv.InvitedBy, InvitedByTok: inv.InvitedByToken, Status: string(inv.Status),
 		TokenHash: inv.TokenHash[:], ExpiresAt: inv.ExpiresAt, SendCount: inv.SendCount, LastSentAt: inv.LastSentAt,
 		UserID: inv.UserID, ConnectionID: inv.ConnectionID, ClosedAt: inv.ClosedAt,
 		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
@@ -65,8 +66,8 @@ func (r invitationRow) invitation() invite.Invitation {
 
 // CreateInvitation implements invite.Store. The company must exist;
 // invitations_pending_key holds the rule of one pending invitation per
-// company, kind and e-mail (invite.ErrInvitationPending), also under
-// races.
+// company, kind, e-mail and target (invite.ErrInvitationPending), also
+// under races.
 func (s *Store) CreateInvitation(ctx context.Context, inv *invite.Invitation) error {
 	return s.insert(ctx, access.CodeInvitationNotFound, newInvitationRow(inv))
 }
@@ -92,9 +93,9 @@ func (s *Store) GetInvitationByHash(ctx context.Context, hash token.Digest) (inv
 }
 
 // GetPendingInvitation implements invite.Store.
-func (s *Store) GetPendingInvitation(ctx context.Context, companyID uuid.UUID, kind invite.Kind, email string) (invite.Invitation, error) {
-	return s.getInvitation(ctx, `i.company_id = ? AND i.kind = ? AND i.email = ? AND i.status = 'pending'`,
-		companyID, string(kind), email)
+func (s *Store) GetPendingInvitation(ctx context.Context, companyID uuid.UUID, kind invite.Kind, email, target string) (invite.Invitation, error) {
+	return s.getInvitation(ctx, `i.company_id = ? AND i.kind = ? AND i.email = ? AND i.target_key = ? AND i.status = 'pending'`,
+		companyID, string(kind), email, target)
 }
 
 // conditional runs one conditional UPDATE of invitation id, given as

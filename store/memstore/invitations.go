@@ -14,11 +14,13 @@ import (
 var _ invite.Store = (*Store)(nil)
 
 // pendingKey is unique among pending invitations: PostgreSQL's partial
-// unique index on (company_id, kind, email) WHERE status = 'pending'.
+// unique index on (company_id, kind, email, target_key) WHERE status =
+// 'pending'.
 type pendingKey struct {
 	company uuid.UUID
 	kind    invite.Kind
 	email   string
+	target  string // invite.Invitation.Target
 }
 
 // inviteTables holds the state of package invite's Store. Invitations of a
@@ -49,7 +51,9 @@ func cloneInvitation(i invite.Invitation) invite.Invitation {
 	return i
 }
 
-func pendingKeyOf(i invite.Invitation) pendingKey { return pendingKey{i.CompanyID, i.Kind, i.Email} }
+func pendingKeyOf(i invite.Invitation) pendingKey {
+	return pendingKey{i.CompanyID, i.Kind, i.Email, i.Target()}
+}
 
 // invitation returns a live invitation: its company still exists.
 func (s *Store) invitation(id uuid.UUID) (invite.Invitation, bool) {
@@ -140,9 +144,9 @@ func (s *Store) GetInvitationByHash(ctx context.Context, hash token.Digest) (inv
 }
 
 // GetPendingInvitation implements invite.Store.
-func (s *Store) GetPendingInvitation(ctx context.Context, companyID uuid.UUID, kind invite.Kind, email string) (invite.Invitation, error) {
+func (s *Store) GetPendingInvitation(ctx context.Context, companyID uuid.UUID, kind invite.Kind, email, target string) (invite.Invitation, error) {
 	return s.getInvitation(ctx, func() (uuid.UUID, bool) {
-		id, ok := s.inv.pendingBy[pendingKey{companyID, kind, email}]
+		id, ok := s.inv.pendingBy[pendingKey{companyID, kind, email, target}]
 		return id, ok
 	})
 }

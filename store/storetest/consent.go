@@ -99,7 +99,9 @@ func testConsent(t *testing.T, newStore Factory) {
 			}
 		}
 
-		// Asking again refreshes the invitation, alike for both.
+		// Asking again, once the resend cooldown passed, refreshes the
+		// invitation, alike for both.
+		w.Clock.Advance(invite.DefaultResendCooldown)
 		again, err := w.Invite.Add(ctx, w.admin, invite.NewInvitation{Email: w.stranger.Email, Role: access.RoleViewer})
 		require.NoError(t, err)
 		otherAgain, err := w.Invite.Add(ctx, w.admin, invite.NewInvitation{Email: unknown, Role: access.RoleViewer})

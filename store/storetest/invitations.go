@@ -98,7 +98,7 @@ func testInvitationReopen(t *testing.T, newStore Factory) {
 	assert.Equal(t, 2, got.SendCount)
 	assert.Equal(t, rot.TokenHash, got.TokenHash)
 	assert.True(t, got.ExpiresAt.Equal(rot.ExpiresAt))
-	again, err := f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "bob@example.com")
+	again, err := f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "bob@example.com", "")
 	require.NoError(t, err)
 	assert.Equal(t, inv.ID, again.ID, "pending again, and found as such")
 	assert.ErrorIs(t, f.s.RotateInvitation(f.ctx, rot), invite.ErrNotPending, "of two resends one wins")
@@ -214,7 +214,7 @@ func testInvitationCreateGet(t *testing.T, newStore Factory) {
 		got, err = f.s.GetInvitationByHash(f.ctx, want.TokenHash)
 		require.NoError(t, err)
 		assert.Equal(t, normInvitation(want), normInvitation(got))
-		got, err = f.s.GetPendingInvitation(f.ctx, c.ID, want.Kind, want.Email)
+		got, err = f.s.GetPendingInvitation(f.ctx, c.ID, want.Kind, want.Email, want.Target())
 		require.NoError(t, err)
 		assert.Equal(t, want.ID, got.ID)
 	}
@@ -225,9 +225,9 @@ func testInvitationCreateGet(t *testing.T, newStore Factory) {
 	h := token.Hash("unknown")
 	_, err = f.s.GetInvitationByHash(f.ctx, h)
 	assertNotFound(t, err, access.CodeInvitationNotFound)
-	_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "nobody@example.com")
+	_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "nobody@example.com", "")
 	assertNotFound(t, err, access.CodeInvitationNotFound)
-	_, err = f.s.GetPendingInvitation(f.ctx, other.ID, invite.KindMember, "bob@example.com")
+	_, err = f.s.GetPendingInvitation(f.ctx, other.ID, invite.KindMember, "bob@example.com", "")
 	assertNotFound(t, err, access.CodeInvitationNotFound)
 
 	// The copy handed out is not the stored row.
@@ -250,7 +250,7 @@ func testInvitationCreateGet(t *testing.T, newStore Factory) {
 	dupID.Email, dupID.TokenHash = "third@example.com", token.Hash("third")
 	assertConflict(t, f.s.CreateInvitation(f.ctx, &dupID), access.CodeIDTaken)
 	for _, refused := range []invite.Invitation{dupHash, dupID} {
-		_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, refused.Email)
+		_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, refused.Email, "")
 		assertNotFound(t, err, access.CodeInvitationNotFound, "a refused invitation was stored")
 	}
 }
@@ -272,6 +272,26 @@ func testInvitationPendingUnique(t *testing.T, newStore Factory) {
 	f.invitation(other.ID, "bob@example.com")
 	f.invitation(c.ID, "carol@example.com")
 
+	// A company invitation's target (Invitation.Target) is part of the key:
+	// another company named, another pending invitation.
+	connect := func(name string, id uuid.UUID) func(i *invite.Invitation) {
+		return func(i *invite.Invitation) { i.Kind, i.TargetName, i.TargetID = invite.KindConnection, name, id }
+	}
+	foo := f.invitation(c.ID, "dan@example.com", connect("Foo", uuid.Nil))
+	bar := f.invitation(c.ID, "dan@example.com", connect("Bar", uuid.Nil))
+	byID := f.invitation(c.ID, "dan@example.com", connect("Foo", other.ID))
+	for _, want := range []invite.Invitation{foo, bar, byID} {
+		got, err := f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindConnection, "dan@example.com", want.Target())
+		require.NoError(t, err)
+		assert.Equal(t, want.ID, got.ID, want.Target())
+	}
+	fooAgain := foo
+	fooAgain.ID, fooAgain.TargetName = newID(), "FOO"
+	fooAgain.TokenHash = token.Hash(fooAgain.ID.String())
+	assertConflict(t, f.s.CreateInvitation(f.ctx, &fooAgain), access.CodeInvitationPending, "the same company, in another case")
+	_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindConnection, "dan@example.com", "name:baz")
+	assertNotFound(t, err, access.CodeInvitationNotFound)
+
 	// Expired but still stored pending: it blocks until closed.
 	expired := f.invitation(c.ID, "old@example.com", func(i *invite.Invitation) { i.ExpiresAt = f.now.Add(-time.Hour) })
 	blocked := expired
@@ -284,10 +304,10 @@ func testInvitationPendingUnique(t *testing.T, newStore Factory) {
 
 	// Every terminal state frees the e-mail.
 	for _, to := range []invite.Status{invite.StatusAccepted, invite.StatusRejected, invite.StatusRevoked} {
-		cur, err := f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "bob@example.com")
+		cur, err := f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "bob@example.com", "")
 		require.NoError(t, err)
 		require.NoError(t, f.s.ClaimInvitation(f.ctx, invite.Transition{ID: cur.ID, From: invite.StatusPending, To: to, At: f.now}))
-		_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "bob@example.com")
+		_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "bob@example.com", "")
 		assertNotFound(t, err, access.CodeInvitationNotFound)
 		f.invitation(c.ID, "bob@example.com")
 	}
@@ -505,7 +525,7 @@ func testInvitationRollback(t *testing.T, newStore Factory) {
 	// The pending slot of the rolled back invitation is free again.
 	f.invitation(c.ID, "gone@example.com")
 	// And the claim was undone with its index.
-	_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "kept@example.com")
+	_, err = f.s.GetPendingInvitation(f.ctx, c.ID, invite.KindMember, "kept@example.com", "")
 	assert.NoError(t, err)
 }
 
@@ -532,6 +552,7 @@ func testInviteFlows(t *testing.T, newStore Factory) {
 	t.Run("concurrent cross invitations", func(t *testing.T) { testInvitationCrossConnect(t, newStore) })
 	t.Run("accept after company deleted", func(t *testing.T) { testAcceptAfterCompanyDeleted(t, newStore) })
 	t.Run("token invitation needs its token", func(t *testing.T) { testTokenInvitationNeedsItsToken(t, newStore) })
+	t.Run("reinvite", func(t *testing.T) { testReinvite(t, newStore) }) // reinvite.go
 }
 
 func testInvitationConcurrentAccept(t *testing.T, newStore Factory) {
