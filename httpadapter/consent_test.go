@@ -27,29 +27,30 @@ func TestNoOneJoinsWithoutConsent(t *testing.T) {
 		unknown := "nobody@nowhere.example"
 
 		routes := []struct {
-			name, path, tok string
-			body            map[string]any
+			name, path string
+			tok        func() string // minted per call: the clock moves past the cooldown
+			body       map[string]any
 		}{
-			{"management add", "/access/add", adminT, map[string]any{"role": "VIEWER", "roles": []string{"USER_VIEW"}}},
-			{"management add as a session", "/access/add", e.session(e.owner), map[string]any{}},
-			{"partner grant", users + "?merchant_id=acme-key", adminT, map[string]any{"role": "ADMIN"}},
-			{"partner grant by domain", users + "?domain_id=acme.example", e.ownerT, map[string]any{"role": "ADMIN"}},
+			{"management add", "/access/add", func() string { return adminT }, map[string]any{"role": "VIEWER", "roles": []string{"USER_VIEW"}}},
+			{"management add as a session", "/access/add", func() string { return e.session(e.owner) }, map[string]any{}},
+			{"partner grant", users + "?merchant_id=acme-key", func() string { return adminT }, map[string]any{"role": "ADMIN"}},
+			{"partner grant by domain", users + "?domain_id=acme.example", func() string { return e.ownerT }, map[string]any{"role": "ADMIN"}},
 		}
 		for _, rt := range routes {
 			t.Run(rt.name, func(t *testing.T) {
+				var tok string
 				call := func(email string) *resp {
 					body := map[string]any{"email": email}
 					for k, v := range rt.body {
 						body[k] = v
 					}
-					return e.call("POST", rt.path, rt.tok, body)
+					return e.call("POST", rt.path, tok, body)
 				}
-				// Twice each: a first invitation, then its refresh once the
-				// resend cooldown passed.
-				for i := range 2 {
-					if i > 0 {
-						e.clock.Advance(invite.DefaultResendCooldown)
-					}
+				// Twice each: a first invitation (or a refresh of the previous
+				// route's), then its refresh, each past the resend cooldown.
+				for range 2 {
+					e.clock.Advance(invite.DefaultResendCooldown)
+					tok = rt.tok()
 					s, u := call(stranger.Email), call(unknown)
 					require.Equal(t, u.Status, s.Status, "%s\n%s", s.Raw, u.Raw)
 					assert.Equal(t, 200, s.Status)
