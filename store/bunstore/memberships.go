@@ -143,11 +143,18 @@ func (s *Store) DeleteMembership(ctx context.Context, companyID, userID uuid.UUI
 	return one(n, err, access.CodeMembershipNotFound)
 }
 
-// CountActiveOwners implements access.Store.
+// activeOwner is the predicate of memberships_active_owners_idx, written
+// as a literal (not a parameter) so that every plan, generic ones too,
+// can use the index.
+const activeOwner = `is_active AND role = '` + access.RoleOwner + `'`
+
+// CountActiveOwners implements access.Store: an index-only range of
+// memberships_active_owners_idx, which holds the company's active OWNERs
+// and no one else.
 func (s *Store) CountActiveOwners(ctx context.Context, companyID uuid.UUID) (int, error) {
 	var n int
 	err := s.scan(ctx, access.CodeMembershipNotFound, &n, `SELECT count(*) FROM ?schema.memberships
-		WHERE company_id = ? AND is_active AND role = ?`, companyID, access.RoleOwner)
+		WHERE company_id = ? AND `+activeOwner, companyID)
 	return n, err
 }
 

@@ -47,11 +47,16 @@ type memberTables struct {
 	companyMembers refIndex[uuid.UUID]
 	companyByFlag  refIndex[flagKey]
 	idOf           func(ref) uuid.UUID // a membership's ID, the indexes' order
+	// activeOwners counts each company's active OWNERs (a number per
+	// company, none per membership), kept by every write of a
+	// membership, so the last-owner rule reads one number, not the
+	// company's members.
+	activeOwners table[uuid.UUID, int]
 }
 
 func (t *memberTables) init() {
 	*t = memberTables{times: table[ref, [2]time.Time]{}, companyMembers: refIndex[uuid.UUID]{},
-		companyByFlag: refIndex[flagKey]{}}
+		companyByFlag: refIndex[flagKey]{}, activeOwners: table[uuid.UUID, int]{}}
 	t.shapes.init()
 	t.idOf = func(r ref) uuid.UUID { return t.rows.at(r).id }
 	t.members = newRefTable(func(r ref) memberKey { p := t.rows.at(r); return memberKey{p.company, p.user} })
@@ -129,6 +134,7 @@ func (a *accessTables) putMembership(t *tx, i ref, m *access.Membership) ref {
 	a.companyMembers.add(t, m.CompanyID, i, a.idOf)
 	a.companyByFlag.add(t, flagKey{m.CompanyID, m.Active}, i, a.idOf)
 	a.linkMember(t, i)
+	a.countOwner(t, m, 1)
 	return i
 }
 
@@ -137,6 +143,44 @@ func (a *accessTables) unindexMembership(t *tx, i ref, m access.Membership) {
 	a.companyMembers.del(t, m.CompanyID, i, a.idOf)
 	a.companyByFlag.del(t, flagKey{m.CompanyID, m.Active}, i, a.idOf)
 	a.unlinkMember(t, i)
+	a.countOwner(t, &m, -1)
+}
+
+// countOwner adds delta to the company's count of active OWNERs if m is
+// one.
+func (a *accessTables) countOwner(t *tx, m *access.Membership, delta int) {
+	if !m.Active || m.Role != access.RoleOwner {
+		return
+	}
+	if n := a.activeOwners[m.CompanyID] + delta; n > 0 {
+		a.activeOwners.put(t, m.CompanyID, n)
+	} else {
+		a.activeOwners.del(t, m.CompanyID)
+	}
+}
+
+// updateMembership rewrites row i from old to nm (same ID, company and
+// user), refiling it only where a key changed: a role change touches no
+// list of the company, so its cost does not grow with the company.
+func (a *accessTables) updateMembership(t *tx, i ref, old, nm *access.Membership) {
+	r, odd := a.memberTables.row(nm)
+	moved := old.Active != nm.Active
+	if moved {
+		a.companyByFlag.del(t, flagKey{old.CompanyID, old.Active}, i, a.idOf)
+	}
+	a.unlinkMember(t, i) // the user's links follow the flags
+	a.countOwner(t, old, -1)
+	a.rows.set(t, i, r)
+	if odd {
+		a.times.put(t, i, [2]time.Time{nm.CreatedAt, nm.UpdatedAt})
+	} else {
+		a.times.del(t, i)
+	}
+	if moved {
+		a.companyByFlag.add(t, flagKey{nm.CompanyID, nm.Active}, i, a.idOf)
+	}
+	a.linkMember(t, i)
+	a.countOwner(t, nm, 1)
 }
 
 // links are the memberships kept in the row of membership i's user.
@@ -303,8 +347,7 @@ func (s *Store) UpdateMembership(ctx context.Context, m *access.Membership) erro
 		nm := old
 		nm.Role, nm.Extra, nm.Withheld, nm.Active, nm.Primary, nm.AllowSwitch, nm.UpdatedAt =
 			m.Role, m.Extra, m.Withheld, m.Active, m.Primary, m.AllowSwitch, m.UpdatedAt
-		a.unindexMembership(t, i, old)
-		a.putMembership(t, i, &nm)
+		a.updateMembership(t, i, &old, &nm)
 		return nil
 	})
 }
@@ -367,16 +410,10 @@ func (s *Store) DeleteMembership(ctx context.Context, companyID, userID uuid.UUI
 	})
 }
 
-// CountActiveOwners implements access.Store.
+// CountActiveOwners implements access.Store: one look-up of the count
+// every membership write keeps.
 func (s *Store) CountActiveOwners(ctx context.Context, companyID uuid.UUID) (n int, err error) {
-	err = s.read(ctx, func() {
-		a := &s.acc
-		for _, i := range a.companyByFlag[flagKey{companyID, true}] {
-			if a.shapes.list[a.rows.at(i).shape].role == access.RoleOwner {
-				n++
-			}
-		}
-	})
+	err = s.read(ctx, func() { n = s.acc.activeOwners[companyID] })
 	return n, err
 }
 
