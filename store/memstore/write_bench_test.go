@@ -1,20 +1,22 @@
-package bunstore_test
+package memstore_test
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"testing"
+	"time"
 
-	"github.com/stretchr/testify/require"
+	"github.com/google/uuid"
 
 	"github.com/gatehouse-go/gatehouse/access"
-	"github.com/gatehouse-go/gatehouse/store/bunstore"
+	"github.com/gatehouse-go/gatehouse/store/memstore"
 	"github.com/gatehouse-go/gatehouse/store/storetest"
 )
 
 // writeSizes are the company sizes of the write benchmarks; 1,000,000
-// (a few minutes to seed) only with GATEHOUSE_BENCH_MILLION=1.
+// (about a minute to build) only with GATEHOUSE_BENCH_MILLION=1.
 func writeSizes() []int {
 	sizes := []int{1_000, 10_000, 100_000}
 	if os.Getenv("GATEHOUSE_BENCH_MILLION") != "" {
@@ -23,32 +25,64 @@ func writeSizes() []int {
 	return sizes
 }
 
-// BenchmarkMembershipWrites runs every membership write (storetest's
-// MembershipWrites, the same as the memory store's) in one company of
-// growing size on PostgreSQL, seeded with generate_series: the cost of a
-// write follows the rows it changes, not the company.
-//
-//	GATEHOUSE_TEST_DATABASE_URL=... go test -run '^$' -bench MembershipWrites -benchtime 200x ./store/bunstore/
-//	GATEHOUSE_BENCH_MILLION=1 GATEHOUSE_TEST_DATABASE_URL=... go test -run '^$' -bench MembershipWrites -benchtime 200x ./store/bunstore/
-func BenchmarkMembershipWrites(b *testing.B) {
+// writeFixture is one company of n members (two OWNERs, the rest VIEWERs,
+// every tenth deactivated, each member holding a grant), filled through
+// the store.
+func writeFixture(b *testing.B, n int) storetest.WriteFixture {
+	b.Helper()
 	ctx := context.Background()
-	for _, n := range writeSizes() {
-		db := open(b, freshDatabase(b), pgxCache)
-		require.NoError(b, bunstore.Migrate(ctx, db))
-		// Members 1..n are users 1..n (member 1 an OWNER, every tenth
-		// deactivated, each with a grant); user n+1 is no member.
-		seed(b, db, seedShape{companies: 1, perCompany: n, users: n + 1})
-		company := seedID("c", 1)
-		_, err := db.NewRaw(`UPDATE gatehouse.memberships SET role = 'OWNER' WHERE company_id = ? AND user_id = ?`,
-			company, seedID("u", 2)).Exec(ctx)
-		require.NoError(b, err)
-		f := storetest.WriteFixture{
-			Service: access.NewService(bunstore.New(db)),
-			Owner:   access.UserPrincipal(seedID("u", 1), company),
-			CoOwner: seedID("u", 2),
-			Viewer:  seedID("u", 3),
-			Joiner:  seedID("u", n+1),
+	st := memstore.New()
+	now := time.Now().UTC()
+	co := access.Company{ID: uuid.Must(uuid.NewV7()), Name: "Large", CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateCompany(ctx, &co); err != nil {
+		b.Fatal(err)
+	}
+	var f storetest.WriteFixture
+	for i := range n + 1 {
+		u := access.User{ID: uuid.Must(uuid.NewV7()), Email: fmt.Sprintf("u%d@bench.example", i),
+			Status: access.UserActive, CreatedAt: now, UpdatedAt: now}
+		if err := st.CreateUser(ctx, &u); err != nil {
+			b.Fatal(err)
 		}
+		if i == n {
+			f.Joiner = u.ID
+			break
+		}
+		role := access.RoleViewer
+		switch i {
+		case 0:
+			f.Owner = access.UserPrincipal(u.ID, co.ID)
+			role = access.RoleOwner
+		case 1:
+			f.CoOwner, role = u.ID, access.RoleOwner
+		case 2:
+			f.Viewer = u.ID
+		}
+		m := access.Membership{ID: uuid.Must(uuid.NewV7()), CompanyID: co.ID, UserID: u.ID, Role: role,
+			Active: i%10 != 9, Primary: true, AllowSwitch: true, CreatedAt: now, UpdatedAt: now}
+		if err := st.CreateMembership(ctx, &m); err != nil {
+			b.Fatal(err)
+		}
+		g := access.Grant{ID: uuid.Must(uuid.NewV7()), CompanyID: co.ID, Subject: access.Subject{Type: access.SubjectUser, ID: u.ID},
+			Resource: access.Resource{Type: "project", ID: fmt.Sprintf("p%d", i%7)}, Level: access.LevelViewer, CreatedAt: now}
+		if err := st.CreateGrant(ctx, &g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	f.Service = access.NewService(st)
+	return f
+}
+
+// BenchmarkMembershipWrites runs every membership write in companies of
+// growing size on the memory store: the cost of a write follows the work
+// (the rows it changes), not the company.
+//
+//	go test -run '^$' -bench MembershipWrites ./store/memstore/
+//	GATEHOUSE_BENCH_MILLION=1 go test -run '^$' -bench MembershipWrites ./store/memstore/
+func BenchmarkMembershipWrites(b *testing.B) {
+	for _, n := range writeSizes() {
+		f := writeFixture(b, n)
+		runtime.GC() // the fixture's garbage, collected before the first write is timed
 		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) { storetest.MembershipWrites(b, f) })
 	}
 }
