@@ -146,7 +146,7 @@ func (h *Handler) mountV1() {
 	const fam = V1
 	add(h, op{method: "POST", path: "/api/v1/users/{user_id}/user_access", fam: fam, status: http.StatusCreated,
 		summary:      "Create a user_access for a user",
-		description:  "Gives an existing user access to company_id. Needs USER_ADD there and the rank rules; the user must share a company with the caller's own user (else 404, as an unknown user). Only the user themself may set primary.",
+		description:  "Gives an existing user access to company_id. Needs USER_ADD there and the rank rules; the user must be visible to the caller: themself, or a member of any company where the caller holds USER_VIEW (else 404, as an unknown user). Only the user themself may set primary.",
 		bodyRequired: true}, h.v1CreateUserAccess)
 	add(h, op{method: "GET", path: "/api/v1/users/{user_id}/user_access", fam: fam, summary: "Show the user_accesses of a user",
 		description: "The caller's own: all their companies. Another user's: their access in company_id (default: the caller's company), with USER_VIEW.",

@@ -152,3 +152,46 @@ func TestV1Invitations(t *testing.T) {
 		assert.Equal(t, "revoked", r.str("invitation", "status"))
 	})
 }
+
+// Seed 001: POST user_access names a user visible to the caller: themself,
+// or a member of any company where the caller holds USER_VIEW, not only of
+// the company the caller acts in now.
+func TestV1UserAccessSeesEveryCallerCompany(t *testing.T) {
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		ctx := t.Context()
+		beta, err := e.acc.CreateCompany(ctx, e.ownerP, access.NewCompany{Name: "Beta"})
+		require.NoError(t, err)
+		betaOwner := access.UserPrincipal(e.owner.ID, beta.ID)
+		target := e.user("target")
+		_, err = e.acc.AddMember(ctx, betaOwner, access.NewMember{Email: target.Email, Role: access.RoleViewer, Consented: true})
+		require.NoError(t, err)
+
+		// The owner acts in Acme; the target is a member of Beta only.
+		session := e.session(e.owner)
+		path := "/api/v1/users/" + target.ID.String() + "/user_access"
+		r := must(t, 201, e.call("POST", path, session, map[string]any{"company_id": e.company.ID.String(), "access_id": roleID(t, e, "VIEWER")}))
+		assert.Equal(t, "Acme", r.str("user_access", "company", "name"))
+
+		// An ADMIN of Acme who is in no company with the user sees no one.
+		admin, _ := e.member("admin", access.RoleAdmin)
+		other := e.user("other")
+		_, err = e.acc.AddMember(ctx, betaOwner, access.NewMember{Email: other.Email, Role: access.RoleViewer, Consented: true})
+		require.NoError(t, err)
+		r = must(t, 404, e.call("POST", "/api/v1/users/"+other.ID.String()+"/user_access", e.session(admin),
+			map[string]any{"company_id": e.company.ID.String(), "access_id": roleID(t, e, "VIEWER")}))
+		assert.Equal(t, access.CodeUserNotFound, r.code("error", "code"))
+
+		// A member of Beta without USER_VIEW there sees no one through it.
+		_, err = e.acc.AddMember(ctx, betaOwner, access.NewMember{Email: admin.Email, Role: access.RoleViewer, Consented: true})
+		require.NoError(t, err)
+		_, err = e.acc.UpdateMember(ctx, betaOwner, admin.ID, access.MemberUpdate{RemovePermissions: []string{access.UserView}})
+		require.NoError(t, err)
+		must(t, 404, e.call("POST", "/api/v1/users/"+other.ID.String()+"/user_access", e.session(admin),
+			map[string]any{"company_id": e.company.ID.String(), "access_id": roleID(t, e, "VIEWER")}), "USER_VIEW withheld in Beta")
+		_, err = e.acc.UpdateMember(ctx, betaOwner, admin.ID, access.MemberUpdate{AddPermissions: []string{access.UserView}})
+		require.NoError(t, err)
+		must(t, 201, e.call("POST", "/api/v1/users/"+other.ID.String()+"/user_access", e.session(admin),
+			map[string]any{"company_id": e.company.ID.String(), "access_id": roleID(t, e, "VIEWER")}), "USER_VIEW in Beta")
+	})
+}
