@@ -576,11 +576,11 @@ func (s *Service) changeMembership(ctx context.Context, p Principal, a Actor, m 
 		details["primary"] = strconv.FormatBool(m.Primary)
 	}
 	if len(details) > 0 {
-		m.UpdatedAt = s.Now()
-		if err := s.store.UpdateMembership(ctx, &m); err != nil {
+		if err := s.keepOwner(ctx, before, activeOwner(m)); err != nil {
 			return Member{}, err
 		}
-		if err := s.keepOwner(ctx, before, m.Active && m.Role == RoleOwner); err != nil {
+		m.UpdatedAt = s.Now()
+		if err := s.store.UpdateMembership(ctx, &m); err != nil {
 			return Member{}, err
 		}
 		if err := s.Audit(ctx, p, p.CompanyID, "membership.updated", userTarget(m.UserID), details); err != nil {
@@ -612,18 +612,26 @@ func (s *Service) member(ctx context.Context, companyID, userID uuid.UUID) (Memb
 	return m, err
 }
 
-// keepOwner fails with ErrLastOwner when before was an active OWNER, is no
-// longer one, and the company has no active OWNER left. It must run after
-// LockCompany in the same transaction.
+// activeOwner reports whether m counts for the last-owner rule: an active
+// membership with the role OWNER.
+func activeOwner(m Membership) bool { return m.Active && m.Role == RoleOwner }
+
+// keepOwner is the last-owner rule, its one reading for every path that
+// may take an OWNER away (a role change, a deactivation, a removal, the
+// user's disabling or erasure): it fails with ErrLastOwner when before
+// counts as an active OWNER, stops counting (stillOwner false), and no
+// other active OWNER of the company is left. It reads the count before
+// the change is written, so it must run after LockCompany in the same
+// transaction and before the write.
 func (s *Service) keepOwner(ctx context.Context, before Membership, stillOwner bool) error {
-	if !before.Active || before.Role != RoleOwner || stillOwner {
+	if !activeOwner(before) || stillOwner {
 		return nil
 	}
 	n, err := s.store.CountActiveOwners(ctx, before.CompanyID)
 	if err != nil {
 		return err
 	}
-	if n == 0 {
+	if n <= 1 { // before is one of the n
 		return ErrLastOwner
 	}
 	return nil
@@ -718,10 +726,10 @@ func (s *Service) removeMember(ctx context.Context, p Principal, find func(ctx c
 				return Forbidden("only an OWNER may remove a member at or above their own level")
 			}
 		}
-		if err := s.store.DeleteMembership(ctx, p.CompanyID, m.UserID); err != nil {
+		if err := s.keepOwner(ctx, m, false); err != nil {
 			return err
 		}
-		if err := s.keepOwner(ctx, m, false); err != nil {
+		if err := s.store.DeleteMembership(ctx, p.CompanyID, m.UserID); err != nil {
 			return err
 		}
 		u, err := s.store.GetUser(ctx, m.UserID)

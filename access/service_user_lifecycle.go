@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -203,23 +204,23 @@ func (s *Service) allUserCompanies(ctx context.Context, userID uuid.UUID) ([]Use
 }
 
 // notLastOwner refuses, naming the companies, when a user with these
-// memberships is the last active OWNER of any of them. It locks each
-// company they own (in ID order, so two erasures cannot deadlock) until
-// the transaction ends, as keepOwner's callers do.
+// memberships is the last active OWNER of any of them: keepOwner asked for
+// each company where they count as one. It locks each such company (in ID
+// order, so two erasures cannot deadlock) until the transaction ends, as
+// keepOwner's other callers do.
 func (s *Service) notLastOwner(ctx context.Context, ucs []UserCompany) error {
-	owned := slices.DeleteFunc(slices.Clone(ucs), func(uc UserCompany) bool { return !uc.Active || uc.Role != RoleOwner })
+	owned := slices.DeleteFunc(slices.Clone(ucs), func(uc UserCompany) bool { return !activeOwner(uc.Membership) })
 	slices.SortFunc(owned, func(a, b UserCompany) int { return strings.Compare(a.CompanyID.String(), b.CompanyID.String()) })
 	var sole []string
 	for _, uc := range owned {
 		if err := s.store.LockCompany(ctx, uc.CompanyID); err != nil {
 			return err
 		}
-		n, err := s.store.CountActiveOwners(ctx, uc.CompanyID)
-		if err != nil {
-			return err
-		}
-		if n <= 1 {
+		switch err := s.keepOwner(ctx, uc.Membership, false); {
+		case errors.Is(err, ErrLastOwner):
 			sole = append(sole, strconv.Quote(uc.Company.Name))
+		case err != nil:
+			return err
 		}
 	}
 	if len(sole) == 0 {

@@ -90,6 +90,7 @@ var categories = []category{
 	{"users/EraseLeavesNoRowAndATombstonedTrail", testUserErase},       // users_lifecycle.go
 	{"users/EraseTouchesOnlyItsEvents", testEraseTouchesOnlyItsEvents}, // users_lifecycle.go
 	{"users/ReviewedLifecycleRules", testReviewedLifecycleRules},       // users_lifecycle.go
+	{"users/LastOwnerOnEveryPath", testLastOwnerEveryPath},             // users_lifecycle.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.

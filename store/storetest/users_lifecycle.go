@@ -26,6 +26,9 @@ import (
 //   - testUserErase: everything of the person goes in one transaction,
 //     no row of theirs is left, and the audit trail keeps its events with
 //     their e-mail and names tombstoned; a failing part rolls it all back.
+//   - testLastOwnerEveryPath: demote, deactivate, remove, disable and
+//     erase each read the one last-owner rule (keepOwner), on both sides
+//     of its boundary.
 
 // testUserDisable: the user themself or the system disables, only the
 // system enables; a disabled user acts nowhere and joins nothing.
@@ -404,5 +407,62 @@ func testReviewedLifecycleRules(t *testing.T, newStore Factory) {
 		left, err := w.Token.ListSessions(ctx, p, p.UserID, access.PageRequest{})
 		require.NoError(t, err)
 		assert.Len(t, left.Items, 4, "the user's own sessions live on")
+	}
+}
+
+// testLastOwnerEveryPath: every path that may take an OWNER away reads the
+// one last-owner rule, on both sides of its boundary: with a second active
+// OWNER the change goes through, without one (an inactive OWNER is none) it
+// is refused and nothing changes.
+func testLastOwnerEveryPath(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	sys := access.SystemPrincipal()
+	paths := []struct {
+		name string
+		take func(as access.Principal, target uuid.UUID) error // as acts in the company
+	}{
+		{"demote", func(as access.Principal, target uuid.UUID) error {
+			_, err := w.Access.UpdateMember(ctx, as, target, access.MemberUpdate{Role: new(access.RoleAdmin)})
+			return err
+		}},
+		{"deactivate", func(as access.Principal, target uuid.UUID) error {
+			_, err := w.Access.UpdateMember(ctx, as, target, access.MemberUpdate{Active: new(false)})
+			return err
+		}},
+		{"remove", func(as access.Principal, target uuid.UUID) error { return w.Access.RemoveMember(ctx, as, target) }},
+		{"disable", func(as access.Principal, target uuid.UUID) error {
+			return w.Access.DisableUser(ctx, access.UserPrincipal(target, as.CompanyID), target)
+		}},
+		{"erase", func(_ access.Principal, target uuid.UUID) error { return w.Access.EraseUser(ctx, sys, target) }},
+	}
+	for _, p := range paths {
+		t.Run(p.name, func(t *testing.T) {
+			first, second, idle := w.User(t, "first"), w.User(t, "second"), w.User(t, "idle")
+			co, asFirst := w.NewCompany(t, access.NewCompany{Name: "Two Owners " + p.name}, first)
+			w.AddMember(t, co.ID, second, access.RoleOwner)
+			w.AddMember(t, co.ID, idle, access.RoleOwner)
+			_, err := w.Access.UpdateMember(ctx, asFirst, idle.ID, access.MemberUpdate{Active: new(false)})
+			require.NoError(t, err, "two active OWNERs: one goes inactive")
+
+			assert.NoError(t, p.take(asFirst, second.ID), "another active OWNER is left")
+			if p.name == "disable" {
+				// A disabled user's active OWNER membership still counts
+				// (the stores count memberships): demoted, so that first
+				// is the last active OWNER here as on the other paths.
+				_, err := w.Access.UpdateMember(ctx, asFirst, second.ID, access.MemberUpdate{Role: new(access.RoleAdmin)})
+				require.NoError(t, err)
+			}
+			err = p.take(asFirst, first.ID)
+			assertConflict(t, err, access.CodeLastOwner, "the last active OWNER (the inactive one counts for nothing)")
+			assert.ErrorIs(t, err, access.ErrLastOwner)
+			m, err := w.Access.GetMember(ctx, asFirst, first.ID)
+			require.NoError(t, err, "the refused change changed nothing")
+			assert.True(t, m.Active)
+			assert.Equal(t, access.RoleOwner, m.Role)
+			u, err := w.Access.GetUser(ctx, sys, first.ID)
+			require.NoError(t, err)
+			assert.Equal(t, access.UserActive, u.Status)
+		})
 	}
 }
