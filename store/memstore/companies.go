@@ -143,14 +143,14 @@ func (s *Store) DeleteCompany(ctx context.Context, id uuid.UUID) error {
 		if !ok {
 			return access.NotFound(access.CodeCompanyNotFound)
 		}
-		a.deleteMemberships(t, a.companyMembers[id])
+		a.deleteMemberships(t, a.companyMembers[id].all())
 		for _, gid := range slices.Clone(a.companyGrants[id]) {
 			a.deleteGrant(t, a.grants[gid])
 		}
 		for _, cid := range slices.Clone(a.companyConns[id]) {
 			a.deleteConnection(t, a.conns[cid])
 		}
-		for _, ui := range slices.Clone(a.usersActiveIn[id]) {
+		for _, ui := range a.usersActiveIn[id].all() {
 			u := a.user(ui)
 			u.ActiveCompanyID = uuid.Nil
 			a.putUser(t, ui, &u)

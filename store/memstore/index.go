@@ -64,13 +64,6 @@ func idsAfter(ids []uuid.UUID, after uuid.UUID) []uuid.UUID {
 	return ids[i:]
 }
 
-// window returns at most limit of the sorted ids from offset on: a
-// numbered page is two slice bounds, whatever the offset.
-func window[T any](ids []T, offset, limit int) []T {
-	ids = ids[min(max(offset, 0), len(ids)):]
-	return ids[:min(len(ids), pageLimit(limit))]
-}
-
 // pageLimit reads a page's limit; a non-positive one means the default.
 func pageLimit(n int) int {
 	if n <= 0 {

@@ -458,7 +458,7 @@ func (s *Store) GetMember(ctx context.Context, companyID, userID uuid.UUID) (out
 }
 
 // companyMemberRefs is the sorted index a company's member listing walks.
-func (a *accessTables) companyMemberRefs(companyID uuid.UUID, active *bool) []ref {
+func (a *accessTables) companyMemberRefs(companyID uuid.UUID, active *bool) *refList {
 	if active == nil {
 		return a.companyMembers[companyID]
 	}
@@ -481,8 +481,8 @@ func (a *accessTables) fillMembers(refs []ref) []access.Member {
 func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bool, c access.Cursor) (out []access.Member, err error) {
 	err = s.read(ctx, func() {
 		a := &s.acc
-		refs := refsAfter(a.companyMemberRefs(companyID, active), c.After, a.idOf)
-		out = a.fillMembers(refs[:min(len(refs), limitOf(c))])
+		var buf [access.DefaultPageLimit]ref
+		out = a.fillMembers(a.companyMemberRefs(companyID, active).appendAfter(buf[:0], c.After, limitOf(c), a.idOf))
 	})
 	return out, err
 }
@@ -491,7 +491,8 @@ func (s *Store) ListMembers(ctx context.Context, companyID uuid.UUID, active *bo
 // sorted index, so page 1,000 costs what page 1 does.
 func (s *Store) ListMembersAt(ctx context.Context, companyID uuid.UUID, active *bool, offset, limit int) (out []access.Member, err error) {
 	err = s.read(ctx, func() {
-		out = s.acc.fillMembers(window(s.acc.companyMemberRefs(companyID, active), offset, limit))
+		var buf [access.DefaultPageLimit]ref
+		out = s.acc.fillMembers(s.acc.companyMemberRefs(companyID, active).appendAt(buf[:0], offset, pageLimit(limit)))
 	})
 	return out, err
 }

@@ -182,8 +182,9 @@ func refsAfter(refs []ref, after uuid.UUID, idOf func(ref) uuid.UUID) []ref {
 }
 
 // refIndex keeps, per key, references sorted by the IDs of their rows, as
-// idIndex keeps IDs: a keyset page is a binary search and a slice.
-type refIndex[K comparable] map[K][]ref
+// idIndex keeps IDs, in a refList: a keyset page is a binary search and a
+// copy, and a write moves one chunk of the list, not the list.
+type refIndex[K comparable] map[K]*refList
 
 func (ix refIndex[K]) add(t *tx, k K, r ref, idOf func(ref) uuid.UUID) {
 	if ix.insert(k, r, idOf) {
@@ -198,25 +199,21 @@ func (ix refIndex[K]) del(t *tx, k K, r ref, idOf func(ref) uuid.UUID) {
 }
 
 func (ix refIndex[K]) insert(k K, r ref, idOf func(ref) uuid.UUID) bool {
-	refs := ix[k]
-	i, found := refsSearch(refs, idOf(r), idOf)
-	if found {
-		return false
+	l := ix[k]
+	if l == nil {
+		l = &refList{}
+		ix[k] = l
 	}
-	ix[k] = slices.Insert(refs, i, r)
-	return true
+	return l.insert(r, idOf)
 }
 
 func (ix refIndex[K]) remove(k K, r ref, idOf func(ref) uuid.UUID) bool {
-	refs := ix[k]
-	i, found := refsSearch(refs, idOf(r), idOf)
-	if !found {
+	l := ix[k]
+	if l == nil || !l.remove(r, idOf) {
 		return false
 	}
-	if refs = slices.Delete(refs, i, i+1); len(refs) == 0 {
+	if l.n == 0 {
 		delete(ix, k)
-	} else {
-		ix[k] = refs
 	}
 	return true
 }

@@ -192,10 +192,10 @@ func (s *Store) UpdateUser(ctx context.Context, u *access.User) error {
 func (s *Store) ListUsers(ctx context.Context, c access.Cursor) (out []access.User, err error) {
 	err = s.read(ctx, func() {
 		a := &s.acc
-		refs := refsAfter(a.userIDs[struct{}{}], c.After, a.userIDOf)
-		out = make([]access.User, min(len(refs), limitOf(c)))
-		for k := range out {
-			out[k] = a.user(refs[k])
+		refs := a.userIDs[struct{}{}].appendAfter(nil, c.After, limitOf(c), a.userIDOf)
+		out = make([]access.User, len(refs))
+		for k, r := range refs {
+			out[k] = a.user(r)
 		}
 	})
 	return out, err

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -277,6 +279,7 @@ func testMemberships(t *testing.T, newStore Factory) {
 		assert.Empty(t, ms)
 	})
 	t.Run("numbered pages", func(t *testing.T) { testListMembersAt(t, newStore) })
+	t.Run("large company", func(t *testing.T) { testLargeCompanyListings(t, newStore) })
 	t.Run("pages", func(t *testing.T) { testMemberPages(t, newStore) })
 	t.Run("copies", func(t *testing.T) {
 		f := newRows(t, newStore)
@@ -395,4 +398,92 @@ func testMemberPages(t *testing.T, newStore Factory) {
 			return idsOf(ucs, func(m access.UserCompany) uuid.UUID { return m.ID }), err
 		})
 	})
+}
+
+// testLargeCompanyListings: in a company of more than a thousand members
+// (more than a memory store keeps in one piece of a list), deactivating,
+// reactivating and removing old members and adding new ones anywhere in
+// the ID order keeps every listing exact: each filter's keyset walk and
+// numbered pages give the members in ID order, each once.
+func testLargeCompanyListings(t *testing.T, newStore Factory) {
+	f := newRows(t, newStore)
+	c, other := f.company(), f.company()
+	active := map[uuid.UUID]bool{} // the model: membership ID -> Active
+	byID := map[uuid.UUID]access.Membership{}
+	add := func(ctx context.Context, i int) {
+		u := access.User{ID: newID(), Status: access.UserActive, CreatedAt: f.now, UpdatedAt: f.now}
+		u.Email = "big-" + u.ID.String() + "@example.com"
+		require.NoError(t, f.s.CreateUser(ctx, &u))
+		m := access.Membership{ID: newID(), CompanyID: c.ID, UserID: u.ID, Role: access.RoleViewer, Active: i%2 == 0,
+			CreatedAt: f.now, UpdatedAt: f.now}
+		if i%3 == 1 {
+			m.ID = uuid.New() // anywhere in the order, not last
+		}
+		require.NoError(t, f.s.CreateMembership(ctx, &m))
+		active[m.ID], byID[m.ID] = m.Active, m
+	}
+	require.NoError(t, f.s.RunInTx(f.ctx, func(ctx context.Context) error {
+		for i := range 1300 {
+			add(ctx, i)
+		}
+		return nil
+	}))
+	noise := f.user()
+	f.member(other.ID, noise.ID, access.RoleViewer)
+
+	ordered := func() []uuid.UUID {
+		ids := make([]uuid.UUID, 0, len(byID))
+		for id := range byID {
+			ids = append(ids, id)
+		}
+		return sortedIDs(ids...)
+	}
+	require.NoError(t, f.s.RunInTx(f.ctx, func(ctx context.Context) error {
+		for k, id := range ordered() {
+			m := byID[id]
+			switch {
+			case k < 400 && m.Active: // the oldest IDs first: the front of every list
+				m.Active = false
+			case k%7 == 3 && !m.Active:
+				m.Active = true
+			case k%9 == 5:
+				require.NoError(t, f.s.DeleteMembership(ctx, c.ID, m.UserID))
+				delete(byID, id)
+				delete(active, id)
+				continue
+			default:
+				continue
+			}
+			require.NoError(t, f.s.UpdateMembership(ctx, &m))
+			byID[id], active[id] = m, m.Active
+		}
+		for i := range 100 {
+			add(ctx, 3*i+1)
+		}
+		return nil
+	}))
+
+	all := ordered()
+	for name, filter := range map[string]*bool{"all": nil, "active": activeIs(true), "inactive": activeIs(false)} {
+		want := slices.DeleteFunc(slices.Clone(all), func(id uuid.UUID) bool { return filter != nil && active[id] != *filter })
+		require.Greater(t, len(want), 500, "a list of more than one piece")
+		var walked []uuid.UUID
+		cur := access.Cursor{Limit: 97}
+		for {
+			page, err := f.s.ListMembers(f.ctx, c.ID, filter, cur)
+			require.NoError(t, err)
+			walked = append(walked, memberIDs(page)...)
+			if len(page) < cur.Limit {
+				break
+			}
+			cur.After = page[len(page)-1].ID
+		}
+		require.Equal(t, want, walked, "the keyset walk, %s", name)
+		for _, at := range []int{0, 1, 97, 255, 256, 511, 512, 513, 700, len(want) - 1, len(want)} {
+			page, err := f.s.ListMembersAt(f.ctx, c.ID, filter, at, 60)
+			require.NoError(t, err)
+			w := want[min(at, len(want)):]
+			require.Equal(t, w[:min(len(w), 60)], append([]uuid.UUID{}, memberIDs(page)...), "numbered page at %d, %s", at, name)
+		}
+	}
 }
