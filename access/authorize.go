@@ -10,8 +10,10 @@ import (
 
 // Check returns nil if p may use permission perm in p's company, decided
 // from current stored state: an active membership whose role or extra
-// permissions hold perm and do not withhold it, or an agency connection whose permissions hold it;
-// for an API token also the token's own permissions. It fails with
+// permissions hold perm and do not withhold it, or an agency connection
+// whose permissions hold it while the user's membership in that agency
+// (for a token, its creator's) holds it too (reachHolds); for an API token
+// also the token's own permissions. It fails with
 // ErrUnauthenticated for no principal, ErrNotFound when p has no relation to
 // the company (so the company cannot be probed), ErrForbidden otherwise.
 // A permission the catalog does not know is a mistake of the caller, not a
@@ -54,14 +56,22 @@ func (s *Service) check(ctx context.Context, p Principal, perm string) error {
 			return nil
 		}
 	case f.Connected:
-		if f.ConnectionHas {
-			if p.SessionConfined {
-				_, err := s.agencyConnection(ctx, p, perm)
+		if !f.ConnectionHas {
+			break
+		}
+		if p.SessionConfined {
+			// An agency outside the session is unknown, before any cap.
+			if _, err := s.agencyConnection(ctx, p, perm); err != nil {
 				return err
 			}
-			s.reached(ctx, p, f.ConnectionID, uuid.Nil)
-			return nil
 		}
+		if !s.reachHolds(f.AgencyRole, perm, f.AgencyHasExtra, f.AgencyWithheld) {
+			return Forbidden("the membership in the agency does not hold %s", perm)
+		}
+		if !p.SessionConfined {
+			s.reached(ctx, p, f.ConnectionID, uuid.Nil)
+		}
+		return nil
 	default:
 		return NotFound(CodeCompanyNotFound)
 	}
@@ -146,6 +156,19 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 		lvl = min(lvl, max(p.TokenLevel, f.TokenGrantLevel))
 	}
 	return lvl, nil
+}
+
+// reachHolds is the one rule of what reach holds beyond the connection:
+// a permission the connection grants is held in the customer only when
+// the acting user's membership in the agency holds it too (Catalog.holds
+// on its role, extra and withheld permissions): a session's own
+// membership, a token's creator's (the token's own permissions cap it
+// besides). Check asks it with the store's facts of the one connection
+// CheckAccess chose, Authorize with that agency membership's lists, so an
+// agency ADMIN without USER_DELETE never deletes in a customer whose
+// connection grants it.
+func (s *Service) reachHolds(agencyRole, perm string, inExtra, inWithheld bool) bool {
+	return s.catalog.holds(agencyRole, perm, inExtra, inWithheld)
 }
 
 // tokenHoldsRole reports whether a token's ceiling covers the role of its
@@ -255,7 +278,8 @@ func (a Actor) Has(perm string) bool { return a.system || a.perms[perm] }
 
 // Authorize checks perm (when not "") and loads p's rank in its company:
 // its membership's role and permissions, or for an agency member the
-// connection's permissions at ADMIN rank, capped by a token's own ceiling.
+// connection's permissions that their agency membership holds too
+// (reachHolds) at ADMIN rank, capped by a token's own ceiling.
 // Errors as Check.
 func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Actor, error) {
 	s.attempting(ctx, p, perm)
@@ -294,16 +318,26 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 		return Actor{}, NotFound(CodeCompanyNotFound)
 	case isNotFound(err):
 		// An agency member acting through a connection: the connection's
-		// permissions, at most ADMIN's rank for granting, and no role: it
-		// manages members, never the company itself.
-		conns, cerr := s.agencyConnection(ctx, p, perm)
+		// permissions that their agency membership holds too (for a
+		// token, its creator's), at most ADMIN's rank for granting, and
+		// no role: it manages members, never the company itself.
+		conn, cerr := s.agencyConnection(ctx, p, perm)
+		if cerr != nil {
+			return Actor{}, cerr
+		}
+		am, cerr := s.store.GetMembership(ctx, conn.AgencyID, p.UserID)
+		if isNotFound(cerr) || cerr == nil && !(am.Active && slices.Contains(s.agencyRoles, am.Role)) {
+			return Actor{}, NotFound(CodeCompanyNotFound) // left the agency meanwhile
+		}
 		if cerr != nil {
 			return Actor{}, cerr
 		}
 		a.level = LevelAdmin
-		a.agency, a.conn = true, conns
-		for _, c := range conns.Permissions {
-			a.perms[c] = true
+		a.agency, a.conn = true, conn
+		for _, c := range conn.Permissions {
+			if s.reachHolds(am.Role, c, slices.Contains(am.Extra, c), slices.Contains(am.Withheld, c)) {
+				a.perms[c] = true
+			}
 		}
 	default:
 		return Actor{}, err
@@ -344,6 +378,10 @@ func (s *Service) agencyConnection(ctx context.Context, p Principal, perm string
 		}
 	}
 	c, err := s.store.GetConnection(ctx, p.CompanyID, f.ConnectionID)
+	if isNotFound(err) {
+		// Removed since CheckAccess read it: no relation, as after.
+		return Connection{}, NotFound(CodeCompanyNotFound)
+	}
 	if err != nil {
 		return Connection{}, err
 	}

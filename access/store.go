@@ -209,8 +209,10 @@ type AccessQuery struct {
 	CompanyID uuid.UUID
 	UserID    uuid.UUID
 	// Permission, if set, is looked up in the membership's extra and
-	// withheld permissions (Facts.HasExtra, Facts.Withheld) and in an
-	// agency connection's permissions (Facts.ConnectionHas).
+	// withheld permissions (Facts.HasExtra, Facts.Withheld), in an
+	// agency connection's permissions (Facts.ConnectionHas) and in the
+	// extra and withheld permissions of the agency membership that
+	// connection rests on (Facts.AgencyHasExtra, Facts.AgencyWithheld).
 	Permission string
 	// Resource, if its Type is set, asks for the highest level the user
 	// holds through a grant on it or on the company's "account" resource
@@ -243,15 +245,27 @@ type AccessFacts struct {
 	// Connected: the user is an active member, in one of AgencyRoles, of an
 	// agency connected to the company. ConnectionHas: that connection's
 	// permissions hold the asked permission. Both are only looked up when
-	// the user has no membership in the company (a membership wins). When
-	// several agencies connect the user, one whose permissions hold the
-	// asked permission is preferred.
+	// the user has no membership in the company (a membership wins).
+	//
+	// When several agencies connect the user, the store answers for ONE
+	// connection, chosen by facts alone: one whose permissions hold the
+	// asked permission first, then one whose agency membership does not
+	// withhold it, then the lowest connection ID. Every fact below is of that connection and of
+	// the user's membership in its agency; another agency's membership
+	// never adds to it (store/storetest pins the choice).
 	Connected     bool
 	ConnectionHas bool
 	ConnectionID  uuid.UUID
 	// AgencySince is the CreatedAt of the agency membership Connected
 	// rests on (zero when not Connected), for a token's standing.
 	AgencySince time.Time
+	// AgencyRole is that agency membership's role code; AgencyHasExtra
+	// and AgencyWithheld: its extra and its withheld permissions hold the
+	// asked permission. Reach holds a permission only when the connection
+	// and this membership both hold it (package access decides).
+	AgencyRole     string
+	AgencyHasExtra bool
+	AgencyWithheld bool
 	// TokenGrantLevel is the highest grant level of the token subject on
 	// Resource or the account, 0 if none.
 	TokenGrantLevel int

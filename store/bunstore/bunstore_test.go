@@ -262,7 +262,8 @@ func TestQueryCounts(t *testing.T) {
 	assert.Len(t, qs, 1, "CheckAccess through a connection: %s", describe(qs))
 	assert.False(t, f.AgencySince.IsZero(), "the agency membership's age, for a token's standing")
 	f.AgencySince = time.Time{}
-	assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: seedID("x", "1.1")}, f)
+	assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: seedID("x", "1.1"),
+		AgencyRole: access.RoleOwner}, f, "with the agency membership's facts, for the cap")
 
 	for _, limit := range []int{1, 10, 150, 500} {
 		var ms []access.Member

@@ -20,14 +20,27 @@ import (
 // (company_id, subject_type, subject_id, ...) unique index, connections by
 // (customer_id), agency memberships by (company_id, user_id).
 //
+// Through a connection it also returns the facts of the agency
+// membership the connection rests on: its role and whether its extra and
+// its withheld permissions hold $3, so that package access caps reach by
+// that membership (connection ∩ agency membership); the store decides
+// nothing about them.
+//
 // The choice of connection is a policy, and it is written here, not in
 // package access: a membership beats a connection (the lateral join runs
 // only WHERE m.id IS NULL), then the agency whose permissions hold the
-// asked permission (ORDER BY has DESC), then the lowest connection ID.
-// Returning every candidate for access to choose from would cost a row
-// per agency and a second shape of result on the check's hot path, which
-// must stay within 1.6x of this statement run raw (BenchmarkCheckAccess);
-// store/storetest pins the policy on both stores so they cannot drift.
+// asked permission (ORDER BY has DESC), then one whose agency membership
+// does not withhold it (wh ASC), then the lowest connection ID. Every
+// fact returned is of that one connection and that one agency
+// membership: a user in two agencies never mixes one's connection with
+// the other's membership. A host role at agency level whose defaults lack
+// $3 is not known here, so such a membership may be the one chosen and
+// refused while another agency's would have held $3: fail closed
+// (access.AccessFacts documents it). Returning every candidate for access
+// to choose from would cost a row per agency and a second shape of result
+// on the check's hot path, which must stay within 1.6x of this statement
+// run raw (BenchmarkCheckAccess); store/storetest pins the policy on both
+// stores so they cannot drift.
 const checkAccessSQL = `SELECT
 	m.id IS NOT NULL,
 	coalesce(m.is_active, false),
@@ -46,21 +59,25 @@ const checkAccessSQL = `SELECT
 	coalesce(cn.has, false),
 	cn.id,
 	m.created_at,
-	cn.since
+	cn.since,
+	coalesce(cn.role, ''),
+	coalesce(cn.extra, false),
+	coalesce(cn.wh, false)
 FROM (SELECT 1) AS one
 LEFT JOIN ?schema.memberships m ON m.company_id = $1 AND m.user_id = $2 AND $9::uuid IS NULL
 LEFT JOIN LATERAL (
-	SELECT c.id, $3 <> '' AND $3 = ANY(c.permissions) AS has, am.created_at AS since
+	SELECT c.id, $3 <> '' AND $3 = ANY(c.permissions) AS has, am.created_at AS since, am.role,
+		$3 <> '' AND $3 = ANY(am.extra) AS extra, $3 <> '' AND $3 = ANY(am.withheld) AS wh
 	FROM ?schema.connections c
 	JOIN ?schema.memberships am ON am.company_id = c.agency_id AND am.user_id = $2
 	WHERE m.id IS NULL AND c.customer_id = $1 AND ($9::uuid IS NULL OR c.agency_id = $9::uuid)
 		AND am.is_active AND am.role = ANY($8::text[])
-	ORDER BY has DESC, c.id
+	ORDER BY has DESC, wh ASC, c.id
 	LIMIT 1
 ) AS cn ON true`
 
 // CheckAccess implements access.Store in exactly one statement and one
-// round trip, with no transaction of its own. Its twelve facts are scanned
+// round trip, with no transaction of its own. Its fifteen facts are scanned
 // by position: one row of scalars, the one read where Bun's reflection
 // would show against the raw statement.
 func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.AccessFacts, error) {
@@ -89,7 +106,8 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.A
 		var since, agencySince sql.NullTime
 		f = access.AccessFacts{}
 		if err := rows.Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.Withheld, &f.GrantLevel, &f.TokenGrantLevel,
-			&f.Connected, &f.ConnectionHas, &conn, &since, &agencySince); err != nil {
+			&f.Connected, &f.ConnectionHas, &conn, &since, &agencySince, &f.AgencyRole, &f.AgencyHasExtra,
+			&f.AgencyWithheld); err != nil {
 			return err
 		}
 		f.ConnectionID = conn.UUID

@@ -32,8 +32,12 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access
 		if f.Member || len(q.AgencyRoles) == 0 {
 			return // a membership wins over connections
 		}
-		// Several agencies may connect the user; prefer one whose
-		// permissions hold the asked one.
+		// Several agencies may connect the user (access.AccessFacts says
+		// which one answers): the connection holding the asked permission
+		// first, then the agency membership not withholding it, then the
+		// lowest ID (customerConns is in ID order: the first of the best
+		// rank wins).
+		best := -1
 		for _, id := range a.customerConns[q.CompanyID] {
 			c := a.conns[id]
 			if q.Agency != uuid.Nil && c.AgencyID != q.Agency {
@@ -44,14 +48,26 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access
 				continue
 			}
 			r := a.rows.at(i)
-			if !r.active() || !slices.Contains(q.AgencyRoles, a.shapes.list[r.shape].role) {
+			sh := &a.shapes.list[r.shape]
+			if !r.active() || !slices.Contains(q.AgencyRoles, sh.role) {
 				continue
 			}
 			has := q.Permission != "" && slices.Contains(c.Permissions, q.Permission)
-			if !f.Connected || has {
-				f.Connected, f.ConnectionID, f.ConnectionHas, f.AgencySince = true, c.ID, has, a.since(i, r)
-			}
+			withheld := q.Permission != "" && slices.Contains(sh.withheld, q.Permission)
+			rank := 0
 			if has {
+				rank += 2
+			}
+			if !withheld {
+				rank++
+			}
+			if rank > best {
+				best = rank
+				f.Connected, f.ConnectionID, f.ConnectionHas, f.AgencySince = true, c.ID, has, a.since(i, r)
+				f.AgencyRole, f.AgencyWithheld = sh.role, withheld
+				f.AgencyHasExtra = q.Permission != "" && slices.Contains(sh.extra, q.Permission)
+			}
+			if rank == 3 {
 				break
 			}
 		}

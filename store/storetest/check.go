@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -123,11 +124,28 @@ func testCheckFacts(t *testing.T, newStore Factory) {
 		f.connect(otherAgency.ID, c.ID, access.UserView, access.UserEdit) // c is the agency here
 		q := access.AccessQuery{CompanyID: c.ID, UserID: a.ID, Permission: access.UserView, AgencyRoles: roles}
 
-		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: conn.ID, AgencySince: f.now}, check(t, q))
+		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: conn.ID, AgencySince: f.now,
+			AgencyRole: access.RoleAdmin}, check(t, q))
 		q.Permission = access.UserEdit
-		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionID: conn.ID, AgencySince: f.now}, check(t, q))
+		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionID: conn.ID, AgencySince: f.now, AgencyRole: access.RoleAdmin}, check(t, q))
 		q.Permission = ""
-		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionID: conn.ID, AgencySince: f.now}, check(t, q))
+		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionID: conn.ID, AgencySince: f.now, AgencyRole: access.RoleAdmin}, check(t, q))
+
+		// The agency membership's own facts, for the cap: its extra and
+		// withheld permissions asked about the permission.
+		capped := f.user()
+		f.member(agency.ID, capped.ID, access.RoleAdmin, func(m *access.Membership) {
+			m.Extra, m.Withheld = []string{access.UserAdd}, []string{access.UserView}
+		})
+		cq := access.AccessQuery{CompanyID: c.ID, UserID: capped.ID, Permission: access.UserView, AgencyRoles: roles}
+		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: conn.ID, AgencySince: f.now,
+			AgencyRole: access.RoleAdmin, AgencyWithheld: true}, check(t, cq), "withheld in the agency")
+		cq.Permission = access.UserAdd
+		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionID: conn.ID, AgencySince: f.now,
+			AgencyRole: access.RoleAdmin, AgencyHasExtra: true}, check(t, cq), "an extra of the agency membership")
+		cq.Permission = ""
+		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionID: conn.ID, AgencySince: f.now,
+			AgencyRole: access.RoleAdmin}, check(t, cq), "nothing asked: no extra, nothing withheld")
 		q.AgencyRoles = nil
 		assert.Equal(t, access.AccessFacts{}, check(t, q), "connections not consulted")
 		q.AgencyRoles = []string{access.RoleOwner}
@@ -142,6 +160,12 @@ func testCheckFacts(t *testing.T, newStore Factory) {
 		ia := f.user()
 		f.member(agency.ID, ia.ID, access.RoleOwner, func(m *access.Membership) { m.Active = false })
 		assert.False(t, check(t, access.AccessQuery{CompanyID: c.ID, UserID: ia.ID, AgencyRoles: roles}).Connected)
+
+		// An OWNER of the agency: the role is the agency membership's.
+		ow := f.user()
+		f.member(agency.ID, ow.ID, access.RoleOwner)
+		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: conn.ID, AgencySince: f.now,
+			AgencyRole: access.RoleOwner}, check(t, access.AccessQuery{CompanyID: c.ID, UserID: ow.ID, Permission: access.UserView, AgencyRoles: roles}))
 
 		// A membership wins: connections are not consulted for a member,
 		// not even a deactivated one.
@@ -167,7 +191,9 @@ func testCheckFacts(t *testing.T, newStore Factory) {
 // testConnectionPreference pins the one policy a store decides itself, in
 // the check's single statement: a membership beats a connection; of the
 // agencies that connect the user, the one whose connection holds the asked
-// permission wins, and among equals the connection with the lowest ID.
+// permission wins, then the one whose agency membership does not withhold
+// it, and among equals the connection with the lowest ID. Every fact is of
+// the chosen connection and of the user's membership in its agency.
 func testConnectionPreference(t *testing.T, newStore Factory) {
 	f := newRows(t, newStore)
 	c := f.company()
@@ -178,10 +204,22 @@ func testConnectionPreference(t *testing.T, newStore Factory) {
 	// store that forgot the flag would pick it first.
 	inactive, low, mid, high := ids[0], ids[1], ids[2], ids[3]
 	conns := map[uuid.UUID]access.Connection{}
+	members := map[uuid.UUID]access.Membership{}
+	// The user is an OWNER of the highest's agency, an ADMIN of the others:
+	// AgencyRole tells whose membership the facts are of.
+	role := func(id uuid.UUID) string {
+		if id == high {
+			return access.RoleOwner
+		}
+		return access.RoleAdmin
+	}
 	// Created out of ID order, so the order of creation cannot pass for it.
 	for _, id := range []uuid.UUID{high, low, inactive, mid} {
 		ag := f.company()
-		f.member(ag.ID, a.ID, access.RoleAdmin, func(m *access.Membership) { m.Active = id != inactive })
+		members[id] = f.member(ag.ID, a.ID, role(id), func(m *access.Membership) {
+			m.Active = id != inactive
+			m.Extra = []string{access.UserEdit} // an extra of every agency membership
+		})
 		conns[id] = f.connectAs(id, c.ID, ag.ID)
 	}
 	hold := func(perm string, holders ...uuid.UUID) {
@@ -196,27 +234,56 @@ func testConnectionPreference(t *testing.T, newStore Factory) {
 			require.NoError(t, f.s.UpdateConnectionPermissions(f.ctx, &conn))
 		}
 	}
+	withhold := func(perm string, from ...uuid.UUID) {
+		t.Helper()
+		for id, m := range members {
+			m.Withheld = nil
+			for _, h := range from {
+				if h == id {
+					m.Withheld = []string{perm}
+				}
+			}
+			require.NoError(t, f.s.UpdateMembership(f.ctx, &m))
+		}
+	}
 	q := access.AccessQuery{CompanyID: c.ID, UserID: a.ID, Permission: access.UserEdit, AgencyRoles: roles}
 	for _, tc := range []struct {
-		name    string
-		holders []uuid.UUID
-		perm    string // asked; "" asks none
-		want    uuid.UUID
-		has     bool
+		name     string
+		holders  []uuid.UUID
+		withheld []uuid.UUID // agency memberships withholding the permission
+		perm     string      // asked; "" asks none
+		want     uuid.UUID
+		has      bool
 	}{
-		{"none holds it: the lowest ID", nil, access.UserEdit, low, false},
-		{"all hold it: the lowest ID", []uuid.UUID{low, mid, high, inactive}, access.UserEdit, low, true},
-		{"only the highest holds it", []uuid.UUID{high}, access.UserEdit, high, true},
-		{"two hold it: the lower of them", []uuid.UUID{high, mid}, access.UserEdit, mid, true},
-		{"no permission asked: the lowest ID", []uuid.UUID{high}, "", low, false},
-		{"an inactive agency member's connection never counts", []uuid.UUID{inactive}, access.UserEdit, low, false},
+		{"none holds it: the lowest ID", nil, nil, access.UserEdit, low, false},
+		{"all hold it: the lowest ID", []uuid.UUID{low, mid, high, inactive}, nil, access.UserEdit, low, true},
+		{"only the highest holds it", []uuid.UUID{high}, nil, access.UserEdit, high, true},
+		{"two hold it: the lower of them", []uuid.UUID{high, mid}, nil, access.UserEdit, mid, true},
+		{"no permission asked: the lowest ID", []uuid.UUID{high}, nil, "", low, false},
+		{"an inactive agency member's connection never counts", []uuid.UUID{inactive}, nil, access.UserEdit, low, false},
+		{"all hold it, the lowest's membership withholds it: the next", []uuid.UUID{low, mid, high}, []uuid.UUID{low},
+			access.UserEdit, mid, true},
+		{"two withhold it: the one that does not", []uuid.UUID{low, mid, high}, []uuid.UUID{low, mid},
+			access.UserEdit, high, true},
+		{"every membership withholds it: the lowest holding connection", []uuid.UUID{mid, high}, []uuid.UUID{low, mid, high},
+			access.UserEdit, mid, true},
+		{"a connection holding it beats a membership not withholding it", []uuid.UUID{high}, []uuid.UUID{high},
+			access.UserEdit, high, true},
+		{"none holds it, the lowest's membership withholds it: the next", nil, []uuid.UUID{low},
+			access.UserEdit, mid, false},
+		{"withheld other than asked: the lowest ID", []uuid.UUID{low, mid}, []uuid.UUID{low}, access.UserView, low, false},
 	} {
 		hold(access.UserEdit, tc.holders...)
+		withhold(access.UserEdit, tc.withheld...)
 		q.Permission = tc.perm
 		facts, err := f.s.CheckAccess(f.ctx, q)
 		require.NoError(t, err, tc.name)
-		assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: tc.has, ConnectionID: tc.want, AgencySince: f.now}, facts, tc.name)
+		want := access.AccessFacts{Connected: true, ConnectionHas: tc.has, ConnectionID: tc.want, AgencySince: f.now,
+			AgencyRole: role(tc.want), AgencyHasExtra: tc.perm == access.UserEdit,
+			AgencyWithheld: tc.perm == access.UserEdit && slices.Contains(tc.withheld, tc.want)}
+		assert.Equal(t, want, facts, tc.name)
 	}
+	withhold(access.UserEdit)
 
 	// Agency set (a token reaching its customer): that agency's
 	// connection only, whatever the others hold, and an agency that is
@@ -230,9 +297,10 @@ func testConnectionPreference(t *testing.T, newStore Factory) {
 		want  access.AccessFacts
 	}{
 		{"its own connection, though another holds the permission", mid, conns[mid].AgencyID,
-			access.AccessFacts{Connected: true, ConnectionID: mid, AgencySince: f.now}},
+			access.AccessFacts{Connected: true, ConnectionID: mid, AgencySince: f.now, AgencyRole: access.RoleAdmin, AgencyHasExtra: true}},
 		{"its own connection holding it", low, conns[low].AgencyID,
-			access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: low, AgencySince: f.now}},
+			access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: low, AgencySince: f.now, AgencyRole: access.RoleAdmin,
+				AgencyHasExtra: true}},
 		{"an agency whose member is inactive", inactive, conns[inactive].AgencyID, access.AccessFacts{}},
 		{"an agency not connected", uuid.Nil, f.company().ID, access.AccessFacts{}},
 	} {
@@ -246,7 +314,7 @@ func testConnectionPreference(t *testing.T, newStore Factory) {
 	// A role outside AgencyRoles is no candidate either.
 	hold(access.UserEdit, mid)
 	q.Permission = access.UserEdit
-	q.AgencyRoles = []string{access.RoleOwner}
+	q.AgencyRoles = []string{access.RoleViewer}
 	facts, err := f.s.CheckAccess(f.ctx, q)
 	require.NoError(t, err)
 	assert.Equal(t, access.AccessFacts{}, facts, "no agency membership in AgencyRoles")
@@ -265,6 +333,6 @@ func testConnectionPreference(t *testing.T, newStore Factory) {
 	q.Agency = conns[mid].AgencyID
 	facts, err = f.s.CheckAccess(f.ctx, q)
 	require.NoError(t, err)
-	assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: mid, AgencySince: f.now}, facts,
-		"a membership does not shadow the agency's connection")
+	assert.Equal(t, access.AccessFacts{Connected: true, ConnectionHas: true, ConnectionID: mid, AgencySince: f.now,
+		AgencyRole: access.RoleAdmin, AgencyHasExtra: true}, facts, "a membership does not shadow the agency's connection")
 }

@@ -26,9 +26,15 @@ type reachWorld struct {
 
 func newReachWorld(t *testing.T, newStore Factory, perms ...string) *reachWorld {
 	t.Helper()
-	w := NewWorld(t, newStore(t), WithCompany(access.NewCompany{Name: "Partner Agency"}))
+	return reachWorldOf(t, NewWorld(t, newStore(t), WithCompany(access.NewCompany{Name: "Partner Agency"})), access.RoleAdmin, perms...)
+}
+
+// reachWorldOf connects a customer to w's company, whose member admin
+// (the tokens' creator) holds adminRole there.
+func reachWorldOf(t *testing.T, w *World, adminRole string, perms ...string) *reachWorld {
+	t.Helper()
 	r := &reachWorld{World: w}
-	r.admin, _ = w.Member(t, "agency-admin", access.RoleAdmin)
+	r.admin, _ = w.Member(t, "agency-admin", adminRole)
 	r.customer, r.asCust = w.NewCompany(t, access.NewCompany{Name: "Merchant Shop", ExternalKey: "merchant-" + uuid.NewString()[:8],
 		Domains: []string{"shop-" + uuid.NewString()[:8] + ".example"}}, w.User(t, "merchant-owner"))
 	sys := access.SystemPrincipal()
@@ -81,6 +87,154 @@ func testReach(t *testing.T, newStore Factory) {
 		require.NoError(t, err)
 		assert.Equal(t, []string{access.UserAdd, access.UserView}, a.Permissions())
 		assert.ErrorIs(t, r.Access.Check(ctx, wide, access.UserDelete), access.ErrForbidden)
+	})
+
+	t.Run("AgencyMembershipCapsWhatTheConnectionGrants", func(t *testing.T) {
+		// The connection grants everything; the agency ADMIN's own
+		// membership has USER_DELETE withheld: not theirs in the customer.
+		r := newReachWorld(t, newStore, all...)
+		_, err := r.Access.UpdateMember(ctx, r.AsOwner, r.admin.ID, access.MemberUpdate{RemovePermissions: []string{access.UserDelete}})
+		require.NoError(t, err)
+		user := access.UserPrincipal(r.admin.ID, r.customer.ID)
+		assert.NoError(t, r.Access.Check(ctx, user, access.UserAdd), "held by both")
+		err = r.Access.Check(ctx, user, access.UserDelete)
+		assert.ErrorIs(t, err, access.ErrForbidden, "the connection grants it, the agency membership withholds it")
+		assert.ErrorContains(t, err, "agency")
+		assert.ErrorContains(t, err, access.UserDelete)
+		a, err := r.Access.Authorize(ctx, user, "")
+		require.NoError(t, err)
+		assert.True(t, a.Agency())
+		assert.Equal(t, access.LevelAdmin, a.Level(), "an agency still acts at ADMIN rank")
+		assert.Equal(t, []string{access.UserAdd, access.UserEdit, access.UserView}, a.Permissions(), "capped like Check")
+		assert.ErrorIs(t, a.CanGrant(access.LevelViewer, []string{access.UserDelete}), access.ErrForbidden)
+		// A write path that needs it is refused.
+		staff := r.User(t, "staff")
+		r.AddMember(t, r.customer.ID, staff, access.RoleViewer)
+		assert.ErrorIs(t, r.Access.RemoveMember(ctx, user, staff.ID), access.ErrForbidden)
+		_, err = r.Access.GetMember(ctx, r.asCust, staff.ID)
+		require.NoError(t, err, "still there")
+
+		// An OWNER of the agency holds its role whole: the connection is
+		// the only bound.
+		owner := access.UserPrincipal(r.Owner.ID, r.customer.ID)
+		assert.NoError(t, r.Access.Check(ctx, owner, access.UserDelete))
+		require.NoError(t, r.Access.RemoveMember(ctx, owner, staff.ID))
+	})
+
+	t.Run("AgencyRoleWithoutThePermissionIsRefusedUnlessAnExtraGivesIt", func(t *testing.T) {
+		// A host role at ADMIN level (an agency role) whose defaults are
+		// USER_VIEW only.
+		cat, err := access.NewCatalog(access.WithRoles(access.RoleSpec{Code: "PARTNER", Name: "Partner", Level: access.LevelAdmin,
+			Permissions: []string{access.UserView}}))
+		require.NoError(t, err)
+		w := NewWorld(t, newStore(t), WithCompany(access.NewCompany{Name: "Partner Agency"}), WithAccess(access.WithCatalog(cat)))
+		r := reachWorldOf(t, w, access.RoleAdmin, all...)
+		// The token is made while its creator is an ADMIN, with every
+		// permission; then the creator becomes a PARTNER.
+		tok := r.key(t, all...)
+		_, err = r.Access.UpdateMember(ctx, r.AsOwner, r.admin.ID, access.MemberUpdate{Role: new("PARTNER")})
+		require.NoError(t, err)
+		user := access.UserPrincipal(r.admin.ID, r.customer.ID)
+		for _, p := range []access.Principal{user, tok.In(r.customer.ID)} {
+			assert.NoError(t, r.Access.Check(ctx, p, access.UserView), "%s: the role holds it", p)
+			assert.ErrorIs(t, r.Access.Check(ctx, p, access.UserAdd), access.ErrForbidden, "%s: the connection grants it, the role does not", p)
+			a, err := r.Access.Authorize(ctx, p, "")
+			require.NoError(t, err, "%s", p)
+			assert.Equal(t, []string{access.UserView}, a.Permissions(), "%s", p)
+			_, err = r.Access.AddMember(ctx, p, access.NewMember{UserID: r.User(t, "x").ID, Role: access.RoleViewer})
+			assert.ErrorIs(t, err, access.ErrForbidden, "%s", p)
+		}
+		// An extra permission of the agency membership gives it.
+		_, err = r.Access.UpdateMember(ctx, r.AsOwner, r.admin.ID, access.MemberUpdate{AddPermissions: []string{access.UserAdd}})
+		require.NoError(t, err)
+		assert.NoError(t, r.Access.Check(ctx, user, access.UserAdd), "an extra of the agency membership")
+		a, err := r.Access.Authorize(ctx, user, access.UserAdd)
+		require.NoError(t, err)
+		assert.Equal(t, []string{access.UserAdd, access.UserView}, a.Permissions())
+		newcomer := r.User(t, "newcomer")
+		r.AddMember(t, r.Company.ID, newcomer, access.RoleViewer) // seen by the agency
+		_, err = r.Access.AddMember(ctx, user, access.NewMember{UserID: newcomer.ID, Role: access.RoleViewer})
+		require.NoError(t, err)
+		// Still never what the connection does not grant.
+		_, err = r.Access.UpdateAgencyPermissions(ctx, r.asCust, r.conn.ID, access.AgencyUpdate{Remove: []string{access.UserAdd}})
+		require.NoError(t, err)
+		assert.ErrorIs(t, r.Access.Check(ctx, user, access.UserAdd), access.ErrForbidden)
+	})
+
+	t.Run("NarrowingTheCreatorsAgencyRoleTakesEffectOnTheNextCall", func(t *testing.T) {
+		r := newReachWorld(t, newStore, all...)
+		tok := r.key(t, all...)
+		in := tok.In(r.customer.ID)
+		user := access.UserPrincipal(r.admin.ID, r.customer.ID)
+		for _, p := range []access.Principal{in, user} {
+			require.NoError(t, r.Access.Check(ctx, p, access.UserDelete), "%s", p)
+		}
+		_, err := r.Access.UpdateMember(ctx, r.AsOwner, r.admin.ID, access.MemberUpdate{RemovePermissions: []string{access.UserDelete}})
+		require.NoError(t, err)
+		for _, p := range []access.Principal{in, user} {
+			assert.ErrorIs(t, r.Access.Check(ctx, p, access.UserDelete), access.ErrForbidden, "%s: narrowed", p)
+			assert.NoError(t, r.Access.Check(ctx, p, access.UserEdit), "%s: the rest stays", p)
+			a, err := r.Access.Authorize(ctx, p, "")
+			require.NoError(t, err)
+			assert.False(t, a.Has(access.UserDelete), "%s", p)
+		}
+		// At home the token is capped by the same membership.
+		assert.ErrorIs(t, r.Access.Check(ctx, tok, access.UserDelete), access.ErrForbidden)
+		// Given back: held again on the next call.
+		_, err = r.Access.UpdateMember(ctx, r.AsOwner, r.admin.ID, access.MemberUpdate{AddPermissions: []string{access.UserDelete}})
+		require.NoError(t, err)
+		for _, p := range []access.Principal{in, user} {
+			assert.NoError(t, r.Access.Check(ctx, p, access.UserDelete), "%s: restored", p)
+		}
+	})
+
+	t.Run("SeveralAgenciesOneConnectionAnswers", func(t *testing.T) {
+		// The user is an ADMIN of two agencies connected to one customer,
+		// both connections granting USER_DELETE; one membership withholds
+		// it. The store answers for the connection whose membership does
+		// not withhold it (AccessFacts), so the user holds it; the other
+		// membership never mixes in.
+		r := newReachWorld(t, newStore, all...)
+		second, _ := r.NewCompany(t, access.NewCompany{Name: "Second Agency"}, r.User(t, "second-owner"))
+		r.AddMember(t, second.ID, r.admin, access.RoleAdmin)
+		sys := access.SystemPrincipal()
+		conn2, err := r.Access.Connect(ctx, sys, sys, access.NewConnection{CustomerID: r.customer.ID, AgencyID: second.ID,
+			Permissions: []string{access.UserView, access.UserDelete}})
+		require.NoError(t, err)
+		user := access.UserPrincipal(r.admin.ID, r.customer.ID)
+		withhold := func(company uuid.UUID, perm string, remove bool) {
+			t.Helper()
+			u := access.MemberUpdate{AddPermissions: []string{perm}}
+			if remove {
+				u = access.MemberUpdate{RemovePermissions: []string{perm}}
+			}
+			_, err := r.Access.UpdateMember(ctx, access.Principal{Kind: access.PrincipalSystem, CompanyID: company}, r.admin.ID, u)
+			require.NoError(t, err)
+		}
+		for _, first := range []uuid.UUID{r.Company.ID, second.ID} {
+			other := second.ID
+			if first == second.ID {
+				other = r.Company.ID
+			}
+			withhold(first, access.UserDelete, true)
+			assert.NoError(t, r.Access.Check(ctx, user, access.UserDelete), "withheld in %s only: the other agency answers", first)
+			a, err := r.Access.Authorize(ctx, user, access.UserDelete)
+			require.NoError(t, err)
+			assert.True(t, a.Has(access.UserDelete), "Authorize takes the connection Check did")
+			withhold(other, access.UserDelete, true)
+			assert.ErrorIs(t, r.Access.Check(ctx, user, access.UserDelete), access.ErrForbidden, "withheld in both")
+			withhold(first, access.UserDelete, false)
+			withhold(other, access.UserDelete, false)
+		}
+		// USER_ADD is granted by the first connection only, and withheld
+		// by the membership there: the second agency's membership, which
+		// holds it, lends nothing through the first connection.
+		withhold(r.Company.ID, access.UserAdd, true)
+		assert.ErrorIs(t, r.Access.Check(ctx, user, access.UserAdd), access.ErrForbidden, "no mixing of connection and membership")
+		a, err := r.Access.Authorize(ctx, user, "")
+		require.NoError(t, err)
+		assert.False(t, a.Has(access.UserAdd))
+		require.NoError(t, r.Access.RemoveConnection(ctx, r.asCust, conn2.ID))
 	})
 
 	t.Run("TokenNeverUsesItsCreatorsMembershipInTheCustomer", func(t *testing.T) {
