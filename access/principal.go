@@ -38,8 +38,9 @@ type Principal struct {
 	// only as the agency TokenCompanyID through their connection (never
 	// through a membership its creator holds there, nor through another
 	// agency its creator belongs to), with the connection's permissions
-	// ∩ the token's own, while its creator is an active member of
-	// TokenCompanyID in an agency role since before the token was issued.
+	// ∩ the token's own ∩ its creator's membership of TokenCompanyID,
+	// while its creator is an active member there in an agency role
+	// since before the token was issued.
 	// Move a principal with In, which keeps it.
 	TokenCompanyID uuid.UUID
 	// TokenPermissions and TokenLevel are the token's own ceiling; the

@@ -288,15 +288,20 @@
 //
 //   - Reach (seeds 000 and 003): a connection (customer = merchant, agency
 //     = partner) lets the agency act in the customer. An agency user acts
-//     there with the connection's permissions while an active member of
-//     the agency in an agency role (ADMIN or above); an API token of the
-//     agency with the connection's permissions ∩ its own, while its
-//     creator is such a member since before the token was made
-//     (access.Principal.TokenCompanyID keeps the token's own company;
-//     CompanyID is where it acts). Only its own company's connection
+//     there with the connection's permissions ∩ what their own agency
+//     membership holds (role + extra − withheld), while an active member
+//     of the agency in an agency role (ADMIN or above); an API token of
+//     the agency with the connection's permissions ∩ its own ∩ its
+//     creator's agency membership, while its creator is such a member
+//     since before the token was made (access.Principal.TokenCompanyID
+//     keeps the token's own company; CompanyID is where it acts). A user
+//     in several agencies connected to one customer acts through one
+//     connection per check (access.AccessFacts says which), never mixing
+//     one agency's connection with another's membership. Only its own company's connection
 //     counts: never a membership its creator holds in the customer, never
 //     another agency of its creator, never a second level. Narrowing or
-//     removing a connection takes effect on the next request. The agency
+//     removing a connection, or the agency membership, takes effect on
+//     the next request. The agency
 //     acts at ADMIN rank: it grants ADMIN at most (a partner's OWNER grant
 //     is 403) and manages members below OWNER, never the company itself,
 //     its connections, its audit trail or resource levels (seed 002 routes
