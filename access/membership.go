@@ -94,6 +94,8 @@ type NewMember struct {
 }
 
 // MemberUpdate changes a membership. Nil fields are left as they are.
+// Errors name AddPermissions and RemovePermissions by the fields that
+// carry them on the wire (FieldAddRoles, FieldRemoveRoles).
 type MemberUpdate struct {
 	Role              *string
 	AddPermissions    []string
@@ -102,6 +104,15 @@ type MemberUpdate struct {
 	Primary           *bool
 	AllowSwitch       *bool
 }
+
+// FieldAddRoles and FieldRemoveRoles are the fields errors name for the
+// permissions a change adds and removes (MemberUpdate, AgencyUpdate): seed
+// 003's add_roles and remove_roles, the wire names of the only routes that
+// carry them, chosen here once so that every caller reports the same.
+const (
+	FieldAddRoles    = "add_roles"
+	FieldRemoveRoles = "remove_roles"
+)
 
 // setRole gives m the role with code whole: nothing of it withheld.
 func (m *Membership) setRole(code string) {
@@ -117,7 +128,7 @@ func (m *Membership) setRole(code string) {
 // wins over an addition of the same code. An OWNER holds its role whole
 // (a withheld USER_EDIT could leave a company with no one able to restore
 // it): withholding from an OWNER is ErrInvalid naming
-// "remove_permissions".
+// FieldRemoveRoles.
 func (c *Catalog) changePermissions(m *Membership, add, remove []string) error {
 	removed := func(code string) bool { return slices.Contains(remove, code) || slices.Contains(remove, implied(code)) }
 	var withheld []string
@@ -132,7 +143,7 @@ func (c *Catalog) changePermissions(m *Membership, add, remove []string) error {
 				continue
 			}
 			if m.Role == RoleOwner {
-				return Invalid("remove_permissions", "an OWNER holds every permission of the role (%s): change the role first", code)
+				return Invalid(FieldRemoveRoles, "an OWNER holds every permission of the role (%s): change the role first", code)
 			}
 			withheld = append(withheld, code)
 		}

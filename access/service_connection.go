@@ -147,7 +147,8 @@ func (s *Service) GetConnection(ctx context.Context, p Principal, id uuid.UUID) 
 	return s.store.GetConnection(ctx, p.CompanyID, id)
 }
 
-// AgencyUpdate changes the agency's permissions in the customer company.
+// AgencyUpdate changes the agency's permissions in the customer company;
+// errors name Add and Remove FieldAddRoles and FieldRemoveRoles.
 type AgencyUpdate struct {
 	Add    []string
 	Remove []string
@@ -160,11 +161,11 @@ type AgencyUpdate struct {
 // permission removes the ones that imply it. Errors: ErrInvalid naming the
 // field; ErrNotFound; ErrForbidden (also from the agency side).
 func (s *Service) UpdateAgencyPermissions(ctx context.Context, p Principal, id uuid.UUID, up AgencyUpdate) (Connection, error) {
-	add, err := s.catalog.normalizePermissions("add_permissions", up.Add)
+	add, err := s.catalog.normalizePermissions(FieldAddRoles, up.Add)
 	if err != nil {
 		return Connection{}, err
 	}
-	remove, err := s.catalog.removals("remove_permissions", up.Remove)
+	remove, err := s.catalog.removals(FieldRemoveRoles, up.Remove)
 	if err != nil {
 		return Connection{}, err
 	}

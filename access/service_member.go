@@ -472,11 +472,11 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 		}
 		role = r
 	}
-	add, err := s.catalog.normalizePermissions("add_permissions", up.AddPermissions)
+	add, err := s.catalog.normalizePermissions(FieldAddRoles, up.AddPermissions)
 	if err != nil {
 		return Member{}, err
 	}
-	remove, err := s.catalog.removals("remove_permissions", up.RemovePermissions)
+	remove, err := s.catalog.removals(FieldRemoveRoles, up.RemovePermissions)
 	if err != nil {
 		return Member{}, err
 	}

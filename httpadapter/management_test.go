@@ -72,6 +72,10 @@ func TestManagementUsers(t *testing.T) {
 		assert.Equal(t, "user_id", r.str("data", "field"))
 		r = must(t, 400, e.call("POST", "/access/add", adminT, map[string]any{"email": newbie.Email, "role": "EMPEROR"}))
 		assert.Equal(t, "role", r.str("data", "field"))
+		for _, f := range []string{"add_roles", "remove_roles"} {
+			r = must(t, 400, e.call("POST", "/access/edit", adminT, map[string]any{"user_id": e.owner.ID.String(), f: []string{"NO_SUCH_ROLE"}}))
+			assert.Equal(t, f, r.str("data", "field"), "an invalid %s names it", f)
+		}
 		_ = admin
 	})
 }
@@ -182,6 +186,8 @@ func TestManagementConnections(t *testing.T) {
 		must(t, 403, e.call("POST", "/access/invite/"+connID+"/agency-roles/edit", agencySession, map[string]any{"add_roles": []string{"USER_ADD"}}))
 		r = must(t, 200, e.call("POST", "/access/invite/"+connID+"/agency-roles/edit", e.ownerT, map[string]any{"add_roles": []string{"USER_ADD"}}))
 		assert.ElementsMatch(t, []any{"USER_ADD", "USER_VIEW"}, r.get("data", "roles"))
+		r = must(t, 400, e.call("POST", "/access/invite/"+connID+"/agency-roles/edit", e.ownerT, map[string]any{"remove_roles": []string{"NO_SUCH_ROLE"}}))
+		assert.Equal(t, "remove_roles", r.str("data", "field"))
 		_, _, strangerT := e.otherCompany("Stranger")
 		must(t, 404, e.call("GET", "/access/invite/"+connID+"/agency-roles", strangerT, nil), "another tenant's connection is 404")
 		must(t, 400, e.call("GET", "/access/invite/not-a-uuid/agency-roles", e.ownerT, nil))

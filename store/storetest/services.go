@@ -466,7 +466,7 @@ func testRemovePermissions(t *testing.T, newStore Factory) {
 	require.NoError(t, err)
 	assert.Empty(t, m.Extra, "removing VIEW removes what implies it")
 	_, err = w.Access.UpdateMember(ctx, w.AsOwner, u.ID, access.MemberUpdate{RemovePermissions: []string{"NOPE"}})
-	assert.Equal(t, "remove_permissions", access.FieldOf(err))
+	assert.Equal(t, access.FieldRemoveRoles, access.FieldOf(err))
 }
 
 // testAfterCommit: hooks and AfterCommit functions run only after the

@@ -122,7 +122,7 @@ func testWithheldPermissions(t *testing.T, newStore Factory) {
 	// someone who can give everything back.
 	_, err = w.Access.UpdateMember(ctx, w.AsOwner, w.Owner.ID, access.MemberUpdate{RemovePermissions: []string{access.UserEdit}})
 	assert.ErrorIs(t, err, access.ErrInvalid)
-	assert.Equal(t, "remove_permissions", access.FieldOf(err))
+	assert.Equal(t, access.FieldRemoveRoles, access.FieldOf(err))
 	assert.NoError(t, w.Access.Check(ctx, w.AsOwner, access.UserEdit), "unchanged")
 	own, err := w.Access.GetMember(ctx, w.AsOwner, w.Owner.ID)
 	require.NoError(t, err)
