@@ -3,6 +3,7 @@ package access
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -464,30 +465,77 @@ func (s *Service) regrant(ctx context.Context, p Principal, g Grant, level int) 
 }
 
 // ListAccounts lists the accounts the principal can act in (GET
-// /api/accounts), with its level in each: an API token its own company;
-// a user the companies where they are an active member (a confined
-// session: those in its scope), one keyset page ordered by membership.
+// /api/accounts), with its level in each, in keyset pages: first its own,
+// then the customers it reaches through a connection.
+//
+//   - Own: a user's companies where they are an active member (a confined
+//     session: those in its scope), ordered by membership, at the level
+//     Level reads; an API token's own company, at its level there.
+//   - Reached: a user's customers connected to an agency where they are
+//     an active member in an agency role (a confined session: through its
+//     own companies), unless they hold a membership there (a membership
+//     outranks a connection), ordered by company ID; a token's customers
+//     connected to its own company as agency, ordered by connection. Each
+//     at the rank the agency acts at there (Authorize: ADMIN, a token's
+//     at most its own level); one the principal cannot act in at the time
+//     of the call (Authorize refuses it) is left out.
+//
 // The system principal acts everywhere and lists none (ErrForbidden).
+// Errors: ErrInvalid naming limit or cursor.
 func (s *Service) ListAccounts(ctx context.Context, p Principal, pr PageRequest) (Page[Account], error) {
 	switch p.Kind {
-	case PrincipalToken:
+	case PrincipalSystem:
+		return Page[Account]{}, Forbidden("the system principal acts in every account and lists none")
+	case PrincipalUser, PrincipalToken:
+	default:
+		return Page[Account]{}, Unauthenticated("no principal")
+	}
+	c, err := PageRequest{Limit: pr.Limit}.Cursor()
+	if err != nil {
+		return Page[Account]{}, err
+	}
+	out := Page[Account]{Items: []Account{}}
+	after, reached := parseReachedCursor(pr.After)
+	if !reached {
+		own, err := s.ownAccounts(ctx, p, pr)
+		if err != nil || own.Next != "" {
+			return own, err
+		}
+		out.Items = own.Items
+	}
+	items, last, more, err := s.reachedAccounts(ctx, p, after, c.Limit-len(out.Items))
+	if err != nil {
+		return Page[Account]{}, err
+	}
+	out.Items = append(out.Items, items...)
+	if more {
+		out.Next = reachedCursor(last)
+	}
+	return out, nil
+}
+
+// ownAccounts is ListAccounts' first part: the principal's own companies.
+func (s *Service) ownAccounts(ctx context.Context, p Principal, pr PageRequest) (Page[Account], error) {
+	if p.Kind == PrincipalToken {
 		if _, err := pr.Cursor(); err != nil {
-			return Page[Account]{}, err
-		}
-		lvl, err := s.Level(ctx, p, Resource{Type: ResourceAccount})
-		if err != nil {
-			return Page[Account]{}, err
-		}
-		c, err := s.store.GetCompany(ctx, p.CompanyID)
-		if err != nil {
 			return Page[Account]{}, err
 		}
 		if pr.After != "" {
 			return Page[Account]{Items: []Account{}}, nil
 		}
+		own := p.In(p.TokenCompanyID)
+		if p.TokenCompanyID == uuid.Nil {
+			own = p
+		}
+		lvl, err := s.Level(ctx, own, Resource{Type: ResourceAccount})
+		if err != nil {
+			return Page[Account]{}, err
+		}
+		c, err := s.store.GetCompany(ctx, own.CompanyID)
+		if err != nil {
+			return Page[Account]{}, err
+		}
 		return Page[Account]{Items: []Account{{Company: c, Level: lvl}}}, nil
-	case PrincipalSystem:
-		return Page[Account]{}, Forbidden("the system principal acts in every account and lists none")
 	}
 	active := true
 	page, err := s.ListMyCompanies(ctx, p, MemberFilter{Active: &active, Page: pr})
@@ -496,9 +544,7 @@ func (s *Service) ListAccounts(ctx context.Context, p Principal, pr PageRequest)
 	}
 	out := Page[Account]{Items: make([]Account, 0, len(page.Items)), Next: page.Next}
 	for _, uc := range page.Items {
-		q := p
-		q.CompanyID = uc.CompanyID
-		lvl, err := s.Level(ctx, q, Resource{Type: ResourceAccount})
+		lvl, err := s.Level(ctx, p.In(uc.CompanyID), Resource{Type: ResourceAccount})
 		if isDenial(err) {
 			continue
 		}
@@ -508,6 +554,91 @@ func (s *Service) ListAccounts(ctx context.Context, p Principal, pr PageRequest)
 		out.Items = append(out.Items, Account{Company: uc.Company, Level: lvl})
 	}
 	return out, nil
+}
+
+// reachedAccounts is ListAccounts' second part: at most room customers
+// the principal reaches, after the key after (a company's ID for a user,
+// a connection's for a token), with the key of the last one looked at and
+// whether there are more.
+func (s *Service) reachedAccounts(ctx context.Context, p Principal, after uuid.UUID, room int) ([]Account, uuid.UUID, bool, error) {
+	type candidate struct {
+		key     uuid.UUID
+		company uuid.UUID
+		co      *Company
+	}
+	var cands []candidate
+	if p.Kind == PrincipalToken {
+		agency := p.TokenCompanyID
+		if agency == uuid.Nil {
+			agency = p.CompanyID
+		}
+		c := Cursor{After: after, Limit: min(room+1, MaxPageLimit)}
+		for len(cands) <= room {
+			conns, err := s.store.ListConnections(ctx, agency, c)
+			if err != nil {
+				return nil, uuid.Nil, false, err
+			}
+			for _, cn := range conns {
+				if cn.AgencyID == agency {
+					cands = append(cands, candidate{key: cn.ID, company: cn.CustomerID})
+				}
+			}
+			if len(conns) < c.Limit {
+				break
+			}
+			c.After = conns[len(conns)-1].ID
+		}
+	} else {
+		q := ReachQuery{UserID: p.UserID, AgencyRoles: s.agencyRoles}
+		if p.SessionConfined {
+			q.Agencies = append([]uuid.UUID{p.SessionHome}, p.SessionCompanies...)
+		}
+		cos, err := s.store.ListReachedCustomers(ctx, q, Cursor{After: after, Limit: room + 1})
+		if err != nil {
+			return nil, uuid.Nil, false, err
+		}
+		for i := range cos {
+			cands = append(cands, candidate{key: cos[i].ID, company: cos[i].ID, co: &cos[i]})
+		}
+	}
+	more := len(cands) > room
+	cands = cands[:min(len(cands), room)]
+	last := after
+	out := make([]Account, 0, len(cands))
+	for _, cd := range cands {
+		last = cd.key
+		a, err := s.Authorize(ctx, p.In(cd.company), "")
+		if isDenial(err) {
+			continue
+		}
+		if err != nil {
+			return nil, uuid.Nil, false, err
+		}
+		co := cd.co
+		if co == nil {
+			c, err := s.store.GetCompany(ctx, cd.company)
+			if err != nil {
+				return nil, uuid.Nil, false, err
+			}
+			co = &c
+		}
+		out = append(out, Account{Company: *co, Level: a.Level()})
+	}
+	return out, last, more, nil
+}
+
+// reachedCursor is the cursor of ListAccounts' reached customers after
+// key: a 1 before the key, so that it never reads as a membership's.
+func reachedCursor(key uuid.UUID) string {
+	return base64.RawURLEncoding.EncodeToString(append([]byte{1}, key[:]...))
+}
+
+func parseReachedCursor(s string) (uuid.UUID, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) != 17 || b[0] != 1 {
+		return uuid.Nil, false
+	}
+	return uuid.UUID(b[1:]), true
 }
 
 // ListAccountResources lists the resources of the principal's company

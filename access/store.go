@@ -187,6 +187,13 @@ type Store interface {
 	DeleteConnection(ctx context.Context, companyID, id uuid.UUID) error
 	// ListConnections lists the connections where companyID is either side.
 	ListConnections(ctx context.Context, companyID uuid.UUID, c Cursor) ([]Connection, error)
+	// ListReachedCustomers lists, once each, the customer companies of
+	// the connections whose agency is a company where q.UserID is an
+	// active member in one of q.AgencyRoles (only the agencies in
+	// q.Agencies, when set), leaving out the customers where the user
+	// holds a membership of their own (of any state), ordered by company
+	// ID after c.After, at most c.Limit. Empty AgencyRoles: none.
+	ListReachedCustomers(ctx context.Context, q ReachQuery, c Cursor) ([]Company, error)
 
 	// AppendAudit inserts an event.
 	AppendAudit(ctx context.Context, e *AuditEvent) error
@@ -230,6 +237,14 @@ type AccessQuery struct {
 	// token of Agency acting in its customer, which never acts through a
 	// membership its creator holds there nor through another agency.
 	Agency uuid.UUID
+}
+
+// ReachQuery asks ListReachedCustomers for the customers a user's
+// agencies reach.
+type ReachQuery struct {
+	UserID      uuid.UUID
+	AgencyRoles []string
+	Agencies    []uuid.UUID // if set, only these agencies
 }
 
 // AccessFacts is what CheckAccess found.

@@ -49,7 +49,7 @@ type (
 	accountSummary struct {
 		ID           uuid.UUID `json:"id"`
 		Name         string    `json:"name"`
-		AccessLevels []int     `json:"access_levels" doc:"the caller's account-level access there"`
+		AccessLevels []int     `json:"access_levels" doc:"the caller's account-level access there: its own level, or in a customer reached through a connection the agency's rank (100; a token at most its own level)"`
 	}
 	// resourceNode is one item of GET .../permissions/resources.
 	resourceNode struct {
@@ -103,10 +103,11 @@ func (s *looseString) UnmarshalJSON(b []byte) error {
 }
 
 func (looseString) jsonSchema() *schema {
-	return &schema{AnyOf: []*schema{{Type: "string"}, {Type: "integer"}}}
+	return &schema{AnyOf: []*schema{{Type: "string"}, {Type: "integer"}, {Type: "null"}}}
 }
 
-// looseBool is a JSON boolean or "true"/"false".
+// looseBool is a JSON boolean, "true"/"false", 1/0 or "1"/"0"; null and
+// "" are false.
 type looseBool bool
 
 func (v *looseBool) UnmarshalJSON(b []byte) error {
@@ -122,15 +123,19 @@ func (v *looseBool) UnmarshalJSON(b []byte) error {
 }
 
 func (looseBool) jsonSchema() *schema {
-	return &schema{AnyOf: []*schema{{Type: "boolean"}, {Type: "string", Enum: []any{"true", "false"}}}}
+	return &schema{AnyOf: []*schema{{Type: "boolean"}, {Type: "string", Enum: []any{"true", "false", "1", "0", ""}},
+		{Type: "integer", Enum: []any{1, 0}}, {Type: "null"}}}
 }
 
 func (h *Handler) mountAccounts() {
 	const fam = Accounts
 	add(h, op{method: "GET", path: "/api/accounts", fam: fam,
-		summary:     "List the accounts the caller can act in",
-		description: "An API token: its own account; a user: the companies where they are an active member. Each with the caller's account-level access. Pages: limit and cursor, the next in the Link header.",
-		query:       pageParams, link: true}, h.accountsMine)
+		summary: "List the accounts the caller can act in",
+		description: "First the caller's own accounts (an API token: its own account; a user: the companies where they are an active member), " +
+			"then the customers it reaches through a connection (a user: those connected to a company where they are an active OWNER or ADMIN, unless they are a member there; " +
+			"an API token: those connected to its own company). Each with the caller's account-level access: its own level in its own accounts, " +
+			"the rank the agency acts at in a reached customer (100, ADMIN; a token at most its own level). Pages: limit and cursor, the next in the Link header.",
+		query: pageParams, link: true}, h.accountsMine)
 	add(h, op{method: "GET", path: "/api/accounts/{account_id}/account_accesses", fam: fam,
 		summary: "List account accesses",
 		description: "The account's members (User) and pending member invitations (Invite), with specifier_types=ApiToken (or User,Invite,ApiToken) its API tokens, " +

@@ -305,6 +305,33 @@ func TestAccountsAndResources(t *testing.T) {
 		assert.Equal(t, map[string]any{f.accountID: []any{10.0}, sub.ID.String(): []any{1000.0}}, byID)
 		must(t, 401, f.call("GET", "/api/accounts", "", nil))
 
+		// Reach: a customer connected to Acme is an account its OWNER (and
+		// the OWNER's token) acts in, at the agency's rank (ADMIN); the
+		// VIEWER, in no agency role, does not reach it.
+		shop, _, _ := f.merchant(access.UserView)
+		levels := func(tok string, query string) map[string]any {
+			out := map[string]any{}
+			for range 10 {
+				r := must(t, 200, f.call("GET", "/api/accounts"+query, tok, nil))
+				for _, a := range r.JSON.([]any) {
+					out[a.(map[string]any)["id"].(string)] = a.(map[string]any)["access_levels"]
+				}
+				next := r.Header.Get("Link")
+				if next == "" {
+					return out
+				}
+				query = strings.TrimPrefix(strings.TrimSuffix(next, `>; rel="next"`), "</api/accounts")
+			}
+			t.Fatal("the pages never end")
+			return nil
+		}
+		reached := map[string]any{f.accountID: []any{1000.0}, shop.ID.String(): []any{100.0}}
+		assert.Equal(t, reached, levels(f.ownerT, ""), "the owner's token")
+		assert.Equal(t, reached, levels(f.ownerT, "?limit=1"), "in pages of one, across the two parts")
+		assert.Equal(t, reached, levels(f.session(f.owner), "?limit=1"), "the owner's session")
+		assert.Equal(t, map[string]any{f.accountID: []any{10.0}}, levels(f.viewerT, ""), "a VIEWER's token reaches nothing")
+		must(t, 400, f.call("GET", "/api/accounts?cursor=nope", f.ownerT, nil))
+
 		// Resources: the owner administers the account and every granted resource.
 		res := "/api/accounts/" + f.accountID + "/permissions/resources"
 		r = must(t, 200, f.call("GET", res, f.ownerT, nil))

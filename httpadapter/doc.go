@@ -431,10 +431,21 @@
 //     (or empty); it cannot be destroyed (DELETE the access). An Invite's or
 //     ApiToken's account level is fixed when it is made (400). Destroying
 //     a permission not held changes nothing. Answers the updated access.
-//   - GET /api/accounts: an API token lists its own account, a user every
-//     company where they are an active member (a confined session: those
-//     in its scope), each {"id", "name", "access_levels": [the caller's
-//     account level]}. GET .../permissions/resources: for an ADMIN or
+//   - GET /api/accounts: the accounts the caller can act in, its own
+//     first: an API token its own account, a user every company where
+//     they are an active member (a confined session: those in its scope);
+//     then the customers it reaches through a connection: a token's those
+//     connected to its company, a user's those connected to a company
+//     where they are an active OWNER or ADMIN, unless they are a member
+//     there (a confined session: through its own companies). Each
+//     {"id", "name", "access_levels": [the caller's account level]}: its
+//     level in its own accounts; in a reached customer the rank the
+//     agency acts at, 100 (ADMIN), for a token at most its own level (the
+//     rank access.Service.Authorize gives, which bounds what it may grant;
+//     what it may do there is the connection's permissions). A reached
+//     customer is listed to be acted in with seeds 000 and 003 (by
+//     merchant_id, or switched into); its seed 002 routes stay 404 to the
+//     agency, as said under Reach. GET .../permissions/resources: for an ADMIN or
 //     OWNER of the account, the account node (named after the company)
 //     holding every resource on which a grant is held; for others, the
 //     resources they administer; each {"id", "name", "type",

@@ -146,7 +146,10 @@ func (g *schemaGen) fields(s *schema, t reflect.Type, request bool) {
 				fs.Items.Enum, fs.Enum = fs.Enum, nil
 			}
 		}
-		if f.Type.Kind() == reflect.Pointer && !omit && !request {
+		// A response's pointer is null when unset (unless omitted); a
+		// request's pointer or slice takes null for absent, as the
+		// decoder reads it (expires_at: null never expires).
+		if k := f.Type.Kind(); k == reflect.Pointer && (request || !omit) || request && k == reflect.Slice {
 			fs = nullable(fs)
 		}
 		s.Properties[name] = fs
@@ -163,7 +166,12 @@ func nullable(s *schema) *schema {
 		return &schema{Description: s.Description, AnyOf: []*schema{{Ref: s.Ref}, {Type: "null"}}}
 	}
 	c := *s
-	c.Type = []string{s.Type.(string), "null"}
+	switch t := s.Type.(type) {
+	case string:
+		c.Type = []string{t, "null"}
+	case nil:
+		c.AnyOf = append(slices.Clone(s.AnyOf), &schema{Type: "null"})
+	}
 	return &c
 }
 

@@ -73,3 +73,28 @@ func (s *Store) ListConnections(ctx context.Context, companyID uuid.UUID, c acce
 	}
 	return each(rows, connectionRow.connection), nil
 }
+
+// ListReachedCustomers implements access.Store in one statement: the
+// user's agency memberships (memberships by user), their connections as
+// agency (connections_agency_id_idx), each customer once, by its key.
+func (s *Store) ListReachedCustomers(ctx context.Context, q access.ReachQuery, c access.Cursor) ([]access.Company, error) {
+	if len(q.AgencyRoles) == 0 {
+		return []access.Company{}, nil
+	}
+	agencies := make([]string, len(q.Agencies))
+	for i, id := range q.Agencies {
+		agencies[i] = id.String()
+	}
+	var rows []companyRow
+	if err := s.scan(ctx, access.CodeCompanyNotFound, &rows, selectCompany+` WHERE c.id IN (
+		SELECT cn.customer_id FROM ?schema.memberships am
+		JOIN ?schema.connections cn ON cn.agency_id = am.company_id
+		WHERE am.user_id = ?0 AND am.is_active AND am.role = ANY(?1::text[])
+			AND (cardinality(?2::uuid[]) = 0 OR am.company_id = ANY(?2::uuid[]))
+			AND cn.customer_id > ?3
+			AND NOT EXISTS (SELECT 1 FROM ?schema.memberships o WHERE o.company_id = cn.customer_id AND o.user_id = ?0))
+	ORDER BY c.id LIMIT ?4`, q.UserID, pgdialect.Array(q.AgencyRoles), pgdialect.Array(agencies), c.After, limitOf(c)); err != nil {
+		return nil, err
+	}
+	return each(rows, companyRow.company), nil
+}

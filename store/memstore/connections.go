@@ -127,3 +127,42 @@ func (s *Store) ListConnections(ctx context.Context, companyID uuid.UUID, c acce
 	})
 	return out, err
 }
+
+// ListReachedCustomers implements access.Store: the user's active agency
+// memberships, their connections as agency, their customers once each.
+func (s *Store) ListReachedCustomers(ctx context.Context, q access.ReachQuery, c access.Cursor) (out []access.Company, err error) {
+	err = s.read(ctx, func() {
+		a := &s.acc
+		out = []access.Company{}
+		u, ok := a.userByID.get(q.UserID)
+		if !ok || len(q.AgencyRoles) == 0 {
+			return
+		}
+		seen := map[uuid.UUID]bool{}
+		var ids []uuid.UUID
+		active := true
+		l := &a.userRows.at(u).links
+		for _, i := range l.after(&active, uuid.Nil, len(l.members), a.idOf) {
+			r := a.rows.at(i)
+			agency := r.company
+			if !slices.Contains(q.AgencyRoles, a.shapes.list[r.shape].role) || len(q.Agencies) > 0 && !slices.Contains(q.Agencies, agency) {
+				continue
+			}
+			for _, id := range a.companyConns[agency] {
+				cn := a.conns[id]
+				if cn.AgencyID != agency || seen[cn.CustomerID] || compareID(cn.CustomerID, c.After) <= 0 {
+					continue
+				}
+				seen[cn.CustomerID] = true
+				if _, member := a.members.get(memberKey{cn.CustomerID, q.UserID}); !member {
+					ids = append(ids, cn.CustomerID)
+				}
+			}
+		}
+		slices.SortFunc(ids, compareID)
+		for _, id := range ids[:min(len(ids), limitOf(c))] {
+			out = append(out, cloneCompany(a.companies[id]))
+		}
+	})
+	return out, err
+}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"testing"
@@ -169,6 +170,7 @@ func testAccountAccesses(t *testing.T, newStore Factory) {
 		{"BulkIsAllOrNothing", testBulkAllOrNothing},
 		{"BulkAccountItemIsTheRole", testBulkAccountItem},
 		{"AccountsAndResources", testAccountsAndResources},
+		{"AccountsListReachedCustomers", testAccountsReached},
 	})
 }
 
@@ -405,4 +407,104 @@ func testAccountsAndResources(t *testing.T, newStore Factory) {
 	assert.Empty(t, res.Next)
 	_, err = w.Access.ListAccountResources(w.ctx, w.asAdmin, access.PageRequest{After: "%%"})
 	assert.ErrorIs(t, err, access.ErrInvalid)
+}
+
+// testAccountsReached: GET /api/accounts lists the customers the caller
+// reaches through a connection after its own accounts, at the rank the
+// agency acts at there (ADMIN; a token at most its own level), in pages
+// that cross from one part to the other without losing or repeating one.
+func testAccountsReached(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	r := newReachWorld(t, newStore, access.UserView)
+	sys := access.SystemPrincipal()
+	connect := func(customer access.Company) access.Connection {
+		c, err := r.Access.Connect(ctx, sys, sys, access.NewConnection{CustomerID: customer.ID, AgencyID: r.Company.ID, Permissions: []string{access.UserView}})
+		require.NoError(t, err)
+		return c
+	}
+	second, _ := r.NewCompany(t, access.NewCompany{Name: "Second Shop"}, r.User(t, "second-owner"))
+	secondConn := connect(second)
+	// A customer where the agency's ADMIN is also a VIEWER in their own
+	// right: listed once, as their own, at their own level.
+	own, _ := r.NewCompany(t, access.NewCompany{Name: "Own Shop"}, r.User(t, "own-owner"))
+	connect(own)
+	r.AddMember(t, own.ID, r.admin, access.RoleViewer)
+	// Not connected; and connected only to a customer (no transitivity).
+	r.NewCompany(t, access.NewCompany{Name: "Stranger"}, r.User(t, "stranger-owner"))
+	third, _ := r.NewCompany(t, access.NewCompany{Name: "Third"}, r.User(t, "third-owner"))
+	_, err := r.Access.Connect(ctx, sys, sys, access.NewConnection{CustomerID: third.ID, AgencyID: r.customer.ID, Permissions: []string{access.UserView}})
+	require.NoError(t, err)
+
+	all := func(p access.Principal, limit int) map[uuid.UUID]int {
+		t.Helper()
+		out := map[uuid.UUID]int{}
+		pr := access.PageRequest{Limit: limit}
+		for range 20 {
+			page, err := r.Access.ListAccounts(ctx, p, pr)
+			require.NoError(t, err)
+			assert.LessOrEqual(t, len(page.Items), limit)
+			for _, a := range page.Items {
+				_, dup := out[a.Company.ID]
+				assert.False(t, dup, "listed twice: %s (limit %d)", a.Company.Name, limit)
+				out[a.Company.ID] = a.Level
+			}
+			if page.Next == "" {
+				return out
+			}
+			pr.After = page.Next
+		}
+		t.Fatal("the pages never end")
+		return nil
+	}
+	asAdmin := access.UserPrincipal(r.admin.ID, r.Company.ID)
+	want := map[uuid.UUID]int{r.Company.ID: access.LevelAdmin, own.ID: access.LevelViewer,
+		r.customer.ID: access.LevelAdmin, second.ID: access.LevelAdmin}
+	for _, limit := range []int{1, 2, 3, 50} {
+		assert.Equal(t, want, all(asAdmin, limit), "an agency ADMIN, limit %d", limit)
+	}
+	page, err := r.Access.ListAccounts(ctx, asAdmin, access.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 4)
+	assert.Equal(t, []uuid.UUID{r.Company.ID, own.ID}, []uuid.UUID{page.Items[0].Company.ID, page.Items[1].Company.ID}, "its own first")
+	assert.Negative(t, bytes.Compare(page.Items[2].Company.ID[:], page.Items[3].Company.ID[:]), "then the reached, by ID")
+	assert.Equal(t, r.customer.Name, func() string {
+		for _, a := range page.Items {
+			if a.Company.ID == r.customer.ID {
+				return a.Company.Name
+			}
+		}
+		return ""
+	}())
+
+	// A member below the agency roles reaches nothing.
+	_, asViewer := r.Member(t, "agency-viewer", access.RoleViewer)
+	assert.Equal(t, map[uuid.UUID]int{r.Company.ID: access.LevelViewer}, all(asViewer, 50))
+
+	// A token: its own company, then every customer connected to it (the
+	// creator's membership in one does not matter: a token acts through
+	// the connection), at most at its own level.
+	key := r.key(t, access.UserView)
+	wantKey := map[uuid.UUID]int{r.Company.ID: access.LevelAdmin, own.ID: access.LevelAdmin,
+		r.customer.ID: access.LevelAdmin, second.ID: access.LevelAdmin}
+	for _, limit := range []int{1, 2, 50} {
+		assert.Equal(t, wantKey, all(key, limit), "an agency token, limit %d", limit)
+	}
+	made, err := r.Token.Create(ctx, access.Principal{Kind: access.PrincipalSystem, CompanyID: r.Company.ID},
+		token.NewToken{Name: "viewer key", Level: access.LevelViewer, Permissions: []string{access.UserView}, CreatorID: r.admin.ID})
+	require.NoError(t, err)
+	low, err := r.Token.Verify(ctx, made.Secret.Reveal())
+	require.NoError(t, err)
+	for id := range wantKey {
+		wantKey[id] = access.LevelViewer
+	}
+	assert.Equal(t, wantKey, all(low, 50), "a VIEWER token acts at VIEWER everywhere")
+
+	// A removed connection is gone on the next call; a deactivated agency
+	// membership reaches nothing.
+	require.NoError(t, r.Access.RemoveConnection(ctx, r.AsOwner, secondConn.ID))
+	delete(want, second.ID)
+	assert.Equal(t, want, all(asAdmin, 50))
+	_, err = r.Access.UpdateMember(ctx, r.AsOwner, r.admin.ID, access.MemberUpdate{Active: new(false)})
+	require.NoError(t, err)
+	assert.Equal(t, map[uuid.UUID]int{own.ID: access.LevelViewer}, all(asAdmin, 50))
 }
