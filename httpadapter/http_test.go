@@ -114,6 +114,7 @@ func TestHostAuthenticator(t *testing.T) {
 			return access.Principal{}, access.Unauthenticated("unknown session")
 		})))
 		owner = e.ownerP
+		e.h.hostAuth = true
 		must(t, 401, e.call("GET", "/access", "", nil))
 		must(t, 200, e.call("GET", "/access", "", nil, "X-Session", "owner"))
 		// A host's principal names no token session: the switch is access's.

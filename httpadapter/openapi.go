@@ -131,7 +131,9 @@ func (g *schemaGen) fields(s *schema, t reflect.Type, request bool) {
 		if d := f.Tag.Get("doc"); d != "" {
 			fs.Description = d
 		}
-		if fm := f.Tag.Get("format"); fm != "" {
+		// A request's e-mail is normalised (trimmed, case folded) before
+		// it is checked, so the document promises no format for it.
+		if fm := f.Tag.Get("format"); fm != "" && !(request && fm == "email") {
 			fs.Format = fm
 		}
 		if e := f.Tag.Get("enum"); e != "" {

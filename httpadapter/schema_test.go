@@ -1,6 +1,7 @@
 package httpadapter_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -129,6 +130,10 @@ type validated struct {
 	*httpadapter.Handler
 	t   testing.TB
 	doc *openAPIDoc
+	// hostAuth: the handler authenticates with a host's Authenticator,
+	// which the document cannot describe; requests are checked but for
+	// their credentials.
+	hostAuth bool
 }
 
 // familyPrefix is where each family's routes live: a request there that
@@ -148,6 +153,11 @@ func (v *validated) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v.Handler.ServeHTTP(w, r)
 		return
 	}
+	var sent []byte
+	if r.Body != nil {
+		sent, _ = io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(sent))
+	}
 	rec := httptest.NewRecorder()
 	v.Handler.ServeHTTP(rec, r)
 	for k, vs := range rec.Header() {
@@ -159,6 +169,49 @@ func (v *validated) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v.t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\nbody: %s",
 			r.Method, r.URL.RequestURI(), rec.Code, err, rec.Body.Bytes())
 	}
+	if err := v.checkRequest(r, sent, rec.Code); err != nil {
+		v.t.Errorf("%s %s was accepted (%d), but the OpenAPI document does not describe the request: %v\nrequest body: %s",
+			r.Method, r.URL.RequestURI(), rec.Code, err, sent)
+	}
+}
+
+// checkRequest validates a request the adapter accepted (2xx) against its
+// operation: its parameters, security and body. An accepted request the
+// document does not describe is a document bug (a client generated from it
+// could not send it); a refused one says nothing about the document.
+func (v *validated) checkRequest(r *http.Request, sent []byte, status int) error {
+	if status < 200 || status > 299 {
+		return nil
+	}
+	_, pattern := v.doc.routes.Handler(r)
+	if pattern == "" {
+		return nil
+	}
+	_, path, _ := strings.Cut(pattern, " ")
+	req := r.Clone(r.Context())
+	req.Body = io.NopCloser(bytes.NewReader(sent))
+	item := v.doc.model.Paths.PathItems.GetOrZero(path)
+	if !v.hostAuth {
+		if ok, errs := v.doc.v.ValidateHttpRequestSyncWithPathItem(req, item, path); !ok {
+			return fmt.Errorf("%s", describeErrors(errs))
+		}
+		return nil
+	}
+	// A host's authenticator is its own: the document describes the
+	// default credentials, so all but the security requirement is checked.
+	pv := v.doc.v.GetParameterValidator()
+	var errs []*liberrors.ValidationError
+	for _, check := range []func(*http.Request, *v3.PathItem, string) (bool, []*liberrors.ValidationError){
+		pv.ValidatePathParamsWithPathItem, pv.ValidateQueryParamsWithPathItem, pv.ValidateHeaderParamsWithPathItem,
+		pv.ValidateCookieParamsWithPathItem, v.doc.v.GetRequestBodyValidator().ValidateRequestBodyWithPathItem,
+	} {
+		_, e := check(req, item, path)
+		errs = append(errs, e...)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", describeErrors(errs))
+	}
+	return nil
 }
 
 // check validates res, the answer to r: the operation's documented
