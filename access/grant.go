@@ -71,6 +71,7 @@ type GrantFilter struct {
 	Resources   []Resource
 	SubjectType SubjectType // "" for all
 	Subject     *Subject    // nil for all; else only this subject's grants
+	Subjects    []Subject   // if set, only the grants of one of them
 	Page        PageRequest
 }
 

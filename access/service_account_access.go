@@ -135,7 +135,7 @@ func (s *Service) memberAccess(m Member) AccountAccess {
 
 // fillAccesses adds their resources to listed accesses (the account level
 // first, then the grants, read in pages of every subject at once) and
-// names the tokens' authors.
+// names the tokens' authors (one read for all of them).
 func (s *Service) fillAccesses(ctx context.Context, companyID uuid.UUID, rows []AccountAccess) error {
 	if len(rows) == 0 {
 		return nil
@@ -159,7 +159,22 @@ func (s *Service) fillAccesses(ctx context.Context, companyID uuid.UUID, rows []
 		}
 		c.After = page[len(page)-1].ID
 	}
-	authors := map[uuid.UUID]string{}
+	var by []uuid.UUID
+	for _, a := range rows {
+		if a.Specifier.CreatedBy != uuid.Nil {
+			by = append(by, a.Specifier.CreatedBy)
+		}
+	}
+	authors, err := s.store.GetUsers(ctx, by)
+	if err != nil {
+		return err
+	}
+	names := make(map[uuid.UUID]string, len(authors))
+	for _, u := range authors {
+		if names[u.ID] = u.FullName(); names[u.ID] == "" {
+			names[u.ID] = u.Email
+		}
+	}
 	for i := range rows {
 		a := &rows[i]
 		for _, g := range held[a.Subject] {
@@ -174,20 +189,7 @@ func (s *Service) fillAccesses(ctx context.Context, companyID uuid.UUID, rows []
 			}
 		}
 		if by := a.Specifier.CreatedBy; by != uuid.Nil {
-			name, ok := authors[by]
-			if !ok {
-				u, err := s.store.GetUser(ctx, by)
-				switch {
-				case err == nil:
-					if name = u.FullName(); name == "" {
-						name = u.Email
-					}
-				case !isNotFound(err):
-					return err
-				}
-				authors[by] = name
-			}
-			a.Specifier.AuthorName = name
+			a.Specifier.AuthorName = names[by]
 		}
 	}
 	return nil

@@ -148,7 +148,7 @@ func (s *Service) ListGrants(ctx context.Context, p Principal, f GrantFilter) (P
 	if err != nil {
 		return Page[Grant]{}, err
 	}
-	q := GrantQuery{SubjectType: f.SubjectType, Subject: f.Subject}
+	q := GrantQuery{SubjectType: f.SubjectType, Subject: f.Subject, Subjects: f.Subjects}
 	for _, r := range f.Resources {
 		r, err := r.normalize()
 		if err != nil {

@@ -95,6 +95,36 @@ func (s *Service) GetUser(ctx context.Context, p Principal, id uuid.UUID) (User,
 	return s.store.GetUser(ctx, id)
 }
 
+// GetUsers returns, keyed by ID, the users among ids that GetUser would
+// return to the principal, leaving out the others (unknown, or not the
+// principal's to see). For the system principal it is one store read
+// whatever the number of IDs (a service's look-up of users it already
+// may show, such as the creators of the tokens on a page); for others,
+// GetUser's rule for each.
+func (s *Service) GetUsers(ctx context.Context, p Principal, ids []uuid.UUID) (map[uuid.UUID]User, error) {
+	out := make(map[uuid.UUID]User, len(ids))
+	if p.Kind != PrincipalSystem {
+		for _, id := range ids {
+			u, err := s.GetUser(ctx, p, id)
+			switch {
+			case err == nil:
+				out[id] = u
+			case !isNotFound(err):
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	us, err := s.store.GetUsers(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
 // GetUserByEmail is GetUser by e-mail. The caller's right to look is
 // checked before the look-up, and every refusal is the ErrNotFound of an
 // unknown e-mail, so addresses cannot be probed.

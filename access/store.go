@@ -33,6 +33,9 @@ type Store interface {
 	CreateUser(ctx context.Context, u *User) error
 	// GetUser returns the user. ErrNotFound if none.
 	GetUser(ctx context.Context, id uuid.UUID) (User, error)
+	// GetUsers returns the users among ids that exist, in ID order, in
+	// one read whatever their number; an unknown ID is left out.
+	GetUsers(ctx context.Context, ids []uuid.UUID) ([]User, error)
 	// GetUserByEmail looks up a normalised e-mail. ErrNotFound if none.
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	// UpdateUser stores every field of u but ID, Email and CreatedAt.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/gatehouse-go/gatehouse/access"
 )
@@ -70,6 +71,22 @@ func (s *Store) getUser(ctx context.Context, where string, arg any) (access.User
 // GetUser implements access.Store.
 func (s *Store) GetUser(ctx context.Context, id uuid.UUID) (access.User, error) {
 	return s.getUser(ctx, `u.id = ?`, id)
+}
+
+// GetUsers implements access.Store in one statement (users' primary key).
+func (s *Store) GetUsers(ctx context.Context, ids []uuid.UUID) ([]access.User, error) {
+	if len(ids) == 0 {
+		return []access.User{}, nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = id.String()
+	}
+	var rows []userRow
+	if err := s.scan(ctx, access.CodeUserNotFound, &rows, selectUser+` WHERE u.id = ANY(?::uuid[]) ORDER BY u.id`, pgdialect.Array(keys)); err != nil {
+		return nil, err
+	}
+	return each(rows, userRow.user), nil
 }
 
 // GetUserByEmail implements access.Store.

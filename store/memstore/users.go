@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/access"
@@ -147,6 +148,22 @@ func (s *Store) GetUser(ctx context.Context, id uuid.UUID) (u access.User, err e
 		return access.User{}, rerr
 	}
 	return u, err
+}
+
+// GetUsers implements access.Store.
+func (s *Store) GetUsers(ctx context.Context, ids []uuid.UUID) (out []access.User, err error) {
+	err = s.read(ctx, func() {
+		out = make([]access.User, 0, len(ids))
+		seen := make(map[uuid.UUID]bool, len(ids))
+		for _, id := range ids {
+			if u, ok := s.acc.userOf(id); ok && !seen[id] {
+				seen[id] = true
+				out = append(out, u)
+			}
+		}
+		slices.SortFunc(out, func(a, b access.User) int { return compareID(a.ID, b.ID) })
+	})
+	return out, err
 }
 
 // GetUserByEmail implements access.Store.

@@ -110,6 +110,24 @@ func testAccountAccessReads(t *testing.T, newStore Factory) {
 		require.NoError(t, err)
 		assert.Equal(t, want[2:], rs, "after a resource")
 	})
+	t.Run("users by ID", func(t *testing.T) {
+		f := newRows(t, newStore)
+		u1, u2, u3 := f.user(), f.user(), f.user()
+		us, err := f.s.GetUsers(f.ctx, []uuid.UUID{u3.ID, newID(), u1.ID, u3.ID})
+		require.NoError(t, err)
+		want := []uuid.UUID{u1.ID, u3.ID}
+		slices.SortFunc(want, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+		var got []uuid.UUID
+		for _, u := range us {
+			got = append(got, u.ID)
+			assert.NotEmpty(t, u.Email, "the whole user")
+		}
+		assert.Equal(t, want, got, "the known ones, once each, in ID order")
+		assert.NotContains(t, got, u2.ID)
+		us, err = f.s.GetUsers(f.ctx, nil)
+		require.NoError(t, err)
+		assert.Empty(t, us)
+	})
 }
 
 // accessWorld is a World with an ADMIN, a VIEWER, a pending invitation and

@@ -56,6 +56,7 @@ var categories = []category{
 	{"token service", testTokenFlows},                                                   // tokens.go
 	{"tokens/reset and ancestors", testTokenReset},                                      // tokens_manage.go
 	{"token service/tokens manage tokens", testTokensManageTokens},                      // tokens_manage.go
+	{"token service/described pages", testTokenDescribeList},                            // tokens_manage.go
 	{"sessions", testSessions},                                                          // tokens.go
 	{"operations/GrantsPassToTheNewMemberHigherLevelStays", testGrantsPass},             // operations.go
 	{"operations/ProvisionMember", testProvisionMember},                                 // operations.go

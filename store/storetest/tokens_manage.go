@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -327,4 +328,57 @@ func testTokensManageTokens(t *testing.T, newStore Factory) {
 		assert.Equal(t, 1, working, "exactly one new secret works")
 		stopped(t, w, c, "and the old one does not")
 	})
+}
+
+// testTokenDescribeList: a page of tokens with their grants and creators
+// (token.DescribeList, seed 002's api_tokens listing) gives each token its
+// own grants, in grant order, and its own creator, read for the page at
+// once; a token without grants has none.
+func testTokenDescribeList(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	sys := access.Principal{Kind: access.PrincipalSystem, CompanyID: w.Company.ID}
+	a, _ := w.Member(t, "maker-a", access.RoleAdmin)
+	b, _ := w.Member(t, "maker-b", access.RoleAdmin)
+	grant := func(id string) token.ResourceGrant {
+		return token.ResourceGrant{Resource: access.Resource{Type: "project", ID: id}, Level: access.LevelViewer}
+	}
+	want := map[uuid.UUID][]string{}
+	creator := map[uuid.UUID]uuid.UUID{}
+	for i, in := range []struct {
+		by     access.User
+		grants []token.ResourceGrant
+	}{{a, []token.ResourceGrant{grant("p1"), grant("p2")}}, {b, nil}, {a, []token.ResourceGrant{grant("p3")}}, {b, []token.ResourceGrant{grant("p1")}}} {
+		made, err := w.Token.Create(ctx, sys, token.NewToken{Name: "t" + strconv.Itoa(i), Level: access.LevelViewer, CreatorID: in.by.ID, Grants: in.grants})
+		require.NoError(t, err)
+		for _, g := range in.grants {
+			want[made.Token.ID] = append(want[made.Token.ID], g.Resource.ID)
+		}
+		creator[made.Token.ID] = in.by.ID
+	}
+	seen := 0
+	pr := access.PageRequest{Limit: 3}
+	for {
+		page, err := w.Token.DescribeList(ctx, w.AsOwner, pr)
+		require.NoError(t, err)
+		for _, d := range page.Items {
+			id, ok := creator[d.Token.ID]
+			if !ok {
+				continue // a token of the World's own
+			}
+			seen++
+			assert.Equal(t, id, d.Creator.ID, "its own creator")
+			var got []string
+			for _, g := range d.Grants {
+				assert.Equal(t, access.Subject{Type: access.SubjectToken, ID: d.Token.ID}, g.Subject)
+				got = append(got, g.Resource.ID)
+			}
+			assert.Equal(t, want[d.Token.ID], got, "its own grants, in order")
+		}
+		if page.Next == "" {
+			break
+		}
+		pr.After = page.Next
+	}
+	assert.Equal(t, len(creator), seen)
 }
