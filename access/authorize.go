@@ -19,16 +19,22 @@ import (
 // A permission the catalog does not know is a mistake of the caller, not a
 // denial: ErrInvalid (field "permission") naming it, for every principal.
 func (s *Service) Check(ctx context.Context, p Principal, perm string) error {
-	err := s.check(ctx, p, perm)
-	// Only a refusal (or the system's pass) asks whether perm exists: a
-	// granted check holds a known permission, and stays one lookup.
-	if (err == nil && p.Kind == PrincipalSystem || err != nil && isDenial(err) || p.IsZero()) && !s.catalog.HasPermission(perm) {
+	err := s.check(ctx, &p, perm)
+	if err == nil && p.Kind != PrincipalSystem {
+		// A granted check holds a known permission, and stays one
+		// lookup (and reads p by reference only: a Principal is large).
+		return nil
+	}
+	// Only a refusal (or the system's pass) asks whether perm exists.
+	if (err == nil || isDenial(err) || p.IsZero()) && !s.catalog.HasPermission(perm) {
 		return Invalid("permission", "unknown permission %q", perm)
 	}
 	return err
 }
 
-func (s *Service) check(ctx context.Context, p Principal, perm string) error {
+// check takes p by reference: a Principal is large, and the check is the
+// hot path.
+func (s *Service) check(ctx context.Context, p *Principal, perm string) error {
 	switch p.Kind {
 	case PrincipalSystem:
 		return nil
@@ -44,7 +50,7 @@ func (s *Service) check(ctx context.Context, p Principal, perm string) error {
 		return err
 	}
 	if p.Kind == PrincipalToken {
-		if err := tokenStanding(p, f); err != nil {
+		if err := tokenStanding(*p, f); err != nil {
 			return err
 		}
 	}
@@ -61,7 +67,7 @@ func (s *Service) check(ctx context.Context, p Principal, perm string) error {
 		}
 		if p.SessionConfined {
 			// An agency outside the session is unknown, before any cap.
-			if _, err := s.agencyConnection(ctx, p, perm); err != nil {
+			if _, err := s.agencyConnection(ctx, *p, perm); err != nil {
 				return err
 			}
 		}
@@ -69,7 +75,7 @@ func (s *Service) check(ctx context.Context, p Principal, perm string) error {
 			return Forbidden("the membership in the agency does not hold %s", perm)
 		}
 		if !p.SessionConfined {
-			s.reached(ctx, p, f.ConnectionID, uuid.Nil)
+			s.reached(ctx, *p, f.ConnectionID, uuid.Nil)
 		}
 		return nil
 	default:
@@ -200,7 +206,7 @@ var (
 // accessQuery is the store question of p's checks in its company: the
 // membership or any agency of p's user, or for a token acting outside
 // its own company only the connection from that company.
-func (s *Service) accessQuery(p Principal, perm string) AccessQuery {
+func (s *Service) accessQuery(p *Principal, perm string) AccessQuery {
 	return AccessQuery{CompanyID: p.CompanyID, UserID: p.UserID, Permission: perm, AgencyRoles: s.agencyRoles,
 		Agency: p.reachAgency()}
 }
@@ -365,7 +371,7 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 // connection whose permissions hold it), so rank and permissions come from
 // the same connection as the permission did.
 func (s *Service) agencyConnection(ctx context.Context, p Principal, perm string) (Connection, error) {
-	f, err := s.store.CheckAccess(ctx, s.accessQuery(p, perm))
+	f, err := s.store.CheckAccess(ctx, s.accessQuery(&p, perm))
 	if err != nil {
 		return Connection{}, err
 	}

@@ -102,7 +102,8 @@ func (p Principal) In(companyID uuid.UUID) Principal {
 
 // reachAgency is the agency through which p, a token acting outside its
 // own company, acts in p.CompanyID; uuid.Nil for every other principal.
-func (p Principal) reachAgency() uuid.UUID {
+// By reference: the check asks it, and a Principal is large to copy.
+func (p *Principal) reachAgency() uuid.UUID {
 	if p.Kind == PrincipalToken && p.TokenCompanyID != uuid.Nil && p.TokenCompanyID != p.CompanyID {
 		return p.TokenCompanyID
 	}

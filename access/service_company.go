@@ -195,7 +195,7 @@ func (s *Service) canSeeCompany(ctx context.Context, p Principal, id uuid.UUID) 
 		// Its own company, or a customer connected to it: where the
 		// authorizer lets it act (Check), and nowhere else.
 		q := p.In(id)
-		f, err := s.store.CheckAccess(ctx, s.accessQuery(q, ""))
+		f, err := s.store.CheckAccess(ctx, s.accessQuery(&q, ""))
 		if err != nil {
 			return err
 		}

@@ -132,6 +132,13 @@ func (s *Store) read(ctx context.Context, f func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if s.mu.TryRLock() {
+		// No transaction holds the write lock, so none is open: not in
+		// ctx either (a transaction is done before it unlocks).
+		defer s.mu.RUnlock()
+		f()
+		return nil
+	}
 	if s.txFrom(ctx) != nil {
 		f()
 		return nil
