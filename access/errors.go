@@ -54,6 +54,7 @@ const (
 	CodeSessionNotFound    Code = "session_not_found" // not a session of the user (token.Service.RevokeSession)
 	CodeUserAccessNotFound Code = "user_access_not_found"
 	CodeAccessNotFound     Code = "access_not_found"
+	CodeRoleNotFound       Code = "role_not_found" // a company role (CompanyRole) of the company
 
 	// A store's answer: the user has no password hash and no throttle.
 	CodeCredentialsNotFound Code = "credentials_not_found"
@@ -84,6 +85,8 @@ const (
 	CodeConsentRefused   Code = "consent_refused"     // Connect: the other company's consent does not hold
 	CodeConsentRequired  Code = "consent_required"    // the user is one the caller cannot see: they join by invitation
 	CodeUserDisabled     Code = "user_disabled"       // the user is disabled: they join no company until enabled
+	CodeRoleTaken        Code = "role_taken"          // the company has a role with this code
+	CodeRoleInUse        Code = "role_in_use"         // members hold the role being deleted
 
 	// A transaction kept colliding with concurrent ones (serialization
 	// failures, deadlocks): the store ran it again, then gave up.

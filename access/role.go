@@ -31,6 +31,10 @@ type Role struct {
 	Name        string
 	Level       int
 	Permissions []string // default permissions, closed under implication
+	// Origin is where the role comes from: built in, the host's
+	// catalog, or a company's own (then CompanyID is that company).
+	Origin    RoleOrigin
+	CompanyID uuid.UUID
 }
 
 // RoleSpec registers a host role. Permissions nil means "every VIEW
@@ -134,7 +138,7 @@ func NewCatalog(opts ...CatalogOption) (*Catalog, error) {
 		{RoleViewerPlus, "Viewer+", LevelViewerPlus, viewEdit},
 		{RoleViewer, "Viewer", LevelViewer, view},
 	}, spec.roles...)
-	for _, rs := range specs {
+	for n, rs := range specs {
 		code := strings.ToUpper(rs.Code)
 		if code == "" || rs.Level < LevelIndeterminate || rs.Level > LevelOwner {
 			return nil, fmt.Errorf("gatehouse: role %q needs a code and a level between 1 and 1000", rs.Code)
@@ -163,7 +167,11 @@ func NewCatalog(opts ...CatalogOption) (*Catalog, error) {
 		if name == "" {
 			name = code
 		}
-		r := &Role{ID: RoleID(code), Code: code, Name: name, Level: rs.Level, Permissions: norm}
+		origin := OriginBuiltin
+		if n >= 4 {
+			origin = OriginHost
+		}
+		r := &Role{ID: RoleID(code), Code: code, Name: name, Level: rs.Level, Permissions: norm, Origin: origin}
 		c.roles[code] = r
 		c.roleByID[r.ID] = r
 		c.roleList = append(c.roleList, r)

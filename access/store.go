@@ -27,6 +27,7 @@ import (
 // broken, and any other error for storage failures.
 type Store interface {
 	RunInTx(ctx context.Context, fn func(ctx context.Context) error) error
+	CompanyRoleStore // company_role.go
 
 	// CreateUser inserts u. ErrConflict (code "email_taken") if the e-mail
 	// is taken.

@@ -297,29 +297,31 @@ func (s *Store) savepoint(ctx context.Context, parent bun.Tx, fn func(ctx contex
 // codes are those memstore returns for the same broken rule.
 var constraintErrors = map[string]error{
 	// Unique: a duplicate ID.
-	"users_pkey":        access.Conflict(access.CodeIDTaken, "a user with this ID exists"),
-	"companies_pkey":    access.Conflict(access.CodeIDTaken, "a company with this ID exists"),
-	"memberships_pkey":  access.Conflict(access.CodeIDTaken, "a membership with this ID exists"),
-	"grants_pkey":       access.Conflict(access.CodeIDTaken, "a grant with this ID exists"),
-	"connections_pkey":  access.Conflict(access.CodeIDTaken, "a connection with this ID exists"),
-	"audit_events_pkey": access.Conflict(access.CodeIDTaken, "an audit event with this ID exists"),
-	"invitations_pkey":  access.Conflict(access.CodeIDTaken, "an invitation with this ID exists"),
-	"tokens_pkey":       access.Conflict(access.CodeIDTaken, "a token with this ID exists"),
-	"login_links_pkey":  access.Conflict(access.CodeIDTaken, "a login link with this ID exists"),
-	"credentials_pkey":  access.Conflict(access.CodeIDTaken, "the user's credentials exist"),
+	"users_pkey":         access.Conflict(access.CodeIDTaken, "a user with this ID exists"),
+	"companies_pkey":     access.Conflict(access.CodeIDTaken, "a company with this ID exists"),
+	"memberships_pkey":   access.Conflict(access.CodeIDTaken, "a membership with this ID exists"),
+	"grants_pkey":        access.Conflict(access.CodeIDTaken, "a grant with this ID exists"),
+	"connections_pkey":   access.Conflict(access.CodeIDTaken, "a connection with this ID exists"),
+	"audit_events_pkey":  access.Conflict(access.CodeIDTaken, "an audit event with this ID exists"),
+	"invitations_pkey":   access.Conflict(access.CodeIDTaken, "an invitation with this ID exists"),
+	"tokens_pkey":        access.Conflict(access.CodeIDTaken, "a token with this ID exists"),
+	"login_links_pkey":   access.Conflict(access.CodeIDTaken, "a login link with this ID exists"),
+	"credentials_pkey":   access.Conflict(access.CodeIDTaken, "the user's credentials exist"),
+	"company_roles_pkey": access.Conflict(access.CodeIDTaken, "a role with this ID exists"),
 
 	// Unique: the domain's rules.
-	"users_email_lower_key":        access.Conflict(access.CodeEmailTaken, "the e-mail is taken"),
-	"companies_external_key_key":   access.Conflict(access.CodeExternalKeyTaken, "the external key is taken"),
-	"company_domains_domain_key":   access.Conflict(access.CodeDomainTaken, "a domain is taken"),
-	"memberships_company_user_key": access.Conflict(access.CodeAlreadyMember, "the user is already a member of the company"),
-	"memberships_one_primary_key":  access.Conflict(access.CodePrimaryTaken, "the user already has a primary membership"),
-	"grants_subject_resource_key":  access.Conflict(access.CodeGrantExists, "the subject already holds a grant on this resource"),
-	"connections_pair_key":         access.Conflict(access.CodeAlreadyConnected, "the companies are already connected"),
-	"invitations_pending_key":      invite.ErrInvitationPending,
-	"invitations_token_hash_key":   access.Conflict(access.CodeTokenTaken, "the invitation token's digest is taken"),
-	"tokens_digest_key":            access.Conflict(access.CodeTokenTaken, "the token's digest is taken"),
-	"login_links_digest_key":       access.Conflict(access.CodeTokenTaken, "the login link's digest is taken"),
+	"users_email_lower_key":          access.Conflict(access.CodeEmailTaken, "the e-mail is taken"),
+	"companies_external_key_key":     access.Conflict(access.CodeExternalKeyTaken, "the external key is taken"),
+	"company_domains_domain_key":     access.Conflict(access.CodeDomainTaken, "a domain is taken"),
+	"memberships_company_user_key":   access.Conflict(access.CodeAlreadyMember, "the user is already a member of the company"),
+	"memberships_one_primary_key":    access.Conflict(access.CodePrimaryTaken, "the user already has a primary membership"),
+	"grants_subject_resource_key":    access.Conflict(access.CodeGrantExists, "the subject already holds a grant on this resource"),
+	"connections_pair_key":           access.Conflict(access.CodeAlreadyConnected, "the companies are already connected"),
+	"company_roles_company_code_key": access.Conflict(access.CodeRoleTaken, "the company has a role with this code"),
+	"invitations_pending_key":        invite.ErrInvitationPending,
+	"invitations_token_hash_key":     access.Conflict(access.CodeTokenTaken, "the invitation token's digest is taken"),
+	"tokens_digest_key":              access.Conflict(access.CodeTokenTaken, "the token's digest is taken"),
+	"login_links_digest_key":         access.Conflict(access.CodeTokenTaken, "the login link's digest is taken"),
 
 	// Foreign keys: what a violation shows is missing.
 	"company_domains_company_id_fkey": access.NotFound(access.CodeCompanyNotFound),
@@ -334,6 +336,7 @@ var constraintErrors = map[string]error{
 	"login_links_company_id_fkey":     access.NotFound(access.CodeCompanyNotFound),
 	"login_links_user_id_fkey":        access.NotFound(access.CodeUserNotFound),
 	"credentials_user_id_fkey":        access.NotFound(access.CodeUserNotFound),
+	"company_roles_company_id_fkey":   access.NotFound(access.CodeCompanyNotFound),
 
 	// Checks the services enforce first; reaching one is a caller's bug
 	// the store still names.
@@ -347,6 +350,7 @@ var constraintErrors = map[string]error{
 	"login_links_company_check":           access.Invalid("company_id", "a login link belongs to a company"),
 	"tokens_digest_length_check":          access.Invalid("digest", "a digest is 32 bytes"),
 	"login_links_digest_length_check":     access.Invalid("digest", "a digest is 32 bytes"),
+	"company_roles_level_check":           access.Invalid("level", "a role's level is between 1 and 1000"),
 }
 
 // SQLSTATE classes of the violations constraintErrors translates.

@@ -33,7 +33,7 @@ const migrationLockKey int64 = 0x6761746568_6f7573
 // it finds into the store's schema.
 var legacyTables = []string{
 	"companies", "company_domains", "users", "memberships", "grants", "connections", "audit_events",
-	"invitations", "invitation_sends", "tokens", "login_links", "credentials",
+	"invitations", "invitation_sends", "tokens", "login_links", "credentials", "company_roles",
 	migrationsTable, migrationsLocksTable,
 }
 

@@ -147,6 +147,9 @@ func (s *Store) DeleteCompany(ctx context.Context, id uuid.UUID) error {
 		for _, gid := range slices.Clone(a.companyGrants[id]) {
 			a.deleteGrant(t, a.grants[gid])
 		}
+		for _, rid := range slices.Clone(a.companyRoles[id]) {
+			a.deleteRole(t, a.roles[a.roleByID[rid]])
+		}
 		for _, cid := range slices.Clone(a.companyConns[id]) {
 			a.deleteConnection(t, a.conns[cid])
 		}

@@ -37,6 +37,7 @@ type accessTables struct {
 	grantTables
 	connTables
 	auditTables
+	roleTables
 }
 
 func (a *accessTables) init() {
@@ -46,6 +47,7 @@ func (a *accessTables) init() {
 	a.grantTables.init()
 	a.connTables.init()
 	a.auditTables.init()
+	a.roleTables.init()
 }
 
 // New returns an empty store.

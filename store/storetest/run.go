@@ -37,6 +37,8 @@ var categories = []category{
 	{"reach", testReach},                                                                // reach.go
 	{"audit", testAudit},                                                                // audit.go
 	{"check", testCheckAccess},                                                          // check.go
+	{"company roles/store", testCompanyRoleRows},                                        // roles.go
+	{"company roles/service", testCompanyRoleService},                                   // roles.go
 	{"transactions", testTransactions},                                                  // transactions.go
 	{"invitations/create and get", testInvitationCreateGet},                             // invitations.go
 	{"invitations/one pending per company kind email", testInvitationPendingUnique},     // invitations.go

@@ -1,0 +1,323 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gatehouse-go/gatehouse/access"
+)
+
+// Company roles (issue 15), in this file:
+//   - testCompanyRoleRows: the store contract (round trip, one code per
+//     company, tenant isolation, paging, holders, replacement, cascade).
+//   - testCompanyRoleService: the rank rules of defining roles, the
+//     catalogue by origin, the audit trail.
+
+func (f *rows) companyRole(companyID uuid.UUID, code string, level int, perms ...string) access.CompanyRole {
+	f.t.Helper()
+	r := access.CompanyRole{ID: newID(), CompanyID: companyID, Code: code, Name: "Role " + code, Level: level,
+		Permissions: perms, CreatedAt: f.now, UpdatedAt: f.now}
+	require.NoError(f.t, f.s.CreateCompanyRole(f.ctx, &r))
+	return r
+}
+
+func normRole(r access.CompanyRole) access.CompanyRole {
+	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	if len(r.Permissions) == 0 {
+		r.Permissions = nil
+	}
+	return r
+}
+
+func testCompanyRoleRows(t *testing.T, newStore Factory) {
+	t.Run("round trip and isolation", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, other := f.company(), f.company()
+		r := f.companyRole(c.ID, "SUPPORT", 40, access.UserView)
+		got, err := f.s.GetCompanyRole(f.ctx, c.ID, "SUPPORT")
+		require.NoError(t, err)
+		assert.Equal(t, normRole(r), normRole(got))
+		got, err = f.s.GetCompanyRoleByID(f.ctx, c.ID, r.ID)
+		require.NoError(t, err)
+		assert.Equal(t, normRole(r), normRole(got))
+		_, err = f.s.GetCompanyRole(f.ctx, other.ID, "SUPPORT")
+		assertNotFound(t, err, access.CodeRoleNotFound, "another company's role by code")
+		_, err = f.s.GetCompanyRoleByID(f.ctx, other.ID, r.ID)
+		assertNotFound(t, err, access.CodeRoleNotFound, "another company's role by ID")
+		assertNotFound(t, f.s.DeleteCompanyRole(f.ctx, other.ID, r.ID), access.CodeRoleNotFound)
+		moved := r
+		moved.CompanyID = other.ID
+		assertNotFound(t, f.s.UpdateCompanyRole(f.ctx, &moved), access.CodeRoleNotFound)
+
+		dup := access.CompanyRole{ID: newID(), CompanyID: c.ID, Code: "SUPPORT", Name: "x", Level: 1, CreatedAt: f.now, UpdatedAt: f.now}
+		assertConflict(t, f.s.CreateCompanyRole(f.ctx, &dup), access.CodeRoleTaken)
+		dup.CompanyID = other.ID
+		require.NoError(t, f.s.CreateCompanyRole(f.ctx, &dup), "the same code in another company")
+		sameID := access.CompanyRole{ID: r.ID, CompanyID: c.ID, Code: "OTHER", Name: "x", Level: 1, CreatedAt: f.now, UpdatedAt: f.now}
+		assertConflict(t, f.s.CreateCompanyRole(f.ctx, &sameID), access.CodeIDTaken)
+		orphan := access.CompanyRole{ID: newID(), CompanyID: newID(), Code: "X", Name: "x", Level: 1, CreatedAt: f.now, UpdatedAt: f.now}
+		assertNotFound(t, f.s.CreateCompanyRole(f.ctx, &orphan), access.CodeCompanyNotFound)
+
+		r.Name, r.Level, r.Permissions, r.UpdatedAt = "Support agent", 45, []string{access.UserEdit, access.UserView}, f.now.Add(1)
+		require.NoError(t, f.s.UpdateCompanyRole(f.ctx, &r))
+		r.UpdatedAt = r.UpdatedAt.Truncate(1000) // microseconds, as both stores keep
+		got, err = f.s.GetCompanyRole(f.ctx, c.ID, "SUPPORT")
+		require.NoError(t, err)
+		assert.Equal(t, "Support agent", got.Name)
+		assert.Equal(t, 45, got.Level)
+		assert.Equal(t, []string{access.UserEdit, access.UserView}, got.Permissions)
+
+		err = f.s.RunInTx(f.ctx, func(ctx context.Context) error {
+			l, err := f.s.LockCompanyRole(ctx, c.ID, r.ID)
+			if err == nil {
+				assert.Equal(t, "SUPPORT", l.Code)
+			}
+			_, err2 := f.s.LockCompanyRole(ctx, other.ID, r.ID)
+			assertNotFound(t, err2, access.CodeRoleNotFound, "locking another company's role")
+			return err
+		})
+		require.NoError(t, err)
+
+		require.NoError(t, f.s.DeleteCompanyRole(f.ctx, c.ID, r.ID))
+		_, err = f.s.GetCompanyRole(f.ctx, c.ID, "SUPPORT")
+		assertNotFound(t, err, access.CodeRoleNotFound)
+		assertNotFound(t, f.s.DeleteCompanyRole(f.ctx, c.ID, r.ID), access.CodeRoleNotFound)
+	})
+	t.Run("list pages by ID and a rolled back create leaves nothing", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, other := f.company(), f.company()
+		var want []access.CompanyRole
+		for i := range 5 {
+			want = append(want, normRole(f.companyRole(c.ID, fmt.Sprintf("R%d", i), 10+i)))
+		}
+		f.companyRole(other.ID, "R0", 10)
+		first, err := f.s.ListCompanyRoles(f.ctx, c.ID, access.Cursor{Limit: 3})
+		require.NoError(t, err)
+		require.Len(t, first, 3)
+		rest, err := f.s.ListCompanyRoles(f.ctx, c.ID, access.Cursor{After: first[2].ID, Limit: 3})
+		require.NoError(t, err)
+		got := append(first, rest...)
+		for i := range got {
+			got[i] = normRole(got[i])
+		}
+		assert.ElementsMatch(t, want, got)
+		assert.True(t, func() bool {
+			for i := 1; i < len(got); i++ {
+				if got[i-1].ID.String() >= got[i].ID.String() {
+					return false
+				}
+			}
+			return true
+		}(), "ordered by ID")
+
+		boom := fmt.Errorf("boom")
+		err = f.s.RunInTx(f.ctx, func(ctx context.Context) error {
+			r := access.CompanyRole{ID: newID(), CompanyID: c.ID, Code: "GONE", Name: "x", Level: 1, CreatedAt: f.now, UpdatedAt: f.now}
+			require.NoError(t, f.s.CreateCompanyRole(ctx, &r))
+			return boom
+		})
+		require.ErrorIs(t, err, boom)
+		_, err = f.s.GetCompanyRole(f.ctx, c.ID, "GONE")
+		assertNotFound(t, err, access.CodeRoleNotFound, "rolled back")
+	})
+	t.Run("holders are counted and replaced in their company only", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, other := f.company(), f.company()
+		f.companyRole(c.ID, "SUPPORT", 40)
+		f.companyRole(other.ID, "SUPPORT", 40)
+		var held []access.Membership
+		for range 3 {
+			held = append(held, f.member(c.ID, f.user().ID, "SUPPORT", func(m *access.Membership) { m.Extra = []string{access.UserAdd} }))
+		}
+		held = append(held, f.member(c.ID, f.user().ID, "SUPPORT", func(m *access.Membership) { m.Active = false }))
+		f.member(c.ID, f.user().ID, access.RoleViewer)
+		f.member(other.ID, f.user().ID, "SUPPORT")
+		n, err := f.s.CountRoleHolders(f.ctx, c.ID, "SUPPORT")
+		require.NoError(t, err)
+		assert.Equal(t, 4, n, "active and inactive holders, in the company only")
+
+		at := f.now.Add(3600e9)
+		n, err = f.s.ReplaceRole(f.ctx, c.ID, "SUPPORT", access.RoleViewer, at)
+		require.NoError(t, err)
+		assert.Equal(t, 4, n)
+		for _, h := range held {
+			m, err := f.s.GetMembership(f.ctx, c.ID, h.UserID)
+			require.NoError(t, err)
+			assert.Equal(t, access.RoleViewer, m.Role)
+			assert.Equal(t, h.Extra, m.Extra, "extra permissions stay")
+			assert.Equal(t, h.Active, m.Active)
+			assert.True(t, at.Equal(m.UpdatedAt))
+		}
+		n, err = f.s.CountRoleHolders(f.ctx, c.ID, "SUPPORT")
+		require.NoError(t, err)
+		assert.Zero(t, n)
+		n, err = f.s.CountRoleHolders(f.ctx, other.ID, "SUPPORT")
+		require.NoError(t, err)
+		assert.Equal(t, 1, n, "the other company's holder stays")
+	})
+	t.Run("replacing onto OWNER counts the new owners", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c := f.company()
+		f.companyRole(c.ID, "BOSS", 1000)
+		f.member(c.ID, f.user().ID, "BOSS")
+		f.member(c.ID, f.user().ID, "BOSS")
+		n, err := f.s.CountActiveOwners(f.ctx, c.ID)
+		require.NoError(t, err)
+		require.Zero(t, n)
+		_, err = f.s.ReplaceRole(f.ctx, c.ID, "BOSS", access.RoleOwner, f.now)
+		require.NoError(t, err)
+		n, err = f.s.CountActiveOwners(f.ctx, c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, 2, n)
+	})
+	t.Run("a deleted company takes its roles", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c := f.company()
+		r := f.companyRole(c.ID, "SUPPORT", 40)
+		require.NoError(t, f.s.DeleteCompany(f.ctx, c.ID))
+		_, err := f.s.GetCompanyRoleByID(f.ctx, c.ID, r.ID)
+		assertNotFound(t, err, access.CodeRoleNotFound)
+		rs, err := f.s.ListCompanyRoles(f.ctx, c.ID, all())
+		require.NoError(t, err)
+		assert.Empty(t, rs)
+	})
+}
+
+func testCompanyRoleService(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	t.Run("rank rules of defining roles", func(t *testing.T) {
+		w := NewWorld(t, newStore(t), WithAccess(access.WithCatalog(mustCatalog(t, access.WithRoles(access.RoleSpec{Code: "AUDITOR", Level: 20})))))
+		_, asAdm := w.Member(t, "admin", access.RoleAdmin)
+		_, asVP := w.Member(t, "vp", access.RoleViewerPlus)
+		_, asLimited := w.Member(t, "limited", access.RoleAdmin)
+		_, err := w.Access.UpdateMember(ctx, w.AsOwner, asLimited.UserID, access.MemberUpdate{RemovePermissions: []string{access.UserDelete}})
+		require.NoError(t, err)
+
+		r, err := w.Access.CreateRole(ctx, asAdm, access.NewRole{Code: " support_agent ", Name: "Support agent", Level: 40,
+			Permissions: []string{access.UserEdit}})
+		require.NoError(t, err)
+		assert.Equal(t, "SUPPORT_AGENT", r.Code)
+		assert.Equal(t, access.OriginCompany, r.Origin)
+		assert.Equal(t, w.Company.ID, r.CompanyID)
+		assert.Equal(t, []string{access.UserEdit, access.UserView}, r.Permissions, "closed under implication")
+
+		_, err = w.Access.CreateRole(ctx, asAdm, access.NewRole{Code: "SUPPORT_AGENT", Level: 10})
+		assertConflict(t, err, access.CodeRoleTaken)
+		for _, code := range []string{"ADMIN", "owner", "AUDITOR"} {
+			_, err = w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: code, Level: 10})
+			assertInvalid(t, err, "code")
+		}
+		for _, code := range []string{"", "1X", "A-B", "A\x00"} {
+			_, err = w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: code, Level: 10})
+			assertInvalid(t, err, "code")
+		}
+		for _, lvl := range []int{0, 1001, -5} {
+			_, err = w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: "L", Level: lvl})
+			assertInvalid(t, err, "level")
+		}
+		_, err = w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: "L", Level: 10, Permissions: []string{"NOPE_VIEW"}})
+		assertInvalid(t, err, "permissions")
+
+		_, err = w.Access.CreateRole(ctx, asAdm, access.NewRole{Code: "HIGH", Level: access.LevelAdmin + 1})
+		assert.ErrorIs(t, err, access.ErrForbidden, "above the creator's level")
+		_, err = w.Access.CreateRole(ctx, asAdm, access.NewRole{Code: "AT_ADMIN", Level: access.LevelAdmin})
+		assert.NoError(t, err, "at the creator's level")
+		_, err = w.Access.CreateRole(ctx, asAdm, access.NewRole{Code: "TOP", Level: access.LevelOwner})
+		assert.ErrorIs(t, err, access.ErrForbidden, "OWNER's level by an ADMIN")
+		_, err = w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: "TOP", Level: access.LevelOwner})
+		assert.NoError(t, err, "OWNER's level by an OWNER")
+		_, err = w.Access.CreateRole(ctx, asLimited, access.NewRole{Code: "DEL", Level: 10, Permissions: []string{access.UserDelete}})
+		assert.ErrorIs(t, err, access.ErrForbidden, "a permission the creator does not hold")
+		_, err = w.Access.CreateRole(ctx, asVP, access.NewRole{Code: "VPR", Level: 10})
+		assert.ErrorIs(t, err, access.ErrForbidden, "below ADMIN")
+
+		// Changing: the rule holds for the role as it is and as it becomes.
+		top, err := w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: "DIRECTOR", Level: 500})
+		require.NoError(t, err)
+		_, err = w.Access.UpdateRole(ctx, asAdm, top.ID, access.RoleUpdate{Name: new("Lowered"), Level: new(10)})
+		assert.ErrorIs(t, err, access.ErrForbidden, "an ADMIN changes no role above their level")
+		_, err = w.Access.DeleteRole(ctx, asAdm, top.ID, "")
+		assert.ErrorIs(t, err, access.ErrForbidden, "nor deletes one")
+		_, err = w.Access.UpdateRole(ctx, asAdm, r.ID, access.RoleUpdate{Level: new(access.LevelAdmin + 1)})
+		assert.ErrorIs(t, err, access.ErrForbidden, "nor raises one above it")
+		_, err = w.Access.UpdateRole(ctx, asLimited, r.ID, access.RoleUpdate{Permissions: &[]string{access.UserDelete}})
+		assert.ErrorIs(t, err, access.ErrForbidden, "nor gives it a permission they lack")
+		up, err := w.Access.UpdateRole(ctx, asAdm, r.ID, access.RoleUpdate{Name: new("Agent"), Level: new(30),
+			Permissions: &[]string{access.UserView}})
+		require.NoError(t, err)
+		assert.Equal(t, "Agent", up.Name)
+		assert.Equal(t, 30, up.Level)
+		assert.Equal(t, []string{access.UserView}, up.Permissions)
+		assert.Equal(t, "SUPPORT_AGENT", up.Code, "the code stays")
+		_, err = w.Access.UpdateRole(ctx, asAdm, access.RoleID(access.RoleAdmin), access.RoleUpdate{Name: new("x")})
+		assertNotFound(t, err, access.CodeRoleNotFound, "a built-in role is no company's")
+
+		// Another company's role is unknown here.
+		other := NewWorld(t, w.Store)
+		_, err = other.Access.UpdateRole(ctx, other.AsOwner, r.ID, access.RoleUpdate{Name: new("x")})
+		assertNotFound(t, err, access.CodeRoleNotFound)
+		_, err = other.Access.DeleteRole(ctx, other.AsOwner, r.ID, "")
+		assertNotFound(t, err, access.CodeRoleNotFound)
+		_, err = other.Access.GetRole(ctx, other.AsOwner, r.ID)
+		assertNotFound(t, err, access.CodeRoleNotFound)
+	})
+	t.Run("the catalogue by origin, and the audit trail", func(t *testing.T) {
+		w := NewWorld(t, newStore(t), WithAccess(access.WithCatalog(mustCatalog(t, access.WithRoles(access.RoleSpec{Code: "AUDITOR", Level: 20})))))
+		r, err := w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: "BILLING", Name: "Billing manager", Level: 60,
+			Permissions: []string{access.UserView}})
+		require.NoError(t, err)
+		other := NewWorld(t, w.Store)
+		_, err = other.Access.CreateRole(ctx, other.AsOwner, access.NewRole{Code: "ELSEWHERE", Level: 60})
+		require.NoError(t, err)
+
+		roles, err := w.Access.Roles(ctx, w.AsOwner)
+		require.NoError(t, err)
+		origins := map[string]access.RoleOrigin{}
+		for _, x := range roles {
+			origins[x.Code] = x.Origin
+		}
+		assert.Equal(t, map[string]access.RoleOrigin{
+			access.RoleOwner: access.OriginBuiltin, access.RoleAdmin: access.OriginBuiltin, access.RoleViewerPlus: access.OriginBuiltin,
+			access.RoleViewer: access.OriginBuiltin, "AUDITOR": access.OriginHost, "BILLING": access.OriginCompany,
+		}, origins, "built-in, host and this company's roles only")
+		got, err := w.Access.GetRole(ctx, w.AsOwner, r.ID)
+		require.NoError(t, err)
+		assert.Equal(t, r, got)
+		got, err = w.Access.GetRole(ctx, w.AsOwner, access.RoleID(access.RoleAdmin))
+		require.NoError(t, err)
+		assert.Equal(t, access.OriginBuiltin, got.Origin)
+		_, outsider := other.Member(t, "outsider", access.RoleViewer)
+		_, err = w.Access.Roles(ctx, access.UserPrincipal(outsider.UserID, w.Company.ID))
+		assertNotFound(t, err, access.CodeCompanyNotFound, "no member: the company cannot be probed")
+
+		_, err = w.Access.UpdateRole(ctx, w.AsOwner, r.ID, access.RoleUpdate{Permissions: &[]string{access.UserEdit}})
+		require.NoError(t, err)
+		_, err = w.Access.DeleteRole(ctx, w.AsOwner, r.ID, "")
+		require.NoError(t, err)
+		evs, err := w.Access.ListAudit(ctx, w.AsOwner, access.PageRequest{Limit: access.MaxPageLimit})
+		require.NoError(t, err)
+		var seen []string
+		for _, e := range evs.Items {
+			if e.Target == "role:"+r.ID.String() {
+				seen = append(seen, e.Action)
+				assert.Equal(t, "BILLING", e.Details["code"])
+				assert.Equal(t, w.AsOwner.String(), e.Actor)
+			}
+		}
+		assert.Equal(t, []string{"role.created", "role.updated", "role.deleted"}, seen)
+		_, err = w.Access.GetRole(ctx, w.AsOwner, r.ID)
+		assertNotFound(t, err, access.CodeRoleNotFound, "deleted")
+	})
+}
+
+func mustCatalog(t *testing.T, opts ...access.CatalogOption) *access.Catalog {
+	t.Helper()
+	c, err := access.NewCatalog(opts...)
+	require.NoError(t, err)
+	return c
+}
