@@ -58,7 +58,7 @@ func (s *Service) check(ctx context.Context, p *Principal, perm string) error {
 	case f.Member && !f.Active:
 		return errInactive
 	case f.Member:
-		if s.catalog.holds(f.Role, perm, f.HasExtra, f.Withheld) {
+		if holds(s.catalog.roleHolds(&f, perm), f.HasExtra, f.Withheld) {
 			return nil
 		}
 	case f.Connected:
@@ -153,7 +153,7 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 	if !f.Active {
 		return 0, errInactive
 	}
-	roleLevel := s.catalog.Level(f.Role)
+	roleLevel := s.catalog.roleLevel(&f)
 	if roleLevel == 0 {
 		return 0, nil // unknown role: fail closed
 	}
@@ -166,7 +166,7 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 
 // reachHolds is the one rule of what reach holds beyond the connection:
 // a permission the connection grants is held in the customer only when
-// the acting user's membership in the agency holds it too (Catalog.holds
+// the acting user's membership in the agency holds it too (holds
 // on its role, extra and withheld permissions): a session's own
 // membership, a token's creator's (the token's own permissions cap it
 // besides). Check asks it with the store's facts of the one connection
@@ -174,22 +174,20 @@ func (s *Service) Level(ctx context.Context, p Principal, r Resource) (int, erro
 // agency ADMIN without USER_DELETE never deletes in a customer whose
 // connection grants it.
 func (s *Service) reachHolds(agencyRole, perm string, inExtra, inWithheld bool) bool {
-	return s.catalog.holds(agencyRole, perm, inExtra, inWithheld)
+	// Agency roles are catalog roles (AccessQuery.AgencyRoles): a
+	// company's own role never reaches through a connection.
+	return holds(s.catalog.RoleHas(agencyRole, perm), inExtra, inWithheld)
 }
 
 // tokenHoldsRole reports whether a token's ceiling covers the role of its
 // creator: the level and every permission the role gives the creator
 // (its default permissions less those withheld from the creator).
-func tokenHoldsRole(p Principal, level int, role string, withheld []string, c *Catalog) bool {
-	if p.TokenLevel < level {
-		return false
-	}
-	r, ok := c.roles[role]
-	if !ok {
+func tokenHoldsRole(p Principal, level int, r Role, withheld []string) bool {
+	if p.TokenLevel < level || r.Code == "" {
 		return false
 	}
 	for _, perm := range r.Permissions {
-		if c.holds(role, perm, false, slices.Contains(withheld, perm)) && !slices.Contains(p.TokenPermissions, perm) {
+		if holds(true, false, slices.Contains(withheld, perm)) && !slices.Contains(p.TokenPermissions, perm) {
 			return false
 		}
 	}
@@ -299,6 +297,7 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 	}
 	a := Actor{p: p, perms: map[string]bool{}}
 	var withheld []string
+	var role Role
 	var m Membership
 	var err error
 	if p.reachAgency() != uuid.Nil {
@@ -312,10 +311,13 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 	case err == nil && p.Kind == PrincipalToken && m.CreatedAt.After(p.TokenIssuedAt):
 		return Actor{}, errTokenPredates
 	case err == nil && m.Active:
+		if role, err = s.MemberRole(ctx, m); err != nil {
+			return Actor{}, err
+		}
 		a.role = m.Role
-		a.level = s.catalog.Level(m.Role)
+		a.level = role.Level
 		withheld = m.Withheld
-		for _, c := range s.catalog.Effective(m.Role, m.Extra, m.Withheld) {
+		for _, c := range EffectiveOf(role, m.Extra, m.Withheld) {
 			a.perms[c] = true
 		}
 	case err == nil:
@@ -349,7 +351,7 @@ func (s *Service) Authorize(ctx context.Context, p Principal, perm string) (Acto
 		return Actor{}, err
 	}
 	if p.Kind == PrincipalToken {
-		if !tokenHoldsRole(p, a.level, a.role, withheld, s.catalog) {
+		if !tokenHoldsRole(p, a.level, role, withheld) {
 			// A token that does not hold its creator's whole role (its
 			// level and every permission of it) has none of the role's
 			// own privileges: an OWNER's VIEWER token is no OWNER, nor is

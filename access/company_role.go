@@ -52,11 +52,11 @@ type CompanyRoleStore interface {
 	// company has a role with r.Code; ErrNotFound (CodeCompanyNotFound)
 	// if the company does not exist.
 	CreateCompanyRole(ctx context.Context, r *CompanyRole) error
-	// GetCompanyRole returns the company's role with code. Inside a
-	// transaction it holds a share lock of the role until the transaction
-	// ends: the role cannot be changed or deleted meanwhile, so giving it
-	// to someone and deleting it are serialised.
-	GetCompanyRole(ctx context.Context, companyID uuid.UUID, code string) (CompanyRole, error)
+	// GetCompanyRole returns the company's role with code. With share,
+	// inside a transaction, it holds a share lock of the role until the
+	// transaction ends: the role cannot be changed or deleted meanwhile,
+	// so giving it to someone and deleting it are serialised.
+	GetCompanyRole(ctx context.Context, companyID uuid.UUID, code string, share bool) (CompanyRole, error)
 	// GetCompanyRoleByID returns the company's role with id.
 	GetCompanyRoleByID(ctx context.Context, companyID, id uuid.UUID) (CompanyRole, error)
 	// LockCompanyRole returns the company's role with id, holding its

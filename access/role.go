@@ -274,25 +274,57 @@ func (c *Catalog) roleCode(field, code string) (*Role, error) {
 // top of it and withheld permissions of it taken away (a membership's
 // Role, Extra and Withheld; an invitation withholds nothing): each one
 // for which holds says yes. GET /access, Authorize and the rank rules list
-// what Check grants because all three ask holds.
+// what Check grants because all three ask holds. A role the catalog does
+// not know (a company's own role) gives nil: resolve it first
+// (Service.RoleIn) and ask EffectiveOf.
 func (c *Catalog) Effective(role string, extra, withheld []string) []string {
 	r, ok := c.roles[role]
 	if !ok {
 		return nil
 	}
+	return EffectiveOf(*r, extra, withheld)
+}
+
+// EffectiveOf is Effective for a role already resolved: a catalog role
+// or a company's own (Service.RoleIn, Service.MemberRole).
+func EffectiveOf(r Role, extra, withheld []string) []string {
 	out := append(slices.Clone(r.Permissions), extra...)
 	slices.Sort(out)
 	return slices.DeleteFunc(slices.Compact(out), func(p string) bool {
-		return !c.holds(role, p, slices.Contains(extra, p), slices.Contains(withheld, p))
+		return !holds(slices.Contains(r.Permissions, p), slices.Contains(extra, p), slices.Contains(withheld, p))
 	})
 }
 
 // holds is the one rule of what a membership holds: a permission of its
-// role or of its extra permissions, unless it is withheld. Check asks it
-// with the store's facts (AccessFacts.HasExtra, AccessFacts.Withheld),
-// Effective with the membership's lists.
-func (c *Catalog) holds(role, perm string, inExtra, inWithheld bool) bool {
-	return !inWithheld && (inExtra || c.RoleHas(role, perm))
+// role (roleHas) or of its extra permissions, unless it is withheld.
+// Check asks it with the store's facts (roleHolds, AccessFacts.HasExtra,
+// AccessFacts.Withheld), EffectiveOf with the membership's lists.
+func holds(roleHas, inExtra, inWithheld bool) bool {
+	return !inWithheld && (inExtra || roleHas)
+}
+
+// roleHolds reports whether the role of the membership CheckAccess found
+// holds perm: a catalog role by its default set, a company's own role by
+// the facts the store read from its row in the same round trip. A code
+// the catalog knows is the catalog's (a company role never takes one).
+func (c *Catalog) roleHolds(f *AccessFacts, perm string) bool {
+	if _, ok := c.roles[f.Role]; ok {
+		return c.RoleHas(f.Role, perm)
+	}
+	return f.CompanyRole && f.RoleHas
+}
+
+// roleLevel is the level of the role of the membership CheckAccess found,
+// as roleHolds decides its permissions; 0 for a role that no longer
+// exists (which fails closed).
+func (c *Catalog) roleLevel(f *AccessFacts) int {
+	if r, ok := c.roles[f.Role]; ok {
+		return r.Level
+	}
+	if f.CompanyRole {
+		return f.RoleLevel
+	}
+	return 0
 }
 
 // ParseRole validates a role code given as input; the error names field.

@@ -329,9 +329,27 @@ func (s *Service) RoleIn(ctx context.Context, companyID uuid.UUID, field, code s
 	if !roleCodePattern.MatchString(norm) {
 		return Role{}, Invalid(field, "unknown role %q", code)
 	}
-	r, err := s.store.GetCompanyRole(ctx, companyID, norm)
+	r, err := s.store.GetCompanyRole(ctx, companyID, norm, true)
 	if isNotFound(err) {
 		return Role{}, Invalid(field, "unknown role %q", code)
+	}
+	if err != nil {
+		return Role{}, err
+	}
+	return r.Role(), nil
+}
+
+// MemberRole resolves the role a membership holds: a catalog role, or its
+// company's own read from the store now (no cache: a role's change
+// counts from the next call on). A company role that no longer exists
+// resolves to no role: level 0 and no permissions, failing closed.
+func (s *Service) MemberRole(ctx context.Context, m Membership) (Role, error) {
+	if r, ok := s.catalog.roles[m.Role]; ok {
+		return *r, nil
+	}
+	r, err := s.store.GetCompanyRole(ctx, m.CompanyID, m.Role, false)
+	if isNotFound(err) {
+		return Role{}, nil
 	}
 	if err != nil {
 		return Role{}, err

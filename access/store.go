@@ -288,6 +288,14 @@ type AccessFacts struct {
 	// TokenGrantLevel is the highest grant level of the token subject on
 	// Resource or the account, 0 if none.
 	TokenGrantLevel int
+	// CompanyRole: the membership's role is a role its company defined
+	// (the CompanyRole of CompanyID and Role, read in the same round trip,
+	// never from a cache); RoleLevel is that role's level and RoleHas
+	// whether its permissions hold the asked permission. All zero for a
+	// catalog role or without a membership.
+	CompanyRole bool
+	RoleLevel   int
+	RoleHas     bool
 }
 
 // GrantQuery is the store-level grant filter; its conditions all hold.

@@ -18,7 +18,10 @@ import (
 // membership, for a token reaching its customer). Every part is an index
 // look-up: the membership by (company_id, user_id), grants by the
 // (company_id, subject_type, subject_id, ...) unique index, connections by
-// (customer_id), agency memberships by (company_id, user_id).
+// (customer_id), agency memberships by (company_id, user_id), the
+// membership's company role (issue 15) by company_roles_company_code_key:
+// its current level and whether its permissions hold $3, never a cached
+// copy, so a changed role counts from the next check on.
 //
 // Through a connection it also returns the facts of the agency
 // membership the connection rests on: its role and whether its extra and
@@ -62,9 +65,13 @@ const checkAccessSQL = `SELECT
 	cn.since,
 	coalesce(cn.role, ''),
 	coalesce(cn.extra, false),
-	coalesce(cn.wh, false)
+	coalesce(cn.wh, false),
+	cr.level IS NOT NULL,
+	coalesce(cr.level, 0),
+	coalesce($3 <> '' AND $3 = ANY(cr.permissions), false)
 FROM (SELECT 1) AS one
 LEFT JOIN ?schema.memberships m ON m.company_id = $1 AND m.user_id = $2 AND $9::uuid IS NULL
+LEFT JOIN ?schema.company_roles cr ON cr.company_id = $1 AND cr.code = m.role
 LEFT JOIN LATERAL (
 	SELECT c.id, $3 <> '' AND $3 = ANY(c.permissions) AS has, am.created_at AS since, am.role,
 		$3 <> '' AND $3 = ANY(am.extra) AS extra, $3 <> '' AND $3 = ANY(am.withheld) AS wh
@@ -107,7 +114,7 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (access.A
 		f = access.AccessFacts{}
 		if err := rows.Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.Withheld, &f.GrantLevel, &f.TokenGrantLevel,
 			&f.Connected, &f.ConnectionHas, &conn, &since, &agencySince, &f.AgencyRole, &f.AgencyHasExtra,
-			&f.AgencyWithheld); err != nil {
+			&f.AgencyWithheld, &f.CompanyRole, &f.RoleLevel, &f.RoleHas); err != nil {
 			return err
 		}
 		f.ConnectionID = conn.UUID

@@ -44,13 +44,13 @@ func (s *Store) CreateCompanyRole(ctx context.Context, r *access.CompanyRole) er
 	})
 }
 
-// GetCompanyRole implements access.Store. Inside a transaction the row is
-// read FOR SHARE: a concurrent DeleteRole (LockCompanyRole's FOR UPDATE)
+// GetCompanyRole implements access.Store. Inside a transaction, with
+// share, the row is read FOR SHARE: a concurrent DeleteRole (LockCompanyRole's FOR UPDATE)
 // waits for the transaction giving the role, then counts its new holder;
 // or it deleted the role first, and this read finds none.
-func (s *Store) GetCompanyRole(ctx context.Context, companyID uuid.UUID, code string) (access.CompanyRole, error) {
+func (s *Store) GetCompanyRole(ctx context.Context, companyID uuid.UUID, code string, share bool) (access.CompanyRole, error) {
 	lock := ""
-	if _, inTx := s.txFrom(ctx); inTx {
+	if _, inTx := s.txFrom(ctx); inTx && share {
 		lock = " FOR SHARE"
 	}
 	var r companyRoleRow

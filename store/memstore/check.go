@@ -22,6 +22,11 @@ func (s *Store) CheckAccess(ctx context.Context, q access.AccessQuery) (f access
 			f.Member, f.Active, f.Role, f.MemberSince = true, r.active(), sh.role, a.since(i, r)
 			f.HasExtra = q.Permission != "" && slices.Contains(sh.extra, q.Permission)
 			f.Withheld = q.Permission != "" && slices.Contains(sh.withheld, q.Permission)
+			// A role the company defined: its row as it is now.
+			if cr, ok := a.roles[roleKey{q.CompanyID, sh.role}]; ok {
+				f.CompanyRole, f.RoleLevel = true, cr.Level
+				f.RoleHas = q.Permission != "" && slices.Contains(cr.Permissions, q.Permission)
+			}
 		}
 		if q.Resource.Type != "" {
 			f.GrantLevel = a.grantLevel(q.CompanyID, access.Subject{Type: access.SubjectUser, ID: q.UserID}, q.Resource)

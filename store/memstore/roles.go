@@ -72,7 +72,7 @@ func (s *Store) CreateCompanyRole(ctx context.Context, r *access.CompanyRole) er
 
 // GetCompanyRole implements access.Store. A transaction holds the store's
 // write lock: nothing else changes the role meanwhile.
-func (s *Store) GetCompanyRole(ctx context.Context, companyID uuid.UUID, code string) (r access.CompanyRole, err error) {
+func (s *Store) GetCompanyRole(ctx context.Context, companyID uuid.UUID, code string, _ bool) (r access.CompanyRole, err error) {
 	if rerr := s.read(ctx, func() {
 		var ok bool
 		if r, ok = s.acc.roles[roleKey{companyID, code}]; !ok {
@@ -147,7 +147,7 @@ func (s *Store) ListCompanyRoles(ctx context.Context, companyID uuid.UUID, c acc
 func (s *Store) CountRoleHolders(ctx context.Context, companyID uuid.UUID, code string) (n int, err error) {
 	err = s.read(ctx, func() {
 		a := &s.acc
-		for _, i := range a.companyMembers[companyID] {
+		for _, i := range a.companyMembers[companyID].all() {
 			if a.shapes.list[a.rows.at(i).shape].role == code {
 				n++
 			}
@@ -160,7 +160,7 @@ func (s *Store) CountRoleHolders(ctx context.Context, companyID uuid.UUID, code 
 func (s *Store) ReplaceRole(ctx context.Context, companyID uuid.UUID, from, to string, at time.Time) (n int, err error) {
 	err = s.write(ctx, func(t *tx) error {
 		a := &s.acc
-		for _, i := range slices.Clone(a.companyMembers[companyID]) {
+		for _, i := range a.companyMembers[companyID].all() {
 			if a.shapes.list[a.rows.at(i).shape].role != from {
 				continue
 			}

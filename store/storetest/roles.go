@@ -39,13 +39,13 @@ func testCompanyRoleRows(t *testing.T, newStore Factory) {
 		f := newRows(t, newStore)
 		c, other := f.company(), f.company()
 		r := f.companyRole(c.ID, "SUPPORT", 40, access.UserView)
-		got, err := f.s.GetCompanyRole(f.ctx, c.ID, "SUPPORT")
+		got, err := f.s.GetCompanyRole(f.ctx, c.ID, "SUPPORT", false)
 		require.NoError(t, err)
 		assert.Equal(t, normRole(r), normRole(got))
 		got, err = f.s.GetCompanyRoleByID(f.ctx, c.ID, r.ID)
 		require.NoError(t, err)
 		assert.Equal(t, normRole(r), normRole(got))
-		_, err = f.s.GetCompanyRole(f.ctx, other.ID, "SUPPORT")
+		_, err = f.s.GetCompanyRole(f.ctx, other.ID, "SUPPORT", false)
 		assertNotFound(t, err, access.CodeRoleNotFound, "another company's role by code")
 		_, err = f.s.GetCompanyRoleByID(f.ctx, other.ID, r.ID)
 		assertNotFound(t, err, access.CodeRoleNotFound, "another company's role by ID")
@@ -66,7 +66,7 @@ func testCompanyRoleRows(t *testing.T, newStore Factory) {
 		r.Name, r.Level, r.Permissions, r.UpdatedAt = "Support agent", 45, []string{access.UserEdit, access.UserView}, f.now.Add(1)
 		require.NoError(t, f.s.UpdateCompanyRole(f.ctx, &r))
 		r.UpdatedAt = r.UpdatedAt.Truncate(1000) // microseconds, as both stores keep
-		got, err = f.s.GetCompanyRole(f.ctx, c.ID, "SUPPORT")
+		got, err = f.s.GetCompanyRole(f.ctx, c.ID, "SUPPORT", false)
 		require.NoError(t, err)
 		assert.Equal(t, "Support agent", got.Name)
 		assert.Equal(t, 45, got.Level)
@@ -84,7 +84,7 @@ func testCompanyRoleRows(t *testing.T, newStore Factory) {
 		require.NoError(t, err)
 
 		require.NoError(t, f.s.DeleteCompanyRole(f.ctx, c.ID, r.ID))
-		_, err = f.s.GetCompanyRole(f.ctx, c.ID, "SUPPORT")
+		_, err = f.s.GetCompanyRole(f.ctx, c.ID, "SUPPORT", false)
 		assertNotFound(t, err, access.CodeRoleNotFound)
 		assertNotFound(t, f.s.DeleteCompanyRole(f.ctx, c.ID, r.ID), access.CodeRoleNotFound)
 	})
@@ -122,7 +122,7 @@ func testCompanyRoleRows(t *testing.T, newStore Factory) {
 			return boom
 		})
 		require.ErrorIs(t, err, boom)
-		_, err = f.s.GetCompanyRole(f.ctx, c.ID, "GONE")
+		_, err = f.s.GetCompanyRole(f.ctx, c.ID, "GONE", false)
 		assertNotFound(t, err, access.CodeRoleNotFound, "rolled back")
 	})
 	t.Run("holders are counted and replaced in their company only", func(t *testing.T) {
@@ -320,4 +320,160 @@ func mustCatalog(t *testing.T, opts ...access.CatalogOption) *access.Catalog {
 	c, err := access.NewCatalog(opts...)
 	require.NoError(t, err)
 	return c
+}
+
+// testCompanyRoleCheck: a member holding a company role is decided by the
+// role's stored row on every call (Check, Level, Authorize and so the rank
+// rules), in its company only; narrowing the role narrows every holder
+// from the next call on; a role that no longer exists fails closed. The
+// store's facts name it (CompanyRole, RoleLevel, RoleHas).
+func testCompanyRoleCheck(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	r, err := w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: "SUPPORT", Name: "Support agent", Level: 40,
+		Permissions: []string{access.UserEdit}})
+	require.NoError(t, err)
+	// The same code in another company, with other rights.
+	other := NewWorld(t, w.Store)
+	_, err = other.Access.CreateRole(ctx, other.AsOwner, access.NewRole{Code: "SUPPORT", Level: 90,
+		Permissions: []string{access.UserAdd, access.UserDelete}})
+	require.NoError(t, err)
+
+	hold := func(companyID uuid.UUID, role string, mods ...func(*access.Membership)) access.Principal {
+		t.Helper()
+		u := w.User(t, "holder")
+		m := access.Membership{ID: newID(), CompanyID: companyID, UserID: u.ID, Role: role, Active: true,
+			CreatedAt: w.Access.Now(), UpdatedAt: w.Access.Now()}
+		for _, mod := range mods {
+			mod(&m)
+		}
+		require.NoError(t, w.Store.CreateMembership(ctx, &m))
+		return access.UserPrincipal(u.ID, companyID)
+	}
+	asAgent := hold(w.Company.ID, "SUPPORT")
+	asElsewhere := hold(other.Company.ID, "SUPPORT")
+	asExtra := hold(w.Company.ID, "SUPPORT", func(m *access.Membership) { m.Extra = []string{access.UserAdd} })
+	asWithheld := hold(w.Company.ID, "SUPPORT", func(m *access.Membership) { m.Withheld = []string{access.UserEdit, access.UserView} })
+
+	level := func(p access.Principal) int {
+		t.Helper()
+		l, err := w.Access.Level(ctx, p, access.Resource{Type: access.ResourceAccount})
+		require.NoError(t, err)
+		return l
+	}
+	t.Run("facts", func(t *testing.T) {
+		f, err := w.Store.CheckAccess(ctx, access.AccessQuery{CompanyID: w.Company.ID, UserID: asAgent.UserID, Permission: access.UserEdit})
+		require.NoError(t, err)
+		assert.True(t, f.CompanyRole)
+		assert.Equal(t, 40, f.RoleLevel)
+		assert.True(t, f.RoleHas)
+		f, err = w.Store.CheckAccess(ctx, access.AccessQuery{CompanyID: w.Company.ID, UserID: asAgent.UserID, Permission: access.UserAdd})
+		require.NoError(t, err)
+		assert.True(t, f.CompanyRole)
+		assert.False(t, f.RoleHas)
+		f, err = w.Store.CheckAccess(ctx, access.AccessQuery{CompanyID: w.Company.ID, UserID: w.Owner.ID, Permission: access.UserAdd})
+		require.NoError(t, err)
+		assert.False(t, f.CompanyRole, "a catalog role")
+		assert.Zero(t, f.RoleLevel)
+	})
+	t.Run("decided by the role", func(t *testing.T) {
+		assert.NoError(t, w.Access.Check(ctx, asAgent, access.UserEdit))
+		assert.NoError(t, w.Access.Check(ctx, asAgent, access.UserView), "implied")
+		assert.ErrorIs(t, w.Access.Check(ctx, asAgent, access.UserAdd), access.ErrForbidden)
+		assert.Equal(t, 40, level(asAgent))
+		assert.NoError(t, w.Access.CheckLevel(ctx, asAgent, access.Resource{Type: access.ResourceAccount}, 40))
+		assert.ErrorIs(t, w.Access.CheckLevel(ctx, asAgent, access.Resource{Type: access.ResourceAccount}, 41), access.ErrForbidden)
+		a, err := w.Access.Authorize(ctx, asAgent, "")
+		require.NoError(t, err)
+		assert.Equal(t, 40, a.Level())
+		assert.Equal(t, "SUPPORT", a.Role())
+		assert.Equal(t, []string{access.UserEdit, access.UserView}, a.Permissions())
+
+		assert.NoError(t, w.Access.Check(ctx, asExtra, access.UserAdd), "extra permissions on top")
+		assert.ErrorIs(t, w.Access.Check(ctx, asWithheld, access.UserView), access.ErrForbidden, "withheld")
+		assert.ErrorIs(t, w.Access.Check(ctx, asWithheld, access.UserEdit), access.ErrForbidden, "withheld, with what implies it (as the Service stores it)")
+
+		// The other company's SUPPORT is its own.
+		assert.NoError(t, w.Access.Check(ctx, asElsewhere, access.UserDelete))
+		assert.ErrorIs(t, w.Access.Check(ctx, asElsewhere, access.UserEdit), access.ErrForbidden)
+		assert.Equal(t, 90, level(asElsewhere))
+	})
+	t.Run("a changed role counts from the next call on", func(t *testing.T) {
+		_, err := w.Access.UpdateRole(ctx, w.AsOwner, r.ID, access.RoleUpdate{Level: new(20), Permissions: &[]string{access.UserView}})
+		require.NoError(t, err)
+		assert.ErrorIs(t, w.Access.Check(ctx, asAgent, access.UserEdit), access.ErrForbidden, "narrowed")
+		assert.NoError(t, w.Access.Check(ctx, asAgent, access.UserView))
+		assert.Equal(t, 20, level(asAgent))
+		a, err := w.Access.Authorize(ctx, asAgent, "")
+		require.NoError(t, err)
+		assert.Equal(t, 20, a.Level())
+		assert.Equal(t, []string{access.UserView}, a.Permissions())
+		_, err = w.Access.UpdateRole(ctx, w.AsOwner, r.ID, access.RoleUpdate{Permissions: &[]string{access.UserAdd}})
+		require.NoError(t, err)
+		assert.NoError(t, w.Access.Check(ctx, asAgent, access.UserAdd), "widened")
+		assert.ErrorIs(t, w.Access.Check(ctx, asElsewhere, access.UserEdit), access.ErrForbidden, "the other company's stays")
+	})
+	t.Run("the rank rules use the role", func(t *testing.T) {
+		// A holder of a role at OWNER's level is no OWNER: it defines no
+		// role at that level, though its level allows it.
+		boss, err := w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: "BOSS", Level: access.LevelOwner,
+			Permissions: []string{access.UserAdd, access.UserEdit, access.UserDelete}})
+		require.NoError(t, err)
+		asBoss := hold(w.Company.ID, boss.Code)
+		a, err := w.Access.Authorize(ctx, asBoss, "")
+		require.NoError(t, err)
+		assert.Equal(t, access.LevelOwner, a.Level())
+		_, err = w.Access.CreateRole(ctx, asBoss, access.NewRole{Code: "BOSS2", Level: access.LevelOwner})
+		assert.ErrorIs(t, err, access.ErrForbidden, "OWNER's level needs an OWNER")
+		_, err = w.Access.CreateRole(ctx, asBoss, access.NewRole{Code: "DEPUTY", Level: 999, Permissions: []string{access.UserAdd}})
+		assert.NoError(t, err, "below it, within its permissions")
+		_, err = w.Access.CreateRole(ctx, asAgent, access.NewRole{Code: "LOW", Level: 10})
+		assert.ErrorIs(t, err, access.ErrForbidden, "a level-20 role manages no roles")
+	})
+	t.Run("a role that no longer exists fails closed", func(t *testing.T) {
+		gone, err := w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: "GONE", Level: 30, Permissions: []string{access.UserView}})
+		require.NoError(t, err)
+		asGone := hold(w.Company.ID, gone.Code)
+		require.NoError(t, w.Access.Check(ctx, asGone, access.UserView))
+		require.NoError(t, w.Store.DeleteCompanyRole(ctx, w.Company.ID, gone.ID)) // behind the Service's back
+		assert.ErrorIs(t, w.Access.Check(ctx, asGone, access.UserView), access.ErrForbidden)
+		assert.Zero(t, level(asGone))
+		a, err := w.Access.Authorize(ctx, asGone, "")
+		require.NoError(t, err)
+		assert.Zero(t, a.Level())
+		assert.Empty(t, a.Permissions())
+	})
+}
+
+// testCompanyRoleScale: the catalog's 64-role bit set is no limit of
+// company roles: a company defines a hundred, each decided by its own row.
+func testCompanyRoleScale(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	perms := [][]string{{access.UserView}, {access.UserEdit}, {access.UserAdd}}
+	var holders []access.Principal
+	for i := range 100 {
+		r, err := w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: fmt.Sprintf("ROLE_%03d", i), Level: 1 + i, Permissions: perms[i%3]})
+		require.NoError(t, err)
+		if i%33 == 0 || i == 99 {
+			u := w.User(t, "holder")
+			m := access.Membership{ID: newID(), CompanyID: w.Company.ID, UserID: u.ID, Role: r.Code, Active: true,
+				CreatedAt: w.Access.Now(), UpdatedAt: w.Access.Now()}
+			require.NoError(t, w.Store.CreateMembership(ctx, &m))
+			holders = append(holders, access.UserPrincipal(u.ID, w.Company.ID))
+		}
+	}
+	roles, err := w.Access.Roles(ctx, w.AsOwner)
+	require.NoError(t, err)
+	assert.Len(t, roles, 4+100)
+	for k, i := range []int{0, 33, 66, 99} {
+		p := holders[k]
+		assert.NoError(t, w.Access.Check(ctx, p, perms[i%3][0]), "role %d", i)
+		if i%3 != 2 {
+			assert.ErrorIs(t, w.Access.Check(ctx, p, access.UserAdd), access.ErrForbidden, "role %d", i)
+		}
+		l, err := w.Access.Level(ctx, p, access.Resource{Type: access.ResourceAccount})
+		require.NoError(t, err)
+		assert.Equal(t, 1+i, l)
+	}
 }

@@ -39,6 +39,8 @@ var categories = []category{
 	{"check", testCheckAccess},                                                          // check.go
 	{"company roles/store", testCompanyRoleRows},                                        // roles.go
 	{"company roles/service", testCompanyRoleService},                                   // roles.go
+	{"company roles/check", testCompanyRoleCheck},                                       // roles.go
+	{"company roles/a hundred in a company", testCompanyRoleScale},                      // roles.go
 	{"transactions", testTransactions},                                                  // transactions.go
 	{"invitations/create and get", testInvitationCreateGet},                             // invitations.go
 	{"invitations/one pending per company kind email", testInvitationPendingUnique},     // invitations.go
