@@ -85,6 +85,7 @@ func TestReachUnderConcurrentChange(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
+					defer startOnce.Do(func() { close(started) }) // a worker that failed early releases the change
 					for n, seen := 0, 0; seen < after; n++ {
 						p := principals[n%len(principals)]
 						begunAfter := committed.Load() // read before the check starts
