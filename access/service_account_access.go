@@ -92,11 +92,19 @@ func (s *Service) accessesOf(ctx context.Context, companyID uuid.UUID, t Subject
 		} else {
 			ms, err = s.store.ListMembersHolding(ctx, companyID, res, c)
 		}
-		out := make([]AccountAccess, len(ms))
-		for i, m := range ms {
-			out[i] = s.memberAccess(m)
+		if err != nil {
+			return nil, err
 		}
-		return out, err
+		out := make([]AccountAccess, len(ms))
+		level := s.levelsOf(ctx, companyID)
+		for i, m := range ms {
+			l, err := level(m.Role)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = s.memberAccess(m, l)
+		}
+		return out, nil
 	}
 	k, _ := s.subjectKind(t)
 	if len(res) == 0 {
@@ -123,13 +131,13 @@ func (s *Service) accessesOf(ctx context.Context, companyID uuid.UUID, t Subject
 }
 
 // memberAccess is a member's account access: their membership.
-func (s *Service) memberAccess(m Member) AccountAccess {
+func (s *Service) memberAccess(m Member, level int) AccountAccess {
 	name := m.User.FullName()
 	if name == "" {
 		name = m.User.Email
 	}
 	return AccountAccess{ID: m.ID, CompanyID: m.CompanyID, Subject: Subject{Type: SubjectUser, ID: m.UserID},
-		Role: m.Role, Level: s.catalog.Level(m.Role), Active: m.Active,
+		Role: m.Role, Level: level, Active: m.Active,
 		Specifier: Specifier{Email: m.User.Email, Name: name}}
 }
 
@@ -207,7 +215,11 @@ func (s *Service) findAccess(ctx context.Context, companyID, id uuid.UUID) (Acco
 		if err != nil {
 			return AccountAccess{}, err
 		}
-		a = s.memberAccess(mem)
+		l, err := s.RoleLevel(ctx, companyID, mem.Role)
+		if err != nil {
+			return AccountAccess{}, err
+		}
+		a = s.memberAccess(mem, l)
 	case !isNotFound(err):
 		return AccountAccess{}, err
 	default:

@@ -36,6 +36,10 @@ func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Mem
 		if err != nil {
 			return err
 		}
+		add := add // per attempt: a retried transaction resolves the role again
+		if add.role, err = s.resolveRole(ctx, p.CompanyID, "role", add.role, add.roleCode); err != nil {
+			return err
+		}
 		if err := a.CanGrant(add.role.Level, append(slices.Clone(add.role.Permissions), add.extra...)); err != nil {
 			return err
 		}
@@ -75,6 +79,10 @@ func (s *Service) ProvisionMember(ctx context.Context, p Principal, in NewMember
 		}
 		a, err := s.Authorize(ctx, p, UserAdd)
 		if err != nil {
+			return err
+		}
+		add := add // per attempt: a retried transaction resolves the role again
+		if add.role, err = s.resolveRole(ctx, p.CompanyID, "role", add.role, add.roleCode); err != nil {
 			return err
 		}
 		if err := a.CanGrant(add.role.Level, append(slices.Clone(add.role.Permissions), add.extra...)); err != nil {
@@ -118,9 +126,10 @@ type Provisioned struct {
 // newMember is a NewMember checked and resolved against the catalog.
 type newMember struct {
 	NewMember
-	email string
-	role  *Role
-	extra []string
+	email    string
+	role     *Role  // a catalog role, or nil for a company role
+	roleCode string // the company role's code, resolved in the transaction
+	extra    []string
 }
 
 func (s *Service) parseNewMember(p Principal, in NewMember) (newMember, error) {
@@ -137,7 +146,7 @@ func (s *Service) parseNewMember(p Principal, in NewMember) (newMember, error) {
 		return newMember{}, Invalid("user_id", "only a user named by e-mail can be created")
 	}
 	var err error
-	if add.role, err = s.catalog.roleCode("role", in.Role); err != nil {
+	if add.role, add.roleCode, err = s.parseRole("role", in.Role); err != nil {
 		return newMember{}, err
 	}
 	if add.extra, err = s.catalog.normalizePermissions("permissions", in.Permissions); err != nil {
@@ -373,7 +382,11 @@ func (s *Service) GetMember(ctx context.Context, p Principal, userID uuid.UUID) 
 		}
 		return Member{}, err
 	}
-	m.Editable = !self && a.Has(UserEdit) && a.CanManage(s.catalog.Level(m.Role))
+	level, err := s.RoleLevel(ctx, m.CompanyID, m.Role)
+	if err != nil {
+		return Member{}, err
+	}
+	m.Editable = !self && a.Has(UserEdit) && a.CanManage(level)
 	return m, nil
 }
 
@@ -402,7 +415,9 @@ func (s *Service) ListMembers(ctx context.Context, p Principal, f MemberFilter) 
 	if err != nil {
 		return Page[Member]{}, err
 	}
-	s.markEditable(p, a, rows)
+	if err := s.markEditable(ctx, p, a, rows); err != nil {
+		return Page[Member]{}, err
+	}
 	return pageOf(rows, limit, func(m Member) uuid.UUID { return m.ID }), nil
 }
 
@@ -443,17 +458,25 @@ func (s *Service) ListMembersNumbered(ctx context.Context, p Principal, f Member
 	}
 	out := NumberedPage[Member]{Page: page, HasNext: len(rows) > perPage}
 	out.Items = rows[:min(len(rows), perPage)]
-	s.markEditable(p, a, out.Items)
+	if err := s.markEditable(ctx, p, a, out.Items); err != nil {
+		return NumberedPage[Member]{}, err
+	}
 	return out, nil
 }
 
 // markEditable sets Editable on listed members for actor a.
-func (s *Service) markEditable(p Principal, a Actor, rows []Member) {
+func (s *Service) markEditable(ctx context.Context, p Principal, a Actor, rows []Member) error {
 	canEdit := a.Has(UserEdit)
+	level := s.levelsOf(ctx, p.CompanyID)
 	for i := range rows {
 		self := p.Kind == PrincipalUser && rows[i].UserID == p.UserID
-		rows[i].Editable = canEdit && !self && a.CanManage(s.catalog.Level(rows[i].Role))
+		l, err := level(rows[i].Role)
+		if err != nil {
+			return err
+		}
+		rows[i].Editable = canEdit && !self && a.CanManage(l)
 	}
+	return nil
 }
 
 // UpdateMember changes a member of the principal's company. Role,
@@ -465,12 +488,13 @@ func (s *Service) markEditable(p Principal, a Actor, rows []Member) {
 // the field, ErrNotFound (code "member_not_found"), ErrForbidden.
 func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUID, up MemberUpdate) (Member, error) {
 	var role *Role
+	var roleCode string
 	if up.Role != nil {
-		r, err := s.catalog.roleCode("role", *up.Role)
+		r, code, err := s.parseRole("role", *up.Role)
 		if err != nil {
 			return Member{}, err
 		}
-		role = r
+		role, roleCode = r, code
 	}
 	add, err := s.catalog.normalizePermissions(FieldAddRoles, up.AddPermissions)
 	if err != nil {
@@ -502,6 +526,12 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 		if err != nil {
 			return err
 		}
+		ch := ch // per attempt: a retried transaction resolves the role again
+		if up.Role != nil {
+			if ch.role, err = s.resolveRole(ctx, p.CompanyID, "role", role, roleCode); err != nil {
+				return err
+			}
+		}
 		out, err = s.changeMembership(ctx, p, a, m, ch)
 		return err
 	})
@@ -528,7 +558,10 @@ func (ch memberChange) onlyPrimary() bool {
 func (s *Service) changeMembership(ctx context.Context, p Principal, a Actor, m Membership, ch memberChange) (Member, error) {
 	self := p.Kind == PrincipalUser && p.UserID == m.UserID
 	before := m
-	level := s.catalog.Level(m.Role)
+	level, err := s.RoleLevel(ctx, m.CompanyID, m.Role)
+	if err != nil {
+		return Member{}, err
+	}
 	if !self && !ch.onlyPrimary() && !a.CanManage(level) {
 		return Member{}, errOutranked
 	}
@@ -588,7 +621,11 @@ func (s *Service) changeMembership(ctx context.Context, p Principal, a Actor, m 
 		}
 	}
 	out, err := s.store.GetMember(ctx, m.CompanyID, m.UserID)
-	out.Editable = !self && a.Has(UserEdit) && a.CanManage(s.catalog.Level(out.Role))
+	if err != nil {
+		return Member{}, err
+	}
+	outLevel, err := s.RoleLevel(ctx, out.CompanyID, out.Role)
+	out.Editable = !self && a.Has(UserEdit) && a.CanManage(outLevel)
 	return out, err
 }
 
@@ -722,7 +759,11 @@ func (s *Service) removeMember(ctx context.Context, p Principal, find func(ctx c
 			if !a.Has(UserDelete) {
 				return Forbidden("missing permission %s", UserDelete)
 			}
-			if !a.CanManage(s.catalog.Level(m.Role)) {
+			level, err := s.RoleLevel(ctx, m.CompanyID, m.Role)
+			if err != nil {
+				return err
+			}
+			if !a.CanManage(level) {
 				return Forbidden("only an OWNER may remove a member at or above their own level")
 			}
 		}

@@ -357,6 +357,71 @@ func (s *Service) MemberRole(ctx context.Context, m Membership) (Role, error) {
 	return r.Role(), nil
 }
 
+// parseRole reads a role code given as input before a transaction: a
+// catalog role, or (nil and its normalised code) a code that can only be
+// a company role, which resolveRole reads inside the transaction that
+// gives it; otherwise ErrInvalid naming field.
+func (s *Service) parseRole(field, code string) (*Role, string, error) {
+	r, err := s.catalog.roleCode(field, code)
+	if err == nil {
+		return r, "", nil
+	}
+	if CheckText(field, code) != nil {
+		return nil, "", err
+	}
+	norm := strings.ToUpper(strings.TrimSpace(code))
+	if !roleCodePattern.MatchString(norm) {
+		return nil, "", err
+	}
+	return nil, norm, nil
+}
+
+// MayBeCompanyRole reports whether code, given as input, is shaped as a
+// company role's code (a check before anything is read; the company's
+// roles decide later).
+func MayBeCompanyRole(code string) bool {
+	return CheckText("role", code) == nil && roleCodePattern.MatchString(strings.ToUpper(strings.TrimSpace(code)))
+}
+
+// resolveRole is r, or else the role code names in companyID (RoleIn:
+// share-locked in the transaction of ctx, so it is not deleted while it
+// is being given).
+func (s *Service) resolveRole(ctx context.Context, companyID uuid.UUID, field string, r *Role, code string) (*Role, error) {
+	if r != nil {
+		return r, nil
+	}
+	got, err := s.RoleIn(ctx, companyID, field, code)
+	if err != nil {
+		return nil, err
+	}
+	return &got, nil
+}
+
+// RoleLevel is the level of the role with code in companyID: a catalog
+// role's, or the company's own read now; 0 for a role that does not
+// exist (which fails every check).
+func (s *Service) RoleLevel(ctx context.Context, companyID uuid.UUID, code string) (int, error) {
+	r, err := s.MemberRole(ctx, Membership{CompanyID: companyID, Role: code})
+	return r.Level, err
+}
+
+// levelsOf resolves the levels of role codes of one company for one call
+// (a page of members): each company role is read once per call, never
+// kept beyond it.
+func (s *Service) levelsOf(ctx context.Context, companyID uuid.UUID) func(code string) (int, error) {
+	seen := map[string]int{}
+	return func(code string) (int, error) {
+		if l, ok := seen[code]; ok {
+			return l, nil
+		}
+		l, err := s.RoleLevel(ctx, companyID, code)
+		if err == nil {
+			seen[code] = l
+		}
+		return l, err
+	}
+}
+
 func (s *Service) auditRole(ctx context.Context, p Principal, action string, r CompanyRole, extra map[string]string) error {
 	details := map[string]string{"code": r.Code, "name": r.Name, "level": strconv.Itoa(r.Level),
 		"permissions": strings.Join(r.Permissions, ",")}

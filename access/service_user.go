@@ -243,7 +243,11 @@ func (s *Service) mayEditNames(ctx context.Context, p Principal, id uuid.UUID, u
 	if err != nil {
 		return err
 	}
-	if !a.CanManage(s.catalog.Level(m.Role)) {
+	level, err := s.RoleLevel(ctx, m.CompanyID, m.Role)
+	if err != nil {
+		return err
+	}
+	if !a.CanManage(level) {
 		return errOutranked
 	}
 	if up.Lang != nil || up.Theme != nil || up.Currency != nil || up.Birthdate != nil || up.AvatarURL != nil {

@@ -168,7 +168,7 @@ func (s *Service) acceptMember(ctx context.Context, p access.Principal, inv Invi
 	if err := s.checkInvitee(ctx, p, inv); err != nil {
 		return Acceptance{}, err
 	}
-	if _, ok := s.acc.Catalog().Role(inv.Role); !ok {
+	if _, err := s.acc.RoleIn(ctx, inv.CompanyID, "role", inv.Role); access.CodeOf(err) == access.CodeInvalid {
 		return Acceptance{}, access.Conflict(access.CodeUnknownRole, "the invited role %s no longer exists", inv.Role)
 	}
 	inviter, err := s.inviter(ctx, inv)

@@ -36,9 +36,13 @@ func (s *Service) listAccesses(ctx context.Context, companyID uuid.UUID, q acces
 	}
 	out := make([]access.AccountAccess, len(rows))
 	for i, inv := range rows {
+		level, err := s.acc.RoleLevel(ctx, inv.CompanyID, inv.Role)
+		if err != nil {
+			return nil, err
+		}
 		out[i] = access.AccountAccess{ID: inv.ID, CompanyID: inv.CompanyID,
 			Subject: access.Subject{Type: access.SubjectInvite, ID: inv.ID}, Role: inv.Role,
-			Level: s.acc.Catalog().Level(inv.Role), Active: true,
+			Level: level, Active: true,
 			Specifier: access.Specifier{Email: inv.Email, ExpiresAt: inv.ExpiresAt}}
 	}
 	return out, nil

@@ -72,7 +72,7 @@ func (s *Service) checkTerms(email, role string, perms []string) error {
 	if _, err := access.NormalizeEmail(email); err != nil {
 		return err
 	}
-	if _, err := s.acc.Catalog().ParseRole("role", role); err != nil {
+	if _, err := s.acc.Catalog().ParseRole("role", role); err != nil && !access.MayBeCompanyRole(role) {
 		return err
 	}
 	_, err := s.acc.Catalog().ParsePermissions("permissions", perms)

@@ -32,7 +32,7 @@ func (s *Service) Invite(ctx context.Context, p access.Principal, in NewInvitati
 	if err != nil {
 		return Issued{}, err
 	}
-	role, err := s.acc.Catalog().ParseRole("role", in.Role)
+	role, err := s.acc.RoleIn(ctx, p.CompanyID, "role", in.Role)
 	if err != nil {
 		return Issued{}, err
 	}
@@ -86,9 +86,9 @@ func (s *Service) issueOnce(ctx context.Context, p access.Principal, draft Invit
 		if found && cur.StatusAt(now) == StatusPending {
 			// Rewriting a pending invitation is granting its current terms
 			// too: only someone who could have issued them may.
-			curLevel := s.acc.Catalog().Level(cur.Role)
-			if cur.Kind == KindConnection {
-				curLevel = access.LevelAdmin
+			curLevel, err := s.offered(ctx, cur)
+			if err != nil {
+				return err
 			}
 			if err := a.CanGrant(curLevel, cur.Permissions); err != nil {
 				return err
@@ -236,11 +236,11 @@ func (s *Service) closeAndEmit(ctx context.Context, p access.Principal, inv Invi
 
 // offered is the level an invitation offers, for the rank rules of the
 // company's own changes to it.
-func (s *Service) offered(inv Invitation) int {
+func (s *Service) offered(ctx context.Context, inv Invitation) (int, error) {
 	if inv.Kind == KindConnection {
-		return access.LevelAdmin
+		return access.LevelAdmin, nil
 	}
-	return s.acc.Catalog().Level(inv.Role)
+	return s.acc.RoleLevel(ctx, inv.CompanyID, inv.Role)
 }
 
 // pending loads a pending invitation of p's company for a change by the
@@ -267,7 +267,11 @@ func (s *Service) own(ctx context.Context, p access.Principal, id uuid.UUID) (In
 	if err != nil {
 		return Invitation{}, err
 	}
-	if a.CanGrant(s.offered(inv), nil) != nil {
+	level, err := s.offered(ctx, inv)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if a.CanGrant(level, nil) != nil {
 		return Invitation{}, access.Forbidden("cannot change an invitation above your own level")
 	}
 	return inv, nil

@@ -49,7 +49,7 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in NewToken) (
 	level := in.Level
 	var perms []string
 	if in.Role != "" {
-		r, err := cat.ParseRole("role", in.Role)
+		r, err := s.acc.RoleIn(ctx, p.CompanyID, "role", in.Role)
 		if err != nil {
 			return Created{}, err
 		}

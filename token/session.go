@@ -358,7 +358,11 @@ func (s *Service) RevokeMemberSessions(ctx context.Context, p access.Principal, 
 		if err != nil {
 			return err
 		}
-		if !self && !a.CanManage(s.acc.Catalog().Level(m.Role)) {
+		level, err := s.acc.RoleLevel(ctx, m.CompanyID, m.Role)
+		if err != nil {
+			return err
+		}
+		if !self && !a.CanManage(level) {
 			return access.Forbidden("only an OWNER may end the sessions of a member at or above their own level")
 		}
 		except := askingSession(p, userID)
