@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gatehouse-go/gatehouse/access"
+	"github.com/gatehouse-go/gatehouse/invite"
+	"github.com/gatehouse-go/gatehouse/token"
 )
 
 // Company roles (issue 15), in this file:
@@ -475,5 +477,121 @@ func testCompanyRoleScale(t *testing.T, newStore Factory) {
 		l, err := w.Access.Level(ctx, p, access.Resource{Type: access.ResourceAccount})
 		require.NoError(t, err)
 		assert.Equal(t, 1+i, l)
+	}
+}
+
+// testCompanyRoleAssign: a company role is given where a role is (members
+// added and changed, invitations, tokens) in its company only; deleting
+// a held role is refused naming how many hold it unless a replacement
+// moves them in the same transaction; deleting a role while it is being
+// given: exactly one wins.
+func testCompanyRoleAssign(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	r, err := w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: "SUPPORT", Level: 40, Permissions: []string{access.UserEdit}})
+	require.NoError(t, err)
+	other := NewWorld(t, w.Store)
+	_, err = other.Access.CreateRole(ctx, other.AsOwner, access.NewRole{Code: "THEIRS", Level: 40})
+	require.NoError(t, err)
+
+	u := w.User(t, "agent")
+	m, err := w.Access.AddMember(ctx, w.AsOwner, access.NewMember{UserID: u.ID, Role: "support", Consented: true})
+	require.NoError(t, err)
+	assert.Equal(t, "SUPPORT", m.Role)
+	asU := access.UserPrincipal(u.ID, w.Company.ID)
+	assert.NoError(t, w.Access.Check(ctx, asU, access.UserEdit))
+	_, err = w.Access.AddMember(ctx, w.AsOwner, access.NewMember{UserID: w.User(t, "x").ID, Role: "THEIRS", Consented: true})
+	assertInvalid(t, err, "role")
+	_, err = w.Access.UpdateMember(ctx, w.AsOwner, u.ID, access.MemberUpdate{Role: new("THEIRS")})
+	assertInvalid(t, err, "role")
+
+	// An ADMIN without USER_EDIT... gives no role holding it; one with it does.
+	_, asVP := w.Member(t, "vp", access.RoleViewerPlus, access.UserAdd)
+	_, err = w.Access.AddMember(ctx, asVP, access.NewMember{UserID: w.User(t, "y").ID, Role: "SUPPORT", Consented: true})
+	assert.NoError(t, err, "VIEWER_PLUS (50) holds USER_EDIT and gives a level-40 role")
+	low, err := w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: "HIGHER", Level: 60})
+	require.NoError(t, err)
+	_, err = w.Access.AddMember(ctx, asVP, access.NewMember{UserID: w.User(t, "z").ID, Role: low.Code, Consented: true})
+	assert.ErrorIs(t, err, access.ErrForbidden, "a level above the granter's")
+
+	// The member's role changes to a company role and back.
+	v, _ := w.Member(t, "viewer", access.RoleViewer)
+	got, err := w.Access.UpdateMember(ctx, w.AsOwner, v.ID, access.MemberUpdate{Role: new("SUPPORT")})
+	_ = got
+	require.NoError(t, err)
+	assert.Equal(t, "SUPPORT", got.Role)
+
+	// An invitation offers it and its acceptance gives it.
+	invitee := w.User(t, "invitee")
+	iss, err := w.Invite.Invite(ctx, w.AsOwner, invite.NewInvitation{Email: invitee.Email, Role: "SUPPORT"})
+	require.NoError(t, err)
+	assert.Equal(t, "SUPPORT", iss.Invitation.Role)
+	_, err = w.Invite.Accept(ctx, access.UserPrincipal(invitee.ID, uuid.Nil), iss.Token.Reveal())
+	require.NoError(t, err)
+	got, err = w.Access.GetMember(ctx, w.AsOwner, invitee.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "SUPPORT", got.Role)
+	_, err = w.Invite.Invite(ctx, w.AsOwner, invite.NewInvitation{Email: "nobody@example.com", Role: "THEIRS"})
+	assertInvalid(t, err, "role")
+
+	// An API token of the role.
+	tok, err := w.Token.Create(ctx, w.AsOwner, token.NewToken{Name: "t", Role: "SUPPORT"})
+	require.NoError(t, err)
+	assert.Equal(t, 40, tok.Token.Level)
+
+	// Deleting a held role: refused naming how many, unless replaced.
+	_, err = w.Access.DeleteRole(ctx, w.AsOwner, r.ID, "")
+	assertConflict(t, err, access.CodeRoleInUse)
+	assert.Contains(t, err.Error(), "4 members")
+	_, err = w.Access.DeleteRole(ctx, w.AsOwner, r.ID, "THEIRS")
+	assertInvalid(t, err, "replacement")
+	_, err = w.Access.DeleteRole(ctx, w.AsOwner, r.ID, "SUPPORT")
+	assertInvalid(t, err, "replacement")
+	n, err := w.Access.DeleteRole(ctx, w.AsOwner, r.ID, access.RoleViewer)
+	require.NoError(t, err)
+	assert.Equal(t, 4, n)
+	got, err = w.Access.GetMember(ctx, w.AsOwner, u.ID)
+	require.NoError(t, err)
+	assert.Equal(t, access.RoleViewer, got.Role)
+	assert.ErrorIs(t, w.Access.Check(ctx, asU, access.UserEdit), access.ErrForbidden, "the replacement's rights")
+}
+
+// testCompanyRoleDeleteRace: a role deleted while someone is being given
+// it: either the member holds it and the deletion is refused, or the role
+// is gone and the member was not added, never a member holding a role
+// that no longer exists.
+func testCompanyRoleDeleteRace(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	w := NewWorld(t, newStore(t))
+	for round := range 8 {
+		r, err := w.Access.CreateRole(ctx, w.AsOwner, access.NewRole{Code: fmt.Sprintf("RACE_%d", round), Level: 10})
+		require.NoError(t, err)
+		u := w.User(t, "racer")
+		var addErr, delErr error
+		start := make(chan struct{})
+		done := make(chan struct{}, 2)
+		go func() {
+			<-start
+			_, addErr = w.Access.AddMember(ctx, w.AsOwner, access.NewMember{UserID: u.ID, Role: r.Code, Consented: true})
+			done <- struct{}{}
+		}()
+		go func() {
+			<-start
+			_, delErr = w.Access.DeleteRole(ctx, w.AsOwner, r.ID, "")
+			done <- struct{}{}
+		}()
+		close(start)
+		<-done
+		<-done
+		if addErr == nil {
+			assertConflict(t, delErr, access.CodeRoleInUse)
+			_, err := w.Access.GetRole(ctx, w.AsOwner, r.ID)
+			assert.NoError(t, err, "the role stays")
+		} else {
+			assertInvalid(t, addErr, "role")
+			assert.NoError(t, delErr)
+			_, err := w.Store.GetMembership(ctx, w.Company.ID, u.ID)
+			assertNotFound(t, err, access.CodeMembershipNotFound)
+		}
 	}
 }

@@ -41,6 +41,8 @@ var categories = []category{
 	{"company roles/service", testCompanyRoleService},                                   // roles.go
 	{"company roles/check", testCompanyRoleCheck},                                       // roles.go
 	{"company roles/a hundred in a company", testCompanyRoleScale},                      // roles.go
+	{"company roles/assignable", testCompanyRoleAssign},                                 // roles.go
+	{"company roles/deleted while given", testCompanyRoleDeleteRace},                    // roles.go
 	{"transactions", testTransactions},                                                  // transactions.go
 	{"invitations/create and get", testInvitationCreateGet},                             // invitations.go
 	{"invitations/one pending per company kind email", testInvitationPendingUnique},     // invitations.go
