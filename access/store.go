@@ -120,7 +120,9 @@ type Store interface {
 	// DeleteMembership removes the membership and every grant its user holds
 	// in the company. ErrNotFound if none.
 	DeleteMembership(ctx context.Context, companyID, userID uuid.UUID) error
-	// CountActiveOwners counts active memberships with role OWNER.
+	// CountActiveOwners counts the company's active memberships with role
+	// OWNER whose user is not disabled (UserDisabled): the owners the
+	// last-owner rule keeps, since a disabled user acts nowhere.
 	CountActiveOwners(ctx context.Context, companyID uuid.UUID) (int, error)
 	// GetMember returns one membership joined with its user (and the
 	// creating user when known). ErrNotFound if none.

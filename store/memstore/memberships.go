@@ -147,9 +147,15 @@ func (a *accessTables) unindexMembership(t *tx, i ref, m access.Membership) {
 }
 
 // countOwner adds delta to the company's count of active OWNERs if m is
-// one.
+// one: an active OWNER membership of a user who is not disabled (a
+// disabled user acts nowhere, so owns nothing that the last-owner rule
+// could keep). UpdateUser recounts a user's memberships when the status
+// changes, so the count stays exact whichever changes first.
 func (a *accessTables) countOwner(t *tx, m *access.Membership, delta int) {
 	if !m.Active || m.Role != access.RoleOwner {
+		return
+	}
+	if u, ok := a.userByID.get(m.UserID); ok && a.userRows.at(u).status == access.UserDisabled {
 		return
 	}
 	if n := a.activeOwners[m.CompanyID] + delta; n > 0 {

@@ -192,7 +192,14 @@ func (s *Store) UpdateUser(ctx context.Context, u *access.User) error {
 		old := a.user(i)
 		nu := *u
 		nu.Email, nu.CreatedAt = old.Email, old.CreatedAt
+		recount := old.Status != nu.Status
+		if recount {
+			a.countUserOwners(t, i, -1) // as counted under the old status
+		}
 		a.putUser(t, i, &nu)
+		if recount {
+			a.countUserOwners(t, i, 1)
+		}
 		if old.ActiveCompanyID != nu.ActiveCompanyID {
 			if old.ActiveCompanyID != uuid.Nil {
 				a.usersActiveIn.del(t, old.ActiveCompanyID, i, a.userIDOf)
@@ -203,6 +210,17 @@ func (s *Store) UpdateUser(ctx context.Context, u *access.User) error {
 		}
 		return nil
 	})
+}
+
+// countUserOwners adds delta to the owner count of every company where
+// user row i holds an active OWNER membership, as countOwner counts it
+// under the user's current status.
+func (a *accessTables) countUserOwners(t *tx, i ref, delta int) {
+	l := &a.userRows.at(i).links
+	for _, r := range l.members[:l.active] {
+		m := a.membership(r)
+		a.countOwner(t, &m, delta)
+	}
 }
 
 // ListUsers implements access.Store.

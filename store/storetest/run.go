@@ -81,23 +81,24 @@ var categories = []category{
 	{"operations/ConfinedSessionInvitations", testConfinedSessionInvitations},
 	{"operations/LoginNoiseKeepsTheTrail", testLoginNoiseKeepsTheTrail},
 	{"operations/CompanyEditsNames", testCompanyEditsNames},
-	{"operations/SignUp", testSignUp},                                  // operations.go
-	{"operations/UpdateByOwnerOrAdmin", testUpdateCompanyRank},         // companies_ops.go
-	{"operations/LeaveIsSelfAndKeepsAnOwner", testLeaveCompany},        // companies_ops.go
-	{"operations/TransferToAnActiveMember", testTransferOwnership},     // companies_ops.go
-	{"operations/DeleteByOwnerTakesEverything", testDeleteCompanyOps},  // companies_ops.go
-	{"input/ControlCharactersRefused", testControlCharacters},          // input.go
-	{"input/ExternalKeyIsNeverAUUID", testExternalKeyNotUUID},          // input.go
-	{"input/MerchantIDResolvesIDsFirst", testMerchantIDFirst},          // input.go
-	{"denials", testDenials},                                           // denials.go
-	{"consent", testConsent},                                           // consent.go
-	{"logins", testLogins},                                             // tokens.go
-	{"users/DisableStopsEverythingEnableRestores", testUserDisable},    // users_lifecycle.go
-	{"users/EraseRefusedForTheLastOwner", testUserEraseLastOwner},      // users_lifecycle.go
-	{"users/EraseLeavesNoRowAndATombstonedTrail", testUserErase},       // users_lifecycle.go
-	{"users/EraseTouchesOnlyItsEvents", testEraseTouchesOnlyItsEvents}, // users_lifecycle.go
-	{"users/ReviewedLifecycleRules", testReviewedLifecycleRules},       // users_lifecycle.go
-	{"users/LastOwnerOnEveryPath", testLastOwnerEveryPath},             // users_lifecycle.go
+	{"operations/SignUp", testSignUp},                                          // operations.go
+	{"operations/UpdateByOwnerOrAdmin", testUpdateCompanyRank},                 // companies_ops.go
+	{"operations/LeaveIsSelfAndKeepsAnOwner", testLeaveCompany},                // companies_ops.go
+	{"operations/TransferToAnActiveMember", testTransferOwnership},             // companies_ops.go
+	{"operations/DeleteByOwnerTakesEverything", testDeleteCompanyOps},          // companies_ops.go
+	{"input/ControlCharactersRefused", testControlCharacters},                  // input.go
+	{"input/ExternalKeyIsNeverAUUID", testExternalKeyNotUUID},                  // input.go
+	{"input/MerchantIDResolvesIDsFirst", testMerchantIDFirst},                  // input.go
+	{"denials", testDenials},                                                   // denials.go
+	{"consent", testConsent},                                                   // consent.go
+	{"logins", testLogins},                                                     // tokens.go
+	{"users/DisableStopsEverythingEnableRestores", testUserDisable},            // users_lifecycle.go
+	{"users/EraseRefusedForTheLastOwner", testUserEraseLastOwner},              // users_lifecycle.go
+	{"users/EraseLeavesNoRowAndATombstonedTrail", testUserErase},               // users_lifecycle.go
+	{"users/EraseTouchesOnlyItsEvents", testEraseTouchesOnlyItsEvents},         // users_lifecycle.go
+	{"users/ReviewedLifecycleRules", testReviewedLifecycleRules},               // users_lifecycle.go
+	{"users/LastOwnerOnEveryPath", testLastOwnerEveryPath},                     // users_lifecycle.go
+	{"users/DisabledOwnerCountsForNothing", testDisabledOwnerCountsForNothing}, // users_lifecycle.go
 }
 
 // Run is the conformance suite every store.Store implementation passes.

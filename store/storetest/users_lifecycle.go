@@ -446,13 +446,6 @@ func testLastOwnerEveryPath(t *testing.T, newStore Factory) {
 			require.NoError(t, err, "two active OWNERs: one goes inactive")
 
 			assert.NoError(t, p.take(asFirst, second.ID), "another active OWNER is left")
-			if p.name == "disable" {
-				// A disabled user's active OWNER membership still counts
-				// (the stores count memberships): demoted, so that first
-				// is the last active OWNER here as on the other paths.
-				_, err := w.Access.UpdateMember(ctx, asFirst, second.ID, access.MemberUpdate{Role: new(access.RoleAdmin)})
-				require.NoError(t, err)
-			}
 			err = p.take(asFirst, first.ID)
 			assertConflict(t, err, access.CodeLastOwner, "the last active OWNER (the inactive one counts for nothing)")
 			assert.ErrorIs(t, err, access.ErrLastOwner)
@@ -465,4 +458,54 @@ func testLastOwnerEveryPath(t *testing.T, newStore Factory) {
 			assert.Equal(t, access.UserActive, u.Status)
 		})
 	}
+}
+
+// testDisabledOwnerCountsForNothing: a disabled user acts nowhere, so
+// their active OWNER membership keeps no company owned. Two OWNERs cannot
+// both disable themselves, nor can the other step down while one is
+// disabled; enabling them again counts them again. The store's count
+// follows the user's status, also when the change is rolled back.
+func testDisabledOwnerCountsForNothing(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	st := newStore(t)
+	w := NewWorld(t, st)
+	sys := access.SystemPrincipal()
+	x, y := w.User(t, "x"), w.User(t, "y")
+	co, asX := w.NewCompany(t, access.NewCompany{Name: "Disabled Owners"}, x)
+	w.AddMember(t, co.ID, y, access.RoleOwner)
+	asY := access.UserPrincipal(y.ID, co.ID)
+	owners := func() int {
+		t.Helper()
+		n, err := st.CountActiveOwners(ctx, co.ID)
+		require.NoError(t, err)
+		return n
+	}
+	require.Equal(t, 2, owners())
+
+	require.NoError(t, w.Access.DisableUser(ctx, asX, x.ID), "another OWNER is left")
+	assert.Equal(t, 1, owners(), "a disabled OWNER counts for nothing")
+
+	err := w.Access.DisableUser(ctx, asY, y.ID)
+	assertConflict(t, err, access.CodeLastOwner, "y is the last OWNER who can act")
+	_, err = w.Access.UpdateMember(ctx, asY, y.ID, access.MemberUpdate{Role: new(access.RoleAdmin)})
+	assertConflict(t, err, access.CodeLastOwner, "nor may y step down")
+	assert.ErrorIs(t, w.Access.RemoveMember(ctx, asY, y.ID), access.ErrLastOwner)
+
+	// A status change rolled back leaves the count as it was.
+	boom := errors.New("rolled back")
+	err = w.Access.InTx(ctx, func(ctx context.Context) error {
+		require.NoError(t, w.Access.EnableUser(ctx, sys, x.ID))
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	assert.Equal(t, 1, owners(), "the rolled-back enabling counts nobody")
+
+	require.NoError(t, w.Access.EnableUser(ctx, sys, x.ID))
+	assert.Equal(t, 2, owners(), "enabled, x counts again")
+	_, err = w.Access.UpdateMember(ctx, asY, y.ID, access.MemberUpdate{Role: new(access.RoleAdmin)})
+	require.NoError(t, err, "x owns the company again")
+	assert.Equal(t, 1, owners())
+	m, err := w.Access.GetMember(ctx, asX, x.ID)
+	require.NoError(t, err)
+	assert.Equal(t, access.RoleOwner, m.Role)
 }
