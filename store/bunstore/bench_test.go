@@ -82,7 +82,8 @@ func BenchmarkCheckAccess(b *testing.B) {
 					q.CompanyID.String(), q.UserID.String(), q.Permission, q.Resource.Type != "", q.Resource.Type, q.Resource.ID, token,
 					"{OWNER,ADMIN}", nil,
 				).Scan(&f.Member, &f.Active, &f.Role, &f.HasExtra, &f.Withheld, &f.GrantLevel, &f.TokenGrantLevel,
-					&f.Connected, &f.ConnectionHas, &connID, &since, &agencySince, &f.AgencyRole, &f.AgencyHasExtra, &f.AgencyWithheld)
+					&f.Connected, &f.ConnectionHas, &connID, &since, &agencySince, &f.AgencyRole, &f.AgencyHasExtra, &f.AgencyWithheld,
+					&f.CompanyRole, &f.RoleLevel, &f.RoleHas)
 				if err != nil {
 					b.Fatal(err)
 				}
