@@ -418,17 +418,29 @@ func (s *Service) AfterCommit(ctx context.Context, f func()) {
 // Audit appends an audit event for a change made by p, in the transaction
 // carried by ctx. Details must not contain secrets.
 func (s *Service) Audit(ctx context.Context, p Principal, companyID uuid.UUID, action, target string, details map[string]string) error {
-	e := AuditEvent{
-		ID: s.newID(), CompanyID: companyID, Actor: p.String(), Action: action,
-		Target: target, Outcome: "success", Details: s.reachDetails(ctx, p, companyID, details), At: s.Now(),
-	}
+	e := s.auditEvent(ctx, p, companyID, action, target, details)
 	if err := s.store.AppendAudit(ctx, &e); err != nil {
 		return err
 	}
+	s.audited(ctx, e)
+	return nil
+}
+
+// auditEvent is the event Audit would append, for a store method that
+// writes it together with its change (then audited).
+func (s *Service) auditEvent(ctx context.Context, p Principal, companyID uuid.UUID, action, target string, details map[string]string) AuditEvent {
+	return AuditEvent{
+		ID: s.newID(), CompanyID: companyID, Actor: p.String(), Action: action,
+		Target: target, Outcome: "success", Details: s.reachDetails(ctx, p, companyID, details), At: s.Now(),
+	}
+}
+
+// audited hands a stored event to the audit hooks once the transaction of
+// ctx commits.
+func (s *Service) audited(ctx context.Context, e AuditEvent) {
 	if rec, ok := ctx.Value(recorderKey{}).(*recorder); ok {
 		rec.events = append(rec.events, e)
 	}
-	return nil
 }
 
 func userTarget(id uuid.UUID) string { return "user:" + id.String() }

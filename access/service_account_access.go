@@ -434,7 +434,7 @@ func (s *Service) applyChange(ctx context.Context, p Principal, a AccountAccess,
 		if err != nil {
 			return err
 		}
-		_, err = s.changeMembership(ctx, p, act, m, memberChange{role: role})
+		_, err = s.changeMembership(ctx, p, act, Member{Membership: m}, memberChange{role: role})
 		return err
 	}
 	i := slices.IndexFunc(held, func(g Grant) bool { return g.Resource == ch.res })

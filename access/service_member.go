@@ -98,7 +98,7 @@ func (s *Service) ProvisionMember(ctx context.Context, p Principal, in NewMember
 				return err
 			}
 		}
-		m, err := s.store.GetMembership(ctx, p.CompanyID, u.ID)
+		m, err := s.store.GetMember(ctx, p.CompanyID, u.ID)
 		switch {
 		case isNotFound(err):
 			out.Member, err = s.addMembership(ctx, p, a, u, add)
@@ -518,13 +518,27 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 		if ch.onlyPrimary() {
 			need = ""
 		}
-		a, err := s.Authorize(ctx, p, need)
+		// The actor's membership and the target's, in one read.
+		ms, err := s.store.GetMembers(ctx, p.CompanyID, []uuid.UUID{p.UserID, userID})
 		if err != nil {
 			return err
 		}
-		m, err := s.member(ctx, p.CompanyID, userID)
+		actor := knownMembership{err: NotFound(CodeMembershipNotFound)}
+		target, found := Member{}, false
+		for _, m := range ms {
+			if m.UserID == p.UserID {
+				actor = knownMembership{m: m.Membership}
+			}
+			if m.UserID == userID {
+				target, found = m, true
+			}
+		}
+		a, err := s.authorizeKnown(ctx, p, need, &actor)
 		if err != nil {
 			return err
+		}
+		if !found {
+			return NotFound(CodeMemberNotFound)
 		}
 		ch := ch // per attempt: a retried transaction resolves the role again
 		if up.Role != nil {
@@ -532,7 +546,7 @@ func (s *Service) UpdateMember(ctx context.Context, p Principal, userID uuid.UUI
 				return err
 			}
 		}
-		out, err = s.changeMembership(ctx, p, a, m, ch)
+		out, err = s.changeMembership(ctx, p, a, target, ch)
 		return err
 	})
 	return out, err
@@ -554,8 +568,10 @@ func (ch memberChange) onlyPrimary() bool {
 // the transaction of ctx (which holds the company's lock): only an OWNER
 // changes a member at or above their own level, no one raises their own
 // role or grants beyond their own, and the company keeps an active OWNER.
-// It records the change and returns the member as stored.
-func (s *Service) changeMembership(ctx context.Context, p Principal, a Actor, m Membership, ch memberChange) (Member, error) {
+// It records the change and returns the member as stored (target as read
+// in the transaction, with the change).
+func (s *Service) changeMembership(ctx context.Context, p Principal, a Actor, target Member, ch memberChange) (Member, error) {
+	m := target.Membership
 	self := p.Kind == PrincipalUser && p.UserID == m.UserID
 	before := m
 	level, err := s.RoleLevel(ctx, m.CompanyID, m.Role)
@@ -613,17 +629,16 @@ func (s *Service) changeMembership(ctx context.Context, p Principal, a Actor, m 
 			return Member{}, err
 		}
 		m.UpdatedAt = s.Now()
-		if err := s.store.UpdateMembership(ctx, &m); err != nil {
+		// The change and its record in one write.
+		e := s.auditEvent(ctx, p, p.CompanyID, "membership.updated", userTarget(m.UserID), details)
+		if err := s.store.UpdateMembershipAudited(ctx, &m, &e); err != nil {
 			return Member{}, err
 		}
-		if err := s.Audit(ctx, p, p.CompanyID, "membership.updated", userTarget(m.UserID), details); err != nil {
-			return Member{}, err
-		}
+		s.audited(ctx, e)
 	}
-	out, err := s.store.GetMember(ctx, m.CompanyID, m.UserID)
-	if err != nil {
-		return Member{}, err
-	}
+	// What was just written, without reading it back.
+	out := target
+	out.Membership = m
 	outLevel, err := s.RoleLevel(ctx, out.CompanyID, out.Role)
 	out.Editable = !self && a.Has(UserEdit) && a.CanManage(outLevel)
 	return out, err

@@ -115,6 +115,11 @@ type Store interface {
 	// AllowSwitch and UpdatedAt of the membership (CompanyID, UserID). ErrNotFound if none;
 	// ErrConflict if it would give the user a second primary membership.
 	UpdateMembership(ctx context.Context, m *Membership) error
+	// UpdateMembershipAudited is UpdateMembership and AppendAudit of e, in
+	// one round trip (one statement on PostgreSQL): a change with its
+	// record. Errors as UpdateMembership's; on an error neither is kept
+	// where it joins a transaction that rolls back.
+	UpdateMembershipAudited(ctx context.Context, m *Membership, e *AuditEvent) error
 	// ClearPrimary unsets Primary on every membership of the user.
 	ClearPrimary(ctx context.Context, userID uuid.UUID) error
 	// DeleteMembership removes the membership and every grant its user holds
@@ -127,6 +132,10 @@ type Store interface {
 	// GetMember returns one membership joined with its user (and the
 	// creating user when known). ErrNotFound if none.
 	GetMember(ctx context.Context, companyID, userID uuid.UUID) (Member, error)
+	// GetMembers returns the memberships in the company of the users
+	// among userIDs, each as GetMember returns it, in one round trip, in
+	// no particular order; a user without one is left out.
+	GetMembers(ctx context.Context, companyID uuid.UUID, userIDs []uuid.UUID) ([]Member, error)
 	// ListMembers lists a company's memberships joined with their users,
 	// in one query per page.
 	ListMembers(ctx context.Context, companyID uuid.UUID, active *bool, c Cursor) ([]Member, error)

@@ -152,3 +152,28 @@ func (s *Store) ScrubAudit(ctx context.Context, sc access.AuditScrub) (int, erro
 	}
 	return n, nil
 }
+
+// auditCTE is a WITH query, named audit, that inserts events in the
+// statement it belongs to when cond (SQL, "true" for always) holds, and
+// its arguments: a change and its record in one round trip. A
+// data-modifying WITH runs whatever the main statement reads, so the
+// caller's cond ties the record to its change.
+func auditCTE(cond string, events ...*access.AuditEvent) (string, []any, error) {
+	var b strings.Builder
+	b.WriteString(`audit AS (INSERT INTO ?schema.audit_events (id, company_id, actor, action, target, outcome, details, at)
+	SELECT * FROM (VALUES `)
+	args := make([]any, 0, 8*len(events))
+	for i, e := range events {
+		details, err := json.Marshal(e.Details)
+		if err != nil {
+			return "", nil, fmt.Errorf("bunstore: audit event %s: details: %w", e.ID, err)
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`(?::uuid, ?::uuid, ?::text, ?::text, ?::text, ?::text, ?::jsonb, ?::timestamptz)`)
+		args = append(args, e.ID, e.CompanyID, e.Actor, e.Action, e.Target, e.Outcome, string(details), e.At)
+	}
+	b.WriteString(`) AS e WHERE ` + cond + `)`)
+	return b.String(), args, nil
+}

@@ -209,3 +209,28 @@ func (s *Store) ListUserCompanies(ctx context.Context, userID uuid.UUID, active 
 	}
 	return each(rows, userCompanyRow.userCompany), nil
 }
+
+// GetMembers implements access.Store: one statement, by the
+// (company_id, user_id) unique index.
+func (s *Store) GetMembers(ctx context.Context, companyID uuid.UUID, userIDs []uuid.UUID) ([]access.Member, error) {
+	return s.members(ctx, `m.company_id = ? AND m.user_id = ANY(?::uuid[])`, companyID, pgdialect.Array(userIDs))
+}
+
+// UpdateMembershipAudited implements access.Store: the UPDATE and the
+// audit event's INSERT, which runs only when the UPDATE found its row, in
+// one statement.
+func (s *Store) UpdateMembershipAudited(ctx context.Context, m *access.Membership, e *access.AuditEvent) error {
+	audit, auditArgs, err := auditCTE(`EXISTS (SELECT 1 FROM up)`, e)
+	if err != nil {
+		return err
+	}
+	var n int
+	err = s.scan(ctx, access.CodeMembershipNotFound, &n, `WITH up AS (
+		UPDATE ?schema.memberships SET role = ?, extra = ?, withheld = ?,
+			is_active = ?, is_primary = ?, allow_switch = ?, updated_at = ?
+		WHERE company_id = ? AND user_id = ? RETURNING 1
+	), `+audit+` SELECT count(*) FROM up`,
+		append([]any{m.Role, pgdialect.Array(orEmpty(m.Extra)), pgdialect.Array(orEmpty(m.Withheld)), m.Active, m.Primary,
+			m.AllowSwitch, m.UpdatedAt, m.CompanyID, m.UserID}, auditArgs...)...)
+	return one(n, err, access.CodeMembershipNotFound)
+}

@@ -219,6 +219,67 @@ func testMemberships(t *testing.T, newStore Factory) {
 		assert.NoError(t, err)
 		f.member(c.ID, u.ID, access.RoleAdmin) // may join again
 	})
+	t.Run("get members of several users", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, other := f.company(), f.company()
+		boss, u, v, stranger := f.user(), f.user(), f.user(), f.user()
+		f.member(c.ID, boss.ID, access.RoleOwner)
+		mu := f.member(c.ID, u.ID, access.RoleAdmin, func(m *access.Membership) { m.CreatedBy = boss.ID })
+		f.member(c.ID, v.ID, access.RoleViewer)
+		f.member(other.ID, stranger.ID, access.RoleOwner)
+		ms, err := f.s.GetMembers(f.ctx, c.ID, []uuid.UUID{u.ID, stranger.ID, newID(), u.ID})
+		require.NoError(t, err)
+		require.Len(t, ms, 1, "only u is a member of c (once, though named twice)")
+		want, err := f.s.GetMember(f.ctx, c.ID, u.ID)
+		require.NoError(t, err)
+		assert.Equal(t, want, ms[0], "as GetMember returns it")
+		assert.Equal(t, mu, normMembership(ms[0].Membership))
+		ms, err = f.s.GetMembers(f.ctx, c.ID, []uuid.UUID{v.ID, boss.ID})
+		require.NoError(t, err)
+		got := map[uuid.UUID]string{}
+		for _, m := range ms {
+			got[m.UserID] = m.Role
+		}
+		assert.Equal(t, map[uuid.UUID]string{v.ID: access.RoleViewer, boss.ID: access.RoleOwner}, got)
+		ms, err = f.s.GetMembers(f.ctx, other.ID, []uuid.UUID{u.ID})
+		require.NoError(t, err)
+		assert.Empty(t, ms, "u is no member of the other company")
+	})
+	t.Run("update audited", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c := f.company()
+		u := f.user()
+		m := f.member(c.ID, u.ID, access.RoleViewer)
+		m.Role, m.Extra, m.UpdatedAt = access.RoleAdmin, []string{access.UserAdd, access.UserView}, f.now.Add(time.Minute)
+		e := access.AuditEvent{ID: newID(), CompanyID: c.ID, Actor: "system", Action: "membership.updated",
+			Target: "user:" + u.ID.String(), Outcome: access.OutcomeSuccess, Details: map[string]string{"role_to": m.Role}, At: f.now}
+		require.NoError(t, f.s.UpdateMembershipAudited(f.ctx, &m, &e))
+		got, err := f.s.GetMembership(f.ctx, c.ID, u.ID)
+		require.NoError(t, err)
+		assert.Equal(t, m, normMembership(got))
+		es, err := f.s.ListAudit(f.ctx, c.ID, all())
+		require.NoError(t, err)
+		if assert.Len(t, es, 1) {
+			assert.Equal(t, normEvent(e), normEvent(es[0]))
+		}
+
+		// Neither without the other: an unknown membership records
+		// nothing, a taken event ID changes nothing.
+		ghost := m
+		ghost.UserID = newID()
+		e2 := e
+		e2.ID = newID()
+		assertNotFound(t, f.s.UpdateMembershipAudited(f.ctx, &ghost, &e2), access.CodeMembershipNotFound)
+		changed := m
+		changed.Role = access.RoleViewer
+		assertConflict(t, f.s.UpdateMembershipAudited(f.ctx, &changed, &e), access.CodeIDTaken)
+		es, err = f.s.ListAudit(f.ctx, c.ID, all())
+		require.NoError(t, err)
+		assert.Len(t, es, 1)
+		got, err = f.s.GetMembership(f.ctx, c.ID, u.ID)
+		require.NoError(t, err)
+		assert.Equal(t, access.RoleAdmin, got.Role, "the change of a refused event stayed")
+	})
 	t.Run("count active owners", func(t *testing.T) {
 		f := newRows(t, newStore)
 		c, other := f.company(), f.company()
