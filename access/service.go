@@ -116,7 +116,11 @@ type recorderKey struct{}
 // its transaction committed, and who attempted what, to record a refusal.
 type recorder struct {
 	events []AuditEvent
-	after  []func()
+	// pending are the events Audit recorded that are not written yet:
+	// flushAudit writes them in one round trip, before the transaction
+	// commits (or before it reads the trail).
+	pending []AuditEvent
+	after   []func()
 	// The attempt: the first principal authorized in the transaction (or
 	// named by Attempt), the operation and the permission it asked for.
 	actor      Principal
@@ -192,10 +196,18 @@ func (s *Service) reachDetails(ctx context.Context, p Principal, companyID uuid.
 // before the store commits.
 func (s *Service) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if outer, nested := ctx.Value(recorderKey{}).(*recorder); nested {
+		if joined, _ := ctx.Value(joinedKey{}).(bool); joined {
+			return fn(ctx)
+		}
+		// The outer events are written first, so that the savepoint's
+		// rollback takes only its own.
+		if err := s.flushAudit(ctx); err != nil {
+			return err
+		}
 		mark, markAfter := len(outer.events), len(outer.after)
 		err := s.store.RunInTx(ctx, fn)
 		if err != nil {
-			outer.events, outer.after = outer.events[:mark], outer.after[:markAfter]
+			outer.events, outer.after, outer.pending = outer.events[:mark], outer.after[:markAfter], outer.pending[:0]
 		}
 		return err
 	}
@@ -203,8 +215,11 @@ func (s *Service) InTx(ctx context.Context, fn func(ctx context.Context) error) 
 	err := s.store.RunInTx(context.WithValue(ctx, recorderKey{}, rec), func(ctx context.Context) error {
 		// A store may run fn again (a serialization failure retried):
 		// only the attempt that commits counts.
-		rec.events, rec.after, rec.reach = rec.events[:0], rec.after[:0], rec.reach[:0]
-		return fn(ctx)
+		rec.events, rec.pending, rec.after, rec.reach = rec.events[:0], rec.pending[:0], rec.after[:0], rec.reach[:0]
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		return s.flushAudit(ctx)
 	})
 	if err != nil {
 		if refused(err) {
@@ -416,14 +431,45 @@ func (s *Service) AfterCommit(ctx context.Context, f func()) {
 }
 
 // Audit appends an audit event for a change made by p, in the transaction
-// carried by ctx. Details must not contain secrets.
+// carried by ctx. Details must not contain secrets. Inside InTx the
+// transaction's events are written together, in one round trip, before it
+// commits: a store read of the trail inside the transaction (rather than
+// through the Service) does not see them yet.
 func (s *Service) Audit(ctx context.Context, p Principal, companyID uuid.UUID, action, target string, details map[string]string) error {
 	e := s.auditEvent(ctx, p, companyID, action, target, details)
-	if err := s.store.AppendAudit(ctx, &e); err != nil {
+	if rec, ok := ctx.Value(recorderKey{}).(*recorder); ok {
+		rec.pending = append(rec.pending, e)
+		rec.events = append(rec.events, e)
+		return nil
+	}
+	return s.store.AppendAudit(ctx, &e)
+}
+
+// flushAudit writes the events Audit recorded in the transaction of ctx
+// and not written yet; outside InTx there are none.
+func (s *Service) flushAudit(ctx context.Context) error {
+	rec, ok := ctx.Value(recorderKey{}).(*recorder)
+	if !ok || len(rec.pending) == 0 {
+		return nil
+	}
+	if err := s.store.AppendAudits(ctx, rec.pending); err != nil {
 		return err
 	}
-	s.audited(ctx, e)
+	rec.pending = rec.pending[:0]
 	return nil
+}
+
+type joinedKey struct{}
+
+// Joined returns ctx marked so that an InTx under it that is nested in
+// another (the checked methods' own included) joins the outer transaction
+// without a savepoint of its own: for a caller that rolls the whole
+// transaction back when any of its calls fails, and so never needs one
+// call undone alone (package invite accepting an invitation). PostgreSQL
+// is spared the savepoint's two round trips. A caller that goes on after
+// a failed call must not use it: the failed call's writes would stay.
+func Joined(ctx context.Context) context.Context {
+	return context.WithValue(ctx, joinedKey{}, true)
 }
 
 // auditEvent is the event Audit would append, for a store method that

@@ -29,6 +29,9 @@ func (s *Service) QueryAudit(ctx context.Context, p Principal, f AuditFilter) (P
 	if err := s.CheckLevel(ctx, p, Resource{Type: ResourceAccount}, LevelAdmin); err != nil {
 		return Page[AuditEvent]{}, err
 	}
+	if err := s.flushAudit(ctx); err != nil { // the transaction's own events too
+		return Page[AuditEvent]{}, err
+	}
 	limit := c.Limit
 	c.Limit++
 	rows, err := s.store.QueryAudit(ctx, p.CompanyID, q, c)

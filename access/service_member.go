@@ -32,7 +32,7 @@ func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Mem
 	}
 	var out Member
 	err = s.InTx(ctx, func(ctx context.Context) error {
-		a, err := s.Authorize(ctx, p, UserAdd)
+		a, creator, err := s.authorizeAdder(ctx, p)
 		if err != nil {
 			return err
 		}
@@ -43,14 +43,33 @@ func (s *Service) AddMember(ctx context.Context, p Principal, in NewMember) (Mem
 		if err := a.CanGrant(add.role.Level, append(slices.Clone(add.role.Permissions), add.extra...)); err != nil {
 			return err
 		}
-		u, _, err := s.memberUser(ctx, p, add)
+		u, created, err := s.memberUser(ctx, p, add)
 		if err != nil {
 			return err
 		}
+		add.created, add.creator = created, creator
 		out, err = s.addMembership(ctx, p, a, u, add)
 		return err
 	})
 	return out, err
+}
+
+// authorizeAdder is Authorize(p, USER_ADD) reading p's membership with its
+// user (GetMember), whose summary is the new member's CreatedByUser: nil
+// when p is the system or has no membership (an agency's member).
+func (s *Service) authorizeAdder(ctx context.Context, p Principal) (Actor, *UserSummary, error) {
+	if p.Kind == PrincipalSystem || p.reachAgency() != uuid.Nil {
+		a, err := s.Authorize(ctx, p, UserAdd)
+		return a, nil, err
+	}
+	am, err := s.store.GetMember(ctx, p.CompanyID, p.UserID)
+	known := knownMembership{m: am.Membership, err: err}
+	a, aerr := s.authorizeKnown(ctx, p, UserAdd, &known)
+	if aerr != nil || err != nil {
+		return a, nil, aerr
+	}
+	sum := am.User.Summary()
+	return a, &sum, nil
 }
 
 // ProvisionMember is the access half of seed 000's just-in-time
@@ -93,6 +112,7 @@ func (s *Service) ProvisionMember(ctx context.Context, p Principal, in NewMember
 			return err
 		}
 		out.UserCreated = created
+		add.created = created
 		if !created {
 			if out.Elsewhere, err = s.memberElsewhere(ctx, u.ID, p.CompanyID); err != nil {
 				return err
@@ -130,6 +150,10 @@ type newMember struct {
 	role     *Role  // a catalog role, or nil for a company role
 	roleCode string // the company role's code, resolved in the transaction
 	extra    []string
+	// created: memberUser created the user (who then has no membership
+	// yet). creator: the adder's summary, when known.
+	created bool
+	creator *UserSummary
 }
 
 func (s *Service) parseNewMember(p Principal, in NewMember) (newMember, error) {
@@ -315,14 +339,19 @@ func (s *Service) memberElsewhere(ctx context.Context, userID, companyID uuid.UU
 // authorized actor, inside the transaction of ctx, and returns the member.
 func (s *Service) addMembership(ctx context.Context, p Principal, a Actor, u User, add newMember) (Member, error) {
 	primary := add.Primary
-	if !primary {
+	switch {
+	case add.created:
+		primary = true // a new user's first membership
+	case !primary:
 		_, hasPrimary, err := s.primaryOf(ctx, u.ID)
 		if err != nil {
 			return Member{}, err
 		}
 		primary = !hasPrimary
-	} else if err := s.store.ClearPrimary(ctx, u.ID); err != nil {
-		return Member{}, err
+	default:
+		if err := s.store.ClearPrimary(ctx, u.ID); err != nil {
+			return Member{}, err
+		}
 	}
 	now := s.Now()
 	m := Membership{ID: s.newID(), CompanyID: p.CompanyID, UserID: u.ID, Role: add.role.Code, Extra: add.extra,
@@ -355,10 +384,18 @@ func (s *Service) addMembership(ctx context.Context, p Principal, a Actor, u Use
 		"role": m.Role, "permissions": strings.Join(m.Extra, ","), "active": strconv.FormatBool(m.Active)}); err != nil {
 		return Member{}, err
 	}
-	out, err := s.store.GetMember(ctx, p.CompanyID, u.ID)
+	// What was just written, without reading it back, when the creator is
+	// known.
+	out := Member{Membership: m, User: u, CreatedByUser: add.creator}
+	if add.creator == nil && m.CreatedBy != uuid.Nil {
+		var err error
+		if out, err = s.store.GetMember(ctx, p.CompanyID, u.ID); err != nil {
+			return Member{}, err
+		}
+	}
 	self := p.Kind == PrincipalUser && p.UserID == u.ID
 	out.Editable = !self && a.Has(UserEdit) && a.CanManage(add.role.Level)
-	return out, err
+	return out, nil
 }
 
 // GetMember returns a member of the principal's company: the principal's

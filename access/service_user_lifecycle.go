@@ -166,6 +166,9 @@ func (s *Service) EraseUser(ctx context.Context, p Principal, userID uuid.UUID) 
 				return err
 			}
 		}
+		if err := s.flushAudit(ctx); err != nil { // scrubbed too
+			return err
+		}
 		_, err = s.store.ScrubAudit(ctx, scrubOf(u))
 		return err
 	})

@@ -212,6 +212,9 @@ type Store interface {
 
 	// AppendAudit inserts an event.
 	AppendAudit(ctx context.Context, e *AuditEvent) error
+	// AppendAudits inserts events (none: nothing), in one round trip, all
+	// or none. ErrConflict (CodeIDTaken) as AppendAudit's.
+	AppendAudits(ctx context.Context, events []AuditEvent) error
 	// ScrubAudit rewrites every event, of any company, that sc.Apply
 	// changes, in place (ID, company, action, outcome and time stay), and
 	// reports how many. It reads the whole trail: an erasure's cost.

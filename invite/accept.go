@@ -191,6 +191,12 @@ func (s *Service) acceptMember(ctx context.Context, p access.Principal, inv Invi
 	if err := s.claim(ctx, inv, Transition{ID: inv.ID, From: StatusPending, To: StatusAccepted, At: now, UserID: u.ID}, now); err != nil {
 		return Acceptance{}, err
 	}
+	// Any failure below fails the whole accept: AddMember joins this
+	// transaction without a savepoint, and handsTo knows the invitation
+	// just claimed without reading it again.
+	claimed := inv
+	claimed.Status = StatusAccepted
+	ctx = context.WithValue(access.Joined(ctx), claimedKey{}, claimed)
 	// Accepting is the invitee's consent: the inviter need not see them.
 	m, err := s.acc.AddMember(ctx, inviter, access.NewMember{Email: inv.Email, Role: inv.Role, Permissions: inv.Permissions,
 		CreateUser: true, NewUserID: u.ID, Consented: true, GrantsFrom: access.Subject{Type: access.SubjectInvite, ID: inv.ID}})
@@ -203,6 +209,10 @@ func (s *Service) acceptMember(ctx context.Context, p access.Principal, inv Invi
 	}
 	return Acceptance{UserID: m.UserID, NewUser: isNew, CompanyID: inv.CompanyID}, nil
 }
+
+// claimedKey carries, in the context of an accept's transaction, the
+// invitation it claimed (as it now stands).
+type claimedKey struct{}
 
 // Reject declines the invitation with this token, for its invitee: anyone
 // holding the token, or a signed-in user who must be the invited e-mail's

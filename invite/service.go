@@ -150,9 +150,12 @@ func (s *Service) userErased(ctx context.Context, _ access.Principal, u access.U
 // handsTo lets a member invitation's grants pass only to the member it was
 // accepted for (access.NewMember.GrantsFrom).
 func (s *Service) handsTo(ctx context.Context, companyID, id uuid.UUID, email string) error {
-	inv, err := s.st.GetInvitation(ctx, companyID, id)
-	if err != nil {
-		return err
+	inv, claimed := ctx.Value(claimedKey{}).(Invitation)
+	if !claimed || inv.ID != id || inv.CompanyID != companyID {
+		var err error
+		if inv, err = s.st.GetInvitation(ctx, companyID, id); err != nil {
+			return err
+		}
 	}
 	if inv.Kind != KindMember || inv.Status != StatusAccepted || inv.Email != email {
 		return access.Forbidden("the invitation's grants pass only to the member it was accepted for")

@@ -153,15 +153,30 @@ func (s *Store) ScrubAudit(ctx context.Context, sc access.AuditScrub) (int, erro
 	return n, nil
 }
 
-// auditCTE is a WITH query, named audit, that inserts events in the
-// statement it belongs to when cond (SQL, "true" for always) holds, and
-// its arguments: a change and its record in one round trip. A
-// data-modifying WITH runs whatever the main statement reads, so the
-// caller's cond ties the record to its change.
-func auditCTE(cond string, events ...*access.AuditEvent) (string, []any, error) {
+// AppendAudits implements access.Store: one multi-row INSERT.
+func (s *Store) AppendAudits(ctx context.Context, events []access.AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	ptrs := make([]*access.AuditEvent, len(events))
+	for i := range events {
+		ptrs[i] = &events[i]
+	}
+	values, args, err := auditValues(ptrs)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, "", auditInsert+values, args...)
+	return err
+}
+
+const auditInsert = `INSERT INTO ?schema.audit_events (id, company_id, actor, action, target, outcome, details, at) `
+
+// auditValues is the SELECT of events' rows for auditInsert, and its
+// arguments.
+func auditValues(events []*access.AuditEvent) (string, []any, error) {
 	var b strings.Builder
-	b.WriteString(`audit AS (INSERT INTO ?schema.audit_events (id, company_id, actor, action, target, outcome, details, at)
-	SELECT * FROM (VALUES `)
+	b.WriteString(`SELECT * FROM (VALUES `)
 	args := make([]any, 0, 8*len(events))
 	for i, e := range events {
 		details, err := json.Marshal(e.Details)
@@ -174,6 +189,19 @@ func auditCTE(cond string, events ...*access.AuditEvent) (string, []any, error) 
 		b.WriteString(`(?::uuid, ?::uuid, ?::text, ?::text, ?::text, ?::text, ?::jsonb, ?::timestamptz)`)
 		args = append(args, e.ID, e.CompanyID, e.Actor, e.Action, e.Target, e.Outcome, string(details), e.At)
 	}
-	b.WriteString(`) AS e WHERE ` + cond + `)`)
+	b.WriteString(`) AS e`)
 	return b.String(), args, nil
+}
+
+// auditCTE is a WITH query, named audit, that inserts events in the
+// statement it belongs to when cond (SQL) holds, and its arguments: a
+// change and its record in one round trip. A data-modifying WITH runs
+// whatever the main statement reads, so the caller's cond ties the record
+// to its change.
+func auditCTE(cond string, events ...*access.AuditEvent) (string, []any, error) {
+	values, args, err := auditValues(events)
+	if err != nil {
+		return "", nil, err
+	}
+	return `audit AS (` + auditInsert + values + ` WHERE ` + cond + `)`, args, nil
 }

@@ -24,6 +24,19 @@ func (s *Store) UpdateMembershipAudited(ctx context.Context, m *access.Membershi
 	})
 }
 
+// AppendAudits implements access.Store: AppendAudit of each, all or
+// nothing.
+func (s *Store) AppendAudits(ctx context.Context, events []access.AuditEvent) error {
+	return s.RunInTx(ctx, func(ctx context.Context) error {
+		for i := range events {
+			if err := s.AppendAudit(ctx, &events[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // GetMembers implements access.Store: GetMember of each user, as of one
 // moment.
 func (s *Store) GetMembers(ctx context.Context, companyID uuid.UUID, userIDs []uuid.UUID) ([]access.Member, error) {
