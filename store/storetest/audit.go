@@ -28,6 +28,37 @@ func testAudit(t *testing.T, newStore Factory) {
 			return idsOf(es, func(e access.AuditEvent) uuid.UUID { return e.ID }), err
 		})
 	})
+	t.Run("several at once", func(t *testing.T) {
+		f := newRows(t, newStore)
+		c, other := f.company(), f.company()
+		require.NoError(t, f.s.AppendAudits(f.ctx, nil), "none: nothing")
+		es := []access.AuditEvent{
+			{ID: newID(), CompanyID: c.ID, Actor: "system", Action: "a.one", Target: "user:x", Outcome: access.OutcomeSuccess,
+				Details: map[string]string{"k": `"quoted"`}, At: f.now},
+			{ID: newID(), CompanyID: other.ID, Actor: "system", Action: "b", Outcome: access.OutcomeDenied, At: f.now.Add(time.Second)},
+			{ID: newID(), CompanyID: c.ID, Actor: "user:y", Action: "a.two", Outcome: access.OutcomeSuccess,
+				Details: map[string]string{}, At: f.now.Add(2 * time.Second)},
+		}
+		require.NoError(t, f.s.AppendAudits(f.ctx, es))
+		got, err := f.s.ListAudit(f.ctx, c.ID, all())
+		require.NoError(t, err)
+		if assert.Len(t, got, 2) {
+			assert.Equal(t, normEvent(es[0]), normEvent(got[0]))
+			assert.Equal(t, normEvent(es[2]), normEvent(got[1]))
+		}
+		got, err = f.s.ListAudit(f.ctx, other.ID, all())
+		require.NoError(t, err)
+		if assert.Len(t, got, 1) {
+			assert.Equal(t, normEvent(es[1]), normEvent(got[0]))
+		}
+
+		// All or none: a taken ID refuses the whole batch.
+		fresh := access.AuditEvent{ID: newID(), CompanyID: c.ID, Actor: "system", Action: "fresh", At: f.now}
+		assertConflict(t, f.s.AppendAudits(f.ctx, []access.AuditEvent{fresh, es[0]}), access.CodeIDTaken)
+		got, err = f.s.ListAudit(f.ctx, c.ID, all())
+		require.NoError(t, err)
+		assert.Len(t, got, 2, "the batch with a taken ID left an event")
+	})
 	t.Run("id taken and copies", func(t *testing.T) {
 		f := newRows(t, newStore)
 		c := f.company()
