@@ -76,8 +76,10 @@ type NewMember struct {
 	CreateUser bool
 	// NewUserID, with CreateUser, is the ID the created user gets (default:
 	// a fresh one), for a caller that recorded it before the user existed
-	// (an invitation's claim). If the e-mail's user exists with another
-	// ID, AddMember fails with ErrConflict (CodeEmailTaken).
+	// (an invitation's claim), having found no user with the e-mail: the
+	// user is then created without looking again. If the e-mail's user
+	// exists with another ID, AddMember fails with ErrConflict
+	// (CodeEmailTaken); with this ID, it is that user.
 	NewUserID uuid.UUID
 	// Consented says the user agreed to join: AddMember then adds a user
 	// the principal cannot see (SeesUser). Package invite sets it when the

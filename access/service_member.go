@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -190,15 +191,27 @@ func (s *Service) parseNewMember(p Principal, in NewMember) (newMember, error) {
 // unknown one (ErrNotFound), or, where an unknown e-mail would be created,
 // with ErrConsentRequired.
 func (s *Service) memberUser(ctx context.Context, p Principal, add newMember) (User, bool, error) {
+	if add.email != "" && add.CreateUser && add.NewUserID != uuid.Nil {
+		// The caller found no user with the e-mail in this transaction
+		// (an invitation's claim recorded the ID): it is created without
+		// a second look. One created meanwhile (with the e-mail or the
+		// ID) is refused by the store, and then looked up below.
+		u, err := s.createMemberUser(ctx, p, add)
+		if err == nil || !errors.Is(err, ErrConflict) {
+			return u, err == nil, err
+		}
+	}
 	var u User
 	var err error
 	if add.email == "" {
-		seen, serr := s.sees(ctx, p, add.UserID)
-		if serr != nil {
-			return User{}, false, serr
-		}
-		if !seen && !add.Consented {
-			return User{}, false, NotFound(CodeUserNotFound)
+		if !add.Consented {
+			seen, serr := s.sees(ctx, p, add.UserID)
+			if serr != nil {
+				return User{}, false, serr
+			}
+			if !seen {
+				return User{}, false, NotFound(CodeUserNotFound)
+			}
 		}
 		u, err = s.store.GetUser(ctx, add.UserID)
 	} else {
@@ -227,17 +240,25 @@ func (s *Service) memberUser(ctx context.Context, p Principal, add newMember) (U
 	if !isNotFound(err) || !add.CreateUser {
 		return User{}, false, err
 	}
-	if u, err = s.newUser(NewUser{Email: add.email}); err != nil {
-		return User{}, false, err
+	u, err = s.createMemberUser(ctx, p, add)
+	return u, err == nil, err
+}
+
+// createMemberUser creates the user of add's e-mail (with add.NewUserID,
+// if set), acting in p's company, and records it.
+func (s *Service) createMemberUser(ctx context.Context, p Principal, add newMember) (User, error) {
+	u, err := s.newUser(NewUser{Email: add.email})
+	if err != nil {
+		return User{}, err
 	}
 	if add.NewUserID != uuid.Nil {
 		u.ID = add.NewUserID
 	}
 	u.ActiveCompanyID = p.CompanyID
 	if err := s.store.CreateUser(ctx, &u); err != nil {
-		return User{}, false, err
+		return User{}, err
 	}
-	return u, true, s.Audit(ctx, p, p.CompanyID, "user.created", userTarget(u.ID), nil)
+	return u, s.Audit(ctx, p, p.CompanyID, "user.created", userTarget(u.ID), nil)
 }
 
 // SeesUser reports whether the principal can already see the user with

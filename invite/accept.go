@@ -198,8 +198,17 @@ func (s *Service) acceptMember(ctx context.Context, p access.Principal, inv Invi
 	claimed.Status = StatusAccepted
 	ctx = context.WithValue(access.Joined(ctx), claimedKey{}, claimed)
 	// Accepting is the invitee's consent: the inviter need not see them.
-	m, err := s.acc.AddMember(ctx, inviter, access.NewMember{Email: inv.Email, Role: inv.Role, Permissions: inv.Permissions,
-		CreateUser: true, NewUserID: u.ID, Consented: true, GrantsFrom: access.Subject{Type: access.SubjectInvite, ID: inv.ID}})
+	// The user found is named by ID; a new one is created with the ID
+	// the claim recorded (without a second look: one created meanwhile
+	// is ErrConflict).
+	nm := access.NewMember{Role: inv.Role, Permissions: inv.Permissions, Consented: true,
+		GrantsFrom: access.Subject{Type: access.SubjectInvite, ID: inv.ID}}
+	if isNew {
+		nm.Email, nm.CreateUser, nm.NewUserID = inv.Email, true, u.ID
+	} else {
+		nm.UserID = u.ID
+	}
+	m, err := s.acc.AddMember(ctx, inviter, nm)
 	if err != nil {
 		return Acceptance{}, asInviter(err)
 	}

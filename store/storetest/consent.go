@@ -133,6 +133,40 @@ func testConsent(t *testing.T, newStore Factory) {
 		assert.Equal(t, w.admin.UserID, m.CreatedBy, "under the inviter's authority")
 	})
 
+	t.Run("ANewUserIDIsTheClaimsUser", func(t *testing.T) {
+		// NewUserID (an invitation's claim) creates the user without a
+		// second look; a user made meanwhile with the e-mail is that user
+		// only if it has the ID.
+		w := newWorld(t)
+		id, email := uuid.Must(uuid.NewV7()), unknownEmail()
+		m, err := w.Access.AddMember(ctx, w.admin, access.NewMember{Email: email, Role: access.RoleViewer, CreateUser: true,
+			NewUserID: id, Consented: true})
+		require.NoError(t, err)
+		assert.Equal(t, id, m.UserID)
+		stored, err := w.Store.GetMember(ctx, w.Company.ID, id)
+		require.NoError(t, err)
+		assert.Equal(t, normMembership(stored.Membership), normMembership(m.Membership), "the member returned is the member stored")
+		assert.Equal(t, normUser(stored.User), normUser(m.User))
+		if assert.NotNil(t, m.CreatedByUser) && assert.NotNil(t, stored.CreatedByUser) {
+			assert.Equal(t, *stored.CreatedByUser, *m.CreatedByUser)
+		}
+
+		m, err = w.Access.AddMember(ctx, w.admin, access.NewMember{Email: w.stranger.Email, Role: access.RoleViewer,
+			CreateUser: true, NewUserID: w.stranger.ID, Consented: true})
+		require.NoError(t, err)
+		assert.Equal(t, w.stranger.ID, m.UserID, "the e-mail's user, with the ID")
+
+		other := w.CreateUser(t, access.NewUser{Email: unknownEmail()})
+		ghost := uuid.Must(uuid.NewV7())
+		_, err = w.Access.AddMember(ctx, w.admin, access.NewMember{Email: other.Email, Role: access.RoleViewer,
+			CreateUser: true, NewUserID: ghost, Consented: true})
+		assert.ErrorIs(t, err, access.ErrConflict)
+		assert.Equal(t, access.CodeEmailTaken, access.CodeOf(err))
+		notMember(t, w, other.ID)
+		_, err = w.Store.GetUser(ctx, ghost)
+		assert.ErrorIs(t, err, access.ErrNotFound, "no user with the claimed ID")
+	})
+
 	t.Run("AUserTheCallerSeesIsAddedAtOnce", func(t *testing.T) {
 		w := newWorld(t)
 		// The admin and the colleague share another company, where the
