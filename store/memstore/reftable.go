@@ -76,7 +76,8 @@ func (t *refTable[K]) place(s refSlot) {
 	t.slots[i] = s
 }
 
-// remove takes r, filed under k, out of the table.
+// remove takes r, filed under k, out of the table. It matches the slot
+// by r alone along k's probe run, so k must be the key r is filed under.
 func (t *refTable[K]) remove(k K, r ref) bool {
 	if t.n == 0 {
 		return false
