@@ -430,3 +430,91 @@ func (s *Service) auditRole(ctx context.Context, p Principal, action string, r C
 	}
 	return s.Audit(ctx, p, p.CompanyID, action, "role:"+r.ID.String(), details)
 }
+
+// RoleRef names a role as a membership, invitation or token holds it: its
+// code in its company.
+type RoleRef struct {
+	CompanyID uuid.UUID
+	Code      string
+}
+
+// RoleSet is the roles a response names, resolved once (Service.ResolveRoles):
+// catalog roles, and companies' own roles as they were read.
+type RoleSet struct {
+	catalog *Catalog
+	own     map[RoleRef]Role
+}
+
+// Role is the role code names in companyID: the catalog's, else the
+// company's own as read; false for a role that no longer exists.
+func (rs RoleSet) Role(companyID uuid.UUID, code string) (Role, bool) {
+	if rs.catalog != nil {
+		if r, ok := rs.catalog.roles[code]; ok {
+			return *r, true
+		}
+	}
+	r := rs.own[RoleRef{CompanyID: companyID, Code: code}]
+	return r, r.Code != ""
+}
+
+// Effective is EffectiveOf for the role code names in companyID; a role
+// that no longer exists holds nothing beyond extra (as MemberRole, it
+// fails closed).
+func (rs RoleSet) Effective(companyID uuid.UUID, code string, extra, withheld []string) []string {
+	r, _ := rs.Role(companyID, code)
+	return EffectiveOf(r, extra, withheld)
+}
+
+// ResolveRoles resolves the roles refs name for one response (a page of
+// members, invitations or accesses): catalog roles from the catalog, and
+// each distinct company role read once, whatever the number of rows that
+// hold it. It authorizes nothing: the caller has already read the rows
+// that name the roles.
+func (s *Service) ResolveRoles(ctx context.Context, refs ...RoleRef) (RoleSet, error) {
+	rs := RoleSet{catalog: s.catalog}
+	for _, ref := range refs {
+		if _, ok := s.catalog.roles[ref.Code]; ok {
+			continue
+		}
+		if _, ok := rs.own[ref]; ok {
+			continue
+		}
+		if rs.own == nil {
+			rs.own = map[RoleRef]Role{}
+		}
+		r, err := s.MemberRole(ctx, Membership{CompanyID: ref.CompanyID, Role: ref.Code})
+		if err != nil {
+			return RoleSet{}, err
+		}
+		rs.own[ref] = r // the zero Role for a role that no longer exists
+	}
+	return rs, nil
+}
+
+// EffectiveIn is the permissions membership m holds now: its role resolved
+// in its company (MemberRole: a catalog role or the company's own), with
+// its extra and withheld permissions (EffectiveOf).
+func (s *Service) EffectiveIn(ctx context.Context, m Membership) ([]string, error) {
+	r, err := s.MemberRole(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	return EffectiveOf(r, m.Extra, m.Withheld), nil
+}
+
+// RoleByIDIn resolves a role ID given as input (field names it) to a role
+// assignable in companyID: the catalog's, else the company's own.
+// ErrInvalid for an ID that is neither, or a role of another company.
+func (s *Service) RoleByIDIn(ctx context.Context, companyID uuid.UUID, field string, id uuid.UUID) (Role, error) {
+	if r, ok := s.catalog.RoleByID(id); ok {
+		return r, nil
+	}
+	r, err := s.store.GetCompanyRoleByID(ctx, companyID, id)
+	if isNotFound(err) {
+		return Role{}, Invalid(field, "unknown access %s", id)
+	}
+	if err != nil {
+		return Role{}, err
+	}
+	return r.Role(), nil
+}

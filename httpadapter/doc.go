@@ -504,7 +504,8 @@
 //     permission the role grants withholds it (access.Membership.Withheld;
 //     removing X_VIEW withholds what implies it), add_roles gives it back,
 //     and "roles" in every answer (GET /access, /access/add, /access/edit)
-//     is what the member holds (access.Catalog.Effective), the set every
+//     is what the member holds (access.EffectiveOf of its role, a company
+//     role too: access.Service.ResolveRoles), the set every
 //     check grants from. A role and removals in one request apply in that
 //     order; a new role is given whole (nothing withheld carries over). An
 //     OWNER holds the role whole: withholding from one is 400.

@@ -260,28 +260,26 @@ var pageParams = []param{
 
 // rolePerms caches, for one response, the permissions of members whose
 // role is whole and holds nothing extra, so a listing computes each
-// role's set once.
+// role's set once; the roles themselves (catalog or the company's own)
+// are resolved once for the page (access.Service.ResolveRoles).
 type rolePerms struct {
-	cat   *access.Catalog
-	cache map[string][]string
+	roles access.RoleSet
+	cache map[access.RoleRef][]string
 }
 
 func (rp *rolePerms) of(m *access.Membership) []string {
-	role := m.Role
 	if len(m.Extra) > 0 || len(m.Withheld) > 0 {
-		return nonNil(rp.cat.Effective(role, m.Extra, m.Withheld))
+		return nonNil(rp.roles.Effective(m.CompanyID, m.Role, m.Extra, m.Withheld))
 	}
-	if p, ok := rp.cache[role]; ok {
+	ref := access.RoleRef{CompanyID: m.CompanyID, Code: m.Role}
+	if p, ok := rp.cache[ref]; ok {
 		return p
 	}
 	if rp.cache == nil {
-		rp.cache = map[string][]string{}
+		rp.cache = map[access.RoleRef][]string{}
 	}
-	p := rp.cat.Effective(role, nil, nil)
-	if p == nil {
-		p = []string{}
-	}
-	rp.cache[role] = p
+	p := nonNil(rp.roles.Effective(m.CompanyID, m.Role, nil, nil))
+	rp.cache[ref] = p
 	return p
 }
 
@@ -299,7 +297,15 @@ func (h *Handler) mgmtList(x *exchange, _ *noBody) (managed[mgmtUsers], error) {
 	if err != nil {
 		return managed[mgmtUsers]{}, err
 	}
-	perms := rolePerms{cat: h.svc.Access.Catalog()}
+	refs := make([]access.RoleRef, len(page.Items))
+	for i := range page.Items {
+		refs[i] = access.RoleRef{CompanyID: page.Items[i].CompanyID, Code: page.Items[i].Role}
+	}
+	roles, err := h.svc.Access.ResolveRoles(x.ctx(), refs...)
+	if err != nil {
+		return managed[mgmtUsers]{}, err
+	}
+	perms := rolePerms{roles: roles}
 	out := mgmtUsers{Users: make([]mgmtUser, len(page.Items)), NextCursor: page.Next} // "users": [], not null
 	for i := range page.Items {
 		m := &page.Items[i]
@@ -317,16 +323,23 @@ func (h *Handler) mgmtAdd(x *exchange, in *mgmtAdd) (managed[mgmtAdded], error) 
 	if err != nil {
 		return managed[mgmtAdded]{}, err
 	}
-	cat := h.svc.Access.Catalog()
 	if a.Invited {
 		inv := a.Issued.Invitation
 		mi := h.issuedOf(a.Issued)
+		perms, err := h.svc.Access.EffectiveIn(x.ctx(), access.Membership{CompanyID: inv.CompanyID, Role: inv.Role, Extra: inv.Permissions})
+		if err != nil {
+			return managed[mgmtAdded]{}, err
+		}
 		return ok(mgmtAdded{Outcome: "invited", Email: inv.Email, Role: inv.Role,
-			Roles: nonNil(cat.Effective(inv.Role, inv.Permissions, nil)), Invitation: &mi})
+			Roles: nonNil(perms), Invitation: &mi})
 	}
 	m := &a.Member
+	perms, err := h.svc.Access.EffectiveIn(x.ctx(), m.Membership)
+	if err != nil {
+		return managed[mgmtAdded]{}, err
+	}
 	return ok(mgmtAdded{Outcome: "added", ID: m.UserID, Email: m.User.Email, FirstName: &m.User.FirstName,
-		LastName: &m.User.LastName, Role: m.Role, Roles: nonNil(cat.Effective(m.Role, m.Extra, m.Withheld)), IsActive: m.Active,
+		LastName: &m.User.LastName, Role: m.Role, Roles: nonNil(perms), IsActive: m.Active,
 		Editable: m.Editable})
 }
 
@@ -351,7 +364,11 @@ func (h *Handler) mgmtEdit(x *exchange, in *mgmtEdit) (managed[mgmtUser], error)
 	if err != nil {
 		return managed[mgmtUser]{}, err
 	}
-	return ok(mgmtUserOf(&m, h.svc.Access.Catalog().Effective(m.Role, m.Extra, m.Withheld)))
+	perms, err := h.svc.Access.EffectiveIn(x.ctx(), m.Membership)
+	if err != nil {
+		return managed[mgmtUser]{}, err
+	}
+	return ok(mgmtUserOf(&m, nonNil(perms)))
 }
 
 func (h *Handler) mgmtRoles(x *exchange, _ *noBody) (managed[mgmtRoles], error) {

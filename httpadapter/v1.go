@@ -184,17 +184,28 @@ func (h *Handler) mountV1() {
 
 func v1AccessOf(r access.Role) v1Access { return v1Access{ID: r.ID, Name: r.Name, Code: r.Code} }
 
-// v1AccessByCode is the access object of a role code; an unknown (removed)
-// role shows its code.
-func (h *Handler) v1AccessByCode(code string) v1Access {
-	if r, ok := h.svc.Access.Catalog().Role(code); ok {
+// v1AccessIn is the access object of a role code in company cid, among
+// the roles resolved for the response; an unknown (removed) role shows
+// its code.
+func v1AccessIn(rs access.RoleSet, cid uuid.UUID, code string) v1Access {
+	if r, ok := rs.Role(cid, code); ok {
 		return v1AccessOf(r)
 	}
 	return v1Access{Name: code, Code: code}
 }
 
-// v1Role parses an access_id into a role code.
-func (h *Handler) v1Role(s string, required bool) (string, error) {
+// v1AccessByCode is v1AccessIn for a single object.
+func (h *Handler) v1AccessByCode(x *exchange, cid uuid.UUID, code string) (v1Access, error) {
+	rs, err := h.svc.Access.ResolveRoles(x.ctx(), access.RoleRef{CompanyID: cid, Code: code})
+	if err != nil {
+		return v1Access{}, err
+	}
+	return v1AccessIn(rs, cid, code), nil
+}
+
+// v1Role parses an access_id into the code of a role assignable in
+// company cid (the catalog's or the company's own).
+func (h *Handler) v1Role(x *exchange, cid uuid.UUID, s string, required bool) (string, error) {
 	if s == "" && !required {
 		return "", nil
 	}
@@ -202,9 +213,9 @@ func (h *Handler) v1Role(s string, required bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	r, ok := h.svc.Access.Catalog().RoleByID(raw)
-	if !ok {
-		return "", access.Invalid("access_id", "unknown access %s", raw)
+	r, err := h.svc.Access.RoleByIDIn(x.ctx(), cid, "access_id", raw)
+	if err != nil {
+		return "", err
 	}
 	return r.Code, nil
 }
@@ -219,9 +230,18 @@ func (x *exchange) v1CompanyOf(c access.Company) v1Company {
 	return v1Company{ID: c.ID, Name: c.Name, Default: c.ID == x.p.CompanyID, ParentID: nilIfZero(c.ParentID)}
 }
 
-func (h *Handler) v1UserAccessOf(x *exchange, m access.Membership, c access.Company, u access.User) v1UserAccess {
+func (h *Handler) v1UserAccessOf(x *exchange, rs access.RoleSet, m access.Membership, c access.Company, u access.User) v1UserAccess {
 	return v1UserAccess{ID: m.ID, Primary: m.Primary, IsActive: m.Active, Company: x.v1CompanyOf(c),
-		Access: h.v1AccessByCode(m.Role), User: v1UserOf(u)}
+		Access: v1AccessIn(rs, m.CompanyID, m.Role), User: v1UserOf(u)}
+}
+
+// v1OneUserAccessOf is v1UserAccessOf for a single membership.
+func (h *Handler) v1OneUserAccessOf(x *exchange, m access.Membership, c access.Company, u access.User) (v1UserAccess, error) {
+	rs, err := h.svc.Access.ResolveRoles(x.ctx(), access.RoleRef{CompanyID: m.CompanyID, Code: m.Role})
+	if err != nil {
+		return v1UserAccess{}, err
+	}
+	return h.v1UserAccessOf(x, rs, m, c, u), nil
 }
 
 // v1Target is the principal acting in company_id, for user_access routes:
@@ -247,11 +267,11 @@ func (h *Handler) v1CreateUserAccess(x *exchange, in *v1NewUserAccess) (v1UserAc
 	if err != nil {
 		return v1UserAccessBody{}, err
 	}
-	role, err := h.v1Role(in.AccessID, true)
+	p, c, err := h.inCompany(x, access.CompanyRef{ID: cid})
 	if err != nil {
 		return v1UserAccessBody{}, err
 	}
-	p, c, err := h.inCompany(x, access.CompanyRef{ID: cid})
+	role, err := h.v1Role(x, p.CompanyID, in.AccessID, true)
 	if err != nil {
 		return v1UserAccessBody{}, err
 	}
@@ -259,7 +279,8 @@ func (h *Handler) v1CreateUserAccess(x *exchange, in *v1NewUserAccess) (v1UserAc
 	if err != nil {
 		return v1UserAccessBody{}, err
 	}
-	return v1UserAccessBody{UserAccess: h.v1UserAccessOf(x, m.Membership, c, m.User)}, nil
+	ua, err := h.v1OneUserAccessOf(x, m.Membership, c, m.User)
+	return v1UserAccessBody{UserAccess: ua}, err
 }
 
 func (h *Handler) v1ListUserAccess(x *exchange, _ *noBody) (v1UserAccesses, error) {
@@ -285,8 +306,16 @@ func (h *Handler) v1ListUserAccess(x *exchange, _ *noBody) (v1UserAccesses, erro
 		if err != nil {
 			return v1UserAccesses{}, err
 		}
+		refs := make([]access.RoleRef, len(page.Items))
+		for i, uc := range page.Items {
+			refs[i] = access.RoleRef{CompanyID: uc.CompanyID, Code: uc.Role}
+		}
+		rs, err := h.svc.Access.ResolveRoles(x.ctx(), refs...)
+		if err != nil {
+			return v1UserAccesses{}, err
+		}
 		for _, uc := range page.Items {
-			out.UserAccesses = append(out.UserAccesses, h.v1UserAccessOf(x, uc.Membership, uc.Company, u))
+			out.UserAccesses = append(out.UserAccesses, h.v1UserAccessOf(x, rs, uc.Membership, uc.Company, u))
 		}
 		out.Meta.NextCursor = page.Next
 		return out, nil
@@ -299,7 +328,11 @@ func (h *Handler) v1ListUserAccess(x *exchange, _ *noBody) (v1UserAccesses, erro
 	if err != nil {
 		return v1UserAccesses{}, err
 	}
-	out.UserAccesses = append(out.UserAccesses, h.v1UserAccessOf(x, m.Membership, c, m.User))
+	ua, err := h.v1OneUserAccessOf(x, m.Membership, c, m.User)
+	if err != nil {
+		return v1UserAccesses{}, err
+	}
+	out.UserAccesses = append(out.UserAccesses, ua)
 	return out, nil
 }
 
@@ -312,11 +345,11 @@ func (h *Handler) v1UpdateUserAccess(x *exchange, in *v1UpdateUserAccess) (v1Use
 	if err != nil {
 		return v1UserAccessBody{}, err
 	}
-	role, err := h.v1Role(in.AccessID, false)
+	p, c, err := h.inCompany(x, access.CompanyRef{ID: cid})
 	if err != nil {
 		return v1UserAccessBody{}, err
 	}
-	p, c, err := h.inCompany(x, access.CompanyRef{ID: cid})
+	role, err := h.v1Role(x, p.CompanyID, in.AccessID, false)
 	if err != nil {
 		return v1UserAccessBody{}, err
 	}
@@ -328,7 +361,8 @@ func (h *Handler) v1UpdateUserAccess(x *exchange, in *v1UpdateUserAccess) (v1Use
 	if err != nil {
 		return v1UserAccessBody{}, err
 	}
-	return v1UserAccessBody{UserAccess: h.v1UserAccessOf(x, m.Membership, c, m.User)}, nil
+	ua, err := h.v1OneUserAccessOf(x, m.Membership, c, m.User)
+	return v1UserAccessBody{UserAccess: ua}, err
 }
 
 func (h *Handler) v1DeleteUserAccess(x *exchange, _ *noBody) (noBody, error) {
@@ -444,31 +478,50 @@ func (h *Handler) v1CompanyUsers(x *exchange, _ *noBody) (v1CompanyUsers, error)
 	if err != nil {
 		return v1CompanyUsers{}, err
 	}
+	refs := make([]access.RoleRef, len(page.Items))
+	for i, m := range page.Items {
+		refs[i] = access.RoleRef{CompanyID: m.CompanyID, Code: m.Role}
+	}
+	rs, err := h.svc.Access.ResolveRoles(x.ctx(), refs...)
+	if err != nil {
+		return v1CompanyUsers{}, err
+	}
 	out := v1CompanyUsers{Users: make([]v1CompanyUser, len(page.Items)), Meta: v1Meta{NextCursor: page.Next}}
 	for i, m := range page.Items {
-		out.Users[i] = v1CompanyUser{v1User: v1UserOf(m.User), UserAccessID: m.ID, Access: h.v1AccessByCode(m.Role),
+		out.Users[i] = v1CompanyUser{v1User: v1UserOf(m.User), UserAccessID: m.ID, Access: v1AccessIn(rs, m.CompanyID, m.Role),
 			Primary: m.Primary, IsActive: m.Active}
 	}
 	return out, nil
 }
 
-func (h *Handler) v1InvitationOf(inv invite.Invitation) v1Invitation {
+func v1InvitationOf(rs access.RoleSet, inv invite.Invitation) v1Invitation {
 	out := v1Invitation{ID: inv.ID, Kind: string(inv.Kind), Status: string(inv.Status), CompanyID: inv.CompanyID,
 		Email: inv.Email, Permissions: nonNil(inv.Permissions), Relation: string(inv.Relation), CompanyName: inv.TargetName,
 		ExpiresAt: inv.ExpiresAt, SendCount: inv.SendCount, CreatedAt: inv.CreatedAt}
 	if inv.Kind == invite.KindMember {
-		a := h.v1AccessByCode(inv.Role)
+		a := v1AccessIn(rs, inv.CompanyID, inv.Role)
 		out.Access = &a
 	}
 	return out
 }
 
-func (h *Handler) v1Invitations(page access.Page[invite.Invitation]) v1Invitations {
+// v1Invitations is a page of invitations, their roles resolved once.
+func (h *Handler) v1Invitations(x *exchange, page access.Page[invite.Invitation]) (v1Invitations, error) {
+	refs := make([]access.RoleRef, 0, len(page.Items))
+	for _, inv := range page.Items {
+		if inv.Kind == invite.KindMember {
+			refs = append(refs, access.RoleRef{CompanyID: inv.CompanyID, Code: inv.Role})
+		}
+	}
+	rs, err := h.svc.Access.ResolveRoles(x.ctx(), refs...)
+	if err != nil {
+		return v1Invitations{}, err
+	}
 	out := v1Invitations{Invitations: make([]v1Invitation, len(page.Items)), Meta: v1Meta{NextCursor: page.Next}}
 	for i, inv := range page.Items {
-		out.Invitations[i] = h.v1InvitationOf(inv)
+		out.Invitations[i] = v1InvitationOf(rs, inv)
 	}
-	return out
+	return out, nil
 }
 
 func (h *Handler) v1CompanyInvitations(x *exchange, _ *noBody) (v1Invitations, error) {
@@ -484,15 +537,15 @@ func (h *Handler) v1CompanyInvitations(x *exchange, _ *noBody) (v1Invitations, e
 	if err != nil {
 		return v1Invitations{}, err
 	}
-	return h.v1Invitations(page), nil
+	return h.v1Invitations(x, page)
 }
 
 func (h *Handler) v1CreateInvitation(x *exchange, in *v1NewInvitation) (v1InvitationBody, error) {
-	role, err := h.v1Role(in.AccessID, true)
+	p, err := h.v1Company(x)
 	if err != nil {
 		return v1InvitationBody{}, err
 	}
-	p, err := h.v1Company(x)
+	role, err := h.v1Role(x, p.CompanyID, in.AccessID, true)
 	if err != nil {
 		return v1InvitationBody{}, err
 	}
@@ -500,7 +553,11 @@ func (h *Handler) v1CreateInvitation(x *exchange, in *v1NewInvitation) (v1Invita
 	if err != nil {
 		return v1InvitationBody{}, err
 	}
-	return v1InvitationBody{Invitation: h.v1InvitationOf(iss.Invitation)}, nil
+	rs, err := h.svc.Access.ResolveRoles(x.ctx(), access.RoleRef{CompanyID: iss.Invitation.CompanyID, Code: iss.Invitation.Role})
+	if err != nil {
+		return v1InvitationBody{}, err
+	}
+	return v1InvitationBody{Invitation: v1InvitationOf(rs, iss.Invitation)}, nil
 }
 
 func (h *Handler) v1DeleteInvitation(x *exchange, _ *noBody) (noBody, error) {
@@ -525,7 +582,10 @@ func (h *Handler) v1InvitationByCode(x *exchange, _ *noBody) (v1PreviewBody, err
 		CompanyName: pv.CompanyName, Permissions: nonNil(pv.Permissions), Relation: string(pv.Relation),
 		TargetName: pv.TargetName, InviterName: pv.InviterName, ExpiresAt: pv.ExpiresAt}
 	if pv.Kind == invite.KindMember {
-		a := h.v1AccessByCode(pv.Role)
+		a, err := h.v1AccessByCode(x, pv.CompanyID, pv.Role)
+		if err != nil {
+			return v1PreviewBody{}, err
+		}
 		out.Access = &a
 	}
 	return v1PreviewBody{Invitation: out}, nil
@@ -540,7 +600,7 @@ func (h *Handler) v1InvitationsByEmail(x *exchange, _ *noBody) (v1Invitations, e
 	if err != nil {
 		return v1Invitations{}, err
 	}
-	return h.v1Invitations(page), nil
+	return h.v1Invitations(x, page)
 }
 
 // nilIfZero is nil for uuid.Nil: a top-level company's parent_company_id

@@ -24,7 +24,7 @@ func (s *Service) Preview(ctx context.Context, secret string) (Preview, error) {
 		return Preview{}, err
 	}
 	pv := Preview{ID: inv.ID, Kind: inv.Kind, Status: inv.StatusAt(s.acc.Now()), Email: inv.Email,
-		CompanyName: company, ExpiresAt: inv.ExpiresAt}
+		CompanyName: company, ExpiresAt: inv.ExpiresAt, CompanyID: inv.CompanyID}
 	if inv.Kind == KindMember {
 		pv.Role, pv.Permissions = inv.Role, slices.Clone(inv.Permissions)
 	} else {

@@ -161,6 +161,9 @@ type Preview struct {
 	CompanyName string
 	Role        string   // KindMember
 	Permissions []string // KindMember: extra permissions
+	// CompanyID is the inviting company, which resolves a company role
+	// (access.Service.ResolveRoles); the adapter does not show it.
+	CompanyID   uuid.UUID
 	Relation    Relation // KindConnection
 	TargetName  string   // KindConnection
 	InviterName string   // the inviter's full name, or e-mail when it has none; "" for the system

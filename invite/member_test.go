@@ -188,7 +188,7 @@ func TestPreview(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, invite.Preview{ID: is.Invitation.ID, Kind: invite.KindMember, Status: invite.StatusPending,
 		Email: "bob@example.com", CompanyName: "Acme", Role: access.RoleViewer, Permissions: []string{},
-		InviterName: "Olga Owner", ExpiresAt: is.Invitation.ExpiresAt}, pv)
+		CompanyID: is.Invitation.CompanyID, InviterName: "Olga Owner", ExpiresAt: is.Invitation.ExpiresAt}, pv)
 
 	for _, bad := range []string{"", "nope", is.Token.Reveal() + "x", strings.Replace(is.Token.Reveal(), "_inv_", "_api_", 1)} {
 		_, err := e.svc.Preview(e.ctx, bad)

@@ -1,0 +1,93 @@
+package httpadapter_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gatehouse-go/gatehouse/access"
+)
+
+// mgmtUserRow is the row of GET /access naming email.
+func mgmtUserRow(t *testing.T, r *resp, email string) map[string]any {
+	t.Helper()
+	users, _ := r.get("data", "users").([]any)
+	for _, u := range users {
+		if m, _ := u.(map[string]any); m["email"] == email {
+			return m
+		}
+	}
+	require.Failf(t, "no such member", "%s in %s", email, r.Raw)
+	return nil
+}
+
+// A member, an invitation and a token holding a company role show the
+// role's permissions on the management family's and v1's reads (the
+// adapter resolves them through access, not the catalog alone).
+func TestCompanyRoleReads(t *testing.T) {
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		ctx := t.Context()
+		role, err := e.acc.CreateRole(ctx, e.ownerP, access.NewRole{Code: "AUDITOR", Name: "Auditor", Level: 30,
+			Permissions: []string{access.UserEdit}})
+		require.NoError(t, err)
+		aud, audT := e.member("auditor", "AUDITOR")
+		// A second holder: the page resolves the role once for both.
+		e.member("auditor2", "AUDITOR")
+		_, extraT := e.member("auditor3", "AUDITOR", access.UserAdd)
+		_ = extraT
+
+		r := must(t, 200, e.call("GET", "/access", e.ownerT, nil))
+		row := mgmtUserRow(t, r, aud.Email)
+		assert.Equal(t, "AUDITOR", row["role"])
+		assert.ElementsMatch(t, []any{"USER_EDIT", "USER_VIEW"}, row["roles"])
+		// The token of the role's holder reads with the role's permissions.
+		r = must(t, 200, e.call("GET", "/access", audT, nil))
+		assert.ElementsMatch(t, []any{"USER_EDIT", "USER_VIEW"}, mgmtUserRow(t, r, aud.Email)["roles"])
+
+		// Narrowed: the next GET /access shows it.
+		perms := []string{access.UserView}
+		_, err = e.acc.UpdateRole(ctx, e.ownerP, role.ID, access.RoleUpdate{Permissions: &perms})
+		require.NoError(t, err)
+		r = must(t, 200, e.call("GET", "/access", e.ownerT, nil))
+		assert.ElementsMatch(t, []any{"USER_VIEW"}, mgmtUserRow(t, r, aud.Email)["roles"])
+
+		// /access/edit answers with the company role's permissions.
+		r = must(t, 200, e.call("POST", "/access/edit", e.ownerT, map[string]any{"user_id": aud.ID.String(), "add_roles": []string{"USER_ADD"}}))
+		assert.Equal(t, "AUDITOR", r.str("data", "role"))
+		assert.ElementsMatch(t, []any{"USER_ADD", "USER_VIEW"}, r.get("data", "roles"))
+
+		// An invitation to the role shows its permissions.
+		r = must(t, 200, e.call("POST", "/access/add", e.ownerT, map[string]any{"email": "aud-invitee@example.com", "role": "AUDITOR"}))
+		assert.Equal(t, "invited", r.str("data", "outcome"))
+		assert.ElementsMatch(t, []any{"USER_VIEW"}, r.get("data", "roles"))
+
+		// v1: the user_access and the company's users name the role.
+		r = must(t, 200, e.call("GET", "/api/v1/users/"+aud.ID.String()+"/user_access?company_id="+e.company.ID.String(), e.ownerT, nil))
+		assert.Equal(t, "AUDITOR", r.str("user_accesses", 0, "access", "code"))
+		assert.Equal(t, role.ID.String(), r.str("user_accesses", 0, "access", "id"))
+		assert.Equal(t, "Auditor", r.str("user_accesses", 0, "access", "name"))
+		r = must(t, 200, e.call("GET", "/api/v1/companies/"+e.company.ID.String()+"/users", e.ownerT, nil))
+		found := 0
+		for _, u := range r.get("users").([]any) {
+			if a := u.(map[string]any)["access"].(map[string]any); a["code"] == "AUDITOR" {
+				assert.Equal(t, role.ID.String(), a["id"])
+				found++
+			}
+		}
+		assert.Equal(t, 3, found)
+		r = must(t, 200, e.call("GET", "/api/v1/companies/"+e.company.ID.String()+"/invitations", e.ownerT, nil))
+		assert.Equal(t, role.ID.String(), r.str("invitations", 0, "access", "id"))
+
+		// v1 gives the role by its ID, in its company only.
+		newbie := e.user("newbie")
+		r = must(t, 201, e.call("POST", "/api/v1/companies/"+e.company.ID.String()+"/invitations", e.ownerT,
+			map[string]any{"email": newbie.Email, "access_id": role.ID.String()}))
+		assert.Equal(t, "AUDITOR", r.str("invitation", "access", "code"))
+		other, _, otherT := e.otherCompany("Other")
+		r = must(t, 422, e.call("POST", "/api/v1/companies/"+other.ID.String()+"/invitations", otherT,
+			map[string]any{"email": newbie.Email, "access_id": role.ID.String()}))
+		assert.Equal(t, "access_id", r.str("error", "field"))
+	})
+}
