@@ -91,3 +91,38 @@ func TestCompanyRoleReads(t *testing.T) {
 		assert.Equal(t, "access_id", r.str("error", "field"))
 	})
 }
+
+// GET /access/roles and v1's accesses list the catalog's roles and the
+// company's own, marked by origin; another company's role is not found.
+func TestCompanyRolesListed(t *testing.T) {
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		role, err := e.acc.CreateRole(t.Context(), e.ownerP, access.NewRole{Code: "AUDITOR", Level: 30,
+			Permissions: []string{access.UserView}})
+		require.NoError(t, err)
+		r := must(t, 200, e.call("GET", "/access/roles", e.ownerT, nil))
+		levels := r.get("data", "levels").([]any)
+		require.Len(t, levels, 5)
+		assert.Equal(t, "builtin", levels[0].(map[string]any)["origin"])
+		last := levels[4].(map[string]any)
+		assert.Equal(t, "AUDITOR", last["code"])
+		assert.Equal(t, "company", last["origin"])
+		assert.Equal(t, role.ID.String(), last["id"])
+		assert.Equal(t, true, last["assignable"])
+
+		r = must(t, 200, e.call("GET", "/api/v1/accesses", e.ownerT, nil))
+		require.Len(t, r.get("accesses"), 5)
+		assert.Equal(t, "company", r.str("accesses", 4, "origin"))
+		assert.Equal(t, "builtin", r.str("accesses", 0, "origin"))
+		r = must(t, 200, e.call("GET", "/api/v1/accesses/"+role.ID.String(), e.ownerT, nil))
+		assert.Equal(t, "AUDITOR", r.str("access", "code"))
+		assert.Equal(t, "company", r.str("access", "origin"))
+
+		// Another company sees neither the role nor its ID.
+		_, _, otherT := e.otherCompany("Other")
+		r = must(t, 200, e.call("GET", "/api/v1/accesses", otherT, nil))
+		assert.Len(t, r.get("accesses"), 4)
+		r = must(t, 404, e.call("GET", "/api/v1/accesses/"+role.ID.String(), otherT, nil))
+		assert.Equal(t, access.CodeAccessNotFound, r.code("error", "code"))
+	})
+}

@@ -37,8 +37,8 @@
 //	GET    /api/v1/users/{user_id}/user_access                     T     access.GetUser + ListMyCompanies | GetMember
 //	PUT    /api/v1/users/{user_id}/user_access                     T     access.UpdateMember
 //	DELETE /api/v1/users/{user_id}/user_access/{id}                T     access.RemoveMembership
-//	GET    /api/v1/accesses                                        T     access.Catalog().Roles
-//	GET    /api/v1/accesses/{id}                                   T     access.Catalog().RoleByID
+//	GET    /api/v1/accesses                                        T     access.Roles (catalog and company roles)
+//	GET    /api/v1/accesses/{id}                                   T     access.GetRole
 //	POST   /api/v1/companies                                       T     token.CreateCompany
 //	GET    /api/v1/companies                                       T     access.ListMyCompanies
 //	GET    /api/v1/companies/{company_id}                          T     access.GetCompany
@@ -78,7 +78,7 @@
 //	POST   /access/add                                             T     invite.Add (access.AddMember, or an invitation)
 //	POST   /access/delete                                          T     access.RemoveMember
 //	POST   /access/edit                                            T     access.UpdateMember
-//	GET    /access/roles                                           T     access.Authorize + Catalog
+//	GET    /access/roles                                           T     access.Roles (marked by origin)
 //	POST   /access/invite                                          T     invite.InviteCompany
 //	GET    /access/invite?status=&kind=                            T     invite.Inbox (sent: pending, a status, or any)
 //	POST   /access/invite/accept                                   opt   invite.Accept (any invitation)

@@ -83,15 +83,17 @@ type (
 		Roles    []mgmtRole `json:"roles"`
 	}
 	mgmtLevel struct {
-		Code       string   `json:"code"`
-		Name       string   `json:"name"`
-		Level      int      `json:"level"`
-		Roles      []string `json:"roles" doc:"its default permission roles"`
-		Assignable bool     `json:"assignable"`
+		ID         uuid.UUID `json:"id" doc:"the role's id (a company's own role: role_id of /access/roles/{role_id}/edit and /delete)"`
+		Code       string    `json:"code"`
+		Origin     string    `json:"origin" enum:"builtin,host,company" doc:"built in, the host's catalog, or the company's own"`
+		Name       string    `json:"name"`
+		Level      int       `json:"level"`
+		Roles      []string  `json:"roles" doc:"its default permission roles"`
+		Assignable bool      `json:"assignable"`
 	}
 	mgmtRoles struct {
 		Categories []mgmtCategory `json:"categories"`
-		Levels     []mgmtLevel    `json:"levels" doc:"the membership roles, highest first"`
+		Levels     []mgmtLevel    `json:"levels" doc:"the membership roles: the built-in and host roles, then the company's own, highest first within each"`
 	}
 	mgmtInvite struct {
 		Email       string   `json:"email" required:"" format:"email" doc:"the e-mail of a user of the other company, who may accept"`
@@ -209,7 +211,7 @@ func (h *Handler) mountManagement() {
 	add(h, op{method: "POST", path: "/access/edit", fam: fam, summary: "Change a user's role and permission roles",
 		description: "Needs USER_EDIT and the rank rules.", bodyRequired: true}, h.mgmtEdit)
 	add(h, op{method: "GET", path: "/access/roles", fam: fam, summary: "List the permission roles by category, and the membership roles",
-		description: "Each says whether the caller may assign it."}, h.mgmtRoles)
+		description: "Needs USER_VIEW. Each says whether the caller may assign it; membership roles are marked by origin (builtin, host, or the company's own)."}, h.mgmtRoles)
 	add(h, op{method: "POST", path: "/access/invite", fam: fam, summary: "Invite another company to connect (customer or agency)",
 		description:  "Needs USER_ADD and ADMIN. Inviting the same e-mail for the same company again refreshes the pending invitation once the resend cooldown has passed (409 resend_too_soon with next_allowed_at before); another company is another invitation. company_name is not looked up (no 404): the invitee accepts acting for a company of that name, one they may create. The token goes to the invitee through the invitation notifier, never into this response (unless the host set WithInvitationLinksInResponses, for development). Counts against the hourly invitation limits (429 with Retry-After).",
 		bodyRequired: true, statuses: []int{http.StatusTooManyRequests}}, h.mgmtInvite)
@@ -377,6 +379,10 @@ func (h *Handler) mgmtRoles(x *exchange, _ *noBody) (managed[mgmtRoles], error) 
 		return managed[mgmtRoles]{}, err
 	}
 	cat := h.svc.Access.Catalog()
+	roles, err := h.svc.Access.Roles(x.ctx(), x.p)
+	if err != nil {
+		return managed[mgmtRoles]{}, err
+	}
 	var out mgmtRoles
 	for _, p := range cat.Permissions() {
 		if n := len(out.Categories); n == 0 || out.Categories[n-1].Category != p.Category {
@@ -385,15 +391,17 @@ func (h *Handler) mgmtRoles(x *exchange, _ *noBody) (managed[mgmtRoles], error) 
 		c := &out.Categories[len(out.Categories)-1]
 		c.Roles = append(c.Roles, mgmtRole{Code: p.Code, Description: p.Description, Assignable: a.Has(p.Code)})
 	}
-	for _, r := range cat.Roles() {
-		perms := r.Permissions
-		if perms == nil {
-			perms = []string{}
-		}
-		out.Levels = append(out.Levels, mgmtLevel{Code: r.Code, Name: r.Name, Level: r.Level, Roles: perms,
-			Assignable: a.CanGrant(r.Level, r.Permissions) == nil})
+	for _, r := range roles {
+		out.Levels = append(out.Levels, mgmtLevelOf(r, a))
 	}
 	return ok(out)
+}
+
+// mgmtLevelOf is a membership role as /access/roles shows it, assignable
+// when a may grant it.
+func mgmtLevelOf(r access.Role, a access.Actor) mgmtLevel {
+	return mgmtLevel{ID: r.ID, Code: r.Code, Origin: string(r.Origin), Name: r.Name, Level: r.Level,
+		Roles: nonNil(r.Permissions), Assignable: a.CanGrant(r.Level, r.Permissions) == nil}
 }
 
 func mgmtInvitationOf(inv invite.Invitation) mgmtInvitation {

@@ -1,6 +1,7 @@
 package httpadapter
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -23,9 +24,10 @@ type (
 		ParentID *uuid.UUID `json:"parent_company_id" doc:"null for a top-level company"`
 	}
 	v1Access struct {
-		ID   uuid.UUID `json:"id"`
-		Name string    `json:"name"`
-		Code string    `json:"code"`
+		ID     uuid.UUID `json:"id"`
+		Name   string    `json:"name"`
+		Code   string    `json:"code"`
+		Origin string    `json:"origin,omitempty" enum:"builtin,host,company" doc:"built in, the host's catalog, or the company's own; absent for a role that no longer exists"`
 	}
 	v1User struct {
 		ID          uuid.UUID `json:"id"`
@@ -157,8 +159,10 @@ func (h *Handler) mountV1() {
 		summary:     "Remove a user_access",
 		description: "A user may leave any of their companies; removing another user needs USER_DELETE in the caller's company (or company_id) and the rank rules. The last OWNER stays.",
 		query:       []param{{name: "company_id", desc: "for another user: the company to act in"}}}, h.v1DeleteUserAccess)
-	add(h, op{method: "GET", path: "/api/v1/accesses", fam: fam, summary: "List all available accesses (roles)"}, h.v1ListAccesses)
-	add(h, op{method: "GET", path: "/api/v1/accesses/{id}", fam: fam, summary: "Show an access by id"}, h.v1GetAccess)
+	add(h, op{method: "GET", path: "/api/v1/accesses", fam: fam, summary: "List all available accesses (roles)",
+		description: "Needs USER_VIEW. The built-in and host roles, then the company's own, each marked by origin."}, h.v1ListAccesses)
+	add(h, op{method: "GET", path: "/api/v1/accesses/{id}", fam: fam, summary: "Show an access by id",
+		description: "Needs USER_VIEW. A built-in or host role, or one of the company's own (404 for another company's)."}, h.v1GetAccess)
 	add(h, op{method: "POST", path: "/api/v1/companies", fam: fam, status: http.StatusCreated, summary: "Create a company",
 		description: "A signed-in user creates a company and becomes its OWNER. API tokens cannot.", bodyRequired: true}, h.v1CreateCompany)
 	add(h, op{method: "GET", path: "/api/v1/companies", fam: fam, summary: "List the caller's companies",
@@ -182,7 +186,9 @@ func (h *Handler) mountV1() {
 	h.mountV1Users()
 }
 
-func v1AccessOf(r access.Role) v1Access { return v1Access{ID: r.ID, Name: r.Name, Code: r.Code} }
+func v1AccessOf(r access.Role) v1Access {
+	return v1Access{ID: r.ID, Name: r.Name, Code: r.Code, Origin: string(r.Origin)}
+}
 
 // v1AccessIn is the access object of a role code in company cid, among
 // the roles resolved for the response; an unknown (removed) role shows
@@ -390,7 +396,10 @@ func (h *Handler) v1DeleteUserAccess(x *exchange, _ *noBody) (noBody, error) {
 }
 
 func (h *Handler) v1ListAccesses(x *exchange, _ *noBody) (v1Accesses, error) {
-	roles := h.svc.Access.Catalog().Roles()
+	roles, err := h.svc.Access.Roles(x.ctx(), x.p)
+	if err != nil {
+		return v1Accesses{}, err
+	}
 	out := v1Accesses{Accesses: make([]v1Access, len(roles))}
 	for i, r := range roles {
 		out.Accesses[i] = v1AccessOf(r)
@@ -403,9 +412,12 @@ func (h *Handler) v1GetAccess(x *exchange, _ *noBody) (v1AccessBody, error) {
 	if err != nil {
 		return v1AccessBody{}, err
 	}
-	r, ok := h.svc.Access.Catalog().RoleByID(rid)
-	if !ok {
+	r, err := h.svc.Access.GetRole(x.ctx(), x.p, rid)
+	if errors.Is(err, access.ErrNotFound) {
 		return v1AccessBody{}, access.NotFound(access.CodeAccessNotFound)
+	}
+	if err != nil {
+		return v1AccessBody{}, err
 	}
 	return v1AccessBody{Access: v1AccessOf(r)}, nil
 }
