@@ -126,3 +126,74 @@ func TestCompanyRolesListed(t *testing.T) {
 		assert.Equal(t, access.CodeAccessNotFound, r.code("error", "code"))
 	})
 }
+
+// A company role's life over HTTP: defined, given to a member and an
+// invitation, narrowed (the member's permissions follow on the next GET
+// /access), refused deletion while held, deleted with a replacement.
+func TestCompanyRolesManaged(t *testing.T) {
+	onEachStore(t, func(t *testing.T, st backend) {
+		e := newEnv(t, st)
+		_, adminT := e.member("admin", access.RoleAdmin)
+		_, viewerT := e.member("viewer", access.RoleViewer)
+
+		body := map[string]any{"code": "auditor", "name": "Auditor", "level": 30, "roles": []string{"USER_EDIT"}}
+		must(t, 403, e.call("POST", "/access/roles", viewerT, body))
+		r := must(t, 200, e.call("POST", "/access/roles", adminT, body))
+		assert.Equal(t, "AUDITOR", r.str("data", "code"))
+		assert.Equal(t, "company", r.str("data", "origin"))
+		assert.ElementsMatch(t, []any{"USER_EDIT", "USER_VIEW"}, r.get("data", "roles"))
+		rid := r.str("data", "id")
+		r = must(t, 409, e.call("POST", "/access/roles", adminT, body))
+		assert.Equal(t, access.CodeRoleTaken, r.code("data", "code"))
+		r = must(t, 400, e.call("POST", "/access/roles", adminT, map[string]any{"code": "BIG", "level": 5000}))
+		assert.Equal(t, "level", r.str("data", "field"))
+		r = must(t, 400, e.call("POST", "/access/roles", adminT, map[string]any{"code": "9X", "level": 10}))
+		assert.Equal(t, "code", r.str("data", "field"))
+		// An ADMIN defines no role at OWNER's level.
+		must(t, 403, e.call("POST", "/access/roles", adminT, map[string]any{"code": "BOSS", "level": 1000}))
+
+		// Given to a member and an invitation.
+		u := e.user("holder")
+		r = must(t, 200, e.call("POST", "/access/add", e.ownerT, map[string]any{"email": "holder-invitee@example.com", "role": "AUDITOR"}))
+		assert.Equal(t, "invited", r.str("data", "outcome"))
+		assert.ElementsMatch(t, []any{"USER_EDIT", "USER_VIEW"}, r.get("data", "roles"))
+		_, err := e.acc.AddMember(t.Context(), e.ownerP, access.NewMember{Email: u.Email, Role: "AUDITOR", Consented: true})
+		require.NoError(t, err)
+		r = must(t, 200, e.call("GET", "/access", adminT, nil))
+		assert.ElementsMatch(t, []any{"USER_EDIT", "USER_VIEW"}, mgmtUserRow(t, r, u.Email)["roles"])
+
+		// Narrowed: the next GET /access follows.
+		r = must(t, 200, e.call("POST", "/access/roles/"+rid+"/edit", adminT, map[string]any{"roles": []string{"USER_VIEW"}, "name": "Reader"}))
+		assert.Equal(t, "Reader", r.str("data", "name"))
+		assert.ElementsMatch(t, []any{"USER_VIEW"}, r.get("data", "roles"))
+		r = must(t, 200, e.call("GET", "/access", adminT, nil))
+		assert.ElementsMatch(t, []any{"USER_VIEW"}, mgmtUserRow(t, r, u.Email)["roles"])
+		r = must(t, 400, e.call("POST", "/access/roles/"+rid+"/edit", adminT, map[string]any{"level": 0}))
+		assert.Equal(t, "level", r.str("data", "field"))
+		must(t, 403, e.call("POST", "/access/roles/"+rid+"/edit", viewerT, map[string]any{"name": "X"}))
+		// A catalog role and another company's are not the company's to change.
+		r = must(t, 404, e.call("POST", "/access/roles/"+roleID(t, e, "ADMIN")+"/edit", adminT, map[string]any{"name": "X"}))
+		assert.Equal(t, access.CodeRoleNotFound, r.code("data", "code"))
+		_, _, otherT := e.otherCompany("Other")
+		must(t, 404, e.call("POST", "/access/roles/"+rid+"/edit", otherT, map[string]any{"name": "X"}))
+		must(t, 404, e.call("POST", "/access/roles/"+rid+"/delete", otherT, nil))
+		r = must(t, 400, e.call("POST", "/access/roles/nope/edit", adminT, map[string]any{"name": "X"}))
+		assert.Equal(t, "role_id", r.str("data", "field"))
+
+		// Held: deletion is refused naming how many, a replacement moves them.
+		r = must(t, 409, e.call("POST", "/access/roles/"+rid+"/delete", adminT, nil))
+		assert.Equal(t, access.CodeRoleInUse, r.code("data", "code"))
+		assert.Contains(t, r.str("data", "message"), "1 members")
+		r = must(t, 400, e.call("POST", "/access/roles/"+rid+"/delete", adminT, map[string]any{"replacement": "EMPEROR"}))
+		assert.Equal(t, "replacement", r.str("data", "field"))
+		r = must(t, 200, e.call("POST", "/access/roles/"+rid+"/delete", adminT, map[string]any{"replacement": "VIEWER"}))
+		assert.Equal(t, rid, r.str("data", "role_id"))
+		assert.EqualValues(t, 1, r.get("data", "moved"))
+		r = must(t, 200, e.call("GET", "/access", adminT, nil))
+		assert.Equal(t, "VIEWER", mgmtUserRow(t, r, u.Email)["role"])
+		r = must(t, 404, e.call("POST", "/access/roles/"+rid+"/delete", adminT, nil))
+		assert.Equal(t, access.CodeRoleNotFound, r.code("data", "code"))
+		r = must(t, 200, e.call("GET", "/access/roles", adminT, nil))
+		assert.Len(t, r.get("data", "levels"), 4)
+	})
+}

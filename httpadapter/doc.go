@@ -79,6 +79,9 @@
 //	POST   /access/delete                                          T     access.RemoveMember
 //	POST   /access/edit                                            T     access.UpdateMember
 //	GET    /access/roles                                           T     access.Roles (marked by origin)
+//	POST   /access/roles                                           T     access.CreateRole (a company role)
+//	POST   /access/roles/{role_id}/edit                            T     access.UpdateRole
+//	POST   /access/roles/{role_id}/delete                          T     access.DeleteRole (replacement moves its holders)
 //	POST   /access/invite                                          T     invite.InviteCompany
 //	GET    /access/invite?status=&kind=                            T     invite.Inbox (sent: pending, a status, or any)
 //	POST   /access/invite/accept                                   opt   invite.Accept (any invitation)

@@ -181,6 +181,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 			"GET /api/accounts/{account_id}/api_tokens/{api_token_id}", "DELETE /api/accounts/{account_id}/api_tokens/{api_token_id}",
 			"POST /api/accounts/{account_id}/api_tokens/{api_token_id}/reset",
 			"GET /access", "POST /access/add", "POST /access/delete", "POST /access/edit", "GET /access/roles",
+			"POST /access/roles", "POST /access/roles/{role_id}/edit", "POST /access/roles/{role_id}/delete",
 			"POST /access/invite", "GET /access/invite", "POST /access/invite/accept",
 			"POST /access/invite/{invitation_id}/reject", "POST /access/invite/{invitation_id}/resend",
 			"GET /access/invite/{connection_id}/agency-roles", "POST /access/invite/{connection_id}/agency-roles/edit",

@@ -91,6 +91,24 @@ type (
 		Roles      []string  `json:"roles" doc:"its default permission roles"`
 		Assignable bool      `json:"assignable"`
 	}
+	mgmtNewRole struct {
+		Code  string   `json:"code" required:"" doc:"unique in the company and no catalog role's: a letter, then letters, digits or _ (at most 64), upper-cased"`
+		Name  string   `json:"name" doc:"shown to people (default: the code)"`
+		Level int      `json:"level" required:"" doc:"between 1 and 1000, at most the caller's own (1000, OWNER's, only for an OWNER)"`
+		Roles []string `json:"roles" doc:"the role's permission roles, at most the caller's own (closed under implication)"`
+	}
+	mgmtRoleEdit struct {
+		Name  *string   `json:"name" doc:"a new name"`
+		Level *int      `json:"level" doc:"a new level"`
+		Roles *[]string `json:"roles" doc:"replaces the role's permission roles"`
+	}
+	mgmtRoleDelete struct {
+		Replacement string `json:"replacement" doc:"the role (code) to give the members holding it; without one, deleting a held role is 409 role_in_use"`
+	}
+	mgmtRoleDeleted struct {
+		RoleID uuid.UUID `json:"role_id"`
+		Moved  int       `json:"moved" doc:"how many members were given the replacement"`
+	}
 	mgmtRoles struct {
 		Categories []mgmtCategory `json:"categories"`
 		Levels     []mgmtLevel    `json:"levels" doc:"the membership roles: the built-in and host roles, then the company's own, highest first within each"`
@@ -212,6 +230,14 @@ func (h *Handler) mountManagement() {
 		description: "Needs USER_EDIT and the rank rules.", bodyRequired: true}, h.mgmtEdit)
 	add(h, op{method: "GET", path: "/access/roles", fam: fam, summary: "List the permission roles by category, and the membership roles",
 		description: "Needs USER_VIEW. Each says whether the caller may assign it; membership roles are marked by origin (builtin, host, or the company's own)."}, h.mgmtRoles)
+	add(h, op{method: "POST", path: "/access/roles", fam: fam, summary: "Define a role of the company",
+		description:  "Needs USER_EDIT as an OWNER or ADMIN of the company; the role's level and permission roles are at most the caller's own. 409 role_taken for a code the company already has.",
+		bodyRequired: true}, h.mgmtCreateRole)
+	add(h, op{method: "POST", path: "/access/roles/{role_id}/edit", fam: fam, summary: "Change a role of the company",
+		description:  "Needs USER_EDIT as an OWNER or ADMIN, for the role as it is and as it becomes. Its holders' rights follow from their next request. 404 role_not_found for a catalog role or another company's.",
+		bodyRequired: true}, h.mgmtEditRole)
+	add(h, op{method: "POST", path: "/access/roles/{role_id}/delete", fam: fam, summary: "Delete a role of the company",
+		description: "Needs USER_EDIT as an OWNER or ADMIN. While members hold it: 409 role_in_use naming how many, unless replacement names a role to give them instead (under the rank rules of granting it). Pending invitations to it fail when accepted."}, h.mgmtDeleteRole)
 	add(h, op{method: "POST", path: "/access/invite", fam: fam, summary: "Invite another company to connect (customer or agency)",
 		description:  "Needs USER_ADD and ADMIN. Inviting the same e-mail for the same company again refreshes the pending invitation once the resend cooldown has passed (409 resend_too_soon with next_allowed_at before); another company is another invitation. company_name is not looked up (no 404): the invitee accepts acting for a company of that name, one they may create. The token goes to the invitee through the invitation notifier, never into this response (unless the host set WithInvitationLinksInResponses, for development). Counts against the hourly invitation limits (429 with Retry-After).",
 		bodyRequired: true, statuses: []int{http.StatusTooManyRequests}}, h.mgmtInvite)
@@ -618,4 +644,46 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// mgmtRoleAnswer is a company role as /access/roles shows it, assignable
+// as the caller may grant it.
+func (h *Handler) mgmtRoleAnswer(x *exchange, r access.Role) (managed[mgmtLevel], error) {
+	a, err := h.svc.Access.Authorize(x.ctx(), x.p, "")
+	if err != nil {
+		return managed[mgmtLevel]{}, err
+	}
+	return ok(mgmtLevelOf(r, a))
+}
+
+func (h *Handler) mgmtCreateRole(x *exchange, in *mgmtNewRole) (managed[mgmtLevel], error) {
+	r, err := h.svc.Access.CreateRole(x.ctx(), x.p, access.NewRole{Code: in.Code, Name: in.Name, Level: in.Level, Permissions: in.Roles})
+	if err != nil {
+		return managed[mgmtLevel]{}, err
+	}
+	return h.mgmtRoleAnswer(x, r)
+}
+
+func (h *Handler) mgmtEditRole(x *exchange, in *mgmtRoleEdit) (managed[mgmtLevel], error) {
+	rid, err := pathID(x, "role_id")
+	if err != nil {
+		return managed[mgmtLevel]{}, err
+	}
+	r, err := h.svc.Access.UpdateRole(x.ctx(), x.p, rid, access.RoleUpdate{Name: in.Name, Level: in.Level, Permissions: in.Roles})
+	if err != nil {
+		return managed[mgmtLevel]{}, err
+	}
+	return h.mgmtRoleAnswer(x, r)
+}
+
+func (h *Handler) mgmtDeleteRole(x *exchange, in *mgmtRoleDelete) (managed[mgmtRoleDeleted], error) {
+	rid, err := pathID(x, "role_id")
+	if err != nil {
+		return managed[mgmtRoleDeleted]{}, err
+	}
+	moved, err := h.svc.Access.DeleteRole(x.ctx(), x.p, rid, in.Replacement)
+	if err != nil {
+		return managed[mgmtRoleDeleted]{}, err
+	}
+	return ok(mgmtRoleDeleted{RoleID: rid, Moved: moved})
 }
