@@ -229,7 +229,7 @@ func (h *Handler) mountManagement() {
 	add(h, op{method: "POST", path: "/access/edit", fam: fam, summary: "Change a user's role and permission roles",
 		description: "Needs USER_EDIT and the rank rules.", bodyRequired: true}, h.mgmtEdit)
 	add(h, op{method: "GET", path: "/access/roles", fam: fam, summary: "List the permission roles by category, and the membership roles",
-		description: "Needs USER_VIEW. Each says whether the caller may assign it; membership roles are marked by origin (builtin, host, or the company's own)."}, h.mgmtRoles)
+		description: "Each says whether the caller may assign it; membership roles are marked by origin (builtin, host, or the company's own)."}, h.mgmtRoles)
 	add(h, op{method: "POST", path: "/access/roles", fam: fam, summary: "Define a role of the company",
 		description:  "Needs USER_EDIT as an OWNER or ADMIN of the company; the role's level and permission roles are at most the caller's own. 409 role_taken for a code the company already has.",
 		bodyRequired: true}, h.mgmtCreateRole)

@@ -160,9 +160,9 @@ func (h *Handler) mountV1() {
 		description: "A user may leave any of their companies; removing another user needs USER_DELETE in the caller's company (or company_id) and the rank rules. The last OWNER stays.",
 		query:       []param{{name: "company_id", desc: "for another user: the company to act in"}}}, h.v1DeleteUserAccess)
 	add(h, op{method: "GET", path: "/api/v1/accesses", fam: fam, summary: "List all available accesses (roles)",
-		description: "Needs USER_VIEW. The built-in and host roles, then the company's own, each marked by origin."}, h.v1ListAccesses)
+		description: "The built-in and host roles, then the company's own, each marked by origin."}, h.v1ListAccesses)
 	add(h, op{method: "GET", path: "/api/v1/accesses/{id}", fam: fam, summary: "Show an access by id",
-		description: "Needs USER_VIEW. A built-in or host role, or one of the company's own (404 for another company's)."}, h.v1GetAccess)
+		description: "A built-in or host role, or one of the company's own (404 for another company's)."}, h.v1GetAccess)
 	add(h, op{method: "POST", path: "/api/v1/companies", fam: fam, status: http.StatusCreated, summary: "Create a company",
 		description: "A signed-in user creates a company and becomes its OWNER. API tokens cannot.", bodyRequired: true}, h.v1CreateCompany)
 	add(h, op{method: "GET", path: "/api/v1/companies", fam: fam, summary: "List the caller's companies",
